@@ -1,0 +1,46 @@
+# Thin wrapper over CMake. `make check` is the main job, `make test` the test suite.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all build test unit integration check sim clean distclean asan
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Unit tests (cmocka, through CTest), then the CLI integration tests on the engine simulator.
+test: build
+	cd $(BUILD) && ctest --output-on-failure
+	python3 -m pytest -q tests/integration
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure
+
+integration: build
+	python3 -m pytest -q tests/integration
+
+# The whole matrix on the engine simulator (tests tmgt itself, not the engines).
+sim: build
+	$(BUILD)/tmgt --pipeline tests/sim/pipeline.json --cache-dir $(BUILD)/sim-cache --results-dir $(BUILD)/sim-results
+
+# The main job: install what is missing, then pull + convert + check the offline model set.
+check: build
+	ci/setup-deps.sh
+	ci/install-llamacpp.sh
+	ci/setup-fixture.sh
+	ci/install-apr.sh
+	PATH="$(CURDIR)/third_party/bin:$$HOME/.cargo/bin:$$PATH" $(BUILD)/tmgt --pipeline pipeline/default.json
+
+asan:
+	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DTMGT_SANITIZE=ON -DTMGT_WERROR=ON" test
+
+clean:
+	rm -rf $(BUILD)/sim-cache $(BUILD)/sim-results
+
+distclean:
+	rm -rf build build-asan

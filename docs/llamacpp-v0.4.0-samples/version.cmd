@@ -1,0 +1,1 @@
+third_party/bin/llama-completion --version

@@ -1,0 +1,222 @@
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "suites.h"
+
+static const char USAGE[] =
+    "usage: tmgt [OPTIONS] [COMMAND]\n"
+    "\n"
+    "Checks that engine conversions and runtimes reproduce the greedy tokens of the\n"
+    "HuggingFace transformers float32 oracle. Every engine call is cached by content.\n"
+    "\n"
+    "Commands:\n"
+    "  run            convert and check (the default)\n"
+    "  convert        produce the artefacts the selection needs, judge only conversions\n"
+    "  check          same as run (artefacts come from the cache when unchanged)\n"
+    "  plan           show the actions a selection needs and which are cached;\n"
+    "                 with --explain, why each other one must run\n"
+    "  report         render the last results: --format console|junit|html|md [-o FILE]\n"
+    "  ticket         the Markdown issue body for the last failures [-o FILE]\n"
+    "  cache stats    blobs, records and bytes in the cache\n"
+    "  cache verify   re-hash every blob; drop corrupt blobs and broken records\n"
+    "  cache gc       keep only what the last N runs used (--keep N, default 5)\n"
+    "\n"
+    "Options:\n"
+    "  -j, --jobs N            concurrent engine processes (default: number of CPUs)\n"
+    "  --pipeline FILE         pipeline file (default: pipeline/default.json)\n"
+    "  --model SLUG            select a model (repeatable; default: all)\n"
+    "  --check SUITE           select a suite (repeatable; default: all)\n"
+    "  --engine NAME=PATH      binary that plays an engine, e.g. apr=/usr/local/bin/apr\n"
+    "  --cache-dir DIR         cache location (default: $TMGT_CACHE_DIR or cache/)\n"
+    "  --results-dir DIR       where results go (default: results/)\n"
+    "  --no-cache              ignore cached results: execute every action again\n"
+    "  --rerun-failed          re-execute actions whose cached result is a non-zero exit\n"
+    "  --explain               with plan: say why each action must run\n"
+    "  --json                  print the results document instead of the console report\n"
+    "  -q, --quiet             only the matrix and totals\n"
+    "  -v, --verbose           print each command line\n"
+    "  --version, --help\n"
+    "\n"
+    "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR.\n"
+    "Exit: 0 all selected checks passed (skips allowed), 1 a check failed, 2 usage error,\n"
+    "      3 environment error (engine, pipeline, oracle or cache unusable), 130 interrupted.\n";
+
+static void print_suites(FILE *f)
+{
+    size_t n = 0;
+    const suite_def *const *all = suites_all(&n);
+    fputs("Suites (--check):", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, " %s", all[i]->key);
+    fputs(" all\n", f);
+}
+
+static void push(char ***arr, size_t *n, const char *v)
+{
+    *arr = xrealloc(*arr, (*n + 1) * sizeof **arr);
+    (*arr)[(*n)++] = xstrdup(v);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "tmgt: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nRun 'tmgt --help' for usage.\n");
+    return EXIT_USAGE;
+}
+
+static bool parse_count(const char *s, size_t *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > 4096)
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+/* Options that take a value accept "--opt VALUE" and "--opt=VALUE". Returns 1 when `argv[*i]`
+ * is this option (val set), 0 when it is not, -1 when the value is missing. */
+static int takes_value(int argc, char **argv, int *i, const char *longname, const char *shortname,
+                       const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(longname);
+    if (!strcmp(a, longname) || (shortname && !strcmp(a, shortname))) {
+        if (*i + 1 >= argc) {
+            usage_error("%s needs a value", a);
+            return -1;
+        }
+        *val = argv[++*i];
+        return 1;
+    }
+    if (!strncmp(a, longname, n) && a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    return 0;
+}
+
+static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", NULL};
+
+int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
+{
+    memset(o, 0, sizeof *o);
+    *done = false;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = cpus > 0 ? (size_t)cpus : 1;
+    o->pipeline = "pipeline/default.json";
+    o->results_dir = "results";
+    o->keep_runs = 5;
+    const char *env_cache = getenv("TMGT_CACHE_DIR");
+    o->cache_dir = env_cache && *env_cache ? env_cache : "cache";
+    o->argc = argc;
+    o->argv = argv;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        int t;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(USAGE, stdout);
+            print_suites(stdout);
+            *done = true;
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("tmgt %s\n", TMGT_VERSION);
+            *done = true;
+            return 0;
+        } else if ((t = takes_value(argc, argv, &i, "--jobs", "-j", &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            if (!parse_count(val, &o->jobs))
+                return usage_error("--jobs wants a number from 1 to 4096, not \"%s\"", val);
+        } else if ((t = takes_value(argc, argv, &i, "--pipeline", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->pipeline = val;
+        } else if ((t = takes_value(argc, argv, &i, "--model", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            push(&o->sel.models, &o->sel.n_models, val);
+        } else if ((t = takes_value(argc, argv, &i, "--check", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            push(&o->sel.suites, &o->sel.n_suites, val);
+        } else if ((t = takes_value(argc, argv, &i, "--engine", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            if (!strchr(val, '=') || val[0] == '=' || !strchr(val, '=')[1])
+                return usage_error("--engine wants NAME=PATH, not \"%s\"", val);
+            push(&o->engine_overrides, &o->n_engine_overrides, val);
+        } else if ((t = takes_value(argc, argv, &i, "--cache-dir", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->cache_dir = val;
+        } else if ((t = takes_value(argc, argv, &i, "--results-dir", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->results_dir = val;
+        } else if ((t = takes_value(argc, argv, &i, "--format", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->format = val;
+        } else if ((t = takes_value(argc, argv, &i, "--output", "-o", &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->output = val;
+        } else if ((t = takes_value(argc, argv, &i, "--keep", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            if (!parse_count(val, &o->keep_runs))
+                return usage_error("--keep wants a positive number, not \"%s\"", val);
+        } else if (!strcmp(a, "--no-cache")) {
+            o->no_cache = true;
+        } else if (!strcmp(a, "--rerun-failed")) {
+            o->rerun_failed = true;
+        } else if (!strcmp(a, "--explain")) {
+            o->explain = true;
+        } else if (!strcmp(a, "--json")) {
+            o->json = true;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->quiet = true;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose++;
+        } else if (a[0] == '-') {
+            return usage_error("unknown option %s", a);
+        } else if (!o->command) {
+            for (const char *const *c = COMMANDS; *c && !o->command; c++)
+                if (!strcmp(*c, a))
+                    o->command = *c;
+            if (!o->command)
+                return usage_error("unknown command \"%s\"", a);
+        } else if (!strcmp(o->command, "cache") && !o->subcommand) {
+            if (strcmp(a, "stats") && strcmp(a, "verify") && strcmp(a, "gc"))
+                return usage_error("unknown cache command \"%s\" (stats, verify or gc)", a);
+            o->subcommand = a;
+        } else {
+            return usage_error("unexpected argument \"%s\"", a);
+        }
+    }
+    if (!o->command)
+        o->command = "run";
+    if (!strcmp(o->command, "cache") && !o->subcommand)
+        return usage_error("%s", "cache needs a command: stats, verify or gc");
+    return 0;
+}
+
+void cli_free(cli_opts *o)
+{
+    for (size_t i = 0; i < o->sel.n_models; i++)
+        free(o->sel.models[i]);
+    free(o->sel.models);
+    for (size_t i = 0; i < o->sel.n_suites; i++)
+        free(o->sel.suites[i]);
+    free(o->sel.suites);
+    for (size_t i = 0; i < o->n_engine_overrides; i++)
+        free(o->engine_overrides[i]);
+    free(o->engine_overrides);
+}

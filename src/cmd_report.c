@@ -1,0 +1,56 @@
+/* tmgt report / ticket: render the last results without running anything. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "report.h"
+#include "results.h"
+
+int cmd_report(const cli_opts *o)
+{
+    tmgt_error err = {{0}};
+    char *path = path_join(o->results_dir, "latest.json");
+    cJSON *doc = results_load(path, &err);
+    free(path);
+    if (!doc) {
+        fprintf(stderr, "tmgt: %s (run `tmgt run` first)\n", err.msg);
+        return EXIT_ENV;
+    }
+    FILE *out = stdout;
+    if (o->output && !(out = fopen(o->output, "w"))) {
+        fprintf(stderr, "tmgt: cannot write %s\n", o->output);
+        cJSON_Delete(doc);
+        return EXIT_ENV;
+    }
+    int rc = 0;
+    const char *fmt = o->format ? o->format : "console";
+    if (!strcmp(o->command, "ticket")) {
+        char date[16];
+        time_t t = time(NULL);
+        struct tm tm;
+        strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&t, &tm));
+        rc = report_ticket(doc, out, date);
+    } else if (!strcmp(fmt, "console")) {
+        const char *nc = getenv("NO_COLOR");
+        report_console_opts ro = {.color = out == stdout && isatty(1) && !(nc && *nc), .quiet = o->quiet};
+        rc = report_console(doc, out, &ro);
+    } else if (!strcmp(fmt, "junit")) {
+        rc = report_junit(doc, out);
+    } else if (!strcmp(fmt, "html")) {
+        rc = report_html(doc, out);
+    } else if (!strcmp(fmt, "md") || !strcmp(fmt, "markdown")) {
+        rc = report_markdown(doc, out);
+    } else {
+        fprintf(stderr, "tmgt: unknown report format \"%s\" (console, junit, html, md)\n", fmt);
+        rc = EXIT_USAGE;
+    }
+    if (out != stdout && fclose(out) != 0) {
+        fprintf(stderr, "tmgt: cannot write %s\n", o->output);
+        rc = EXIT_ENV;
+    }
+    cJSON_Delete(doc);
+    return rc < 0 ? EXIT_ENV : rc;
+}

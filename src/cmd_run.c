@@ -1,0 +1,223 @@
+/* run / convert / check / plan: pipeline → plan → executor → evaluators → results. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "action_key.h"
+#include "cli.h"
+#include "evaluate.h"
+#include "exec.h"
+#include "report.h"
+#include "results.h"
+
+typedef struct {
+    pipeline *pl;
+    cache *c;
+    engine *engines;
+    plan p;
+    bool planned;
+} session;
+
+static void session_close(session *s)
+{
+    if (s->planned)
+        plan_free(&s->p);
+    for (size_t i = 0; s->pl && s->engines && i < s->pl->n_engines; i++)
+        engine_free(&s->engines[i]);
+    free(s->engines);
+    cache_close(s->c);
+    pipeline_free(s->pl);
+}
+
+static const char *override_for(const cli_opts *o, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < o->n_engine_overrides; i++)
+        if (!strncmp(o->engine_overrides[i], name, n) && o->engine_overrides[i][n] == '=')
+            return o->engine_overrides[i] + n + 1;
+    return NULL;
+}
+
+static int open_session(const cli_opts *o, session *s)
+{
+    tmgt_error err = {{0}};
+    memset(s, 0, sizeof *s);
+    s->pl = pipeline_load(o->pipeline, &err);
+    if (!s->pl) {
+        fprintf(stderr, "tmgt: %s\n", err.msg);
+        return EXIT_ENV;
+    }
+    for (size_t i = 0; i < o->n_engine_overrides; i++) {
+        char *name = xstrndup(o->engine_overrides[i], strcspn(o->engine_overrides[i], "="));
+        bool known = pipeline_find_engine(s->pl, name) != NULL;
+        if (!known)
+            fprintf(stderr, "tmgt: --engine %s: the pipeline has no engine \"%s\"\n", o->engine_overrides[i], name);
+        free(name);
+        if (!known)
+            return EXIT_USAGE;
+    }
+    s->c = cache_open(o->cache_dir, &err);
+    if (!s->c) {
+        fprintf(stderr, "tmgt: cannot use the cache: %s\n", err.msg);
+        return EXIT_ENV;
+    }
+    s->engines = xcalloc(s->pl->n_engines + 1, sizeof *s->engines);
+    for (size_t i = 0; i < s->pl->n_engines; i++) {
+        /* A relative binary path in the pipeline is relative to the pipeline's base, like every
+         * other path in it; a bare name is looked up in PATH; --engine paths are the user's. */
+        const pipeline_engine *def = &s->pl->engines[i];
+        const char *override = override_for(o, def->name);
+        char *from_pipeline = !override && strchr(def->binary, '/') && def->binary[0] != '/'
+                                  ? pipeline_path(s->pl, def->binary) : NULL;
+        engine_resolve(&s->engines[i], def, override ? override : from_pipeline, s->c);
+        free(from_pipeline);
+    }
+    selection sel = o->sel;
+    sel.conversions_only = !strcmp(o->command, "convert");
+    if (plan_build(&s->p, s->pl, &sel, s->engines, &err) != 0) {
+        s->planned = true;
+        fprintf(stderr, "tmgt: %s\n", err.msg);
+        return EXIT_ENV;
+    }
+    s->planned = true;
+    /* A named engine override that does not work is the user's explicit request: say so. */
+    for (size_t i = 0; i < s->pl->n_engines; i++)
+        if (override_for(o, s->pl->engines[i].name) && s->engines[i].unavailable) {
+            fprintf(stderr, "tmgt: %s\n", s->engines[i].unavailable);
+            return EXIT_ENV;
+        }
+    return 0;
+}
+
+/* Walks the graph in dependency order without running anything: an action is cached when
+ * its key (computable once its inputs are known) has a record. */
+static int show_plan(const cli_opts *o, session *s)
+{
+    graph *g = &s->p.g;
+    size_t cached = 0, to_run = 0, unavailable = 0;
+    bool progress = true;
+    bool *done = xcalloc(g->n_actions + 1, sizeof *done);
+    while (progress) {
+        progress = false;
+        for (size_t i = 0; i < g->n_actions; i++) {
+            action *a = g->actions[i];
+            if (done[i])
+                continue;
+            bool inputs_known = true, inputs_pending = false;
+            for (size_t j = 0; j < a->n_inputs; j++) {
+                action *prod = a->inputs[j]->producer;
+                if (prod && !done[prod->index])
+                    inputs_known = false;
+                else if (prod && !a->inputs[j]->have_digest)
+                    inputs_pending = true;
+            }
+            if (!inputs_known && a->status != ST_UNAVAILABLE)
+                continue;
+            done[i] = progress = true;
+            if (a->status == ST_UNAVAILABLE) {
+                unavailable++;
+                printf("skip    %s: %s\n", a->label, a->reason);
+                continue;
+            }
+            if (inputs_pending) {
+                to_run++;
+                printf("run     %s%s\n", a->label, o->explain ? ": an input will be produced first" : "");
+                continue;
+            }
+            tmgt_error err = {{0}};
+            cJSON *comp = action_compute_key(a, s->c, getenv("TMGT_CACHE_SALT"), &err);
+            cJSON *rec = comp ? cache_get_record(s->c, &a->key) : NULL;
+            const cJSON *ex = cJSON_GetObjectItemCaseSensitive(rec, "exit");
+            bool hit = rec && !o->no_cache && !(o->rerun_failed && cJSON_IsNumber(ex) && ex->valueint != 0);
+            if (hit && a->output) {
+                const cJSON *dg = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "outputs"), a->output->name),
+                    "digest");
+                if (cJSON_IsString(dg) && digest_is_valid_hex(dg->valuestring)) {
+                    memcpy(a->output->d.hex, dg->valuestring, sizeof a->output->d.hex);
+                    a->output->have_digest = true;
+                }
+            }
+            if (hit) {
+                cached++;
+                printf("cached  %s\n", a->label);
+            } else {
+                to_run++;
+                char *why = NULL;
+                if (o->explain && comp) {
+                    digest id;
+                    action_identity_key(a, &id);
+                    cJSON *last = cache_get_record(s->c, &id);
+                    why = action_explain_change(cJSON_GetObjectItemCaseSensitive(last, "components"), comp);
+                    cJSON_Delete(last);
+                } else if (o->explain) {
+                    why = xstrdup(err.msg);
+                }
+                printf("run     %s%s%s\n", a->label, why ? ": " : "", why ? why : "");
+                free(why);
+            }
+            cJSON_Delete(rec);
+            cJSON_Delete(comp);
+        }
+    }
+    free(done);
+    printf("%zu checks need %zu actions: %zu cached, %zu to run, %zu unavailable\n", s->p.checks.count,
+           g->n_actions, cached, to_run, unavailable);
+    return EXIT_OK;
+}
+
+static int execute(const cli_opts *o, session *s)
+{
+    exec_opts eo = {
+        .jobs = o->jobs,
+        .read_cache = !o->no_cache,
+        .rerun_failed = o->rerun_failed,
+        .verbosity = o->quiet ? -1 : o->verbose,
+        .tty = isatty(2) != 0,
+        .salt = getenv("TMGT_CACHE_SALT"),
+        .output_limit = 64u << 20,
+        .kill_grace_ms = 2000,
+    };
+    run_info info = {.command = o->command, .argc = o->argc, .argv = o->argv, .started_at = iso8601_now(),
+                     .jobs = o->jobs};
+    exec_stats st;
+    exec_run(&s->p.g, s->c, &eo, &st);
+    evaluation ev;
+    evaluate_plan(&s->p, access("/dev/nvidia0", F_OK) == 0, &ev);
+    cJSON *doc = results_build(&s->p, &ev, &st, &info);
+    tmgt_error err = {{0}};
+    int rc = EXIT_OK;
+    if (results_write(doc, o->results_dir, &err) != 0) {
+        fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
+        rc = EXIT_ENV;
+    }
+    if (o->json) {
+        char *json = cJSON_Print(doc);
+        puts(json);
+        cJSON_free(json);
+    } else {
+        const char *nc = getenv("NO_COLOR");
+        report_console_opts ro = {.color = isatty(1) && !(nc && *nc), .quiet = o->quiet};
+        report_console(doc, stdout, &ro);
+    }
+    const cJSON *fail = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "counts"), "fail");
+    if (rc == EXIT_OK && cJSON_IsNumber(fail) && fail->valueint > 0)
+        rc = EXIT_CHECK_FAILED;
+    if (st.interrupted)
+        rc = EXIT_INTERRUPTED;
+    cJSON_Delete(doc);
+    evaluation_free(&ev);
+    free(info.started_at);
+    return rc;
+}
+
+int cmd_run(const cli_opts *o)
+{
+    session s;
+    int rc = open_session(o, &s);
+    if (rc == 0)
+        rc = !strcmp(o->command, "plan") ? show_plan(o, &s) : execute(o, &s);
+    session_close(&s);
+    return rc;
+}

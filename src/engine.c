@@ -1,0 +1,175 @@
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Absolute but not symlink-resolved: a multi-call binary (busybox style) decides what it is
+ * from argv[0], so the link name must survive. */
+static char *absolute(const char *p)
+{
+    if (p[0] == '/')
+        return xstrdup(p);
+    char cwd[4096];
+    return getcwd(cwd, sizeof cwd) ? path_join(cwd, p) : xstrdup(p);
+}
+
+static char *find_in_path(const char *name)
+{
+    if (strchr(name, '/'))
+        return path_exists(name) ? absolute(name) : NULL;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    char *copy = xstrdup(path);
+    char *save = NULL, *found = NULL;
+    for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+        char *cand = path_join(*dir ? dir : ".", name);
+        if (access(cand, X_OK) == 0 && !path_is_dir(cand))
+            found = absolute(cand);
+        free(cand);
+    }
+    free(copy);
+    return found;
+}
+
+/* Runs the version command with a hard limit: an engine that hangs on --version must not hang
+ * tmgt. Returns the first non-empty output line. */
+static char *probe_version(const char *path, const pipeline_engine *def)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return xstrdup("unknown");
+    char **argv = xcalloc(def->n_version_argv + 2, sizeof *argv);
+    argv[0] = (char *)path;
+    for (size_t i = 0; i < def->n_version_argv; i++)
+        argv[i + 1] = def->version_argv[i];
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid;
+    int rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    free(argv);
+    close(fds[1]);
+    strbuf sb;
+    sb_init(&sb);
+    if (rc == 0) {
+        uint64_t deadline = now_ms() + 10000;
+        for (;;) {
+            uint64_t now = now_ms();
+            if (now >= deadline || sb.len > 65536) {
+                kill(pid, SIGKILL);
+                break;
+            }
+            struct pollfd p = {.fd = fds[0], .events = POLLIN};
+            if (poll(&p, 1, (int)(deadline - now)) <= 0)
+                continue;
+            char buf[4096];
+            ssize_t n = read(fds[0], buf, sizeof buf);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            sb_append(&sb, buf, (size_t)n);
+        }
+        waitpid(pid, NULL, 0);
+    }
+    close(fds[0]);
+    char *out = sb_detach(&sb);
+    char *line = out;
+    while (*line == '\n' || *line == '\r' || *line == ' ')
+        line++;
+    size_t len = strcspn(line, "\r\n");
+    char *version = len ? xstrndup(line, len) : xstrdup("unknown");
+    free(out);
+    return version;
+}
+
+static char *cached_version(cache *c, const engine *e)
+{
+    hasher *h = hasher_new();
+    hasher_field_str(h, "kind", "engine-version-v1");
+    hasher_field_str(h, "binary", e->binary_digest.hex);
+    /* One binary may answer as several programs depending on its name (argv[0]). */
+    const char *base = strrchr(e->path, '/');
+    hasher_field_str(h, "name", base ? base + 1 : e->path);
+    for (size_t i = 0; i < e->def->n_version_argv; i++)
+        hasher_field_str(h, "arg", e->def->version_argv[i]);
+    digest key;
+    hasher_final(h, &key);
+    cJSON *rec = cache_get_record(c, &key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "version");
+    char *version = NULL;
+    if (cJSON_IsString(v)) {
+        version = xstrdup(v->valuestring);
+        cache_note_use(c, &key);
+    } else {
+        version = probe_version(e->path, e->def);
+        cJSON *nrec = cJSON_CreateObject();
+        cJSON_AddStringToObject(nrec, "version", version);
+        cache_put_record(c, &key, nrec, NULL);
+        cJSON_Delete(nrec);
+    }
+    cJSON_Delete(rec);
+    return version;
+}
+
+void engine_resolve(engine *e, const pipeline_engine *def, const char *override, cache *c)
+{
+    memset(e, 0, sizeof *e);
+    e->def = def;
+    const char *want = override ? override : def->binary;
+    char *path = find_in_path(want);
+    if (!path) {
+        e->unavailable = strchr(want, '/') ? xasprintf("%s not found (%s)", def->name, want)
+                                           : xasprintf("%s not found in PATH (%s)", def->name, want);
+        e->version = xstrdup("unavailable");
+        return;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, X_OK) != 0) {
+        e->unavailable = xasprintf("%s at %s is not an executable file", def->name, path);
+        e->version = xstrdup("unavailable");
+        free(path);
+        return;
+    }
+    e->path = path;
+    tmgt_error err = {{0}};
+    if (cache_digest_path(c, path, &e->binary_digest, &err) != 0) {
+        e->unavailable = xasprintf("%s: %s", def->name, err.msg);
+        e->version = xstrdup("unavailable");
+        return;
+    }
+    hasher *h = hasher_new();
+    hasher_field_str(h, "binary", e->binary_digest.hex);
+    for (size_t i = 0; i < def->n_identity_files; i++) {
+        digest d;
+        if (cache_digest_path(c, def->identity_files[i], &d, &err) != 0)
+            memset(d.hex, '0', sizeof d.hex - 1);
+        hasher_field_str(h, "file", def->identity_files[i]);
+        hasher_field_str(h, "digest", d.hex);
+    }
+    e->version = cached_version(c, e);
+    hasher_field_str(h, "version", e->version);
+    hasher_final(h, &e->identity);
+}
+
+void engine_free(engine *e)
+{
+    free(e->path);
+    free(e->unavailable);
+    free(e->version);
+}

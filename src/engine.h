@@ -1,0 +1,26 @@
+/* Engine profiles: which binary plays an engine, and its identity (digest of the binary and
+ * its declared companion files, plus its version text), which goes into every action key. */
+#ifndef TMGT_ENGINE_H
+#define TMGT_ENGINE_H
+
+#include <stdbool.h>
+
+#include "cache.h"
+#include "pipeline.h"
+
+typedef struct {
+    const pipeline_engine *def;
+    char *path;          /* resolved absolute path; NULL when unavailable */
+    char *unavailable;   /* why it cannot be used, e.g. "apr not found in PATH" */
+    digest binary_digest;
+    digest identity;
+    char *version;       /* first line of the version command's output, or "unknown" */
+} engine;
+
+/* Resolves `override` (from --engine NAME=PATH) or the pipeline's binary through PATH. A
+ * missing engine is not an error: it makes the checks that need it SKIP. The version text is
+ * cached per binary digest, so a no-op run spawns nothing. */
+void engine_resolve(engine *e, const pipeline_engine *def, const char *override, cache *c);
+void engine_free(engine *e);
+
+#endif

@@ -1,0 +1,143 @@
+#include "evaluate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static outcome_kind outcome_of(action_status s)
+{
+    switch (s) {
+    case ST_OK: case ST_CACHE_ERROR: return OUT_OK;
+    case ST_EXIT: return OUT_EXIT;
+    case ST_TIMEOUT: return OUT_TIMEOUT;
+    case ST_SIGNAL: return OUT_SIGNAL;
+    case ST_SPAWN_ERROR: return OUT_SPAWN_ERROR;
+    case ST_OUTPUT_LIMIT: return OUT_OUTPUT_LIMIT;
+    case ST_UNAVAILABLE: return OUT_UNAVAILABLE;
+    default: return OUT_NOT_RUN;
+    }
+}
+
+/* "apr run" for apr's subcommands; the engine's own name when the step passes only flags. */
+static char *command_name(const action *a)
+{
+    if (!a->step)
+        return xstrdup(a->label);
+    const char *first = a->step->argc ? a->step->argv[0] : "";
+    if (*first && *first != '-' && *first != '{')
+        return xasprintf("%s %s", a->step->engine, first);
+    return xstrdup(a->step->engine);
+}
+
+static void fill_output(query_output *q, const action *a, char **command)
+{
+    memset(q, 0, sizeof *q);
+    q->kind = outcome_of(a->status);
+    q->exit_code = a->exit_code;
+    q->term_signal = a->term_signal;
+    q->out = a->out ? a->out : "";
+    q->out_len = a->out ? a->out_len : 0;
+    q->err = a->err ? a->err : "";
+    q->err_len = a->err ? a->err_len : 0;
+    q->reason = a->reason;
+    *command = command_name(a);
+    q->command = *command;
+}
+
+static void evaluate_check(const plan *p, size_t c, bool gpu, evaluated_check *ec)
+{
+    const check_spec *cs = &p->checks.items[c];
+    ec->s = cs;
+    const pipeline_model *m = pipeline_find_model(p->pl, cs->model);
+    check_ctx ctx = {.pl = p->pl, .model = m, .spec = cs, .gpu_available = gpu};
+    for (size_t i = 0; m && i < p->pl->n_models; i++)
+        if (&p->pl->models[i] == m)
+            ctx.oracle = p->oracles[i];
+    query_output q[MAX_CHECK_QUERIES];
+    char *names[MAX_CHECK_QUERIES] = {0};
+    ec->actions = xcalloc(cs->n_queries + 1, sizeof *ec->actions);
+    ec->n_actions = cs->n_queries;
+    for (size_t i = 0; i < cs->n_queries; i++) {
+        const action *a = p->check_actions[c][i];
+        ec->actions[i] = a;
+        fill_output(&q[i], a, &names[i]);
+        ctx.q[i] = &q[i];
+    }
+    const suite_def *sd = suite_find(cs->suite);
+    sd->evaluate(&ctx, &ec->r);
+    for (size_t i = 0; i < cs->n_queries; i++)
+        free(names[i]);
+}
+
+/* The first line of stderr that starts with "error", else its last non-empty line. */
+static char *error_line(const action *a)
+{
+    const char *e = a->err ? a->err : "";
+    const char *best = NULL;
+    size_t best_len = 0;
+    for (const char *line = e; *line;) {
+        size_t len = strcspn(line, "\n");
+        if (len && (!best || strncmp(best, "error", 5) != 0)) {
+            best = line;
+            best_len = len;
+        }
+        line += len + (line[len] == '\n');
+    }
+    return best ? xstrndup(best, best_len > 300 ? 300 : best_len) : xstrdup("");
+}
+
+static void evaluate_conversion(const artifact *t, evaluated_check *ec)
+{
+    const action *a = t->producer;
+    ec->spec.name = xasprintf("convert/%s/%s", t->model, t->name);
+    ec->spec.suite = "convert";
+    ec->spec.model = xstrdup(t->model);
+    ec->spec.variant = xstrdup(t->name);
+    ec->s = &ec->spec;
+    ec->actions = xcalloc(2, sizeof *ec->actions);
+    ec->actions[0] = a;
+    ec->n_actions = 1;
+    char *err = error_line(a);
+    switch (a->status) {
+    case ST_OK:
+        check_result_set(&ec->r, CHECK_PASS, "%s produced (%llu bytes, sha256 %.12s)", t->name,
+                         (unsigned long long)t->size, t->d.hex);
+        break;
+    case ST_EXIT:
+        check_result_set(&ec->r, CHECK_FAIL, "%s failed (exit %d)%s%s", a->label, a->exit_code, *err ? ": " : "", err);
+        break;
+    case ST_SKIPPED: case ST_UNAVAILABLE: case ST_INTERRUPTED: case ST_NONE:
+        check_result_set(&ec->r, CHECK_SKIP, "not run: %s", a->reason ? a->reason : action_status_name(a->status));
+        break;
+    default:
+        check_result_set(&ec->r, CHECK_FAIL, "%s %s%s%s", a->label, action_status_name(a->status),
+                         a->reason ? ": " : "", a->reason ? a->reason : "");
+    }
+    free(err);
+}
+
+void evaluate_plan(const plan *p, bool gpu_available, evaluation *ev)
+{
+    size_t producers = 0;
+    for (size_t i = 0; i < p->g.n_artifacts; i++)
+        producers += p->g.artifacts[i]->producer != NULL;
+    ev->items = xcalloc(p->checks.count + producers + 1, sizeof *ev->items);
+    ev->count = 0;
+    for (size_t i = 0; i < p->g.n_artifacts; i++)
+        if (p->g.artifacts[i]->producer)
+            evaluate_conversion(p->g.artifacts[i], &ev->items[ev->count++]);
+    for (size_t c = 0; c < p->checks.count; c++)
+        evaluate_check(p, c, gpu_available, &ev->items[ev->count++]);
+}
+
+void evaluation_free(evaluation *ev)
+{
+    for (size_t i = 0; i < ev->count; i++) {
+        evaluated_check *ec = &ev->items[i];
+        free(ec->spec.name);
+        free(ec->spec.model);
+        free(ec->spec.variant);
+        free(ec->actions);
+        check_result_free(&ec->r);
+    }
+    free(ev->items);
+}

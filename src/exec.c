@@ -1,0 +1,535 @@
+#include "exec.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "action_key.h"
+#include "runner.h"
+#include "template.h"
+
+extern char **environ;
+
+typedef struct {
+    action **items;
+    size_t head, tail, cap;
+} action_queue;
+
+typedef struct {
+    graph *g;
+    cache *c;
+    const exec_opts *o;
+    exec_stats *st;
+    uv_loop_t loop;
+    runner *r;
+    uv_signal_t sigint, sigterm;
+    action_queue ready, exclusive;
+    size_t running;
+    bool exclusive_running;
+    bool interrupted;
+    size_t done, total;
+} exec_state;
+
+typedef struct {
+    exec_state *s;
+    action *a;
+    char *staging;
+    cJSON *components;
+} running_action;
+
+static void pump(exec_state *s);
+
+static void queue_push(action_queue *q, action *a)
+{
+    if (q->tail == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 64;
+        q->items = xrealloc(q->items, q->cap * sizeof *q->items);
+    }
+    q->items[q->tail++] = a;
+}
+
+static action *queue_pop(action_queue *q)
+{
+    return q->head < q->tail ? q->items[q->head++] : NULL;
+}
+
+static void progress(exec_state *s, const action *a)
+{
+    if (s->o->verbosity < 0)
+        return;
+    char what[128];
+    if (a->cached)
+        snprintf(what, sizeof what, "cached");
+    else if (a->status == ST_OK)
+        snprintf(what, sizeof what, "%.1fs", (double)a->wall_ms / 1000.0);
+    else if (a->status == ST_EXIT)
+        snprintf(what, sizeof what, "exit %d, %.1fs", a->exit_code, (double)a->wall_ms / 1000.0);
+    else if (a->status == ST_SIGNAL)
+        snprintf(what, sizeof what, "killed by signal %d", a->term_signal);
+    else
+        snprintf(what, sizeof what, "%s", action_status_name(a->status));
+    if (s->o->tty) {
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s (%s)", s->done, s->total, a->label, what);
+        if (action_status_is_failure(a->status) && a->status != ST_EXIT && a->reason)
+            fprintf(stderr, "\n  %s\n", a->reason);
+    } else {
+        fprintf(stderr, "[%zu/%zu] %s (%s)%s%s\n", s->done, s->total, a->label, what, a->reason ? ": " : "",
+                a->reason && action_status_is_failure(a->status) ? a->reason : "");
+    }
+    fflush(stderr);
+}
+
+/* A finished action releases its dependents: ready ones are queued, and those that can no
+ * longer run are skipped with the reason, transitively. */
+static void finish(exec_state *s, action *a)
+{
+    if (a->finished)
+        return;
+    a->finished = true;
+    bool counted = a->status != ST_UNAVAILABLE && a->status != ST_SKIPPED && a->status != ST_INTERRUPTED;
+    if (counted) {
+        s->done++;
+        if (a->cached)
+            s->st->cached++;
+        else
+            s->st->executed++;
+        if (action_status_is_failure(a->status))
+            s->st->failed++;
+        progress(s, a);
+    } else if (a->status == ST_SKIPPED) {
+        s->st->skipped++;
+        s->total--; /* keeps the progress denominator honest */
+    } else if (a->status == ST_UNAVAILABLE) {
+        s->st->unavailable++;
+    }
+    for (size_t i = 0; i < a->n_dependents; i++) {
+        action *d = a->dependents[i];
+        if (d->finished)
+            continue;
+        d->waiting_on--;
+        if (a->status != ST_OK) {
+            d->status = a->status == ST_INTERRUPTED ? ST_INTERRUPTED : ST_SKIPPED;
+            free(d->reason);
+            d->reason = xasprintf("input %s not produced: %s %s%s%s", a->output ? a->output->id : "?", a->label,
+                                  action_status_name(a->status), a->reason ? ": " : "", a->reason ? a->reason : "");
+            finish(s, d);
+        } else if (d->waiting_on == 0 && !d->queued) {
+            d->queued = true;
+            queue_push(d->step && d->step->exclusive ? &s->exclusive : &s->ready, d);
+        }
+    }
+}
+
+static int load_stream(cache *c, const cJSON *rec, const char *field, char **data, size_t *len, tmgt_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+    if (!cJSON_IsString(v) || !digest_is_valid_hex(v->valuestring)) {
+        err_set(err, "record has no %s digest", field);
+        return -1;
+    }
+    digest d;
+    memcpy(d.hex, v->valuestring, sizeof d.hex);
+    return cache_read_blob(c, &d, data, len, err);
+}
+
+/* A record is usable only if everything it names is still there and intact; otherwise the
+ * action runs again and the user is told why. */
+static bool try_cached(exec_state *s, action *a)
+{
+    cJSON *rec = cache_get_record(s->c, &a->key);
+    if (!rec)
+        return false;
+    const cJSON *exit_v = cJSON_GetObjectItemCaseSensitive(rec, "exit");
+    if (!cJSON_IsNumber(exit_v) || (exit_v->valueint != 0 && s->o->rerun_failed)) {
+        cJSON_Delete(rec);
+        return false;
+    }
+    tmgt_error err = {{0}};
+    char *out = NULL, *errs = NULL;
+    size_t out_len = 0, err_len = 0;
+    bool ok = load_stream(s->c, rec, "stdout", &out, &out_len, &err) == 0 &&
+              load_stream(s->c, rec, "stderr", &errs, &err_len, &err) == 0;
+    if (ok && a->output) {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "outputs"),
+                                                          a->output->name);
+        const cJSON *dg = cJSON_GetObjectItemCaseSensitive(o, "digest");
+        const cJSON *sz = cJSON_GetObjectItemCaseSensitive(o, "size");
+        uint64_t have = 0;
+        if (exit_v->valueint == 0) {
+            ok = cJSON_IsString(dg) && digest_is_valid_hex(dg->valuestring) && cJSON_IsNumber(sz);
+            if (ok) {
+                memcpy(a->output->d.hex, dg->valuestring, sizeof a->output->d.hex);
+                ok = cache_has_blob(s->c, &a->output->d, &have) && have == (uint64_t)sz->valuedouble;
+                if (!ok)
+                    err_set(&err, "cached output %s is missing or damaged", a->output->name);
+            }
+            if (ok && cache_materialize(s->c, &a->output->d, a->output->path, &err) != 0)
+                ok = false;
+            if (ok) {
+                a->output->have_digest = true;
+                a->output->size = have;
+            }
+        }
+    }
+    if (!ok) {
+        free(out);
+        free(errs);
+        if (s->o->verbosity >= 0)
+            fprintf(stderr, "tmgt: %s: %s; re-executing\n", a->label, err.msg);
+        cache_drop_record(s->c, &a->key);
+        cJSON_Delete(rec);
+        return false;
+    }
+    const cJSON *wall = cJSON_GetObjectItemCaseSensitive(rec, "wall_ms");
+    a->out = out;
+    a->out_len = out_len;
+    a->err = errs;
+    a->err_len = err_len;
+    a->exit_code = exit_v->valueint;
+    a->status = a->exit_code == 0 ? ST_OK : ST_EXIT;
+    a->wall_ms = cJSON_IsNumber(wall) ? (uint64_t)wall->valuedouble : 0;
+    a->cached = true;
+    a->have_streams = true;
+    const cJSON *so = cJSON_GetObjectItemCaseSensitive(rec, "stdout");
+    const cJSON *se = cJSON_GetObjectItemCaseSensitive(rec, "stderr");
+    memcpy(a->stdout_d.hex, so->valuestring, sizeof a->stdout_d.hex);
+    memcpy(a->stderr_d.hex, se->valuestring, sizeof a->stderr_d.hex);
+    cache_note_use(s->c, &a->key);
+    cJSON_Delete(rec);
+    return true;
+}
+
+/* The environment an engine sees: ours, with the engine profile's variables on top. */
+static char **engine_environment(const pipeline_engine *def)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = xcalloc(n + def->n_env + 1, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool overridden = false;
+        size_t klen = strcspn(environ[i], "=");
+        for (size_t j = 0; j < def->n_env && !overridden; j++)
+            overridden = !strncmp(def->env[j], environ[i], klen) && def->env[j][klen] == '=';
+        if (!overridden)
+            env[k++] = environ[i];
+    }
+    for (size_t j = 0; j < def->n_env; j++)
+        env[k++] = def->env[j];
+    return env;
+}
+
+static void remember_components(exec_state *s, action *a, const cJSON *components)
+{
+    digest id;
+    action_identity_key(a, &id);
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "key", a->key.hex);
+    cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
+    cache_put_record(s->c, &id, rec, NULL);
+    cJSON_Delete(rec);
+}
+
+static char *read_spill_or_take(char **mem, const char *spill, size_t *len)
+{
+    if (!spill) {
+        char *p = *mem;
+        *mem = NULL;
+        return p;
+    }
+    char *data = NULL;
+    if (read_file(spill, &data, len, NULL) != 0) {
+        *len = 0;
+        return xstrdup("");
+    }
+    return data;
+}
+
+static int publish_streams(exec_state *s, action *a, tmgt_error *err)
+{
+    if (cache_publish_bytes(s->c, a->out, a->out_len, &a->stdout_d, err) != 0 ||
+        cache_publish_bytes(s->c, a->err, a->err_len, &a->stderr_d, err) != 0)
+        return -1;
+    a->have_streams = true;
+    return 0;
+}
+
+/* Publishes outputs, then the record: the record is the commit point. */
+static void store_result(exec_state *s, running_action *ra)
+{
+    action *a = ra->a;
+    tmgt_error err = {{0}};
+    int rc = publish_streams(s, a, &err);
+    cJSON *outputs = cJSON_CreateObject();
+    if (rc == 0 && a->output && a->status == ST_OK) {
+        char *staged = path_join(ra->staging, a->output->name);
+        uint64_t size = 0;
+        rc = cache_publish_file(s->c, staged, &a->output->d, &size, &err);
+        free(staged);
+        if (rc == 0)
+            rc = cache_materialize(s->c, &a->output->d, a->output->path, &err);
+        if (rc == 0) {
+            a->output->have_digest = true;
+            a->output->size = size;
+            cJSON *o = cJSON_AddObjectToObject(outputs, a->output->name);
+            cJSON_AddStringToObject(o, "digest", a->output->d.hex);
+            cJSON_AddNumberToObject(o, "size", (double)size);
+        }
+    }
+    if (rc == 0) {
+        cJSON *rec = cJSON_CreateObject();
+        cJSON_AddNumberToObject(rec, "format", 1);
+        cJSON_AddNumberToObject(rec, "exit", a->exit_code);
+        cJSON_AddStringToObject(rec, "stdout", a->stdout_d.hex);
+        cJSON_AddNumberToObject(rec, "stdout_size", (double)a->out_len);
+        cJSON_AddStringToObject(rec, "stderr", a->stderr_d.hex);
+        cJSON_AddNumberToObject(rec, "stderr_size", (double)a->err_len);
+        cJSON_AddItemToObject(rec, "outputs", outputs);
+        outputs = NULL;
+        cJSON_AddNumberToObject(rec, "wall_ms", (double)a->wall_ms);
+        char *now = iso8601_now();
+        cJSON_AddStringToObject(rec, "created_at", now);
+        free(now);
+        cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(ra->components, 1));
+        rc = cache_put_record(s->c, &a->key, rec, &err);
+        cJSON_Delete(rec);
+    }
+    cJSON_Delete(outputs);
+    if (rc != 0) {
+        /* A producer whose output could not be stored cannot feed its dependents; a query's
+         * output is still in memory and its checks can be judged, just not cached. */
+        if (a->output && a->status == ST_OK)
+            a->status = ST_CACHE_ERROR;
+        free(a->reason);
+        a->reason = xasprintf("not cached: %s", err.msg);
+        fprintf(stderr, "tmgt: %s: %s\n", a->label, a->reason);
+    }
+}
+
+static void check_declared_output(running_action *ra)
+{
+    action *a = ra->a;
+    if (!a->output || a->status != ST_OK)
+        return;
+    char *staged = path_join(ra->staging, a->output->name);
+    struct stat st;
+    if (stat(staged, &st) != 0 || !S_ISREG(st.st_mode)) {
+        a->status = ST_OUTPUT_MISSING;
+        a->reason = xasprintf("exited 0 but did not write %s", a->output->name);
+    } else if (st.st_size == 0) {
+        a->status = ST_OUTPUT_MISSING;
+        a->reason = xasprintf("exited 0 but %s is empty", a->output->name);
+    }
+    free(staged);
+}
+
+static void on_run_done(void *ctx, run_result *res)
+{
+    running_action *ra = ctx;
+    exec_state *s = ra->s;
+    action *a = ra->a;
+    s->running--;
+    if (a->step->exclusive)
+        s->exclusive_running = false;
+    a->wall_ms = res->wall_ms;
+    a->exit_code = res->exit_code;
+    a->term_signal = res->term_signal;
+    switch (res->outcome) {
+    case RUN_EXITED: a->status = res->exit_code == 0 ? ST_OK : ST_EXIT; break;
+    case RUN_SIGNALED: a->status = ST_SIGNAL; a->reason = xasprintf("killed by signal %d (%s)", res->term_signal, strsignal(res->term_signal)); break;
+    case RUN_TIMED_OUT: a->status = ST_TIMEOUT; a->reason = xasprintf("timed out after %.0f s", a->step->timeout_ms / 1000.0); break;
+    case RUN_OUTPUT_LIMIT: a->status = ST_OUTPUT_LIMIT; a->reason = xasprintf("printed more than %llu bytes; killed", (unsigned long long)s->o->output_limit); break;
+    case RUN_SPAWN_FAILED: a->status = ST_SPAWN_ERROR; a->reason = xstrdup(res->error); break;
+    case RUN_CANCELLED: a->status = ST_INTERRUPTED; a->reason = xstrdup("interrupted"); break;
+    }
+    if (a->status != ST_OUTPUT_LIMIT) {
+        a->out = read_spill_or_take(&res->out, res->out_spill, &res->out_len);
+        a->out_len = res->out_len;
+        a->err = read_spill_or_take(&res->err, res->err_spill, &res->err_len);
+        a->err_len = res->err_len;
+    }
+    check_declared_output(ra);
+    /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
+    if (a->status == ST_OK || a->status == ST_EXIT)
+        store_result(s, ra);
+    run_result_free(res);
+    cache_remove_tree(ra->staging);
+    free(ra->staging);
+    cJSON_Delete(ra->components);
+    free(ra);
+    finish(s, a);
+    pump(s);
+}
+
+/* The engine's argv with real paths: the binary, then the expanded step template. */
+static char **expand_command(action *a, const char *out_path, tmgt_error *err)
+{
+    const char **names = xcalloc(a->n_inputs + 1, sizeof *names);
+    const char **paths = xcalloc(a->n_inputs + 1, sizeof *paths);
+    for (size_t i = 0; i < a->n_inputs; i++) {
+        names[i] = a->in_names[i];
+        paths[i] = a->inputs[i]->path;
+    }
+    template_env env = {
+        .in_names = names, .in_paths = paths, .n_in = a->n_inputs, .out = out_path,
+        .prompt = a->prompt_text, .model = a->model ? a->model->slug : NULL,
+        .scopes = a->scopes, .n_scopes = a->n_scopes,
+    };
+    char **tail = NULL;
+    size_t tail_n = 0;
+    int rc = template_expand(a->step->argv, a->step->argc, &env, &tail, &tail_n, err);
+    free(names);
+    free(paths);
+    if (rc != 0)
+        return NULL;
+    char **argv = xcalloc(tail_n + 2, sizeof *argv);
+    argv[0] = xstrdup(a->eng->path);
+    memcpy(argv + 1, tail, tail_n * sizeof *tail);
+    free(tail);
+    return argv;
+}
+
+static void start_action(exec_state *s, action *a)
+{
+    tmgt_error err = {{0}};
+    a->started = true;
+    cJSON *components = action_compute_key(a, s->c, s->o->salt, &err);
+    if (!components) {
+        a->status = ST_UNAVAILABLE;
+        a->reason = xstrdup(err.msg);
+        finish(s, a);
+        return;
+    }
+    remember_components(s, a, components);
+    if (s->o->read_cache && try_cached(s, a)) {
+        a->argv = expand_command(a, a->output ? a->output->path : NULL, &err);
+        cJSON_Delete(components);
+        finish(s, a);
+        return;
+    }
+    running_action *ra = xcalloc(1, sizeof *ra);
+    ra->s = s;
+    ra->a = a;
+    ra->components = components;
+    ra->staging = cache_make_staging_dir(s->c, &err);
+    char *out_path = ra->staging && a->output ? path_join(ra->staging, a->output->name) : NULL;
+    a->argv = ra->staging ? expand_command(a, out_path, &err) : NULL;
+    free(out_path);
+    if (!a->argv) {
+        a->status = ST_SPAWN_ERROR;
+        a->reason = xstrdup(err.msg);
+        if (ra->staging)
+            cache_remove_tree(ra->staging);
+        free(ra->staging);
+        cJSON_Delete(ra->components);
+        free(ra);
+        finish(s, a);
+        return;
+    }
+    if (s->o->verbosity > 0) {
+        fprintf(stderr, "%s%s:", s->o->tty ? "\r\033[K" : "", a->label);
+        for (char **p = a->argv; *p; p++)
+            fprintf(stderr, " %s", *p);
+        fputc('\n', stderr);
+    }
+    char **envp = engine_environment(a->eng->def);
+    run_request req = {.argv = a->argv, .env = envp, .cwd = NULL, .spill_dir = ra->staging,
+                       .timeout_ms = a->step->timeout_ms};
+    s->running++;
+    if (a->step->exclusive)
+        s->exclusive_running = true;
+    s->r->ops->start(s->r, &req, on_run_done, ra);
+    free(envp);
+}
+
+/* Starts what it can. Cache hits finish inline, so a fully cached graph never waits on the
+ * loop. Exclusive actions (timings) start only when nothing else runs. */
+static void pump(exec_state *s)
+{
+    while (!s->interrupted && !s->exclusive_running) {
+        action *a = NULL;
+        if (s->running < s->o->jobs && s->ready.head < s->ready.tail)
+            a = queue_pop(&s->ready);
+        else if (s->running == 0 && s->ready.head == s->ready.tail && s->exclusive.head < s->exclusive.tail)
+            a = queue_pop(&s->exclusive);
+        if (!a)
+            break;
+        start_action(s, a);
+    }
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    exec_state *s = h->data;
+    if (s->interrupted) {
+        return;
+    }
+    s->interrupted = true;
+    s->st->interrupted = true;
+    if (s->o->verbosity >= 0)
+        fprintf(stderr, "%stmgt: %s: stopping %zu running action(s); finished results are kept\n",
+                s->o->tty ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated", s->running);
+    s->r->ops->cancel_all(s->r);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    exec_state s = {.g = g, .c = c, .o = o, .st = st};
+    uint64_t t0 = now_ms();
+    uv_loop_init(&s.loop);
+    s.r = runner_local_new(&s.loop, 1u << 20, o->output_limit, o->kill_grace_ms);
+    uv_signal_init(&s.loop, &s.sigint);
+    uv_signal_init(&s.loop, &s.sigterm);
+    s.sigint.data = s.sigterm.data = &s;
+    uv_signal_start(&s.sigint, on_signal, SIGINT);
+    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    for (size_t i = 0; i < g->n_actions; i++)
+        if (g->actions[i]->status != ST_UNAVAILABLE)
+            s.total++;
+    for (size_t i = 0; i < g->n_actions; i++) {
+        action *a = g->actions[i];
+        if (a->finished)
+            continue;
+        if (a->status == ST_UNAVAILABLE)
+            finish(&s, a);
+        else if (a->waiting_on == 0 && !a->queued) {
+            a->queued = true;
+            queue_push(a->step->exclusive ? &s.exclusive : &s.ready, a);
+        }
+    }
+    pump(&s);
+    while (s.running > 0)
+        uv_run(&s.loop, UV_RUN_ONCE);
+    for (size_t i = 0; i < g->n_actions; i++) {
+        action *a = g->actions[i];
+        if (!a->finished) {
+            a->status = ST_INTERRUPTED;
+            a->reason = xstrdup("not started: the run was interrupted");
+            finish(&s, a);
+        }
+    }
+    if (o->tty && o->verbosity >= 0)
+        fputc('\n', stderr);
+    uv_signal_stop(&s.sigint);
+    uv_signal_stop(&s.sigterm);
+    uv_walk(&s.loop, close_walk, NULL);
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s.loop);
+    s.r->ops->close(s.r);
+    free(s.ready.items);
+    free(s.exclusive.items);
+    st->wall_ms = now_ms() - t0;
+    return st->interrupted ? 130 : 0;
+}

@@ -1,0 +1,21 @@
+/* tmgt: argument parsing and dispatch only. */
+#include <string.h>
+
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    cli_opts o;
+    bool done = false;
+    int rc = cli_parse(argc, argv, &o, &done);
+    if (rc == 0 && !done) {
+        if (!strcmp(o.command, "cache"))
+            rc = cmd_cache(&o);
+        else if (!strcmp(o.command, "report") || !strcmp(o.command, "ticket"))
+            rc = cmd_report(&o);
+        else
+            rc = cmd_run(&o);
+    }
+    cli_free(&o);
+    return rc;
+}

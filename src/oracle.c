@@ -1,0 +1,285 @@
+#include "oracle.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The oracle is the ground truth every check is judged against, so its files are held to the
+ * schema the original harness's drift tests pinned (suites.md §4.1, §7): a subtly wrong oracle
+ * would turn every engine result into noise. */
+#define ORACLE_TOKENS 32
+
+static int fail(tmgt_error *err, const char *path, const char *field, const char *msg)
+{
+    err_set(err, "%s: %s%s%s", path, field ? field : "", field ? ": " : "", msg);
+    return -1;
+}
+
+static const char *want_string(const cJSON *doc, const char *path, const char *key, tmgt_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
+    if (!v) {
+        fail(err, path, key, "missing");
+        return NULL;
+    }
+    if (!cJSON_IsString(v)) {
+        fail(err, path, key, "not a string");
+        return NULL;
+    }
+    return v->valuestring;
+}
+
+static bool is_int(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
+           fabs(v->valuedouble) < 9007199254740992.0;
+}
+
+static bool want_int(const cJSON *doc, const char *path, const char *key, long *out, tmgt_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
+    if (!v)
+        return fail(err, path, key, "missing"), false;
+    if (!is_int(v))
+        return fail(err, path, key, "not an integer"), false;
+    *out = (long)v->valuedouble;
+    return true;
+}
+
+/* The generated ids: exactly 32 non-negative integers (max_new_tokens 32, no EOS hit). */
+static int read_tokens(const cJSON *doc, const char *path, oracle_entry *out, tmgt_error *err)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "tokens");
+    if (!arr)
+        return fail(err, path, "tokens", "missing");
+    if (!cJSON_IsArray(arr))
+        return fail(err, path, "tokens", "not a list");
+    int n = cJSON_GetArraySize(arr);
+    if (n != ORACLE_TOKENS) {
+        err_set(err, "%s: tokens: expected %d tokens, got %d", path, ORACLE_TOKENS, n);
+        return -1;
+    }
+    out->tokens = xmalloc(sizeof *out->tokens * ORACLE_TOKENS);
+    const cJSON *t;
+    size_t i = 0;
+    cJSON_ArrayForEach(t, arr) {
+        if (!is_int(t) || t->valuedouble < 0) {
+            err_set(err, "%s: tokens[%zu]: not %s", path, i,
+                    is_int(t) ? "a non-negative id" : "an integer");
+            return -1;
+        }
+        out->tokens[i++] = (long)t->valuedouble;
+    }
+    out->n_tokens = i;
+    return 0;
+}
+
+static int check_provenance(const cJSON *doc, const char *path, tmgt_error *err)
+{
+    const char *runtime = want_string(doc, path, "runtime", err);
+    if (!runtime)
+        return -1;
+    if (strcmp(runtime, "transformers") != 0) {
+        err_set(err, "%s: runtime: expected \"transformers\", got \"%s\"", path, runtime);
+        return -1;
+    }
+    const char *format = want_string(doc, path, "format", err);
+    if (!format)
+        return -1;
+    if (strcmp(format, "float32") != 0) {
+        err_set(err, "%s: format: expected \"float32\", got \"%s\"", path, format);
+        return -1;
+    }
+    static const char *const versions[] = {"transformers_version", "torch_version"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = want_string(doc, path, versions[i], err);
+        if (!v)
+            return -1;
+        if (!strchr(v, '.'))
+            return fail(err, path, versions[i], "not a version (no \".\")");
+    }
+    const cJSON *sample = cJSON_GetObjectItemCaseSensitive(doc, "do_sample");
+    if (!sample)
+        return fail(err, path, "do_sample", "missing");
+    if (!cJSON_IsFalse(sample))
+        return fail(err, path, "do_sample", "must be false (greedy decoding)");
+    long max_new;
+    if (!want_int(doc, path, "max_new_tokens", &max_new, err))
+        return -1;
+    if (max_new != ORACLE_TOKENS) {
+        err_set(err, "%s: max_new_tokens: expected %d, got %ld", path, ORACLE_TOKENS, max_new);
+        return -1;
+    }
+    return 0;
+}
+
+static char *stem_of(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    return xstrndup(base, dot ? (size_t)(dot - base) : strlen(base));
+}
+
+static cJSON *provenance_of(const cJSON *doc)
+{
+    static const char *const keys[] = {"model", "runtime", "format", "transformers_version",
+                                       "torch_version"};
+    cJSON *p = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keys[i]);
+        if (v)
+            cJSON_AddItemToObject(p, keys[i], cJSON_Duplicate(v, 1));
+    }
+    return p;
+}
+
+static int validate(const cJSON *doc, const char *path, const char *slug, oracle_entry *out,
+                    tmgt_error *err)
+{
+    const char *s;
+    long count;
+
+    if (!cJSON_IsObject(doc))
+        return fail(err, path, NULL, "not a JSON object");
+    if (!(s = want_string(doc, path, "model_slug", err)))
+        return -1;
+    if (strcmp(s, slug) != 0) {
+        err_set(err, "%s: model_slug: expected \"%s\", got \"%s\"", path, slug, s);
+        return -1;
+    }
+    if (check_provenance(doc, path, err) < 0)
+        return -1;
+    if (!(s = want_string(doc, path, "prompt", err)))
+        return -1;
+    out->prompt = xstrdup(s);
+    if (!(s = want_string(doc, path, "text", err)))
+        return -1;
+    if (!*s)
+        return fail(err, path, "text", "empty");
+    out->text = xstrdup(s);
+    if (read_tokens(doc, path, out, err) < 0)
+        return -1;
+    if (!want_int(doc, path, "token_count", &count, err))
+        return -1;
+    if (count != (long)out->n_tokens) {
+        err_set(err, "%s: token_count: %ld does not match len(tokens) = %zu", path, count,
+                out->n_tokens);
+        return -1;
+    }
+    return 0;
+}
+
+int oracle_parse(const char *path, const char *json, size_t len, const char *slug, oracle_entry *out,
+                 cJSON **provenance, tmgt_error *err)
+{
+    const char *end = NULL;
+    memset(out, 0, sizeof *out);
+    cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (!doc) {
+        size_t line = 1;
+        for (const char *p = json; end && p < end && p < json + len; p++)
+            line += *p == '\n';
+        err_set(err, "%s: invalid JSON near line %zu", path, line);
+        return -1;
+    }
+    int rc = validate(doc, path, slug, out, err);
+    if (rc == 0) {
+        out->path = xstrdup(path);
+        out->prompt_key = stem_of(path);
+        if (provenance)
+            *provenance = provenance_of(doc);
+    } else {
+        oracle_entry_free(out);
+    }
+    cJSON_Delete(doc);
+    return rc;
+}
+
+/* The set shares one provenance: mixing files from two transformers releases would compare
+ * prompts against different references without anyone noticing. */
+static int same_provenance(const cJSON *set, const cJSON *entry, const char *path,
+                           const char *first_path, tmgt_error *err)
+{
+    static const char *const keys[] = {"transformers_version", "torch_version", "format"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(set, keys[i]));
+        const char *b = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, keys[i]));
+        if (a && b && strcmp(a, b) != 0) {
+            err_set(err, "%s: %s: \"%s\" differs from \"%s\" in %s", path, keys[i], b, a, first_path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+oracle_set *oracle_load(const char *dir, const char *slug, const char *const *prompt_keys, size_t n_keys,
+                        tmgt_error *err)
+{
+    oracle_set *s = xcalloc(1, sizeof *s);
+    s->slug = xstrdup(slug);
+    s->entries = xcalloc(n_keys ? n_keys : 1, sizeof *s->entries);
+    for (size_t i = 0; i < n_keys; i++) {
+        char *file = xasprintf("%s.json", prompt_keys[i]);
+        char *path = path_join(dir, file);
+        char *data = NULL;
+        size_t len = 0;
+        cJSON *prov = NULL;
+        int rc = read_file(path, &data, &len, err);
+        if (rc == 0)
+            rc = oracle_parse(path, data, len, slug, &s->entries[i], &prov, err);
+        if (rc == 0) {
+            s->n_entries++;
+            if (!s->provenance) {
+                s->provenance = prov;
+                prov = NULL;
+            } else {
+                rc = same_provenance(s->provenance, prov, path, s->entries[0].path, err);
+            }
+        }
+        cJSON_Delete(prov);
+        free(data);
+        free(path);
+        free(file);
+        if (rc < 0) {
+            oracle_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+const oracle_entry *oracle_find(const oracle_set *s, const char *prompt_key)
+{
+    if (!s || !prompt_key)
+        return NULL;
+    for (size_t i = 0; i < s->n_entries; i++)
+        if (strcmp(s->entries[i].prompt_key, prompt_key) == 0)
+            return &s->entries[i];
+    return NULL;
+}
+
+void oracle_entry_free(oracle_entry *e)
+{
+    if (!e)
+        return;
+    free(e->prompt_key);
+    free(e->prompt);
+    free(e->tokens);
+    free(e->text);
+    free(e->path);
+    memset(e, 0, sizeof *e);
+}
+
+void oracle_free(oracle_set *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_entries; i++)
+        oracle_entry_free(&s->entries[i]);
+    free(s->entries);
+    free(s->slug);
+    cJSON_Delete(s->provenance);
+    free(s);
+}

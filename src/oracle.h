@@ -1,0 +1,38 @@
+/* Oracle files: oracle/<slug>/<prompt>.json, the transformers float32 greedy reference. */
+#ifndef TMGT_ORACLE_H
+#define TMGT_ORACLE_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "util.h"
+
+typedef struct {
+    char *prompt_key;  /* file stem: "code" */
+    char *prompt;      /* the prompt text recorded in the file */
+    long *tokens;      /* generated ids only */
+    size_t n_tokens;
+    char *text;        /* decoded generation, not stripped */
+    char *path;
+} oracle_entry;
+
+typedef struct {
+    char *slug;
+    oracle_entry *entries;
+    size_t n_entries;
+    cJSON *provenance; /* {model, runtime, format, transformers_version, torch_version} of the set */
+} oracle_set;
+
+/* Loads <dir>/<key>.json for each prompt key and validates the schema (model_slug matches
+ * `slug`, runtime "transformers", 32 int tokens, token_count == len(tokens), max_new_tokens 32,
+ * do_sample false, versions present). Errors name the file and the field. */
+oracle_set *oracle_load(const char *dir, const char *slug, const char *const *prompt_keys, size_t n_keys,
+                        tmgt_error *err);
+/* Validates one parsed oracle document (exposed for tests and the fuzzer). */
+int oracle_parse(const char *path, const char *json, size_t len, const char *slug, oracle_entry *out,
+                 cJSON **provenance, tmgt_error *err);
+const oracle_entry *oracle_find(const oracle_set *s, const char *prompt_key);
+void oracle_entry_free(oracle_entry *e);
+void oracle_free(oracle_set *s);
+
+#endif

@@ -1,0 +1,435 @@
+#include "report_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *rc_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+bool rc_num(const cJSON *obj, const char *key, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(v))
+        return false;
+    *out = v->valuedouble;
+    return true;
+}
+
+const cJSON *rc_array(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+static const cJSON *object_item(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+static const char *or_default(const char *s, const char *fallback)
+{
+    return s ? s : fallback;
+}
+
+/* An empty optional text is no text: the ticket must not print an empty fenced block. */
+static const char *non_empty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+static rc_status parse_status(const char *s)
+{
+    if (s && strcmp(s, "PASS") == 0)
+        return RC_PASS;
+    if (s && strcmp(s, "SKIP") == 0)
+        return RC_SKIP;
+    return RC_FAIL;
+}
+
+void rc_check_read(const cJSON *item, rc_check *c)
+{
+    c->name = or_default(rc_str(item, "name"), "(unnamed check)");
+    c->suite = or_default(rc_str(item, "suite"), "?");
+    c->model = or_default(rc_str(item, "model"), "?");
+    c->detail = or_default(rc_str(item, "detail"), "");
+    c->details = non_empty(rc_str(item, "details"));
+    c->reproduce = non_empty(rc_str(item, "reproduce"));
+    c->status = parse_status(rc_str(item, "status"));
+    c->divergence = object_item(item, "divergence");
+    c->expected = object_item(item, "expected");
+    c->got = object_item(item, "got");
+    c->actions = rc_array(item, "actions");
+}
+
+const char *rc_symbol(rc_status s)
+{
+    static const char *const symbols[RC_NSTATUS] = {"✓", "✗", "−"};
+    return symbols[s];
+}
+
+const char *rc_status_word(rc_status s)
+{
+    static const char *const words[RC_NSTATUS] = {"pass", "fail", "skip"};
+    return words[s];
+}
+
+size_t rc_utf8_next(const char *s, size_t len, long *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n;
+    long v, min;
+
+    *cp = -1;
+    if (len == 0)
+        return 0;
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    if ((p[0] & 0xE0) == 0xC0) {
+        n = 2, v = p[0] & 0x1F, min = 0x80;
+    } else if ((p[0] & 0xF0) == 0xE0) {
+        n = 3, v = p[0] & 0x0F, min = 0x800;
+    } else if ((p[0] & 0xF8) == 0xF0) {
+        n = 4, v = p[0] & 0x07, min = 0x10000;
+    } else {
+        return 1;
+    }
+    if (len < n)
+        return 1;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 1;
+        v = (v << 6) | (p[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 1;
+    *cp = v;
+    return n;
+}
+
+/* XML 1.0 forbids C0 controls but tab, LF, CR, and U+FFFE/U+FFFF; DEL and C1 controls are
+ * legal there but drive terminals, so they are escaped too. */
+static bool writable(long cp)
+{
+    if (cp == '\t' || cp == '\n' || cp == '\r')
+        return true;
+    return cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp <= 0x9F) && cp != 0xFFFE && cp != 0xFFFF;
+}
+
+static const char *escape_for(long cp, unsigned flags)
+{
+    if (flags & RC_MARKUP) {
+        switch (cp) {
+        case '&': return "&amp;";
+        case '<': return "&lt;";
+        case '>': return "&gt;";
+        case '"': return "&quot;";
+        case '\'': return "&#39;";
+        }
+    }
+    if (flags & RC_QUOTED) {
+        switch (cp) {
+        case '\\': return "\\\\";
+        case '"': return "\\\"";
+        }
+    }
+    if (flags & RC_VISIBLE) {
+        switch (cp) {
+        case '\n': return "\\n";
+        case '\t': return "\\t";
+        case '\r': return "\\r";
+        }
+    }
+    if ((flags & RC_MD) && (cp == '\n' || cp == '\r'))
+        return " ";
+    return NULL;
+}
+
+static bool md_punctuation(long cp)
+{
+    return cp > 0 && cp < 0x80 && strchr("\\`*_[]<>|~&", (int)cp) != NULL;
+}
+
+static void write_unit(FILE *out, const char *unit, size_t n, long cp, unsigned flags)
+{
+    const char *rep = escape_for(cp, flags);
+    if (rep) {
+        fputs(rep, out);
+    } else if (cp >= 0 && writable(cp)) {
+        if ((flags & RC_MD) && md_punctuation(cp))
+            fputc('\\', out);
+        fwrite(unit, 1, n, out);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "\\x%02X", (unsigned char)unit[i]);
+    }
+}
+
+void rc_text(FILE *out, const char *s, size_t len, unsigned flags)
+{
+    size_t i = 0;
+    while (i < len) {
+        long cp;
+        size_t n = rc_utf8_next(s + i, len - i, &cp);
+        write_unit(out, s + i, n, cp, flags);
+        i += n;
+    }
+}
+
+void rc_puts(FILE *out, const char *s, unsigned flags)
+{
+    if (s)
+        rc_text(out, s, strlen(s), flags);
+}
+
+size_t rc_width(const char *s, unsigned flags)
+{
+    char *buf = NULL;
+    size_t len = 0, width = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        return s ? strlen(s) : 0;
+    rc_puts(mem, s, flags);
+    fclose(mem);
+    for (size_t i = 0; i < len; width++) {
+        long cp;
+        i += rc_utf8_next(buf + i, len - i, &cp);
+    }
+    free(buf);
+    return width;
+}
+
+size_t rc_backtick_run(const char *s)
+{
+    size_t best = 0, run = 0;
+    for (; s && *s; s++) {
+        run = *s == '`' ? run + 1 : 0;
+        if (run > best)
+            best = run;
+    }
+    return best;
+}
+
+void rc_repeat(FILE *out, char ch, size_t n)
+{
+    while (n--)
+        fputc(ch, out);
+}
+
+void rc_md_code(FILE *out, const char *s)
+{
+    size_t len = strlen(s), ticks = rc_backtick_run(s) + 1;
+    /* CommonMark strips one space at each end and needs one to separate a leading or
+     * trailing backtick from the delimiters. */
+    bool pad = len && (s[0] == '`' || s[0] == ' ' || s[len - 1] == '`' || s[len - 1] == ' ');
+    rc_repeat(out, '`', ticks);
+    fputs(pad ? " " : "", out);
+    rc_puts(out, s, RC_VISIBLE);
+    fputs(pad ? " " : "", out);
+    rc_repeat(out, '`', ticks);
+}
+
+bool rc_divergence_is_token(const cJSON *div)
+{
+    double id;
+    return rc_num(div, "expected", &id) || rc_num(div, "got", &id);
+}
+
+static void divergence_side(FILE *out, const cJSON *div, const char *id_key, const char *text_key)
+{
+    double id;
+    bool has_id = rc_num(div, id_key, &id);
+    const char *text = rc_str(div, text_key);
+
+    if (has_id)
+        fprintf(out, "%.0f", id);
+    if (text) {
+        fputs(has_id ? " \"" : "\"", out);
+        rc_puts(out, text, RC_VISIBLE | RC_QUOTED);
+        fputc('"', out);
+    }
+    if (!has_id && !text)
+        fputs("end of output", out);
+}
+
+char *rc_divergence_text(const cJSON *div)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    double at, mismatches;
+    FILE *mem;
+
+    if (!cJSON_IsObject(div) || !(mem = open_memstream(&buf, &len)))
+        return NULL;
+    fputs("first divergence", mem);
+    if (rc_num(div, "index", &at))
+        fprintf(mem, " at %s %.0f", rc_divergence_is_token(div) ? "token" : "character", at);
+    fputs(": expected ", mem);
+    divergence_side(mem, div, "expected", "expected_text");
+    fputs(", got ", mem);
+    divergence_side(mem, div, "got", "got_text");
+    if (rc_num(div, "mismatches", &mismatches))
+        fprintf(mem, " (%.0f mismatch%s)", mismatches, mismatches == 1 ? "" : "es");
+    fclose(mem);
+    return buf;
+}
+
+char *rc_oracle_text(const cJSON *model)
+{
+    const cJSON *oracle = object_item(model, "oracle");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem;
+
+    if (!oracle || !(mem = open_memstream(&buf, &len)))
+        return NULL;
+    fputs("transformers ", mem);
+    rc_puts(mem, or_default(rc_str(oracle, "transformers_version"), "unknown"), RC_VISIBLE);
+    fputs(", torch ", mem);
+    rc_puts(mem, or_default(rc_str(oracle, "torch_version"), "unknown"), RC_VISIBLE);
+    fputs(", ", mem);
+    rc_puts(mem, or_default(rc_str(oracle, "format"), "unknown format"), RC_VISIBLE);
+    fputs(", CPU, greedy", mem);
+    fclose(mem);
+    return buf;
+}
+
+const char *rc_engine_version(const cJSON *results)
+{
+    const cJSON *engines = rc_array(results, "engines");
+    const cJSON *engine;
+
+    cJSON_ArrayForEach(engine, engines) {
+        const char *name = rc_str(engine, "name");
+        if (name && strcmp(name, "apr") == 0 && rc_str(engine, "version"))
+            return rc_str(engine, "version");
+    }
+    return or_default(rc_str(cJSON_GetArrayItem(engines, 0), "version"), "unknown");
+}
+
+static size_t find_label(const char **labels, size_t n, const char *s)
+{
+    size_t i = 0;
+    while (i < n && strcmp(labels[i], s) != 0)
+        i++;
+    return i;
+}
+
+static void add_label(const char **labels, size_t *n, const char *s)
+{
+    if (find_label(labels, *n, s) == *n)
+        labels[(*n)++] = s;
+}
+
+static void collect_labels(const cJSON *results, const cJSON *checks, rc_matrix *m)
+{
+    const cJSON *item;
+    bool global = false;
+
+    cJSON_ArrayForEach(item, rc_array(results, "suites")) {
+        if (cJSON_IsString(item))
+            add_label(m->cols, &m->ncols, item->valuestring);
+    }
+    cJSON_ArrayForEach(item, checks) {
+        rc_check c;
+        rc_check_read(item, &c);
+        add_label(m->cols, &m->ncols, c.suite);
+        if (strcmp(c.model, RC_GLOBAL) == 0)
+            global = true;
+        else
+            add_label(m->rows, &m->nrows, c.model);
+    }
+    if (global)
+        m->rows[m->nrows++] = RC_GLOBAL;
+}
+
+int rc_matrix_build(const cJSON *results, rc_matrix *m)
+{
+    const cJSON *checks = rc_array(results, "checks");
+    const cJSON *item;
+    size_t nchecks, nsuites;
+
+    memset(m, 0, sizeof *m);
+    if (!checks)
+        return -1;
+    nchecks = (size_t)cJSON_GetArraySize(checks);
+    nsuites = (size_t)cJSON_GetArraySize(rc_array(results, "suites"));
+    m->rows = calloc(nchecks + 1, sizeof *m->rows);
+    m->cols = calloc(nchecks + nsuites + 1, sizeof *m->cols);
+    if (!m->rows || !m->cols)
+        goto fail;
+    collect_labels(results, checks, m);
+    m->cells = calloc(m->nrows * m->ncols + 1, sizeof *m->cells);
+    if (!m->cells)
+        goto fail;
+    cJSON_ArrayForEach(item, checks) {
+        rc_check c;
+        rc_check_read(item, &c);
+        size_t row = find_label(m->rows, m->nrows, c.model);
+        size_t col = find_label(m->cols, m->ncols, c.suite);
+        m->cells[row * m->ncols + col].n[c.status]++;
+        m->total.n[c.status]++;
+    }
+    return 0;
+fail:
+    rc_matrix_free(m);
+    return -1;
+}
+
+void rc_matrix_free(rc_matrix *m)
+{
+    free(m->rows);
+    free(m->cols);
+    free(m->cells);
+    memset(m, 0, sizeof *m);
+}
+
+const rc_cell *rc_matrix_cell(const rc_matrix *m, size_t row, size_t col)
+{
+    return &m->cells[row * m->ncols + col];
+}
+
+int rc_cell_sum(const rc_cell *c)
+{
+    return c->n[RC_PASS] + c->n[RC_FAIL] + c->n[RC_SKIP];
+}
+
+void rc_cell_symbols(FILE *out, const rc_cell *c)
+{
+    const char *sep = "";
+    for (int s = 0; s < RC_NSTATUS; s++) {
+        if (c->n[s]) {
+            fprintf(out, "%s%s %d", sep, rc_symbol((rc_status)s), c->n[s]);
+            sep = " ";
+        }
+    }
+    if (!*sep)
+        fputs("·", out);
+}
+
+static const char *plural(double n)
+{
+    return n == 1 ? "" : "s";
+}
+
+void rc_totals(FILE *out, const cJSON *results, const rc_cell *total)
+{
+    double executed, cached = 0, wall_ms;
+    int checks = rc_cell_sum(total);
+
+    fprintf(out, "%d passed, %d failed, %d skipped (%d check%s)", total->n[RC_PASS],
+            total->n[RC_FAIL], total->n[RC_SKIP], checks, plural(checks));
+    if (rc_num(results, "actions_executed", &executed)) {
+        rc_num(results, "actions_cached", &cached);
+        fprintf(out, " — %.0f action%s executed, %.0f cached", executed, plural(executed), cached);
+    }
+    if (rc_num(results, "wall_ms", &wall_ms))
+        fprintf(out, " in %.1fs", wall_ms / 1000);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(results, "interrupted")))
+        fputs(" — interrupted, results incomplete", out);
+}

@@ -1,0 +1,28 @@
+/* The results document (results/latest.json): everything reports and tickets need, so they
+ * never re-run anything. Format described in README.md ("Results"). */
+#ifndef TMGT_RESULTS_H
+#define TMGT_RESULTS_H
+
+#include <cjson/cJSON.h>
+
+#include "evaluate.h"
+#include "exec.h"
+#include "plan.h"
+
+#define RESULTS_FORMAT 1
+
+typedef struct {
+    const char *command;
+    int argc;
+    char **argv;
+    char *started_at;
+    size_t jobs;
+} run_info;
+
+cJSON *results_build(const plan *p, const evaluation *ev, const exec_stats *st, const run_info *info);
+/* Writes <dir>/latest.json and a timestamped copy, each atomically. */
+int results_write(const cJSON *doc, const char *dir, tmgt_error *err);
+/* Loads <dir>/latest.json (or a file) and checks that this tmgt can read its format. */
+cJSON *results_load(const char *path, tmgt_error *err);
+
+#endif

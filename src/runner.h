@@ -1,0 +1,60 @@
+/* How the executor starts an engine invocation. Local subprocesses now; a batch-system
+ * backend or a fake (unit tests) implements the same interface. */
+#ifndef TMGT_RUNNER_H
+#define TMGT_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef enum {
+    RUN_EXITED,       /* exit_code is valid */
+    RUN_SIGNALED,     /* term_signal is valid (crash, or killed from outside) */
+    RUN_TIMED_OUT,    /* killed by us at the timeout */
+    RUN_OUTPUT_LIMIT, /* killed by us: printed more than the limit */
+    RUN_SPAWN_FAILED, /* never started; error says why */
+    RUN_CANCELLED,    /* killed by us on interrupt */
+} run_outcome;
+
+typedef struct {
+    run_outcome outcome;
+    int exit_code;
+    int term_signal;
+    uint64_t wall_ms;
+    /* Captured output. Up to `memory_limit` bytes stay in memory; past that the stream goes
+     * to `spill_path` (a file the consumer publishes or removes). */
+    char *out, *err;
+    size_t out_len, err_len;
+    char *out_spill, *err_spill;
+    char error[256];
+} run_result;
+
+typedef struct {
+    char **argv;
+    char **env;           /* full environment, NULL-terminated */
+    const char *cwd;
+    const char *spill_dir;/* where oversize output goes */
+    int timeout_ms;
+} run_request;
+
+typedef void (*run_done_cb)(void *ctx, run_result *res); /* res owned by the callee */
+
+typedef struct runner runner;
+typedef struct {
+    int (*start)(runner *r, const run_request *req, run_done_cb cb, void *ctx);
+    /* Terminates everything running (SIGTERM to each process group, SIGKILL after a grace
+     * period); callbacks still arrive, with RUN_CANCELLED. */
+    void (*cancel_all)(runner *r);
+    size_t (*running)(runner *r);
+    void (*close)(runner *r);
+} runner_ops;
+
+struct runner {
+    const runner_ops *ops;
+};
+
+runner *runner_local_new(uv_loop_t *loop, size_t memory_limit, uint64_t output_limit, int kill_grace_ms);
+void run_result_free(run_result *res);
+
+#endif

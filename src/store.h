@@ -1,0 +1,37 @@
+/* Where blobs and action records live. The cache talks to this interface only, so a remote
+ * store (bazel-remote's /cas/ and /ac/ layout over HTTP) can be added beside the local one. */
+#ifndef TMGT_STORE_H
+#define TMGT_STORE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "hash.h"
+
+typedef struct store store;
+
+typedef struct {
+    bool (*has_blob)(store *s, const digest *d, uint64_t *size);
+    /* Path of a readable copy of the blob (owned by the caller). */
+    char *(*blob_path)(store *s, const digest *d);
+    /* Publishes the file at `src` (already hashed to `d`) as a blob. `src` is consumed:
+     * it is linked or copied into place and then removed. */
+    int (*put_blob_file)(store *s, const char *src, const digest *d, tmgt_error *err);
+    int (*get_record)(store *s, const digest *key, char **json, size_t *len);
+    int (*put_record)(store *s, const digest *key, const char *json, size_t len, tmgt_error *err);
+    void (*drop_blob)(store *s, const digest *d);
+    void (*drop_record)(store *s, const digest *key);
+    /* Calls `fn` for every blob / record; used by verify, stats and gc. */
+    void (*each_blob)(store *s, void (*fn)(const digest *d, const char *path, void *ctx), void *ctx);
+    void (*each_record)(store *s, void (*fn)(const digest *key, const char *path, void *ctx), void *ctx);
+    void (*close)(store *s);
+} store_ops;
+
+struct store {
+    const store_ops *ops;
+};
+
+/* A directory with cas/ (blobs, mode 0444) and ac/ (records); `tmp` is where files are
+ * staged before they are published with rename(2) in the same filesystem. */
+store *store_local_open(const char *dir, const char *tmp, tmgt_error *err);
+
+#endif

@@ -1,0 +1,256 @@
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    store base;
+    char *cas;
+    char *ac;
+    char *tmp;
+} local_store;
+
+static char *shard_path(const char *root, const char *hex, const char *suffix)
+{
+    return xasprintf("%s/%.2s/%s%s", root, hex, hex, suffix);
+}
+
+static bool local_has_blob(store *s, const digest *d, uint64_t *size)
+{
+    local_store *ls = (local_store *)s;
+    char *p = shard_path(ls->cas, d->hex, "");
+    struct stat st;
+    bool ok = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+    if (ok && size)
+        *size = (uint64_t)st.st_size;
+    free(p);
+    return ok;
+}
+
+static char *local_blob_path(store *s, const digest *d)
+{
+    return shard_path(((local_store *)s)->cas, d->hex, "");
+}
+
+static int copy_file(const char *src, const char *dst, tmgt_error *err)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        err_set(err, "%s: %s", src, strerror(errno));
+        return -1;
+    }
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+        err_set(err, "%s: %s", dst, strerror(errno));
+        close(in);
+        return -1;
+    }
+    char buf[1 << 16];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -1 : 0;
+            break;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                rc = -1;
+                break;
+            }
+            off += w;
+        }
+        if (rc)
+            break;
+    }
+    if (rc == 0 && fsync(out) != 0)
+        rc = -1;
+    if (rc)
+        err_set(err, "copying %s to %s: %s", src, dst, strerror(errno));
+    close(in);
+    close(out);
+    if (rc)
+        unlink(dst);
+    return rc;
+}
+
+/* Blobs are published like git's loose objects: the content is fsynced under a temporary
+ * name, made read-only, then renamed into place. A concurrent writer of the same digest
+ * produces the same bytes, so whichever rename lands last is still correct. */
+static int local_put_blob_file(store *s, const char *src, const digest *d, tmgt_error *err)
+{
+    local_store *ls = (local_store *)s;
+    char *dst = shard_path(ls->cas, d->hex, "");
+    char *dir = xasprintf("%s/%.2s", ls->cas, d->hex);
+    int rc = mkdir_p(dir, 0755, err);
+    free(dir);
+    if (rc) {
+        free(dst);
+        return -1;
+    }
+    if (path_exists(dst)) {
+        unlink(src);
+        free(dst);
+        return 0;
+    }
+    char *staged = xasprintf("%s.%ld.tmp", dst, (long)getpid());
+    if (link(src, staged) != 0) {
+        if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+            err_set(err, "cannot publish %s: %s", src, strerror(errno));
+            free(staged);
+            free(dst);
+            return -1;
+        }
+        if (copy_file(src, staged, err) != 0) {
+            free(staged);
+            free(dst);
+            return -1;
+        }
+    } else {
+        int fd = open(staged, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+    }
+    chmod(staged, 0444);
+    if (rename(staged, dst) != 0) {
+        err_set(err, "cannot publish %s: %s", dst, strerror(errno));
+        unlink(staged);
+        free(staged);
+        free(dst);
+        return -1;
+    }
+    fsync_dir_of(dst);
+    unlink(src);
+    free(staged);
+    free(dst);
+    return 0;
+}
+
+static int local_get_record(store *s, const digest *key, char **json, size_t *len)
+{
+    char *p = shard_path(((local_store *)s)->ac, key->hex, ".json");
+    int rc = read_file(p, json, len, NULL);
+    free(p);
+    return rc;
+}
+
+static int local_put_record(store *s, const digest *key, const char *json, size_t len, tmgt_error *err)
+{
+    local_store *ls = (local_store *)s;
+    char *dir = xasprintf("%s/%.2s", ls->ac, key->hex);
+    int rc = mkdir_p(dir, 0755, err);
+    free(dir);
+    if (rc)
+        return -1;
+    char *p = shard_path(ls->ac, key->hex, ".json");
+    rc = write_file_atomic(p, json, len, 0644, err);
+    free(p);
+    return rc;
+}
+
+static void local_drop_blob(store *s, const digest *d)
+{
+    char *p = shard_path(((local_store *)s)->cas, d->hex, "");
+    unlink(p);
+    free(p);
+}
+
+static void local_drop_record(store *s, const digest *key)
+{
+    char *p = shard_path(((local_store *)s)->ac, key->hex, ".json");
+    unlink(p);
+    free(p);
+}
+
+/* Walks root/xx/<64 hex>[suffix]; anything else (temporaries, stray files) is ignored. */
+static void each_sharded(const char *root, const char *suffix,
+                         void (*fn)(const digest *, const char *, void *), void *ctx)
+{
+    DIR *top = opendir(root);
+    if (!top)
+        return;
+    struct dirent *de;
+    size_t slen = strlen(suffix);
+    while ((de = readdir(top))) {
+        if (strlen(de->d_name) != 2)
+            continue;
+        char *sub = xasprintf("%s/%s", root, de->d_name);
+        DIR *d = opendir(sub);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            size_t n = strlen(e->d_name);
+            if (n != DIGEST_HEX_LEN + slen || strcmp(e->d_name + DIGEST_HEX_LEN, suffix) != 0)
+                continue;
+            digest dg;
+            memcpy(dg.hex, e->d_name, DIGEST_HEX_LEN);
+            dg.hex[DIGEST_HEX_LEN] = '\0';
+            if (!digest_is_valid_hex(dg.hex))
+                continue;
+            char *p = xasprintf("%s/%s", sub, e->d_name);
+            fn(&dg, p, ctx);
+            free(p);
+        }
+        if (d)
+            closedir(d);
+        free(sub);
+    }
+    closedir(top);
+}
+
+static void local_each_blob(store *s, void (*fn)(const digest *, const char *, void *), void *ctx)
+{
+    each_sharded(((local_store *)s)->cas, "", fn, ctx);
+}
+
+static void local_each_record(store *s, void (*fn)(const digest *, const char *, void *), void *ctx)
+{
+    each_sharded(((local_store *)s)->ac, ".json", fn, ctx);
+}
+
+static void local_close(store *s)
+{
+    local_store *ls = (local_store *)s;
+    free(ls->cas);
+    free(ls->ac);
+    free(ls->tmp);
+    free(ls);
+}
+
+static const store_ops local_ops = {
+    .has_blob = local_has_blob,
+    .blob_path = local_blob_path,
+    .put_blob_file = local_put_blob_file,
+    .get_record = local_get_record,
+    .put_record = local_put_record,
+    .drop_blob = local_drop_blob,
+    .drop_record = local_drop_record,
+    .each_blob = local_each_blob,
+    .each_record = local_each_record,
+    .close = local_close,
+};
+
+store *store_local_open(const char *dir, const char *tmp, tmgt_error *err)
+{
+    local_store *ls = xcalloc(1, sizeof *ls);
+    ls->base.ops = &local_ops;
+    ls->cas = path_join(dir, "cas");
+    ls->ac = path_join(dir, "ac");
+    ls->tmp = xstrdup(tmp);
+    if (mkdir_p(ls->cas, 0755, err) || mkdir_p(ls->ac, 0755, err)) {
+        local_close(&ls->base);
+        return NULL;
+    }
+    return &ls->base;
+}
