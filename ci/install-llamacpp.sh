@@ -73,7 +73,7 @@ else
   log "cmake configure (Release, ${ISA_FLAGS[*]})"
   timed cmake-configure cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
     -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF \
-    -DLLAMA_BUILD_APP=OFF "${ISA_FLAGS[@]}" >/dev/null
+    -DLLAMA_BUILD_APP=OFF -DGGML_CCACHE=OFF "${ISA_FLAGS[@]}" >/dev/null
   log "cmake --build -j$JOBS --target ${TARGETS[*]}"
   timed cmake-build cmake --build "$BUILD" -j"$JOBS" --target "${TARGETS[@]}"
 fi

@@ -187,4 +187,46 @@ static inline cJSON *parsed_fixture(const char *name)
     return doc;
 }
 
+/* cmocka group setup/teardown owning one world. */
+static inline int world_setup(void **state)
+{
+    world *w = xmalloc(sizeof *w);
+    world_init(w);
+    *state = w;
+    return 0;
+}
+
+static inline int world_teardown(void **state)
+{
+    world_free(*state);
+    free(*state);
+    return 0;
+}
+
+/* Judges a one-query check on the given stdout. */
+static inline check_result on(world *w, const char *suite, const char *name, const char *out)
+{
+    query_output q = q_ok(out);
+    return judge(w, suite, name, &q);
+}
+
+/* Judges a one-query check on a fixture after `edit` (may be NULL) changed it. */
+static inline check_result on_fixture(world *w, const char *suite, const char *name, const char *file,
+                                      void (*edit)(cJSON *doc))
+{
+    cJSON *doc = parsed_fixture(file);
+    if (edit)
+        edit(doc);
+    char *out = printed(doc);
+    check_result r = on(w, suite, name, out);
+    free(out);
+    return r;
+}
+
+static inline void expect(check_result r, check_status st, const char *text)
+{
+    assert_status(r, st, text);
+    check_result_free(&r);
+}
+
 #endif

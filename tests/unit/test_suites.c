@@ -4,21 +4,6 @@
 
 #include <signal.h>
 
-static int setup(void **state)
-{
-    world *w = xmalloc(sizeof *w);
-    world_init(w);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world_free(*state);
-    free(*state);
-    return 0;
-}
-
 static void test_table(void **state)
 {
     (void)state;
@@ -366,5 +351,5 @@ int main(void)
         cmocka_unit_test(test_query_ok_messages),
         cmocka_unit_test(test_query_json_messages),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, world_setup, world_teardown);
 }
