@@ -125,7 +125,10 @@ apr_part() {
   done
   cap "$D" import-int4 "$APR" import "$FIX" --quantize int4 -o "$I4"
   cap "$D" import-int8 "$APR" import "$FIX" --quantize int8 -o "$I8"
+  rm -f "$GG"
   cap "$D" export-int4-gguf "$APR" export "$I4" --format gguf -o "$GG"
+  # a second export to the same path is refused (exit 5) unless --force; import overwrites
+  cap "$D" export-int4-gguf-exists "$APR" export "$I4" --format gguf -o "$GG"
   for q in int4 int8; do
     local M="$W/smollm2-135m-$q.apr"
     for p in arithmetic code completion greeting; do
@@ -136,6 +139,18 @@ apr_part() {
   cap "$D" run-int8-completion-text "$APR" run "$I8" "$(cat prompts/completion.txt)" -n 32
   cap "$D" run-gguf-int4-completion "$APR" run "$GG" "$(cat prompts/completion.txt)" -n 32 -f json
   [ -f "$W/smollm2-135m-q8_0.gguf" ] && cap "$D" run-llamacpp-q8_0-completion "$APR" run "$W/smollm2-135m-q8_0.gguf" "$(cat prompts/completion.txt)" -n 32 -f json
+  # float32 paths: (a) import of the HF directory without quantization, (b) import of the original
+  # Q4_1 GGUF (apr dequantizes it to F32), (c) the Q4_1 GGUF quantized by apr to int8
+  cap "$D" import-f32 "$APR" import "$FIX" -o "$W/smollm2-135m-f32.apr"
+  cap "$D" run-f32-completion "$APR" run "$W/smollm2-135m-f32.apr" "$(cat prompts/completion.txt)" -n 32 -f json
+  cap "$D" import-q4_1-gguf "$APR" import models/fixture/smollm2-135m-q4_1.gguf -o "$W/smollm2-135m-gguf-f32.apr"
+  for p in arithmetic code completion greeting; do
+    cap "$D" "run-gguf-f32-$p" "$APR" run "$W/smollm2-135m-gguf-f32.apr" "$(cat prompts/$p.txt)" -n 32 -f json
+  done
+  cap "$D" import-q4_1-gguf-int8 "$APR" import models/fixture/smollm2-135m-q4_1.gguf --quantize int8 -o "$W/smollm2-135m-gguf-int8.apr"
+  cap "$D" run-gguf-int8-completion "$APR" run "$W/smollm2-135m-gguf-int8.apr" "$(cat prompts/completion.txt)" -n 32 -f json
+  cap "$D" run-safetensors-file-completion "$APR" run "$FIX/model.safetensors" "$(cat prompts/completion.txt)" -n 32 -f json
+  cap "$D" run-safetensors-dir-completion "$APR" run "$FIX" "$(cat prompts/completion.txt)" -n 32 -f json
   cap "$D" import-roundtrip "$APR" import "$GG" -o "$W/smollm2-135m-roundtrip-tmp.apr"
   cap "$D" run-roundtrip-completion "$APR" run "$W/smollm2-135m-roundtrip-tmp.apr" "$(cat prompts/completion.txt)" -n 32 -f json
   for q in int4 int8; do

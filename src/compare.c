@@ -264,23 +264,29 @@ const cJSON *json_first_list(const cJSON *obj, const char *const *keys)
     return NULL;
 }
 
+bool json_long(const cJSON *item, long *out)
+{
+    if (!cJSON_IsNumber(item) || item->valuedouble != floor(item->valuedouble) ||
+        fabs(item->valuedouble) > 9007199254740992.0)
+        return false;
+    *out = (long)item->valuedouble;
+    return true;
+}
+
 bool json_int_list(const cJSON *arr, long **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
     if (!cJSON_IsArray(arr))
         return false;
-    size_t count = (size_t)cJSON_GetArraySize(arr), i = 0;
-    long *v = xmalloc((count + 1) * sizeof *v);
+    long *v = xmalloc(((size_t)cJSON_GetArraySize(arr) + 1) * sizeof *v);
+    size_t i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, arr) {
-        /* 2^53 bounds the integers a double holds exactly, so no id is silently rounded. */
-        if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) ||
-            fabs(it->valuedouble) > 9007199254740992.0) {
+        if (!json_long(it, &v[i++])) {
             free(v);
             return false;
         }
-        v[i++] = (long)it->valuedouble;
     }
     *out = v;
     *n = i;

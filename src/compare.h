@@ -43,6 +43,8 @@ bool json_number(const cJSON *item, double *out);
 /* First of several alternative keys that is present (and, for the _list variant, a list). */
 const cJSON *json_first(const cJSON *obj, const char *const *keys);
 const cJSON *json_first_list(const cJSON *obj, const char *const *keys);
+/* An integral JSON number that a double holds exactly (|v| <= 2^53), so no id is rounded. */
+bool json_long(const cJSON *item, long *out);
 /* Reads a JSON array of integers; false when absent or not all integers. */
 bool json_int_list(const cJSON *arr, long **out, size_t *n);
 

@@ -1,9 +1,10 @@
 #include "oracle.h"
 
-#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "compare.h"
 
 /* The oracle is the ground truth every check is judged against, so its files are held to the
  * schema the original harness's drift tests pinned (suites.md §4.1, §7): a subtly wrong oracle
@@ -30,24 +31,18 @@ static const char *want_string(const cJSON *doc, const char *path, const char *k
     return v->valuestring;
 }
 
-static bool is_int(const cJSON *v)
-{
-    return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
-           fabs(v->valuedouble) < 9007199254740992.0;
-}
-
 static bool want_int(const cJSON *doc, const char *path, const char *key, long *out, tmgt_error *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
     if (!v)
         return fail(err, path, key, "missing"), false;
-    if (!is_int(v))
+    if (!json_long(v, out))
         return fail(err, path, key, "not an integer"), false;
-    *out = (long)v->valuedouble;
     return true;
 }
 
-/* The generated ids: exactly 32 non-negative integers (max_new_tokens 32, no EOS hit). */
+/* The generated ids: 1 to 32 non-negative integers. The original's three oracles never hit EOS
+ * and hold exactly 32; a model that stops early (SmolLM2 on "arithmetic") holds fewer. */
 static int read_tokens(const cJSON *doc, const char *path, oracle_entry *out, tmgt_error *err)
 {
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "tokens");
@@ -56,20 +51,21 @@ static int read_tokens(const cJSON *doc, const char *path, oracle_entry *out, tm
     if (!cJSON_IsArray(arr))
         return fail(err, path, "tokens", "not a list");
     int n = cJSON_GetArraySize(arr);
-    if (n != ORACLE_TOKENS) {
-        err_set(err, "%s: tokens: expected %d tokens, got %d", path, ORACLE_TOKENS, n);
+    if (n < 1 || n > ORACLE_TOKENS) {
+        err_set(err, "%s: tokens: expected 1 to %d tokens, got %d", path, ORACLE_TOKENS, n);
         return -1;
     }
     out->tokens = xmalloc(sizeof *out->tokens * ORACLE_TOKENS);
     const cJSON *t;
     size_t i = 0;
     cJSON_ArrayForEach(t, arr) {
-        if (!is_int(t) || t->valuedouble < 0) {
-            err_set(err, "%s: tokens[%zu]: not %s", path, i,
-                    is_int(t) ? "a non-negative id" : "an integer");
+        long id;
+        bool integer = json_long(t, &id);
+        if (!integer || id < 0) {
+            err_set(err, "%s: tokens[%zu]: not %s", path, i, integer ? "a non-negative id" : "an integer");
             return -1;
         }
-        out->tokens[i++] = (long)t->valuedouble;
+        out->tokens[i++] = id;
     }
     out->n_tokens = i;
     return 0;

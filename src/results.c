@@ -30,8 +30,11 @@ static cJSON *check_json(const evaluated_check *ec)
     if (r->div.present) {
         cJSON *d = cJSON_AddObjectToObject(j, "divergence");
         cJSON_AddNumberToObject(d, "index", (double)r->div.index);
-        cJSON_AddNumberToObject(d, "expected", (double)r->div.expected);
-        cJSON_AddNumberToObject(d, "got", (double)r->div.got);
+        /* Text divergences have no token ids (the evaluator marks them -1). */
+        if (r->div.expected >= 0)
+            cJSON_AddNumberToObject(d, "expected", (double)r->div.expected);
+        if (r->div.got >= 0)
+            cJSON_AddNumberToObject(d, "got", (double)r->div.got);
         cJSON_AddItemToObject(d, "expected_text", string_or_null(r->div.expected_text));
         cJSON_AddItemToObject(d, "got_text", string_or_null(r->div.got_text));
         cJSON_AddNumberToObject(d, "mismatches", (double)r->div.mismatches);

@@ -41,30 +41,35 @@ void expand_per_apr_quant(const pipeline_model *m, check_list *out, const suite_
     }
 }
 
-void check_result_append(check_result *r, const char *fmt, ...)
+/* `prefix` (may be NULL) followed by the formatted text, malloc'd. */
+static char *vformat(const char *prefix, const char *fmt, va_list ap)
 {
     strbuf sb;
-    va_list ap;
     sb_init(&sb);
-    if (r->detail)
-        sb_puts(&sb, r->detail);
-    va_start(ap, fmt);
+    if (prefix)
+        sb_puts(&sb, prefix);
     sb_vprintf(&sb, fmt, ap);
+    return sb_detach(&sb);
+}
+
+void check_result_append(check_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *d = vformat(r->detail, fmt, ap);
     va_end(ap);
     free(r->detail);
-    r->detail = sb_detach(&sb);
+    r->detail = d;
 }
 
 void check_result_details(check_result *r, const char *fmt, ...)
 {
-    strbuf sb;
     va_list ap;
-    sb_init(&sb);
     va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
+    char *d = vformat(NULL, fmt, ap);
     va_end(ap);
     free(r->details);
-    r->details = sb_detach(&sb);
+    r->details = d;
 }
 
 void check_result_prefix(check_result *r, const char *label)
@@ -168,7 +173,7 @@ bool str_icontains(const char *haystack, const char *needle)
     for (const char *p = haystack; p && *p; p++)
         if (strncasecmp(p, needle, n) == 0)
             return true;
-    return haystack && n == 0;
+    return false;
 }
 
 bool status_passes(const cJSON *status)
@@ -181,14 +186,8 @@ bool status_passes(const cJSON *status)
 
 bool json_integer(const cJSON *v, long *out)
 {
-    double d;
-    if (cJSON_IsNumber(v)) {
-        d = v->valuedouble;
-        if (d != floor(d) || fabs(d) > 9007199254740992.0)
-            return false;
-        *out = (long)d;
-        return true;
-    }
+    if (cJSON_IsNumber(v))
+        return json_long(v, out);
     const char *s = cJSON_GetStringValue(v);
     if (!s || !*s)
         return false;

@@ -288,8 +288,8 @@ static void judge_hex(const check_ctx *ctx, size_t i, const cJSON *doc, check_re
     }
     if (!json_number(std, &v))
         check_result_set(r, CHECK_FAIL, "hex output \"std\" is not a number");
-    else if (isnan(v))
-        check_result_set(r, CHECK_FAIL, "std=nan (NaN in tensor data)");
+    else if (!isfinite(v))
+        check_result_set(r, CHECK_FAIL, "std=%s (NaN/Inf in tensor data)", isnan(v) ? "nan" : "inf");
     else if (v <= 0)
         check_result_set(r, CHECK_FAIL, "std=0 (constant/zero tensor data)");
     else

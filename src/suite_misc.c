@@ -113,7 +113,8 @@ static void parity_evaluate(const check_ctx *ctx, check_result *r)
         free(full);
     } else {
         char *v = json_brief(match, 80);
-        check_result_set(r, CHECK_FAIL, "parity output \"%s\" is %s, neither a pass nor a fail", match->string, v);
+        check_result_set(r, CHECK_FAIL, "parity output \"%s\" is %s, neither a pass nor a fail",
+                         match->string, v);
         free(v);
     }
     cJSON_Delete(doc);

@@ -174,20 +174,27 @@ static bool line_blank(const char *s, size_t len)
 }
 
 /* The line of engine output that says what went wrong: apr prints "error: <what>" on failure,
- * a Rust panic prints "panicked at", and anything else usually ends with its complaint. */
+ * a Rust panic prints "panicked at <where>:" with its message on the next line, and anything
+ * else usually ends with its complaint. */
 static char *failure_line(const char *s, size_t len)
 {
     const char *error = NULL, *panic = NULL, *last = NULL;
     size_t error_len = 0, panic_len = 0, last_len = 0;
+    bool panic_continues = false;
 
     for (size_t start = 0; s && start < len;) {
         const char *nl = memchr(s + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - s) : len, n = end - start;
         const char *line = s + start;
+        if (panic_continues)
+            panic_len = end - (size_t)(panic - s);
+        panic_continues = false;
         if (!error && line_starts_with(line, n, "error:"))
             error = line, error_len = n;
-        if (!panic && line_contains(line, n, "panicked"))
+        if (!panic && line_contains(line, n, "panicked")) {
             panic = line, panic_len = n;
+            panic_continues = n && line[n - 1] == ':';
+        }
         if (!line_blank(line, n))
             last = line, last_len = n;
         start = end + 1;
@@ -226,8 +233,6 @@ bool query_ok_as(const check_ctx *ctx, size_t i, check_result *r, const char *la
         break;
     case OUT_EXIT:
         why = failure_line(q->err, q->err_len);
-        if (!why)
-            why = failure_line(q->out, q->out_len);
         msg = why ? xasprintf("%s failed (exit %d): %s", cmd, q->exit_code, why)
                   : xasprintf("%s failed (exit %d)", cmd, q->exit_code);
         break;
@@ -277,12 +282,24 @@ bool queries_ok(const check_ctx *ctx, check_result *r, const char *const *labels
     return true;
 }
 
+/* What a message quotes of stdout that is not JSON: its start, unless it is not text at all. */
+static char *stdout_preview(const query_output *q)
+{
+    bool invalid = false;
+    if (q->out_len == 0)
+        return xstrdup("(empty output)");
+    free(utf8_sanitize(q->out, q->out_len, &invalid));
+    if (invalid || memchr(q->out, '\0', q->out_len))
+        return xasprintf("(%zu bytes, not UTF-8 text)", q->out_len);
+    return text_one_line(q->out, q->out_len, 200);
+}
+
 static cJSON *parse_stdout(const check_ctx *ctx, size_t i, check_result *r, const char *label)
 {
     const query_output *q = ctx->q[i];
     cJSON *doc = json_parse_lenient(q->out, q->out_len, NULL);
     if (!doc) {
-        char *preview = q->out_len ? text_one_line(q->out, q->out_len, 200) : xstrdup("(empty output)");
+        char *preview = stdout_preview(q);
         char *msg = xasprintf("%s returned invalid JSON: %s", command_of(ctx, i), preview);
         set_labeled(r, CHECK_FAIL, label, msg);
         free(msg);

@@ -107,7 +107,7 @@ typedef void (*mutation)(cJSON *doc);
 static void token3_string(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateString("x")); }
 static void token3_float(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateNumber(1.5)); }
 static void token3_negative(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateNumber(-1)); }
-static void tokens_short(cJSON *d) { cJSON_DeleteItemFromArray(cJSON_GetObjectItem(d, "tokens"), 0); }
+static void tokens_long(cJSON *d) { cJSON_AddItemToArray(cJSON_GetObjectItem(d, "tokens"), cJSON_CreateNumber(7)); }
 static void tokens_missing(cJSON *d) { cJSON_DeleteItemFromObject(d, "tokens"); }
 static void count_wrong(cJSON *d) { cJSON_ReplaceItemInObject(d, "token_count", cJSON_CreateNumber(31)); }
 static void slug_wrong(cJSON *d) { cJSON_ReplaceItemInObject(d, "model_slug", cJSON_CreateString("qwen2-0.5b")); }
@@ -130,7 +130,7 @@ static void test_schema_errors_name_file_and_field(void **state)
         {token3_string, "oracle/smollm-135m/code.json: tokens[3]: not an integer"},
         {token3_float, "oracle/smollm-135m/code.json: tokens[3]: not an integer"},
         {token3_negative, "oracle/smollm-135m/code.json: tokens[3]: not a non-negative id"},
-        {tokens_short, "oracle/smollm-135m/code.json: tokens: expected 32 tokens, got 31"},
+        {tokens_long, "oracle/smollm-135m/code.json: tokens: expected 1 to 32 tokens, got 33"},
         {tokens_missing, "oracle/smollm-135m/code.json: tokens: missing"},
         {count_wrong, "oracle/smollm-135m/code.json: token_count: 31 does not match len(tokens) = 32"},
         {slug_wrong, "oracle/smollm-135m/code.json: model_slug: expected \"smollm-135m\", got \"qwen2-0.5b\""},

@@ -265,15 +265,15 @@ static void test_query_ok_messages(void **state)
     check_result_free(&r);
 
     r = judge_tensors(w, q_exit(101, "", "thread 'main' panicked at src/x.rs:1:1:\nboom\nnote: run with `RUST_BACKTRACE=1`\n"));
-    assert_string_equal(r.detail, "apr tensors failed (exit 101): thread 'main' panicked at src/x.rs:1:1:");
+    assert_string_equal(r.detail, "apr tensors failed (exit 101): thread 'main' panicked at src/x.rs:1:1: boom");
     check_result_free(&r);
 
     r = judge_tensors(w, q_exit(3, "", "loading\n  file not found: models/x.apr  \n\n"));
     assert_string_equal(r.detail, "apr tensors failed (exit 3):   file not found: models/x.apr  ");
     check_result_free(&r);
 
-    r = judge_tensors(w, q_exit(2, "", ""));
-    assert_string_equal(r.detail, "apr tensors failed (exit 2)");
+    r = judge_tensors(w, q_exit(2, "{\"partial\": true}", ""));
+    assert_string_equal(r.detail, "apr tensors failed (exit 2)"); /* stdout is not a reason */
     check_result_free(&r);
 
     /* Capped at 300 code points, one line, valid UTF-8 whatever the engine printed. */
@@ -338,6 +338,61 @@ static void test_query_json_messages(void **state)
     r = judge_tensors(w, q_ok(""));
     assert_string_equal(r.detail, "apr tensors returned invalid JSON: (empty output)");
     check_result_free(&r);
+    r = judge_tensors(w, q_ok("\x89PNG\r\n\x1a\xff\xfe"));
+    assert_string_equal(r.detail, "apr tensors returned invalid JSON: (9 bytes, not UTF-8 text)");
+    check_result_free(&r);
+}
+
+/* Properties of every check of the matrix: queries that could not run make a SKIP carrying
+ * their reason; a crashed engine a FAIL; a report without the fields a suite needs a FAIL
+ * naming the field, never a silent PASS (suites.md §0 (a), (b)). */
+static void test_every_check(void **state)
+{
+    world *w = *state;
+    size_t n;
+    const suite_def *const *all = suites_all(&n);
+    check_list l = {0};
+    for (size_t s = 0; s < n; s++)
+        for (size_t m = 0; m < (all[s]->global ? 1 : N_MODELS); m++)
+            all[s]->expand(&w->pl, all[s]->global ? NULL : &w->models[m], &l);
+    assert_int_equal(l.count, 175);
+    w->gpu = true;
+    for (size_t i = 0; i < l.count; i++) {
+        const check_spec *c = &l.items[i];
+        query_output q[MAX_CHECK_QUERIES];
+        check_result r;
+
+        for (size_t k = 0; k < c->n_queries; k++)
+            q[k] = q_kind(OUT_NOT_RUN, "input could not be produced");
+        r = judge(w, c->suite, c->name, q);
+        if (r.status != CHECK_SKIP || !strstr(r.detail, "input could not be produced"))
+            fail_msg("%s: %s", c->name, r.detail);
+        check_result_free(&r);
+
+        for (size_t k = 0; k < c->n_queries; k++)
+            q[k] = q_kind(OUT_TIMEOUT, NULL);
+        r = judge(w, c->suite, c->name, q);
+        if (r.status != CHECK_FAIL || !strstr(r.detail, "timed out"))
+            fail_msg("%s: %s", c->name, r.detail);
+        check_result_free(&r);
+
+        for (size_t k = 0; k < c->n_queries; k++)
+            q[k] = q_ok("{}");
+        r = judge(w, c->suite, c->name, q);
+        bool text_only = strcmp(c->suite, "llamacpp-text") == 0;
+        if (r.status != CHECK_FAIL || (!text_only && !strstr(r.detail, "has no \"")))
+            fail_msg("%s: %s", c->name, r.detail);
+        check_result_free(&r);
+
+        for (size_t k = 0; k < c->n_queries; k++)
+            q[k] = q_ok("");
+        r = judge(w, c->suite, c->name, q);
+        if (r.status != CHECK_FAIL)
+            fail_msg("%s: %s", c->name, r.detail);
+        check_result_free(&r);
+    }
+    w->gpu = false;
+    check_list_free(&l);
 }
 
 int main(void)
@@ -350,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_check_list_api),
         cmocka_unit_test(test_query_ok_messages),
         cmocka_unit_test(test_query_json_messages),
+        cmocka_unit_test(test_every_check),
     };
     return cmocka_run_group_tests(tests, world_setup, world_teardown);
 }

@@ -153,7 +153,9 @@ static void test_hex(void **state)
     q[0] = q_ok(bare);
     expect(judge(w, "hex", n, q), CHECK_FAIL, "hex output has no \"stats.std\" field");
     q[0] = q_ok("{\"std\": NaN}");
-    expect(judge(w, "hex", n, q), CHECK_FAIL, "std=nan");
+    expect(judge(w, "hex", n, q), CHECK_FAIL, "std=nan (NaN/Inf in tensor data)");
+    q[0] = q_ok("[{\"name\": \"w\", \"stats\": {\"std\": inf}}]");
+    expect(judge(w, "hex", n, q), CHECK_FAIL, "std=inf (NaN/Inf in tensor data) in w");
 
     /* The probe tensor is absent (GPT-2): the unfiltered dump stands in. */
     q[0] = q_exit(1, "", "error: No tensor matching 'layers.0.self_attn.q_proj.weight'\n");

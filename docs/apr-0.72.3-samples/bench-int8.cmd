@@ -1,0 +1,1 @@
+apr bench $WORK/smollm2-135m-int8.apr --json --iterations 1 --warmup 0

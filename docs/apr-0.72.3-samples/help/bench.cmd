@@ -1,0 +1,1 @@
+apr bench --help

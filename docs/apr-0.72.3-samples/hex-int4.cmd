@@ -1,0 +1,1 @@
+apr hex $WORK/smollm2-135m-int4.apr --stats --json

@@ -1,0 +1,1 @@
+apr inspect $WORK/smollm2-135m-int8.apr --json

@@ -1,0 +1,1 @@
+apr inspect models/fixture/smollm2-135m --json

@@ -1,0 +1,1 @@
+apr parity $WORK/smollm2-135m-int4.gguf --json --assert

@@ -1,0 +1,1 @@
+apr run $WORK/smollm2-135m-gguf-f32.apr What\ is\ 2+2\?\ Answer: -n 32 -f json

@@ -1,0 +1,1 @@
+apr run $WORK/smollm2-135m-int4.apr def\ fibonacci\(n\): -n 32 -f json

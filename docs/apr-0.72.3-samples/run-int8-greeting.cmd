@@ -1,0 +1,1 @@
+apr run $WORK/smollm2-135m-int8.apr Hello\,\ my\ name\ is -n 32 -f json

@@ -1,0 +1,1 @@
+apr run $WORK/does-not-exist.apr hi -n 4 -f json
