@@ -79,7 +79,7 @@ static bool parse_count(const char *s, size_t *out)
     return true;
 }
 
-/* Options that take a value accept "--opt VALUE" and "--opt=VALUE". Returns 1 when `argv[*i]`
+/* Options that take a value accept "--opt VALUE", "--opt=VALUE" and "-oVALUE". Returns 1 when `argv[*i]`
  * is this option (val set), 0 when it is not, -1 when the value is missing. */
 static int takes_value(int argc, char **argv, int *i, const char *longname, const char *shortname,
                        const char **val)
@@ -96,6 +96,10 @@ static int takes_value(int argc, char **argv, int *i, const char *longname, cons
     }
     if (!strncmp(a, longname, n) && a[n] == '=') {
         *val = a + n + 1;
+        return 1;
+    }
+    if (shortname && !strncmp(a, shortname, strlen(shortname)) && a[strlen(shortname)]) {
+        *val = a + strlen(shortname); /* -j4 */
         return 1;
     }
     return 0;

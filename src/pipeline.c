@@ -1,5 +1,6 @@
 #include "pipeline.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,7 +350,11 @@ pipeline *pipeline_load(const char *path, tmgt_error *err)
         else
             strcpy(filedir, ".");
         char *base = want_str(&pc, root, "base", "", "..");
-        p->dir = path_join(filedir, base);
+        /* Canonical, so engines never see "a/../b" (apr refuses such paths as traversal). */
+        char *joined = path_join(filedir, base);
+        char *canonical = realpath(joined, NULL);
+        p->dir = canonical ? canonical : xstrdup(joined);
+        free(joined);
         free(base);
         free(filedir);
         p->models_dir = want_str(&pc, root, "models_dir", "", "models");

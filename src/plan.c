@@ -276,7 +276,7 @@ int plan_build(plan *p, const pipeline *pl, const selection *sel, engine *engine
 
 void plan_free(plan *p)
 {
-    for (size_t c = 0; c < p->checks.count; c++)
+    for (size_t c = 0; p->check_actions && c < p->checks.count; c++)
         free(p->check_actions[c]);
     free(p->check_actions);
     check_list_free(&p->checks);
