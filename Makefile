@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit integration check sim clean distclean asan
+.PHONY: all build test unit integration check sim clean distclean asan e2e e2e-setup deps
 
 all: build
 
@@ -29,12 +29,21 @@ sim: build
 	$(BUILD)/tmgt --pipeline tests/sim/pipeline.json --cache-dir $(BUILD)/sim-cache --results-dir $(BUILD)/sim-results
 
 # The main job: install what is missing, then pull + convert + check the offline model set.
-check: build
+deps:
 	ci/setup-deps.sh
+
+check: deps build e2e-setup
+	PATH="$(CURDIR)/third_party/bin:$$HOME/.cargo/bin:$$PATH" $(BUILD)/tmgt --pipeline pipeline/default.json
+
+# Real engines and the real model, end to end (installs them first; long the first time).
+e2e-setup:
 	ci/install-llamacpp.sh
+	ci/setup-oracle.sh
 	ci/setup-fixture.sh
 	ci/install-apr.sh
-	PATH="$(CURDIR)/third_party/bin:$$HOME/.cargo/bin:$$PATH" $(BUILD)/tmgt --pipeline pipeline/default.json
+
+e2e: build e2e-setup
+	python3 -m pytest -q tests/e2e
 
 asan:
 	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DTMGT_SANITIZE=ON -DTMGT_WERROR=ON" test
