@@ -17,9 +17,11 @@ static void fail(parse_ctx *pc, const char *field, const char *fmt, const char *
 {
     if (pc->failed)
         return;
-    char msg[512];
-    snprintf(msg, sizeof msg, fmt, arg ? arg : "");
-    err_set(pc->err, "%s: %s: %s", pc->file, field, msg);
+    strbuf msg;
+    sb_init(&msg);
+    sb_printf(&msg, fmt, arg ? arg : "");
+    err_set(pc->err, "%s: %s: %s", pc->file, field, msg.buf);
+    sb_free(&msg);
     pc->failed = true;
 }
 
