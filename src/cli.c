@@ -98,8 +98,9 @@ static int takes_value(int argc, char **argv, int *i, const char *longname, cons
         *val = a + n + 1;
         return 1;
     }
-    if (shortname && !strncmp(a, shortname, strlen(shortname)) && a[strlen(shortname)]) {
-        *val = a + strlen(shortname); /* -j4 */
+    size_t sn = shortname ? strlen(shortname) : 0;
+    if (sn && !strncmp(a, shortname, sn) && a[sn]) {
+        *val = a + sn; /* -j4 */
         return 1;
     }
     return 0;

@@ -223,6 +223,15 @@ static inline check_result on_fixture(world *w, const char *suite, const char *n
     return r;
 }
 
+/* Appends {k1: v1, k2: v2, …} (string values; NULL-terminated pairs) to the list doc[list]. */
+static inline void append_entry(cJSON *doc, const char *list, const char *const *pairs)
+{
+    cJSON *e = cJSON_CreateObject();
+    for (; pairs[0]; pairs += 2)
+        cJSON_AddStringToObject(e, pairs[0], pairs[1]);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(doc, list), e);
+}
+
 static inline void expect(check_result r, check_status st, const char *text)
 {
     assert_status(r, st, text);

@@ -71,18 +71,14 @@ static void test_canary_fields_and_skips(void **state)
     cJSON_AddStringToObject(doc, "generated_text", greeting(w)->text);
     char *legacy = printed(doc);
     query_output q = q_ok(no_text);
-    check_result r = judge(w, "canary", "canary/smollm-135m/greeting", &q);
-    assert_status(r, CHECK_FAIL, "run output has no \"text\" field");
-    check_result_free(&r);
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL, "run output has no \"text\" field");
     q = q_ok(legacy);
-    r = judge(w, "canary", "canary/smollm-135m/greeting", &q);
-    assert_status(r, CHECK_PASS, "exact match");
-    check_result_free(&r);
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_PASS, "exact match");
 
     /* Invalid UTF-8 from the engine is reported, and what is stored stays valid UTF-8. */
     const char *bad = "{\"text\": \" Alex\xff\xfe. I'm\", \"tokens\": [1]}";
     q = q_ok(bad);
-    r = judge(w, "canary", "canary/smollm-135m/greeting", &q);
+    check_result r = judge(w, "canary", "canary/smollm-135m/greeting", &q);
     assert_status(r, CHECK_FAIL, "apr run output is not valid UTF-8");
     bool invalid = false;
     const char *stored = cJSON_GetObjectItem(r.got, "text")->valuestring;
@@ -93,30 +89,22 @@ static void test_canary_fields_and_skips(void **state)
     check_result_free(&r);
 
     q = q_kind(OUT_NOT_RUN, "int8.apr was not produced: apr import failed (exit 5)");
-    r = judge(w, "canary", "canary/smollm-135m/greeting", &q);
-    assert_status(r, CHECK_SKIP, "int8.apr was not produced");
-    check_result_free(&r);
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_SKIP, "int8.apr was not produced");
 
     q = q_exit(6, "", "error: Model load failed: truncated tensor data\n");
-    r = judge(w, "canary", "canary/smollm-135m/greeting", &q);
-    assert_status(r, CHECK_FAIL, "apr run failed (exit 6): error: Model load failed");
-    check_result_free(&r);
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL, "apr run failed (exit 6): error: Model load failed");
 
     /* No oracle: nothing to judge against. */
     oracle_set *saved = w->oracles[0];
     w->oracles[0] = NULL;
     q = q_ok(out);
-    r = judge(w, "canary", "canary/smollm-135m/greeting", &q);
-    assert_status(r, CHECK_SKIP, "no oracle for smollm-135m/greeting");
-    check_result_free(&r);
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_SKIP, "no oracle for smollm-135m/greeting");
     w->oracles[0] = saved;
 
     /* The oracle was made from another prompt than the one the engine ran. */
     char *prompt = w->prompts[3].text;
     w->prompts[3].text = "Hello, my name is Bob";
-    r = judge(w, "canary", "canary/smollm-135m/greeting", &q);
-    assert_status(r, CHECK_FAIL, "oracle prompt 'Hello, my name is' differs from the pipeline's prompt");
-    check_result_free(&r);
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL, "oracle prompt 'Hello, my name is' differs from the pipeline's prompt");
     w->prompts[3].text = prompt;
 
     free(out);
@@ -167,9 +155,7 @@ static void test_token_parity(void **state)
 
     out = run_report(w, 0, 4, NULL);
     q = q_ok(out);
-    r = judge(w, "token", "token-parity/smollm-135m/int8/greeting", &q);
-    assert_status(r, CHECK_FAIL, "4 mismatches exceeds threshold 3");
-    check_result_free(&r);
+    expect(judge(w, "token", "token-parity/smollm-135m/int8/greeting", &q), CHECK_FAIL, "4 mismatches exceeds threshold 3");
     free(out);
 }
 
@@ -177,14 +163,10 @@ static void test_token_parity_fields(void **state)
 {
     world *w = *state;
     query_output q = q_ok("{\"text\": \" Alex.\", \"tokens_generated\": 32}");
-    check_result r = judge(w, "token", "token-parity/smollm-135m/int8/code", &q);
-    assert_status(r, CHECK_FAIL, "run output has no \"tokens\" field");
-    check_result_free(&r);
+    expect(judge(w, "token", "token-parity/smollm-135m/int8/code", &q), CHECK_FAIL, "run output has no \"tokens\" field");
 
     q = q_ok("{\"tokens\": [1, \"2\", 3]}");
-    r = judge(w, "token", "token-parity/smollm-135m/int8/code", &q);
-    assert_status(r, CHECK_FAIL, "run output \"tokens\" is not a list of integers");
-    check_result_free(&r);
+    expect(judge(w, "token", "token-parity/smollm-135m/int8/code", &q), CHECK_FAIL, "run output \"tokens\" is not a list of integers");
 
     /* A stream that stopped early diverges where it ends. */
     char *full = run_report(w, 0, 0, NULL);
@@ -192,7 +174,7 @@ static void test_token_parity_fields(void **state)
     cJSON_DeleteItemFromArray(cJSON_GetObjectItem(doc, "tokens"), 31);
     char *short_run = printed(doc);
     q = q_ok(short_run);
-    r = judge(w, "token", "token-parity/smollm-135m/int8/greeting", &q);
+    check_result r = judge(w, "token", "token-parity/smollm-135m/int8/greeting", &q);
     assert_status(r, CHECK_PASS, "1/3 mismatches");
     assert_int_equal(r.div.index, 31);
     assert_int_equal(r.div.got, -1);
@@ -201,9 +183,7 @@ static void test_token_parity_fields(void **state)
     free(full);
 
     q = q_kind(OUT_UNAVAILABLE, "engine apr not found in PATH");
-    r = judge(w, "token", "token-parity/gpt2-124m/int4/code", &q);
-    assert_status(r, CHECK_SKIP, "engine apr not found in PATH");
-    check_result_free(&r);
+    expect(judge(w, "token", "token-parity/gpt2-124m/int4/code", &q), CHECK_SKIP, "engine apr not found in PATH");
 }
 
 /* ---- quant drift ---- */
@@ -213,13 +193,11 @@ static void test_drift(void **state)
     world *w = *state;
     char *m2 = run_report(w, 0, 2, NULL), *m1 = run_report(w, 5, 1, NULL), *m0 = run_report(w, 0, 0, NULL);
     query_output q[2] = {q_ok(m2), q_ok(m1)};
-    check_result r = judge(w, "drift", "quant-drift/smollm-135m/greeting", q);
-    assert_status(r, CHECK_PASS, "int8=1 ≤ int4=2+1");
-    check_result_free(&r);
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_PASS, "int8=1 ≤ int4=2+1");
 
     q[0] = q_ok(m0);
     q[1] = q_ok(m2);
-    r = judge(w, "drift", "quant-drift/smollm-135m/greeting", q);
+    check_result r = judge(w, "drift", "quant-drift/smollm-135m/greeting", q);
     assert_status(r, CHECK_FAIL, "int8 (2) > int4 (0) + 1");
     assert_string_equal(r.details, "Higher precision produced MORE mismatches");
     assert_int_equal(r.div.index, 0); /* Int8's divergence */
@@ -228,26 +206,18 @@ static void test_drift(void **state)
     /* A crash wins over a skip, and says which quant. */
     q[0] = q_kind(OUT_NOT_RUN, "int4.apr was not produced");
     q[1] = q_exit(8, "", "error: Inference failed: NaN logits\n");
-    r = judge(w, "drift", "quant-drift/smollm-135m/greeting", q);
-    assert_status(r, CHECK_FAIL, "int8: apr run failed (exit 8): error: Inference failed: NaN logits");
-    check_result_free(&r);
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL, "int8: apr run failed (exit 8): error: Inference failed: NaN logits");
 
     q[0] = q_exit(8, "", "error: a\n");
-    r = judge(w, "drift", "quant-drift/smollm-135m/greeting", q);
-    assert_status(r, CHECK_FAIL, "int4: apr run failed (exit 8): error: a");
-    check_result_free(&r);
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL, "int4: apr run failed (exit 8): error: a");
 
     q[0] = q_ok("{\"text\": \"x\"}");
     q[1] = q_ok(m0);
-    r = judge(w, "drift", "quant-drift/smollm-135m/greeting", q);
-    assert_status(r, CHECK_FAIL, "int4: run output has no \"tokens\" field");
-    check_result_free(&r);
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL, "int4: run output has no \"tokens\" field");
 
     q[0] = q_ok(m0);
     q[1] = q_kind(OUT_NOT_RUN, "int8.apr was not produced");
-    r = judge(w, "drift", "quant-drift/smollm-135m/greeting", q);
-    assert_status(r, CHECK_SKIP, "int8: int8.apr was not produced");
-    check_result_free(&r);
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_SKIP, "int8: int8.apr was not produced");
     free(m0);
     free(m1);
     free(m2);
@@ -260,12 +230,10 @@ static void test_roundtrip(void **state)
     world *w = *state;
     char *orig = run_report(w, 0, 0, NULL), *rt = run_report(w, 20, 3, NULL);
     query_output q[2] = {q_ok(orig), q_ok(orig)};
-    check_result r = judge(w, "roundtrip", "roundtrip/smollm-135m/completion", q);
-    assert_status(r, CHECK_PASS, "tokens identical (32 tokens)");
-    check_result_free(&r);
+    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/completion", q), CHECK_PASS, "tokens identical (32 tokens)");
 
     q[1] = q_ok(rt);
-    r = judge(w, "roundtrip", "roundtrip/smollm-135m/completion", q);
+    check_result r = judge(w, "roundtrip", "roundtrip/smollm-135m/completion", q);
     assert_status(r, CHECK_FAIL, "3 token mismatches after APR→GGUF→APR roundtrip");
     assert_int_equal(r.div.index, 20);
     assert_non_null(strstr(r.details, "original:  ["));
@@ -274,14 +242,10 @@ static void test_roundtrip(void **state)
 
     /* Both token lists are required: two runs without ids are not "identical". */
     q[1] = q_ok("{\"text\": \" Paris.\"}");
-    r = judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q);
-    assert_status(r, CHECK_FAIL, "roundtrip: run output has no \"tokens\" field");
-    check_result_free(&r);
+    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q), CHECK_FAIL, "roundtrip: run output has no \"tokens\" field");
 
     q[1] = q_kind(OUT_NOT_RUN, "roundtrip.apr was not produced: apr import failed (exit 5)");
-    r = judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q);
-    assert_status(r, CHECK_SKIP, "roundtrip: roundtrip.apr was not produced");
-    check_result_free(&r);
+    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q), CHECK_SKIP, "roundtrip: roundtrip.apr was not produced");
     free(orig);
     free(rt);
 }
@@ -315,49 +279,38 @@ static void test_llamacpp_text(void **state)
     check_result_free(&r);
 
     q = q_ok("Pok\xc3mon is nice.");
-    r = judge(w, "llamacpp-text", "llamacpp-text/smollm-135m/q8_0/completion", &q);
-    assert_status(r, CHECK_PASS, "llama-completion output is not valid UTF-8");
-    check_result_free(&r);
+    expect(judge(w, "llamacpp-text", "llamacpp-text/smollm-135m/q8_0/completion", &q), CHECK_PASS, "llama-completion output is not valid UTF-8");
     swap_oracle_text(w, saved);
 
     /* tmgt strips both sides (the original stripped only llama.cpp's text, so the oracle's
      * leading space shifted every position and every check failed). */
     char *out = fixture("llama-completion-greeting.txt");
     q = q_ok(out);
-    r = judge(w, "llamacpp-text", "llamacpp-text/smollm-135m/q8_0/greeting", &q);
-    assert_status(r, CHECK_PASS, "0/3 char mismatches");
-    check_result_free(&r);
+    expect(judge(w, "llamacpp-text", "llamacpp-text/smollm-135m/q8_0/greeting", &q), CHECK_PASS, "0/3 char mismatches");
     free(out);
 
     q = q_kind(OUT_UNAVAILABLE, "engine llama-completion not found in PATH");
-    r = judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q);
-    assert_status(r, CHECK_SKIP, "llama-completion not found");
-    check_result_free(&r);
+    expect(judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q), CHECK_SKIP, "llama-completion not found");
 
     q = q_kind(OUT_SIGNAL, NULL);
     q.term_signal = 6;
-    r = judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q);
-    assert_status(r, CHECK_FAIL, "llama-completion killed by signal 6 (SIGABRT)");
-    check_result_free(&r);
+    expect(judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q), CHECK_FAIL, "llama-completion killed by signal 6 (SIGABRT)");
 }
 
 static void test_cross_runtime(void **state)
 {
     world *w = *state;
+    const char *n = "cross-runtime/smollm-135m/completion";
     query_output q[2] = {q_ok("{\"text\": \"Paris.\", \"tokens\": [1]}"), q_ok("Paris.\n")};
-    check_result r = judge(w, "cross-runtime", "cross-runtime/smollm-135m/completion", q);
-    assert_status(r, CHECK_PASS, "exact match");
-    check_result_free(&r);
+    expect(judge(w, "cross-runtime", n, q), CHECK_PASS, "exact match");
 
     /* Both texts are stripped: surrounding whitespace is not a finding, a word is. */
     q[0] = q_ok("{\"text\": \" Paris.\", \"tokens\": [1]}");
     q[1] = q_ok(" Paris.\n");
-    r = judge(w, "cross-runtime", "cross-runtime/smollm-135m/completion", q);
-    assert_status(r, CHECK_PASS, "exact match");
-    check_result_free(&r);
+    expect(judge(w, "cross-runtime", n, q), CHECK_PASS, "exact match");
     q[0] = q_ok("{\"text\": \" Paris!\", \"tokens\": [1]}");
     q[1] = q_ok(" Paris.\n");
-    r = judge(w, "cross-runtime", "cross-runtime/smollm-135m/completion", q);
+    check_result r = judge(w, "cross-runtime", n, q);
     assert_status(r, CHECK_FAIL, "text mismatch");
     assert_string_equal(r.details, "llama.cpp: 'Paris.'\n  apr:       'Paris!'");
     check_result_free(&r);
@@ -366,33 +319,23 @@ static void test_cross_runtime(void **state)
     char *eos = fixture("llama-completion-eos.txt");
     q[0] = q_ok("{\"text\": \"Paris.\\n\\nThe answer is: 2018-01-22 12:12:53.\", \"tokens\": [1]}");
     q[1] = q_ok(eos);
-    r = judge(w, "cross-runtime", "cross-runtime/smollm-135m/completion", q);
-    assert_status(r, CHECK_PASS, "exact match");
-    check_result_free(&r);
+    expect(judge(w, "cross-runtime", n, q), CHECK_PASS, "exact match");
     free(eos);
 
     q[0] = q_exit(4, "", "error: Invalid format: GGUF tensor type 8 unsupported\n");
     q[1] = q_exit(1, "", "llama_model_load: error loading model\n");
-    r = judge(w, "cross-runtime", "cross-runtime/smollm-135m/completion", q);
-    assert_status(r, CHECK_FAIL, "apr run failed (exit 4): error: Invalid format");
-    check_result_free(&r);
+    expect(judge(w, "cross-runtime", n, q), CHECK_FAIL, "apr run failed (exit 4): error: Invalid format");
 
     q[0] = q_ok("{\"text\": \"Paris.\"}");
-    r = judge(w, "cross-runtime", "cross-runtime/smollm-135m/completion", q);
-    assert_status(r, CHECK_FAIL, "llama-completion failed (exit 1): llama_model_load: error loading model");
-    check_result_free(&r);
+    expect(judge(w, "cross-runtime", n, q), CHECK_FAIL, "llama-completion failed (exit 1): llama_model_load: error loading model");
 
     q[0] = q_ok("{\"tokens\": [1]}");
     q[1] = q_ok("Paris.");
-    r = judge(w, "cross-runtime", "cross-runtime/smollm-135m/completion", q);
-    assert_status(r, CHECK_FAIL, "run output has no \"text\" field");
-    check_result_free(&r);
+    expect(judge(w, "cross-runtime", n, q), CHECK_FAIL, "run output has no \"text\" field");
 
     q[0] = q_kind(OUT_NOT_RUN, "q8_0.gguf was not produced");
     q[1] = q_kind(OUT_NOT_RUN, "q8_0.gguf was not produced");
-    r = judge(w, "cross-runtime", "cross-runtime/smollm-135m/completion", q);
-    assert_status(r, CHECK_SKIP, "q8_0.gguf was not produced");
-    check_result_free(&r);
+    expect(judge(w, "cross-runtime", n, q), CHECK_SKIP, "q8_0.gguf was not produced");
 }
 
 int main(void)

@@ -59,11 +59,8 @@ static void test_validate_exit_5(void **state)
 
 static void with_error(cJSON *d)
 {
-    cJSON *issue = cJSON_CreateObject();
-    cJSON_AddStringToObject(issue, "level", "error");
-    cJSON_AddStringToObject(issue, "category", "tensors");
-    cJSON_AddStringToObject(issue, "message", "lm_head.weight is all zeros");
-    cJSON_AddItemToArray(cJSON_GetObjectItem(d, "issues"), issue);
+    append_entry(d, "issues", (const char *const[]){"level", "error", "category", "tensors", "message",
+                                                     "lm_head.weight is all zeros", NULL});
 }
 
 static void no_issues(cJSON *d) { cJSON_DeleteItemFromObject(d, "issues"); }
