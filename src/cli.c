@@ -108,6 +108,18 @@ static int takes_value(int argc, char **argv, int *i, const char *longname, cons
 
 static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", NULL};
 
+/* Commands that parse their own arguments: whatever the shared options do not claim (positional
+ * arguments, unknown options and their values) is handed to them in order. */
+static const char *const OWN_ARG_COMMANDS[] = {NULL};
+
+static bool owns_arguments(const char *command)
+{
+    for (const char *const *c = OWN_ARG_COMMANDS; command && *c; c++)
+        if (!strcmp(*c, command))
+            return true;
+    return false;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
 {
     memset(o, 0, sizeof *o);
@@ -190,6 +202,9 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
             o->quiet = true;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbose++;
+        } else if (owns_arguments(o->command)) {
+            o->rest = xrealloc(o->rest, (size_t)(o->n_rest + 1) * sizeof *o->rest);
+            o->rest[o->n_rest++] = argv[i];
         } else if (a[0] == '-') {
             return usage_error("unknown option %s", a);
         } else if (!o->command) {
@@ -224,4 +239,5 @@ void cli_free(cli_opts *o)
     for (size_t i = 0; i < o->n_engine_overrides; i++)
         free(o->engine_overrides[i]);
     free(o->engine_overrides);
+    free(o->rest);
 }

@@ -26,6 +26,8 @@ typedef struct {
     int verbose;
     int argc;
     char **argv;
+    char **rest;              /* arguments of a command that parses its own (pull, bisect) */
+    int n_rest;
 } cli_opts;
 
 /* Returns 0, or EXIT_USAGE after printing the problem. Sets *done when --help/--version ran. */
