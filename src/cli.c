@@ -41,7 +41,8 @@ static const char USAGE[] =
     "  -v, --verbose           print each command line\n"
     "  --version, --help\n"
     "\n"
-    "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR.\n"
+    "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR,\n"
+    "             TMGT_GPU=1|0 (a GPU is present or not; default: /dev/nvidia0 exists).\n"
     "Exit: 0 all selected checks passed (skips allowed), 1 a check failed, 2 usage error,\n"
     "      3 environment error (engine, pipeline, oracle or cache unusable), 130 interrupted.\n";
 

@@ -1,0 +1,107 @@
+"""Reports read the last results and nothing else: the HTML page renders in a real browser, and
+`ticket` lists exactly the failures without starting any process."""
+import collections
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import TMGT
+from png import pixels
+
+# pass, fail, skip, mixed cells of the matrix, and the divergent row of a token table (report_html.c)
+COLOURS = {"pass": (0xda, 0xfb, 0xe1), "fail": (0xff, 0xd8, 0xd3), "skip": (0xff, 0xf1, 0xc2),
+           "mixed": (0xff, 0xe2, 0xb8), "diverge": (0xff, 0xb8, 0xb0)}
+
+# token: int4 fails, int8 passes (mixed); lint: fails; parity-gpu: skips; canary and the
+# three conversions (int4, int8, int4.gguf for parity) pass
+FAULTS = ("run@int4=" + ",".join(f"alter-token:{i}" for i in range(6))
+          + ';lint=set:issues.0.severity="critical"')
+SELECTION = ("--model", "smollm-135m", "--check", "canary", "--check", "token", "--check", "lint",
+             "--check", "parity-gpu", "-j2")
+
+
+@pytest.fixture
+def failing_run(tmgt):
+    r = tmgt.run(*SELECTION, env=tmgt.env(APR_SIM_FAULTS=FAULTS, TMGT_GPU=0))
+    assert r.rc == 1, r.err
+    statuses = collections.Counter((c["suite"], c["status"]) for c in r.results["checks"])
+    assert statuses == {("convert", "PASS"): 3, ("canary", "PASS"): 4, ("token", "FAIL"): 4,
+                        ("token", "PASS"): 4, ("lint", "FAIL"): 2, ("parity-gpu", "SKIP"): 1}
+    return r
+
+
+def chromium():
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not binary:
+        pytest.fail("chromium is needed for the HTML report test: run ci/setup-deps.sh")
+    return binary
+
+
+def headless(tmp_path, *args):
+    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+           "--disable-background-networking", "--disable-extensions", "--no-first-run",
+           f"--user-data-dir={tmp_path / 'chromium-profile'}", "--enable-logging=stderr", "--v=0",
+           "--hide-scrollbars", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_html_report_renders_the_matrix_grid_in_headless_chromium(tmgt, failing_run, tmp_path):
+    page = tmp_path / "report.html"
+    r = tmgt.run("report", "--format", "html", "-o", str(page))
+    assert r.rc == 0, r.err
+    html = page.read_text()
+    assert not re.search(r'(src|href)="(https?:)?//', html), "the page must be self-contained"
+
+    dom = headless(tmp_path, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "CONSOLE" not in dom.stderr and "Uncaught" not in dom.stderr
+    matrix = re.search(r'<table id="matrix">(.*?)</table>', dom.stdout, re.S).group(1)
+    assert re.findall(r"<th>([^<]+)</th>", matrix) == ["model", "convert", "canary", "token", "lint",
+                                                        "parity-gpu", "smollm-135m"]
+    cells = re.findall(r'<td class="(\w+)"', matrix)
+    assert cells == ["pass", "pass", "mixed", "fail", "skip"]
+    # each failing token check shows both streams with the divergence marked at index 0
+    assert dom.stdout.count('<table class="tokens">') == 4
+    assert dom.stdout.count('<tr class="diverge">') >= 4
+
+    shot = tmp_path / "report.png"
+    drawn = headless(tmp_path, "--window-size=1280,2400", f"--screenshot={shot}", page.as_uri())
+    assert drawn.returncode == 0 and shot.exists(), drawn.stderr[-2000:]
+    seen = collections.Counter(pixels(shot))
+    for name, rgb in COLOURS.items():
+        assert seen[rgb] > 300, f"{name} ({rgb}) hardly drawn: {seen[rgb]} pixels"
+
+
+def trace_processes(tmp_path, argv):
+    strace = shutil.which("strace")
+    if not strace:
+        pytest.fail("strace is needed to prove ticket starts no process: run ci/setup-deps.sh")
+    log = tmp_path / "strace.log"
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")  # LeakSanitizer cannot run under ptrace
+    p = subprocess.run([strace, "-f", "-qq", "-o", str(log), "-e", "trace=execve,fork,vfork,clone,clone3",
+                        *argv], capture_output=True, text=True, timeout=60, env=env)
+    calls = [line.split(None, 1)[1].split("(")[0] for line in log.read_text().splitlines()]
+    return p, calls
+
+
+def test_ticket_starts_no_process_and_lists_exactly_the_failures(tmgt, failing_run, tmp_path):
+    engine_calls = len(tmgt.engine_calls())
+    out = tmp_path / "ticket.md"
+    p, calls = trace_processes(tmp_path, [str(TMGT), "ticket", "--results-dir", str(tmgt.results),
+                                          "-o", str(out)])
+    assert p.returncode == 0, p.stderr
+    assert calls == ["execve"], calls  # tmgt's own start, and nothing after it
+    assert len(tmgt.engine_calls()) == engine_calls
+
+    ticket = out.read_text()
+    failures = sorted(c["name"] for c in failing_run.results["checks"] if c["status"] == "FAIL")
+    assert sorted(re.findall(r"^#### `([^`]+)`", ticket, re.M)) == failures
+    assert f"### {len(failures)} failure(s)" in ticket
+    assert "first divergence at token 0: expected" in ticket
+    assert "tmgt --model smollm-135m --check token" in ticket
+    assert "transformers 5.1.0" in ticket  # oracle provenance, read from the oracle files
+    stdout = tmgt.run("ticket")
+    assert stdout.rc == 0 and stdout.out == ticket
