@@ -3,6 +3,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vocab.h"
+
+/* Vocabularies by model slug, loaded the first time a divergence needs one. */
+typedef struct {
+    const plan *p;
+    strmap by_slug;
+    char no_vocab; /* its address marks a model without tokenizer.json */
+} vocab_cache;
+
+static const vocab *vocab_for(vocab_cache *vc, const char *slug)
+{
+    void *v = strmap_get(&vc->by_slug, slug);
+    if (!v) {
+        char *id = xasprintf("%s/@source", slug);
+        const artifact *src = graph_find_artifact(&vc->p->g, id);
+        free(id);
+        v = src && !src->unavailable ? vocab_load(src->path) : NULL;
+        strmap_put(&vc->by_slug, slug, v ? v : &vc->no_vocab);
+    }
+    return v == &vc->no_vocab ? NULL : v;
+}
+
+/* A token divergence says which text each id stands for, when the model's tokenizer is at hand. */
+static void name_divergent_tokens(vocab_cache *vc, const check_spec *cs, check_result *r)
+{
+    divergence *d = &r->div;
+    if (!d->present || d->expected_text || d->got_text || (d->expected < 0 && d->got < 0) || !cs->model)
+        return;
+    const vocab *v = vocab_for(vc, cs->model);
+    d->expected_text = vocab_decode(v, d->expected);
+    d->got_text = vocab_decode(v, d->got);
+}
+
 static outcome_kind outcome_of(action_status s)
 {
     switch (s) {
@@ -43,7 +76,7 @@ static void fill_output(query_output *q, const action *a, char **command)
     q->command = *command;
 }
 
-static void evaluate_check(const plan *p, size_t c, bool gpu, evaluated_check *ec)
+static void evaluate_check(const plan *p, size_t c, bool gpu, vocab_cache *vc, evaluated_check *ec)
 {
     const check_spec *cs = &p->checks.items[c];
     ec->s = cs;
@@ -64,6 +97,7 @@ static void evaluate_check(const plan *p, size_t c, bool gpu, evaluated_check *e
     }
     const suite_def *sd = suite_find(cs->suite);
     sd->evaluate(&ctx, &ec->r);
+    name_divergent_tokens(vc, cs, &ec->r);
     for (size_t i = 0; i < cs->n_queries; i++)
         free(names[i]);
 }
@@ -125,8 +159,14 @@ void evaluate_plan(const plan *p, bool gpu_available, evaluation *ev)
     for (size_t i = 0; i < p->g.n_artifacts; i++)
         if (p->g.artifacts[i]->producer)
             evaluate_conversion(p->g.artifacts[i], &ev->items[ev->count++]);
+    vocab_cache vc = {.p = p};
+    strmap_init(&vc.by_slug);
     for (size_t c = 0; c < p->checks.count; c++)
-        evaluate_check(p, c, gpu_available, &ev->items[ev->count++]);
+        evaluate_check(p, c, gpu_available, &vc, &ev->items[ev->count++]);
+    for (size_t i = 0; i < vc.by_slug.cap; i++)
+        if (vc.by_slug.keys[i] && vc.by_slug.values[i] != &vc.no_vocab)
+            vocab_free(vc.by_slug.values[i]);
+    strmap_free(&vc.by_slug);
 }
 
 void evaluation_free(evaluation *ev)

@@ -49,7 +49,7 @@ void graph_free(graph *g)
     strmap_free(&g->artifact_by_id);
 }
 
-artifact *graph_find_artifact(graph *g, const char *id)
+artifact *graph_find_artifact(const graph *g, const char *id)
 {
     return strmap_get(&g->artifact_by_id, id);
 }

@@ -91,7 +91,7 @@ typedef struct {
 
 void graph_init(graph *g);
 void graph_free(graph *g);
-artifact *graph_find_artifact(graph *g, const char *id);
+artifact *graph_find_artifact(const graph *g, const char *id);
 artifact *graph_add_artifact(graph *g, const char *model, const char *name, const char *path);
 action *graph_find_action(graph *g, const char *dedupe);
 action *graph_add_action(graph *g, const char *dedupe, const char *label);

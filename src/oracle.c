@@ -9,7 +9,6 @@
 /* The oracle is the ground truth every check is judged against, so its files are held to the
  * schema the original harness's drift tests pinned (suites.md §4.1, §7): a subtly wrong oracle
  * would turn every engine result into noise. */
-#define ORACLE_TOKENS 32
 
 static int fail(tmgt_error *err, const char *path, const char *field, const char *msg)
 {
@@ -279,4 +278,10 @@ void oracle_free(oracle_set *s)
     free(s->slug);
     cJSON_Delete(s->provenance);
     free(s);
+}
+
+size_t oracle_comparable_tokens(const oracle_entry *o, size_t n_got)
+{
+    bool stopped_at_eos = o->n_tokens > 0 && o->n_tokens < ORACLE_TOKENS;
+    return stopped_at_eos && n_got < o->n_tokens ? o->n_tokens - 1 : o->n_tokens;
 }

@@ -7,6 +7,8 @@
 
 #include "util.h"
 
+#define ORACLE_TOKENS 32 /* max_new_tokens of every oracle */
+
 typedef struct {
     char *prompt_key;  /* file stem: "code" */
     char *prompt;      /* the prompt text recorded in the file */
@@ -33,6 +35,10 @@ int oracle_parse(const char *path, const char *json, size_t len, const char *slu
                  cJSON **provenance, tmgt_error *err);
 const oracle_entry *oracle_find(const oracle_set *s, const char *prompt_key);
 void oracle_entry_free(oracle_entry *e);
+/* How many oracle tokens to compare with an engine that generated `n_got`. An oracle shorter than
+ * ORACLE_TOKENS ends with the EOS that stopped HF generate(), which reports it; apr and llama.cpp
+ * stop there without reporting it. So against an engine that stopped sooner, that EOS is left out. */
+size_t oracle_comparable_tokens(const oracle_entry *o, size_t n_got);
 void oracle_free(oracle_set *s);
 
 #endif

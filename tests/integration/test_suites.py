@@ -3,6 +3,7 @@ making it PASS, FAIL for the right reason, and SKIP."""
 import collections
 import json
 import re
+import shutil
 
 import pytest
 
@@ -179,12 +180,25 @@ def test_absent_json_field_fails_naming_it(tmgt):
     assert check["status"] == "FAIL" and 'run output has no "tokens" field' in check["detail"], check
 
 
-def test_token_7_divergence_is_reported_with_both_ids(tmgt):
+def test_token_7_divergence_is_reported_with_both_ids_and_their_text(tmgt, tmp_path):
     expected = json.loads((ROOT / "oracle" / "smollm-135m" / "completion.json").read_text())["tokens"][7]
-    r = run_suite(tmgt, "token", APR_SIM_FAULTS="run@int4.apr The capital=alter-token:7:4242")
+    # the model's own tokenizer.json names the two tokens (byte-level spelling: Ġ is a space)
+    source = tmp_path / "smollm-135m"
+    shutil.copytree(ROOT / "tests" / "sim" / "models" / "smollm-135m", source)
+    (source / "tokenizer.json").write_text(json.dumps({
+        "model": {"type": "BPE", "vocab": {"\u0120largest": expected, "\u0120smallest": 4242}},
+        "decoder": {"type": "ByteLevel"}}))
+    doc = json.loads(tmgt.pipeline.read_text())
+    doc["models"][0]["source"] = str(source)
+    pipeline = tmp_path / "with-tokenizer.json"
+    pipeline.write_text(json.dumps(doc))
+
+    r = tmgt.run("--model", "smollm-135m", "--check", "token", pipeline=pipeline,
+                 env=tmgt.env(APR_SIM_FAULTS="run@int4.apr The capital=alter-token:7:4242"))
     check = r.check("token-parity/smollm-135m/int4/completion")
     assert check["status"] == "PASS" and check["detail"].startswith("1/5"), check
     div = check["divergence"]
-    assert (div["index"], div["expected"], div["got"]) == (7, expected, 4242), div
+    assert (div["index"], div["expected"], div["got"], div["mismatches"]) == (7, expected, 4242, 1), div
+    assert (div["expected_text"], div["got_text"]) == (" largest", " smallest"), div
     untouched = r.check("token-parity/smollm-135m/int8/completion")
     assert untouched["status"] == "PASS" and not untouched.get("divergence")

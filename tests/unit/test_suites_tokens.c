@@ -186,6 +186,45 @@ static void test_token_parity_fields(void **state)
     expect(judge(w, "token", "token-parity/gpt2-124m/int4/code", &q), CHECK_SKIP, "engine apr not found in PATH");
 }
 
+/* An oracle that stopped at EOS after 30 tokens reports the EOS; an engine that stopped there too
+ * reports 29 tokens and matches. An engine that reports the EOS, or runs on, is compared in full. */
+static void test_token_parity_oracle_eos(void **state)
+{
+    world *w = *state;
+    oracle_entry *o = greeting(w);
+    size_t full_length = o->n_tokens;
+    o->n_tokens = 30;
+    static const struct {
+        size_t got, changed_at;
+        const char *detail;
+        long index;
+    } cases[] = {
+        {29, 99, "0/3 mismatches", -1},  /* stopped at EOS without reporting it */
+        {29, 5, "1/3 mismatches", 5},    /* ... with one wrong token */
+        {30, 99, "0/3 mismatches", -1},  /* reported the EOS as HF does */
+        {28, 99, "1/3 mismatches", 28},  /* stopped one token too soon */
+        {32, 99, "2/3 mismatches", 30},  /* did not stop */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *full = run_report(w, cases[i].changed_at, 1, NULL);
+        cJSON *doc = cJSON_Parse(full);
+        cJSON *tokens = cJSON_GetObjectItem(doc, "tokens");
+        while ((size_t)cJSON_GetArraySize(tokens) > cases[i].got)
+            cJSON_DeleteItemFromArray(tokens, cJSON_GetArraySize(tokens) - 1);
+        for (size_t k = (size_t)cJSON_GetArraySize(tokens); k < cases[i].got; k++)
+            cJSON_AddItemToArray(tokens, cJSON_CreateNumber(7));
+        char *report = printed(doc);
+        query_output q = q_ok(report);
+        check_result r = judge(w, "token", "token-parity/smollm-135m/int8/greeting", &q);
+        assert_status(r, CHECK_PASS, cases[i].detail);
+        assert_int_equal(r.div.present ? r.div.index : -1, cases[i].index);
+        check_result_free(&r);
+        free(report);
+        free(full);
+    }
+    o->n_tokens = full_length;
+}
+
 /* ---- quant drift ---- */
 
 static void test_drift(void **state)
@@ -345,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_canary_fields_and_skips),
         cmocka_unit_test(test_token_parity),
         cmocka_unit_test(test_token_parity_fields),
+        cmocka_unit_test(test_token_parity_oracle_eos),
         cmocka_unit_test(test_drift),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_llamacpp_text),
