@@ -105,3 +105,47 @@ def test_ticket_starts_no_process_and_lists_exactly_the_failures(tmgt, failing_r
     assert "transformers 5.1.0" in ticket  # oracle provenance, read from the oracle files
     stdout = tmgt.run("ticket")
     assert stdout.rc == 0 and stdout.out == ticket
+
+
+def run_on_a_terminal(tmgt, *args, **env):
+    """Runs tmgt with stdout on a pseudo-terminal; returns (exit status, what the terminal got)."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(tmgt.tmp)
+        os.execve(str(TMGT), [str(TMGT), "--pipeline", str(tmgt.pipeline), "--cache-dir", str(tmgt.cache),
+                              "--results-dir", str(tmgt.results), *args], tmgt.env(**env))
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode()
+
+
+def test_console_lists_each_check_then_the_matrix_with_colour_only_on_a_terminal(tmgt):
+    args = ("--model", "smollm-135m", "--check", "lint", "--check", "parity-gpu")
+    env = {"APR_SIM_FAULTS": 'lint@int8=set:issues.0.severity="critical"', "TMGT_GPU": 0}
+    piped = tmgt.run(*args, env=tmgt.env(**env))
+    assert piped.rc == 1 and "\x1b[" not in piped.out
+    lines = piped.out.splitlines()
+    assert "  ✓ lint/smollm-135m/int4: 2 warnings, 0 critical" in lines
+    assert any(line.startswith("  ✗ lint/smollm-135m/int8: 1 critical violations") for line in lines)
+    assert any(line.startswith("  − parity-gpu/smollm-135m: no GPU") for line in lines)
+    matrix = next(i for i, line in enumerate(lines) if line.split()[:2] == ["model", "convert"])
+    assert lines[matrix].split() == ["model", "convert", "lint", "parity-gpu"]
+    assert lines[matrix + 1].split() == ["smollm-135m", "3/0/0", "1/1/0", "0/0/1"]
+    assert lines[-1].startswith("4 passed, 1 failed, 1 skipped (6 checks)")
+
+    rc, shown = run_on_a_terminal(tmgt, *args, **env, NO_COLOR="")
+    assert rc == 1 and "\x1b[32m" in shown and "\x1b[31m" in shown
+    rc, shown = run_on_a_terminal(tmgt, *args, **env, NO_COLOR="1")
+    # the progress line may still erase itself (ESC [K); NO_COLOR is about colours (ESC [..m)
+    assert rc == 1 and not re.search("\x1b\\[[0-9;]*m", shown) and "✗ lint/smollm-135m/int8" in shown
