@@ -27,6 +27,7 @@ int engine_revision = {rev};
 int main(int argc, char **argv)
 {{
     (void)argc;
+    {crash}
     if (ALTERED_TOKEN >= 0) {{
         char rule[64];
         snprintf(rule, sizeof rule, "run@code=alter-token:%d", ALTERED_TOKEN);
@@ -45,17 +46,22 @@ def git(repo, *args, **kw):
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, **kw).stdout
 
 
-def make_repo(path, code_commits=None, broken=()):
+def make_repo(path, code_commits=None, broken=(), crashing=(), frozen_after=None):
     """64 commits through one `git fast-import`. Commit k is "commit k"; code commits change
-    engine.c, the others only README.md; commits in `broken` do not compile."""
+    engine.c, the others only README.md; commits in `broken` do not compile, those in `crashing`
+    abort at start; commits after `frozen_after` change nothing (identical trees)."""
     code_commits = set(range(1, N_COMMITS + 1)) if code_commits is None else set(code_commits) | {1, FIRST_BAD}
+    special = set(broken) | set(crashing)
     stream, rev = [], 0
     for k in range(1, N_COMMITS + 1):
         files = {"README.md": f"# engine\n\nnotes revision {k}\n"}
-        if k in code_commits or k in broken or (k - 1) in broken:
+        if k in code_commits or k in special or (k - 1) in special:
             rev += 1
             files["engine.c"] = ENGINE_C.format(rev=rev, altered=3 if k >= FIRST_BAD else -1,
-                                                broken="#error this commit does not build" if k in broken else "")
+                                                broken="#error this commit does not build" if k in broken else "",
+                                                crash="abort();" if k in crashing else "")
+        if frozen_after is not None and k > frozen_after:
+            files = {}
         msg = f"commit {k}: {'engine' if 'engine.c' in files else 'docs'}\n"
         stream.append(f"commit refs/heads/main\nmark :{k}\n"
                       f"committer Dev <dev@example.com> {1700000000 + k * 60} +0000\n"
@@ -153,6 +159,33 @@ def test_commits_that_do_not_build_are_skipped(tmgt, tmp_path):
         assert "this commit does not build" in log.read_text()
 
 
+def test_identical_trees_share_one_checkout_and_one_build(tmgt, tmp_path):
+    repo = make_repo(tmp_path / "engine", frozen_after=FIRST_BAD)  # commits 42..64: the tree of 41
+    r = bisect(tmgt, *start_args(repo))
+    assert r.rc == 0, r.err
+    doc = summary(tmgt)
+    assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
+    late = [s for s in doc["steps"] if commit_no(repo, s["commit"]) >= FIRST_BAD]
+    assert len(late) >= 2 and len({s["tree"] for s in late}) == 1
+    assert [s["built"] for s in late] == [True] + [False] * (len(late) - 1)
+    assert all((s["executed"], s["cached"]) == (0, 5) for s in late[1:])
+    assert doc["builds"] == doc["tested"] - (len(late) - 1)
+    trees = {p.name for p in (tmgt.cache / "bisect" / "trees").iterdir()}
+    assert trees == {s["tree"] for s in doc["steps"]}
+    assert "build shared with an identical tree; actions: 0 run, 5 cached" in r.out
+
+
+def test_an_engine_that_crashes_at_start_is_skipped(tmgt, tmp_path):
+    repo = make_repo(tmp_path / "engine", crashing={33})
+    r = bisect(tmgt, *start_args(repo))
+    assert r.rc == 0, r.err
+    doc = summary(tmgt)
+    assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
+    crashed = [s for s in doc["steps"] if s["verdict"] == "skip"]
+    assert [commit_no(repo, s["commit"]) for s in crashed] == [33]
+    assert crashed[0]["reason"] == "the engine crashed: apr import → smollm-135m/int8.apr"
+
+
 def test_skips_around_the_change_give_the_exact_range(tmgt, tmp_path):
     repo = make_repo(tmp_path / "engine", broken={40, 41})
     r = bisect(tmgt, *start_args(repo))
@@ -248,3 +281,12 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
     assert r.rc == 2 and "is damaged or from another tmgt version" in r.err
     r = bisect(tmgt, *start_args(repo))
     assert r.rc == 2 and "a bisect is already in progress" in r.err
+
+
+if __name__ == "__main__":
+    # The README's example: python3 tests/integration/test_bisect.py DIR [docs] writes the
+    # 64-commit repository into DIR (with "docs", only commits 1 and 41 touch the engine).
+    import sys
+    target = make_repo(Path(sys.argv[1]), code_commits=() if sys.argv[2:] == ["docs"] else None)
+    print(f"bisect --repo {target} --good HEAD~63 --bad main --build {BUILD!r} --binary engine "
+          f"{' '.join(SELECTION)}")
