@@ -269,7 +269,10 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
     for args, message in cases:
         r = bisect(tmgt, *args)
         assert (r.rc, message in r.err) == (2, True), (args, r.err)
-    assert tmgt.run("--engine", "apr", "plan").rc == 2  # a bare NAME is for bisect only
+    r = tmgt.run("--engine", "apr", "plan")  # a bare NAME is for bisect only
+    assert r.rc == 2 and '--engine wants NAME=PATH, not "apr"' in r.err
+    r = bisect(tmgt, "--help")
+    assert r.rc == 0 and "run by /bin/sh -c in the checkout" in r.out and "--continue" in r.out
     assert not (tmgt.cache / "bisect").exists()
 
     first = bisect(tmgt, *start_args(repo, "--check", "nosuch"))
@@ -286,7 +289,7 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
 if __name__ == "__main__":
     # The README's example: python3 tests/integration/test_bisect.py DIR [docs] writes the
     # 64-commit repository into DIR (with "docs", only commits 1 and 41 touch the engine).
+    import shlex
     import sys
     target = make_repo(Path(sys.argv[1]), code_commits=() if sys.argv[2:] == ["docs"] else None)
-    print(f"bisect --repo {target} --good HEAD~63 --bad main --build {BUILD!r} --binary engine "
-          f"{' '.join(SELECTION)}")
+    print(shlex.join(["bisect", *start_args(target)]))
