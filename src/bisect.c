@@ -92,8 +92,10 @@ static const cJSON *step_for_tree(const cJSON *steps, const char *tree)
 {
     const cJSON *step;
     cJSON_ArrayForEach(step, steps)
-    if (!strcmp(step_str(step, "tree"), tree) && cJSON_HasObjectItem(step, "build_error"))
-        return step;
+    {
+        if (!strcmp(step_str(step, "tree"), tree) && cJSON_HasObjectItem(step, "build_error"))
+            return step;
+    }
     return NULL;
 }
 
@@ -108,7 +110,7 @@ static void set_verdict(cJSON *step, const char *verdict, const char *reason)
 
 /* Builds the checkout unless an earlier step built the same tree. Returns false when the build
  * was interrupted. */
-static bool build_tree(loop_ctx *c, const bisect_commit *cm, const char *tree_dir, cJSON *step)
+static bool build_tree(loop_ctx *c, size_t left, const bisect_commit *cm, const char *tree_dir, cJSON *step)
 {
     const cJSON *prior = step_for_tree(c->st->steps, cm->tree);
     if (prior) {
@@ -122,6 +124,7 @@ static bool build_tree(loop_ctx *c, const bisect_commit *cm, const char *tree_di
     char *log = path_join(logs, name);
     build_outcome b;
     bool logged = mkdir_p(logs, 0755, NULL) == 0;
+    progress(c, left, cm, "building");
     bisect_build(c->st->build, tree_dir, logged ? log : "/dev/null", &b);
     arm_stop_flag(on_stop);
     cJSON_AddBoolToObject(step, "built", true);
@@ -244,60 +247,67 @@ static void print_step(const loop_ctx *c, const cJSON *step)
     fflush(stdout);
 }
 
-/* Checks out, builds and checks one candidate, records the verdict. Returns -1 to go on. */
-static int test_candidate(loop_ctx *c, const bisect_range *range, size_t pick)
+/* Checks out, builds and checks one candidate. Returns -1 with the step's verdict set, or
+ * EXIT_INTERRUPTED / EXIT_ENV with none. */
+static int judge_candidate(loop_ctx *c, size_t left, const bisect_commit *cm, cJSON *step)
 {
-    const bisect_commit *cm = &range->commits[pick];
     tmgt_error err = {{0}};
-    cJSON *step = cJSON_CreateObject();
-    cJSON_AddStringToObject(step, "commit", cm->oid);
-    cJSON_AddStringToObject(step, "tree", cm->tree);
-    cJSON_AddStringToObject(step, "summary", cm->summary);
     char *trees = path_join(c->dir, "trees");
     char *tree_dir = path_join(trees, cm->tree);
     char *binary = path_join(tree_dir, c->st->binary);
+    const cJSON *build_error = NULL;
+    digest d;
     int rc = -1;
-    progress(c, range->n, cm, "checking out");
+    progress(c, left, cm, "checking out");
     if (mkdir_p(trees, 0755, &err) != 0 ||
         (!path_is_dir(tree_dir) && bgit_checkout_tree(c->repo, cm->tree, tree_dir, &err) != 0)) {
         fprintf(stderr, "%stmgt: %s\n", c->tty ? "\n" : "", err.msg);
         rc = EXIT_ENV;
-    }
-    if (rc < 0 && !stop_requested) {
-        progress(c, range->n, cm, "building");
-        if (!build_tree(c, cm, tree_dir, step))
-            rc = EXIT_INTERRUPTED;
-    }
-    const cJSON *build_error = cJSON_GetObjectItemCaseSensitive(step, "build_error");
-    digest d;
-    if (rc < 0 && !stop_requested && cJSON_IsString(build_error)) {
+    } else if (stop_requested) {
+        rc = EXIT_INTERRUPTED;
+    } else if (!build_tree(c, left, cm, tree_dir, step)) {
+        rc = EXIT_INTERRUPTED;
+    } else if (cJSON_IsString(build_error = cJSON_GetObjectItemCaseSensitive(step, "build_error"))) {
         set_verdict(step, "skip", build_error->valuestring);
-    } else if (rc < 0 && !stop_requested && hash_file(binary, &d, NULL, &err) != 0) {
+    } else if (hash_file(binary, &d, NULL, &err) != 0) {
         char *why = xasprintf("the build did not produce %s", c->st->binary);
         set_verdict(step, "skip", why);
         free(why);
-    } else if (rc < 0 && !stop_requested) {
+    } else if (stop_requested) {
+        rc = EXIT_INTERRUPTED;
+    } else {
         cJSON_AddStringToObject(step, "binary", d.hex);
-        progress(c, range->n, cm, "running the checks on");
+        progress(c, left, cm, "running the checks on");
         if (run_checks(c, binary, cm, step) == EXIT_INTERRUPTED)
             rc = EXIT_INTERRUPTED;
     }
-    if (rc < 0 && cJSON_HasObjectItem(step, "verdict")) {
-        cJSON_AddItemToArray(c->st->steps, step);
-        step = NULL;
-        if (bisect_state_save(c->o->cache_dir, c->st, &err) != 0) {
-            fprintf(stderr, "tmgt: cannot save the bisect state: %s\n", err.msg);
-            rc = EXIT_ENV;
-        }
-        print_step(c, cJSON_GetArrayItem(c->st->steps, cJSON_GetArraySize(c->st->steps) - 1));
-    }
-    if (rc < 0 && stop_requested)
-        rc = EXIT_INTERRUPTED;
-    cJSON_Delete(step);
     free(trees);
     free(tree_dir);
     free(binary);
     return rc;
+}
+
+/* Tests one candidate and records its verdict. Returns -1 to go on. */
+static int test_candidate(loop_ctx *c, const bisect_range *range, size_t pick)
+{
+    const bisect_commit *cm = &range->commits[pick];
+    cJSON *step = cJSON_CreateObject();
+    cJSON_AddStringToObject(step, "commit", cm->oid);
+    cJSON_AddStringToObject(step, "tree", cm->tree);
+    cJSON_AddStringToObject(step, "summary", cm->summary);
+    int rc = judge_candidate(c, range->n, cm, step);
+    if (rc >= 0) {
+        cJSON_Delete(step);
+        return rc;
+    }
+    cJSON_AddItemToArray(c->st->steps, step);
+    tmgt_error err = {{0}};
+    if (bisect_state_save(c->o->cache_dir, c->st, &err) != 0) {
+        fprintf(stderr, "tmgt: cannot save the bisect state: %s\n", err.msg);
+        return EXIT_ENV;
+    }
+    print_step(c, step);
+    return stop_requested ? EXIT_INTERRUPTED : -1;
 }
 
 static void copy_commit(bisect_commit *dst, const bisect_commit *src)

@@ -210,8 +210,11 @@ static const cJSON *step_of(const bisect_state *st, const char *oid)
 {
     const cJSON *step;
     cJSON_ArrayForEach(step, st->steps)
-    if (!strcmp(rc_str(step, "commit") ? rc_str(step, "commit") : "", oid))
-        return step;
+    {
+        const char *commit = rc_str(step, "commit");
+        if (commit && !strcmp(commit, oid))
+            return step;
+    }
     return NULL;
 }
 

@@ -252,6 +252,19 @@ def test_bad_revisions_are_clear_errors(tmgt, tmp_path, args, message):
     assert not (tmgt.cache / "bisect").exists()
 
 
+def test_good_off_the_bad_line_names_the_merge_base(tmgt, tmp_path):
+    repo = make_repo(tmp_path / "engine")
+    base = git(repo, "rev-parse", "HEAD~10").strip()
+    side = git(repo, "commit-tree", "-p", base, "-m", "side", f"{base}^{{tree}}",
+               env={"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a",
+                    "GIT_COMMITTER_EMAIL": "a@b", "PATH": "/usr/bin:/bin"}).strip()
+    git(repo, "branch", "side", side)
+    r = bisect(tmgt, "--repo", str(repo), "--good", "side", "--bad", "main", "--build", BUILD, "--binary", "engine")
+    assert r.rc == 2
+    assert (f"--good side ({side[:12]}) is not an ancestor of --bad main ("
+            in r.err) and f"their merge base is {base[:12]}: test it and bisect from there" in r.err
+
+
 def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
     repo = make_repo(tmp_path / "engine")
     not_repo = tmp_path / "plain"
