@@ -26,7 +26,7 @@ bisect_repo *bgit_open(const char *path, tmgt_error *err)
     git_libgit2_init();
     bisect_repo *r = xcalloc(1, sizeof *r);
     if (git_repository_open_ext(&r->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
-        err_set(err, "--repo %s is not a git repository: %s", path, git_message());
+        err_set(err, "%s is not a git repository: %s", path, git_message());
         free(r);
         git_libgit2_shutdown();
         return NULL;

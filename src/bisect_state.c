@@ -111,6 +111,16 @@ static void take_list(const cJSON *doc, const char *key, str_list *l, bool *ok)
     }
 }
 
+static bool step_is_valid(const cJSON *step)
+{
+    static const char *const fields[] = {"commit", "tree", "summary", "verdict"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(step, fields[i])))
+            return false;
+    const char *verdict = cJSON_GetObjectItemCaseSensitive(step, "verdict")->valuestring;
+    return !strcmp(verdict, "good") || !strcmp(verdict, "bad") || !strcmp(verdict, "skip");
+}
+
 int bisect_state_load(const char *cache_dir, bisect_state *st, tmgt_error *err)
 {
     memset(st, 0, sizeof *st);
@@ -143,6 +153,11 @@ int bisect_state_load(const char *cache_dir, bisect_state *st, tmgt_error *err)
     if (!cJSON_IsArray(steps)) {
         cJSON_Delete(steps);
         ok = false;
+    }
+    const cJSON *step;
+    cJSON_ArrayForEach(step, st->steps)
+    {
+        ok = ok && step_is_valid(step);
     }
     cJSON_Delete(doc);
     if (!ok)

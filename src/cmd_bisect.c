@@ -165,7 +165,9 @@ static int start(const cli_opts *o, bisect_args *a, bisect_state *st)
         rc = check_selection(o, a->engine);
     tmgt_error err = {{0}};
     bisect_repo *repo = rc == 0 ? bgit_open(a->repo, &err) : NULL;
-    if (rc == 0 && (!repo || bgit_resolve(repo, a->good, st->good, &err) != 0 ||
+    if (rc == 0 && !repo)
+        rc = usage("--repo %s", err.msg);
+    if (rc == 0 && (bgit_resolve(repo, a->good, st->good, &err) != 0 ||
                     bgit_resolve(repo, a->bad, st->bad, &err) != 0 ||
                     bgit_check_order(repo, st->good, a->good, st->bad, a->bad, &err) != 0))
         rc = usage("%s", err.msg);

@@ -297,6 +297,17 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
     assert r.rc == 2 and "is damaged or from another tmgt version" in r.err
     r = bisect(tmgt, *start_args(repo))
     assert r.rc == 2 and "a bisect is already in progress" in r.err
+    fields = {k: "x" for k in ("repo", "good_rev", "bad_rev", "build", "binary", "engine", "pipeline", "results_dir")}
+    step = {"commit": "c" * 40, "tree": "d" * 40, "summary": "s", "verdict": "meh"}
+    state = {"format": 1, **fields, "good": "a" * 40, "bad": "b" * 40, "checks": [], "models": [],
+             "engine_overrides": [], "steps": [step]}
+    (tmgt.cache / "bisect" / "state.json").write_text(json.dumps(state))
+    r = bisect(tmgt, "--continue")
+    assert r.rc == 2 and "is damaged or from another tmgt version" in r.err
+    step["verdict"] = "good"
+    (tmgt.cache / "bisect" / "state.json").write_text(json.dumps(state))
+    r = bisect(tmgt, "--continue")  # well-formed, but its repository is gone
+    assert r.rc == 3 and "tmgt: x is not a git repository" in r.err
 
 
 if __name__ == "__main__":
