@@ -28,9 +28,9 @@ static void on_stop(int signum)
     stop_requested = 1;
 }
 
-/* Ctrl-C between phases (checkout, hashing) finishes the step in hand, then stops. The build
- * and the checks install their own handlers, and libuv restores the default disposition when
- * they end, so this is re-armed after each phase. */
+/* Ctrl-C outside the build and the checks (during a checkout, a hash) is noted and honoured at
+ * the next phase boundary. The build and the checks install their own handlers, and libuv
+ * restores the default disposition when they end, so this is re-armed after each of them. */
 static void arm_stop_flag(void (*handler)(int))
 {
     struct sigaction sa;

@@ -159,6 +159,10 @@ static int start(const cli_opts *o, bisect_args *a, bisect_state *st)
         return usage("%s", "a new bisect needs --repo, --good and --bad");
     if (!a->engine)
         a->engine = "apr";
+    size_t name_len = strlen(a->engine);
+    for (size_t i = 0; i < o->n_engine_overrides; i++)
+        if (!strncmp(o->engine_overrides[i], a->engine, name_len) && o->engine_overrides[i][name_len] == '=')
+            return usage("--engine %s: the bisected engine is played by each commit's build", o->engine_overrides[i]);
     char *owned_binary = NULL;
     int rc = fill_build_defaults(a, &owned_binary);
     if (rc == 0)

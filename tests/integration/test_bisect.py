@@ -275,6 +275,7 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
         (("--repo", str(repo), "--good", "HEAD~63"), "a new bisect needs --repo, --good and --bad"),
         (start_args(repo, "--engine", "nosuch"), "--engine nosuch: the pipeline has no such engine"),
         (("--repo", str(repo), "--good", "HEAD~63", "--bad", "main"), "--build is needed: "),
+        (start_args(repo, "--engine", f"apr={SIM}"), f"--engine apr={SIM}: the bisected engine is played by each"),
         (("--continue",), "no bisect in progress in "),
         (("--continue", "--repo", str(repo)), "--continue and --reset take no --repo"),
         (("--frobnicate",), "unknown option --frobnicate"),
