@@ -24,6 +24,8 @@ static const char USAGE[] =
     "  cache stats    blobs, records and bytes in the cache\n"
     "  cache verify   re-hash every blob; drop corrupt blobs and broken records\n"
     "  cache gc       keep only what the last N runs used (--keep N, default 5)\n"
+    "  bisect         find the engine commit that broke the selected checks\n"
+    "                 (tmgt bisect --help for its options)\n"
     "\n"
     "Options:\n"
     "  -j, --jobs N            concurrent engine processes (default: number of CPUs)\n"
@@ -107,11 +109,11 @@ static int takes_value(int argc, char **argv, int *i, const char *longname, cons
     return 0;
 }
 
-static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", NULL};
+static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", "bisect", NULL};
 
 /* Commands that parse their own arguments: whatever the shared options do not claim (positional
  * arguments, unknown options and their values) is handed to them in order. */
-static const char *const OWN_ARG_COMMANDS[] = {NULL};
+static const char *const OWN_ARG_COMMANDS[] = {"bisect", NULL};
 
 static bool owns_arguments(const char *command)
 {
@@ -138,7 +140,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
         const char *a = argv[i];
         const char *val = NULL;
         int t;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        if ((!strcmp(a, "-h") || !strcmp(a, "--help")) && !owns_arguments(o->command)) {
             fputs(USAGE, stdout);
             print_suites(stdout);
             *done = true;
@@ -167,8 +169,6 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
         } else if ((t = takes_value(argc, argv, &i, "--engine", NULL, &val))) {
             if (t < 0)
                 return EXIT_USAGE;
-            if (!strchr(val, '=') || val[0] == '=' || !strchr(val, '=')[1])
-                return usage_error("--engine wants NAME=PATH, not \"%s\"", val);
             push(&o->engine_overrides, &o->n_engine_overrides, val);
         } else if ((t = takes_value(argc, argv, &i, "--cache-dir", NULL, &val))) {
             if (t < 0)
@@ -224,6 +224,13 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
     }
     if (!o->command)
         o->command = "run";
+    /* bisect's --engine NAME names the engine its builds play; the command may come after it. */
+    for (size_t i = 0; i < o->n_engine_overrides; i++) {
+        const char *val = o->engine_overrides[i], *eq = strchr(val, '=');
+        bool bare_name = !eq && *val && !strcmp(o->command, "bisect");
+        if (!bare_name && (!eq || eq == val || !eq[1]))
+            return usage_error("--engine wants NAME=PATH, not \"%s\"", val);
+    }
     if (!strcmp(o->command, "cache") && !o->subcommand)
         return usage_error("%s", "cache needs a command: stats, verify or gc");
     return 0;

@@ -37,5 +37,6 @@ void cli_free(cli_opts *o);
 int cmd_run(const cli_opts *o);     /* run, convert, check, plan */
 int cmd_cache(const cli_opts *o);
 int cmd_report(const cli_opts *o);  /* report, ticket */
+int cmd_bisect(const cli_opts *o);
 
 #endif

@@ -10,6 +10,7 @@
 #include "exec.h"
 #include "report.h"
 #include "results.h"
+#include "run_selection.h"
 
 typedef struct {
     pipeline *pl;
@@ -177,7 +178,8 @@ static bool gpu_available(void)
     return access("/dev/nvidia0", F_OK) == 0;
 }
 
-static int execute(const cli_opts *o, session *s)
+/* Executes the plan through the cache, judges it and writes the results document. */
+static int execute(const cli_opts *o, session *s, cJSON **doc)
 {
     exec_opts eo = {
         .jobs = o->jobs,
@@ -195,13 +197,36 @@ static int execute(const cli_opts *o, session *s)
     exec_run(&s->p.g, s->c, &eo, &st);
     evaluation ev;
     evaluate_plan(&s->p, gpu_available(), &ev);
-    cJSON *doc = results_build(&s->p, &ev, &st, &info);
+    *doc = results_build(&s->p, &ev, &st, &info);
     tmgt_error err = {{0}};
     int rc = EXIT_OK;
-    if (results_write(doc, o->results_dir, &err) != 0) {
+    if (results_write(*doc, o->results_dir, &err) != 0) {
         fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
         rc = EXIT_ENV;
     }
+    const cJSON *fail = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*doc, "counts"), "fail");
+    if (rc == EXIT_OK && cJSON_IsNumber(fail) && fail->valueint > 0)
+        rc = EXIT_CHECK_FAILED;
+    if (st.interrupted)
+        rc = EXIT_INTERRUPTED;
+    evaluation_free(&ev);
+    free(info.started_at);
+    return rc;
+}
+
+int run_selection(const cli_opts *o, cJSON **doc)
+{
+    session s;
+    *doc = NULL;
+    int rc = open_session(o, &s);
+    if (rc == 0)
+        rc = execute(o, &s, doc);
+    session_close(&s);
+    return rc;
+}
+
+static void print_results(const cli_opts *o, const cJSON *doc)
+{
     if (o->json) {
         char *json = cJSON_Print(doc);
         puts(json);
@@ -211,23 +236,22 @@ static int execute(const cli_opts *o, session *s)
         report_console_opts ro = {.color = isatty(1) && !(nc && *nc), .quiet = o->quiet};
         report_console(doc, stdout, &ro);
     }
-    const cJSON *fail = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "counts"), "fail");
-    if (rc == EXIT_OK && cJSON_IsNumber(fail) && fail->valueint > 0)
-        rc = EXIT_CHECK_FAILED;
-    if (st.interrupted)
-        rc = EXIT_INTERRUPTED;
-    cJSON_Delete(doc);
-    evaluation_free(&ev);
-    free(info.started_at);
-    return rc;
 }
 
 int cmd_run(const cli_opts *o)
 {
+    if (strcmp(o->command, "plan") != 0) {
+        cJSON *doc = NULL;
+        int rc = run_selection(o, &doc);
+        if (doc)
+            print_results(o, doc);
+        cJSON_Delete(doc);
+        return rc;
+    }
     session s;
     int rc = open_session(o, &s);
     if (rc == 0)
-        rc = !strcmp(o->command, "plan") ? show_plan(o, &s) : execute(o, &s);
+        rc = show_plan(o, &s);
     session_close(&s);
     return rc;
 }
