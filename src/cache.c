@@ -144,6 +144,21 @@ int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, 
     return c->st->ops->put_blob_file(c->st, path, out, err);
 }
 
+int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *err)
+{
+    if (c->st->ops->has_blob(c->st, d, NULL))
+        return 0;
+    char *tmp = xasprintf("%s/%ld-adopt-%u", c->tmp, (long)getpid(), ++c->staging_seq);
+    unlink(tmp);
+    int rc = link(path, tmp) == 0 ? 0 : copy_file(path, tmp, err);
+    if (rc == 0)
+        rc = c->st->ops->put_blob_file(c->st, tmp, d, err);
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
 int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmgt_error *err)
 {
     hash_bytes(data, len, out);

@@ -24,6 +24,9 @@ static const char USAGE[] =
     "  cache stats    blobs, records and bytes in the cache\n"
     "  cache verify   re-hash every blob; drop corrupt blobs and broken records\n"
     "  cache gc       keep only what the last N runs used (--keep N, default 5)\n"
+    "  pull [hf://ORG/NAME[@REV]...]\n"
+    "                 download the selected models' Hub repositories (or those named)\n"
+    "                 into the HuggingFace cache; run, convert and check pull first\n"
     "\n"
     "Options:\n"
     "  -j, --jobs N            concurrent engine processes (default: number of CPUs)\n"
@@ -41,7 +44,8 @@ static const char USAGE[] =
     "  -v, --verbose           print each command line\n"
     "  --version, --help\n"
     "\n"
-    "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR.\n"
+    "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR;\n"
+    "  pull: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME, HF_HUB_CACHE, HF_HUB_DOWNLOAD_TIMEOUT.\n"
     "Exit: 0 all selected checks passed (skips allowed), 1 a check failed, 2 usage error,\n"
     "      3 environment error (engine, pipeline, oracle or cache unusable), 130 interrupted.\n";
 
@@ -106,11 +110,11 @@ static int takes_value(int argc, char **argv, int *i, const char *longname, cons
     return 0;
 }
 
-static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", NULL};
+static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", "pull", NULL};
 
 /* Commands that parse their own arguments: whatever the shared options do not claim (positional
  * arguments, unknown options and their values) is handed to them in order. */
-static const char *const OWN_ARG_COMMANDS[] = {NULL};
+static const char *const OWN_ARG_COMMANDS[] = {"pull", NULL};
 
 static bool owns_arguments(const char *command)
 {
