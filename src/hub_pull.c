@@ -30,6 +30,7 @@ typedef struct {
     int fd;
     hub_verifier *v;
     size_t line;      /* progress line */
+    const char *refused; /* why on_file_body stopped the transfer */
     char *error;
 } pull_file;
 
@@ -192,21 +193,28 @@ static size_t on_file_body(hub_request *req, const char *data, size_t n)
     pull_file *f = (pull_file *)req;
     if (req->range_from && req->status == 200) {
         /* The server ignored the Range header and sends the whole file: start over. */
-        if (ftruncate(f->fd, 0) != 0 || lseek(f->fd, 0, SEEK_SET) != 0)
+        if (ftruncate(f->fd, 0) != 0 || lseek(f->fd, 0, SEEK_SET) != 0) {
+            f->refused = strerror(errno);
             return 0;
+        }
         hub_verifier_restart(f->v);
         req->range_from = 0;
     } else if (req->range_from && req->range_start != (int64_t)req->range_from) {
+        f->refused = "the server resumed at another offset than the one asked for";
         return 0;
     }
-    if (hub_verifier_bytes(f->v) + n > f->size)
-        return 0; /* more than announced: stop before it fills the disk */
+    if (hub_verifier_bytes(f->v) + n > f->size) {
+        f->refused = "the server sent more bytes than it announced";
+        return 0;
+    }
     for (size_t off = 0; off < n;) {
         ssize_t w = write(f->fd, data + off, n - off);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0)
+        if (w < 0) {
+            f->refused = strerror(errno);
             return 0;
+        }
         off += (size_t)w;
     }
     hub_verifier_update(f->v, data, n);
@@ -226,13 +234,9 @@ static void on_file_downloaded(hub_request *req)
 {
     pull_file *f = (pull_file *)req;
     if (!hub_request_ok(req)) {
-        char *why = hub_request_failure(req);
-        char *msg = req->curl_rc == CURLE_WRITE_ERROR
-                        ? xasprintf("download stopped: more bytes than announced, a resume at the wrong "
-                                    "offset or a write error; nothing published")
-                        : xasprintf("%s; nothing published", why);
+        char *why = f->refused ? xstrdup(f->refused) : hub_request_failure(req);
+        file_done(f, xasprintf("%s; nothing published", why), NULL);
         free(why);
-        file_done(f, msg, NULL);
         return;
     }
     tmgt_error err = {{0}};
