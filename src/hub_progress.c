@@ -11,7 +11,7 @@ enum { REDRAW_MS = 250 };
 typedef struct {
     char *label;
     uint64_t total, done;
-    uint64_t started_ms;
+    uint64_t started_ms, ended_ms;
     const char *status; /* NULL while downloading */
 } progress_line;
 
@@ -38,7 +38,7 @@ static void draw_line(const progress_line *l, uint64_t now)
     char done[32], total[32], rate[32];
     human_bytes(done, sizeof done, (double)l->done);
     human_bytes(total, sizeof total, (double)l->total);
-    double secs = (double)(now - l->started_ms) / 1000.0;
+    double secs = (double)((l->ended_ms ? l->ended_ms : now) - l->started_ms) / 1000.0;
     double bps = secs > 0 ? (double)l->done / secs : 0;
     human_bytes(rate, sizeof rate, bps);
     fprintf(stderr, "\r\033[K  %-40s %10s / %-10s %10s/s", l->label, done, total, rate);
@@ -97,6 +97,7 @@ void hub_progress_update(hub_progress *p, size_t line, uint64_t done)
 void hub_progress_finish(hub_progress *p, size_t line, const char *status)
 {
     p->lines[line].status = status;
+    p->lines[line].ended_ms = now_ms();
 }
 
 static void free_progress(uv_handle_t *h)
