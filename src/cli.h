@@ -40,7 +40,8 @@ int cmd_run(const cli_opts *o);     /* run, convert, check, plan */
 int cmd_cache(const cli_opts *o);
 int cmd_report(const cli_opts *o);  /* report, ticket */
 int cmd_pull(const cli_opts *o);
-/* Pulls the hf:// sources of the selected models (summary on `out`); EXIT_ENV if one failed. */
+/* Pulls the hf:// sources of the selected models (summary on `out`): EXIT_OK, EXIT_ENV when one
+ * failed, EXIT_INTERRUPTED after Ctrl-C. */
 int pull_selected_models(const cli_opts *o, const pipeline *pl, cache *c, FILE *out);
 
 #endif

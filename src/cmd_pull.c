@@ -27,7 +27,8 @@ static size_t selected_sources(const cli_opts *o, const pipeline *pl, char ***ur
     return n;
 }
 
-static size_t pull_and_report(const cli_opts *o, char **uris, size_t n, cache *c, FILE *out)
+/* EXIT_OK, EXIT_ENV when a repository failed, EXIT_INTERRUPTED. */
+static int pull_and_report(const cli_opts *o, char **uris, size_t n, cache *c, FILE *out)
 {
     hub_pull_opts po = {.progress = !o->quiet && isatty(2), .cas = c};
     hub_pull_stats st;
@@ -36,16 +37,16 @@ static size_t pull_and_report(const cli_opts *o, char **uris, size_t n, cache *c
         fprintf(out, "pull: %zu of %zu repositories ready; %zu files: %zu downloaded (%" PRIu64
                " bytes), %zu already cached%s\n",
                st.repos, n, st.files, st.downloaded, st.bytes, st.reused, hub_offline() ? " (offline)" : "");
-    return failed;
+    return st.interrupted ? EXIT_INTERRUPTED : failed ? EXIT_ENV : EXIT_OK;
 }
 
 int pull_selected_models(const cli_opts *o, const pipeline *pl, cache *c, FILE *out)
 {
     char **uris = NULL;
     size_t n = selected_sources(o, pl, &uris);
-    size_t failed = n ? pull_and_report(o, uris, n, c, out) : 0;
+    int rc = n ? pull_and_report(o, uris, n, c, out) : EXIT_OK;
     free(uris);
-    return failed ? EXIT_ENV : EXIT_OK;
+    return rc;
 }
 
 int cmd_pull(const cli_opts *o)
@@ -64,7 +65,7 @@ int cmd_pull(const cli_opts *o)
     }
     int rc = EXIT_OK;
     if (o->n_rest) {
-        rc = pull_and_report(o, o->rest, (size_t)o->n_rest, c, stdout) ? EXIT_ENV : EXIT_OK;
+        rc = pull_and_report(o, o->rest, (size_t)o->n_rest, c, stdout);
     } else {
         pipeline *pl = pipeline_load(o->pipeline, &err);
         if (!pl) {

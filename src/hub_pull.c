@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,8 @@ struct pull_ctx {
     const hub_pull_opts *o;
     hub_pull_stats *st;
     hub_progress *progress;
+    uv_signal_t sigint, sigterm;
+    bool interrupted;
     char *endpoint, *token, *root;
 };
 
@@ -260,6 +263,10 @@ static void start_download(pull_file *f, const char *location)
 {
     pull_ctx *ctx = f->repo->ctx;
     tmgt_error err = {{0}};
+    if (ctx->interrupted) {
+        file_done(f, xstrdup("interrupted"), NULL);
+        return;
+    }
     char *blobs = path_join(f->repo->dir, "blobs");
     int rc = mkdir_p(blobs, 0755, &err);
     free(blobs);
@@ -466,7 +473,22 @@ static void load_conf(pull_ctx *ctx)
         .stall_timeout_s = env_seconds("HF_HUB_DOWNLOAD_TIMEOUT", 10),
         .max_attempts = MAX_ATTEMPTS,
         .backoff_ms = BACKOFF_MS,
+        .cancelled = &ctx->interrupted,
     };
+}
+
+/* Ctrl-C stops every transfer; their .incomplete files are removed as they finish. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+    ((pull_ctx *)h->data)->interrupted = true;
+}
+
+static void watch_signal(pull_ctx *ctx, uv_signal_t *h, int signum)
+{
+    uv_signal_init(&ctx->loop, h);
+    h->data = ctx;
+    uv_signal_start(h, on_signal, signum);
+    uv_unref((uv_handle_t *)h);
 }
 
 static void free_repo(pull_repo *r)
@@ -510,6 +532,8 @@ size_t hub_pull(char *const *uris, size_t n, const hub_pull_opts *o, hub_pull_st
     uv_loop_init(&ctx.loop);
     ctx.client = hub_client_new(&ctx.loop, MAX_CONNECTIONS);
     ctx.progress = hub_progress_new(&ctx.loop, o->progress);
+    watch_signal(&ctx, &ctx.sigint, SIGINT);
+    watch_signal(&ctx, &ctx.sigterm, SIGTERM);
     pull_repo *repos = xcalloc(n + 1, sizeof *repos);
     bool *started = xcalloc(n + 1, sizeof *started);
     for (size_t i = 0; i < n; i++) {
@@ -539,6 +563,9 @@ size_t hub_pull(char *const *uris, size_t n, const hub_pull_opts *o, hub_pull_st
         close_requests(&repos[i], started[i]);
     }
     st->repos = n - failed;
+    st->interrupted = ctx.interrupted;
+    uv_close((uv_handle_t *)&ctx.sigint, NULL);
+    uv_close((uv_handle_t *)&ctx.sigterm, NULL);
     hub_progress_close(ctx.progress);
     hub_client_close(ctx.client);
     uv_run(&ctx.loop, UV_RUN_DEFAULT);

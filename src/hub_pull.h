@@ -18,6 +18,7 @@ typedef struct {
 typedef struct {
     size_t repos, files, downloaded, reused;
     uint64_t bytes; /* body bytes received */
+    bool interrupted; /* SIGINT or SIGTERM stopped the pull */
 } hub_pull_stats;
 
 /* HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set to a true value. */

@@ -151,6 +151,13 @@ static size_t on_write(char *data, size_t size, size_t n, void *ud)
 
 static void on_transfer_done(hub_transfer *t, CURLcode rc);
 
+/* curl calls this at least once a second during a transfer: the way to stop one from outside. */
+static int on_xferinfo(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    const hub_request *r = ud;
+    return *r->conf->cancelled ? 1 : 0;
+}
+
 static void issue(hub_request *r)
 {
     const hub_http_conf *conf = r->conf;
@@ -172,6 +179,9 @@ static void issue(hub_request *r)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_err);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, conf->connect_timeout_s);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, conf->stall_timeout_s);
@@ -215,6 +225,8 @@ static bool is_redirect(long status)
 
 static bool worth_retrying(const hub_request *r)
 {
+    if (*r->conf->cancelled)
+        return false;
     switch (r->curl_rc) {
     case CURLE_OK:
         return r->status >= 500 || r->status == 429 || r->status == 408;
@@ -232,6 +244,11 @@ static bool worth_retrying(const hub_request *r)
 static void on_retry_timer(uv_timer_t *t)
 {
     hub_request *r = t->data;
+    if (*r->conf->cancelled) {
+        r->curl_rc = CURLE_ABORTED_BY_CALLBACK;
+        r->on_done(r);
+        return;
+    }
     r->attempt++;
     if (r->on_retry)
         r->on_retry(r);
@@ -276,7 +293,9 @@ char *hub_request_failure(const hub_request *r)
     char *origin = origin_of(r->url);
     const char *host = origin ? strstr(origin, "://") + 3 : "the server";
     char *msg;
-    if (r->curl_rc == CURLE_OPERATION_TIMEDOUT && strstr(r->curl_err, "too slow"))
+    if (*r->conf->cancelled)
+        msg = xstrdup("interrupted");
+    else if (r->curl_rc == CURLE_OPERATION_TIMEDOUT && strstr(r->curl_err, "too slow"))
         msg = xasprintf("%s sent no data for %ld s (HF_HUB_DOWNLOAD_TIMEOUT)", host, r->conf->stall_timeout_s);
     else if (r->curl_rc != CURLE_OK && worth_retrying(r))
         msg = xasprintf("connection to %s failed after %d attempts: %s", host, r->attempt,

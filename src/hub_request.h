@@ -16,6 +16,7 @@ typedef struct {
     long stall_timeout_s;   /* HF_HUB_DOWNLOAD_TIMEOUT: no byte for this long fails */
     int max_attempts;
     unsigned backoff_ms;    /* first retry delay; doubles each time */
+    const bool *cancelled;  /* set (on the loop's thread) to stop every request soon */
 } hub_http_conf;
 
 typedef struct hub_request hub_request;

@@ -2,7 +2,9 @@
 import hashlib
 import json
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -283,3 +285,19 @@ def test_run_on_hub_models_pulls_converts_and_checks(tmgt, tmp_path):
         assert h.requests == []
     finally:
         h.stop()
+
+
+def test_interrupted_pull_exits_130_and_leaves_no_partial_file(pull, hub, tmgt):
+    hub.faults.slow["model.safetensors"] = 30
+    hub.reset_counters()
+    p = tmgt.popen("pull", "hf://org/tiny", env=pull.env())
+    deadline = time.monotonic() + 60
+    while not pull.gets("model.safetensors") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pull.gets("model.safetensors"), "the download never started"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "tmgt: pull hf://org/tiny: model.safetensors: interrupted; nothing published" in err
+    assert [b for b in pull.blobs() if b.endswith(".incomplete")] == []
+    assert_nothing_published(pull)
