@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hub_cache.h"
 #include "hub_pull.h"
 
 /* The hf:// sources of the selected models (each once); local sources need no pull. */
@@ -51,12 +52,18 @@ int pull_selected_models(const cli_opts *o, const pipeline *pl, cache *c, FILE *
 
 int cmd_pull(const cli_opts *o)
 {
-    for (int i = 0; i < o->n_rest; i++)
-        if (strncmp(o->rest[i], "hf://", 5) != 0) {
+    for (int i = 0; i < o->n_rest; i++) {
+        char *org = NULL, *name = NULL, *rev = NULL;
+        bool valid = hub_parse_uri(o->rest[i], &org, &name, &rev) == 0;
+        free(org);
+        free(name);
+        free(rev);
+        if (!valid) {
             fprintf(stderr, "tmgt: pull takes hf://ORG/NAME[@REV] repositories, not \"%s\"\n"
                             "Run 'tmgt --help' for usage.\n", o->rest[i]);
             return EXIT_USAGE;
         }
+    }
     tmgt_error err = {{0}};
     cache *c = cache_open(o->cache_dir, &err);
     if (!c) {
@@ -72,7 +79,13 @@ int cmd_pull(const cli_opts *o)
             fprintf(stderr, "tmgt: %s\n", err.msg);
             rc = EXIT_ENV;
         } else {
-            rc = pull_selected_models(o, pl, c, stdout);
+            char **uris = NULL;
+            size_t n = selected_sources(o, pl, &uris);
+            if (n)
+                rc = pull_and_report(o, uris, n, c, stdout);
+            else if (!o->quiet)
+                printf("pull: none of the selected models comes from the Hub (hf://)\n");
+            free(uris);
         }
         pipeline_free(pl);
     }
