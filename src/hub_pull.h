@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "hub_env.h"
 
 typedef struct {
     bool progress; /* per-file progress lines (a terminal) */
@@ -21,8 +22,6 @@ typedef struct {
     bool interrupted; /* SIGINT or SIGTERM stopped the pull */
 } hub_pull_stats;
 
-/* HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set to a true value. */
-bool hub_offline(void);
 /* Pulls every hf:// URI, all files concurrently. Each failure is printed on stderr as one
  * line naming the repository and file; returns the number of repositories that failed.
  * Offline, nothing is fetched: a repository counts as pulled when its snapshot is whole. */
