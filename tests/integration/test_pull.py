@@ -2,15 +2,17 @@
 import hashlib
 import json
 import os
+import pty
 import re
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, check_table
+from conftest import ROOT, TMGT, check_table
 
 sys.path.insert(0, str(ROOT / "tests" / "fakehub"))
 from fakehub import FakeHub, git_blob_sha1  # noqa: E402
@@ -99,6 +101,8 @@ def test_pull_downloads_verifies_publishes_and_second_pull_transfers_nothing(pul
         assert link.read_bytes() == repo.files[name]
         sha = hashlib.sha256(repo.files[name]).hexdigest()
         assert (tmgt.cache / "cas" / sha[:2] / sha).read_bytes() == repo.files[name]
+    assert all((pull.repo_dir / "blobs" / b).stat().st_mode & 0o777 == 0o444 for b in pull.blobs())
+    assert r.err == ""  # no progress display when stderr is not a terminal
     assert hashlib.sha256(repo.files["model.safetensors"]).hexdigest() == repo.etag("model.safetensors")
     assert git_blob_sha1(repo.files["config.json"]) == repo.etag("config.json")
 
@@ -107,6 +111,32 @@ def test_pull_downloads_verifies_publishes_and_second_pull_transfers_nothing(pul
     assert hub.file_bytes == 0
     assert [m for _, m, p, _ in hub.requests if "/resolve/" in p] == ["HEAD"] * 3
     assert "3 files: 0 downloaded (0 bytes), 3 already cached" in again.out
+
+
+def test_progress_on_a_terminal_has_one_line_per_file(pull, hub, tmgt):
+    size = len(hub.repos["org/tiny"].files["model.safetensors"])
+    primary, secondary = pty.openpty()
+    cmd = [str(TMGT), "--cache-dir", str(tmgt.cache), "pull", "hf://org/tiny"]
+    p = subprocess.Popen(cmd, env=pull.env(), stdout=subprocess.PIPE, stderr=secondary, text=True)
+    os.close(secondary)
+    out, _ = p.communicate(timeout=60)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the terminal's last writer is gone
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(primary)
+    assert p.returncode == 0
+    final = [ln.split("\x1b[K")[-1] for ln in screen.decode().split("\n") if "\x1b[K" in ln][-3:]
+    assert sorted(ln.split()[0] for ln in final) == sorted(NEEDED)
+    big = next(ln for ln in final if ln.split()[0] == "model.safetensors")
+    assert big.split()[1:5] == ["%.1f" % (size / 1024), "KiB", "/", "%.1f" % (size / 1024)]
+    assert "/s" in big and big.rstrip().endswith("done")
+    assert "downloaded" in out
 
 
 # 2. a connection cut mid-file is resumed with Range; a server that ignores Range restarts
