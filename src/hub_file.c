@@ -71,7 +71,7 @@ static size_t on_file_body(hub_request *req, const char *data, size_t n)
     }
     hub_verifier_update(f->v, data, n);
     f->repo->ctx->st->bytes += n;
-    hub_progress_update(f->repo->ctx->progress, f->line, hub_verifier_bytes(f->v));
+    hub_progress_update(f->repo->ctx->progress, f->line, hub_verifier_bytes(f->v), f->size);
     return n;
 }
 
@@ -133,7 +133,6 @@ static void start_download(pull_file *f, const char *location)
         return;
     }
     f->v = hub_verifier_new(f->etag, f->size);
-    f->line = hub_progress_add(ctx->progress, f->name, f->size);
     f->req.on_body = on_file_body;
     f->req.on_retry = on_file_retry;
     f->req.on_done = on_file_downloaded;
@@ -170,8 +169,7 @@ static void on_file_metadata(hub_request *req)
         return;
     }
     if (hub_blob_present(f->repo->dir, f->etag, f->size)) {
-        f->line = hub_progress_add(f->repo->ctx->progress, f->name, f->size);
-        hub_progress_update(f->repo->ctx->progress, f->line, f->size);
+        hub_progress_update(f->repo->ctx->progress, f->line, f->size, f->size);
         f->repo->ctx->st->reused++;
         file_done(f, NULL, "cached");
         return;
@@ -187,6 +185,7 @@ void pull_file_start(pull_file *f)
     char *quoted = quote_path(f->name);
     char *url = xasprintf("%s/%s/%s/resolve/%s/%s", r->ctx->endpoint, r->org, r->name, r->commit, quoted);
     f->req.on_done = on_file_metadata;
+    f->line = hub_progress_add(r->ctx->progress, f->name);
     hub_request_start(&f->req, url, true);
     free(url);
     free(quoted);

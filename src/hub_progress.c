@@ -82,16 +82,17 @@ hub_progress *hub_progress_new(uv_loop_t *loop, bool tty)
     return p;
 }
 
-size_t hub_progress_add(hub_progress *p, const char *label, uint64_t total)
+size_t hub_progress_add(hub_progress *p, const char *label)
 {
     p->lines = xrealloc(p->lines, (p->n + 1) * sizeof *p->lines);
-    p->lines[p->n] = (progress_line){.label = xstrdup(label), .total = total, .started_ms = now_ms()};
+    p->lines[p->n] = (progress_line){.label = xstrdup(label), .started_ms = now_ms()};
     return p->n++;
 }
 
-void hub_progress_update(hub_progress *p, size_t line, uint64_t done)
+void hub_progress_update(hub_progress *p, size_t line, uint64_t done, uint64_t total)
 {
     p->lines[line].done = done;
+    p->lines[line].total = total;
 }
 
 void hub_progress_finish(hub_progress *p, size_t line, const char *status)

@@ -222,6 +222,16 @@ def test_500_is_retried_then_reported(pull, hub):
             % hub.hub.server_address[1]) in failed.err
 
 
+def test_a_missing_file_fails_the_repository_naming_it(pull, hub):
+    commit = hub.repos["org/tiny"].commit
+    hub.faults.status["/resolve/%s/tokenizer.json" % commit] = [404, None]
+    r = pull()
+    assert r.rc == 3
+    assert "tmgt: pull hf://org/tiny: tokenizer.json: 404 Not Found from 127.0.0.1:%d" % hub.hub.server_address[1] \
+        in r.err
+    assert_nothing_published(pull)
+
+
 def test_stalled_download_times_out_with_its_own_message(pull, hub):
     hub.faults.slow["model.safetensors"] = 6
     r = pull(HF_HUB_DOWNLOAD_TIMEOUT=1)
