@@ -144,6 +144,27 @@ int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, 
     return c->st->ops->put_blob_file(c->st, path, out, err);
 }
 
+/* Publishes a file staged under tmp/ (when staging it worked) and removes what is left. */
+static int publish_staged(cache *c, char *staged, int rc, const digest *d, tmgt_error *err)
+{
+    if (rc == 0)
+        rc = c->st->ops->put_blob_file(c->st, staged, d, err);
+    if (rc != 0)
+        unlink(staged);
+    free(staged);
+    return rc;
+}
+
+int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *err)
+{
+    if (c->st->ops->has_blob(c->st, d, NULL))
+        return 0;
+    char *tmp = xasprintf("%s/%ld-adopt-%u", c->tmp, (long)getpid(), ++c->staging_seq);
+    unlink(tmp);
+    int rc = link(path, tmp) == 0 ? 0 : copy_file(path, tmp, err);
+    return publish_staged(c, tmp, rc, d, err);
+}
+
 int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmgt_error *err)
 {
     hash_bytes(data, len, out);
@@ -151,12 +172,7 @@ int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmg
         return 0;
     char *tmp = xasprintf("%s/%ld-blob-%u", c->tmp, (long)getpid(), ++c->staging_seq);
     int rc = write_file_atomic(tmp, data, len, 0644, err);
-    if (rc == 0)
-        rc = c->st->ops->put_blob_file(c->st, tmp, out, err);
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return publish_staged(c, tmp, rc, out, err);
 }
 
 bool cache_has_blob(cache *c, const digest *d, uint64_t *size)

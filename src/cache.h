@@ -25,6 +25,9 @@ void cache_remove_tree(const char *path);
 
 /* Hashes `path` and publishes it as a blob; `path` is consumed (moved into the store). */
 int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, tmgt_error *err);
+/* Adds the file at `path`, already known to hash to `d`, as a blob and leaves `path` in place
+ * (a hard link when both lie on one filesystem, else a copy). */
+int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *err);
 int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmgt_error *err);
 bool cache_has_blob(cache *c, const digest *d, uint64_t *size);
 char *cache_blob_path(cache *c, const digest *d);

@@ -14,7 +14,7 @@ static const char USAGE[] =
     "HuggingFace transformers float32 oracle. Every engine call is cached by content.\n"
     "\n"
     "Commands:\n"
-    "  run            convert and check (the default)\n"
+    "  run            pull, convert and check (the default)\n"
     "  convert        produce the artefacts the selection needs, judge only conversions\n"
     "  check          same as run (artefacts come from the cache when unchanged)\n"
     "  plan           show the actions a selection needs and which are cached;\n"
@@ -24,6 +24,9 @@ static const char USAGE[] =
     "  cache stats    blobs, records and bytes in the cache\n"
     "  cache verify   re-hash every blob; drop corrupt blobs and broken records\n"
     "  cache gc       keep only what the last N runs used (--keep N, default 5)\n"
+    "  pull [hf://ORG/NAME[@REV]...]\n"
+    "                 download the selected models' Hub repositories (or those named)\n"
+    "                 into the HuggingFace cache; run, convert and check pull first\n"
     "  bisect         find the engine commit that broke the selected checks\n"
     "                 (tmgt bisect --help for its options)\n"
     "\n"
@@ -44,7 +47,8 @@ static const char USAGE[] =
     "  --version, --help\n"
     "\n"
     "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR,\n"
-    "             TMGT_GPU=1|0 (a GPU is present or not; default: /dev/nvidia0 exists).\n"
+    "  TMGT_GPU=1|0 (a GPU is present or not; default: /dev/nvidia0 exists);\n"
+    "  pull: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME, HF_HUB_CACHE, HF_HUB_DOWNLOAD_TIMEOUT.\n"
     "Exit: 0 all selected checks passed (skips allowed), 1 a check failed, 2 usage error,\n"
     "      3 environment error (engine, pipeline, oracle or cache unusable), 130 interrupted.\n";
 
@@ -109,11 +113,11 @@ static int takes_value(int argc, char **argv, int *i, const char *longname, cons
     return 0;
 }
 
-static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", "bisect", NULL};
+static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", "pull", "bisect", NULL};
 
 /* Commands that parse their own arguments: whatever the shared options do not claim (positional
  * arguments, unknown options and their values) is handed to them in order. */
-static const char *const OWN_ARG_COMMANDS[] = {"bisect", NULL};
+static const char *const OWN_ARG_COMMANDS[] = {"pull", "bisect", NULL};
 
 static bool owns_arguments(const char *command)
 {

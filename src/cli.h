@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
+#include "cache.h"
 #include "plan.h"
 
 enum { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_ENV = 3, EXIT_INTERRUPTED = 130 };
@@ -38,5 +40,9 @@ int cmd_run(const cli_opts *o);     /* run, convert, check, plan */
 int cmd_cache(const cli_opts *o);
 int cmd_report(const cli_opts *o);  /* report, ticket */
 int cmd_bisect(const cli_opts *o);
+int cmd_pull(const cli_opts *o);
+/* Pulls the hf:// sources of the selected models (summary on `out`): EXIT_OK, EXIT_ENV when one
+ * failed, EXIT_INTERRUPTED after Ctrl-C. */
+int pull_selected_models(const cli_opts *o, const pipeline *pl, cache *c, FILE *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "evaluate.h"
 #include "exec.h"
+#include "hub_pull.h"
 #include "report.h"
 #include "results.h"
 #include "run_selection.h"
@@ -63,6 +64,11 @@ static int open_session(const cli_opts *o, session *s)
         fprintf(stderr, "tmgt: cannot use the cache: %s\n", err.msg);
         return EXIT_ENV;
     }
+    /* run, convert and check use the Hub models as they are now; plan only looks. A model
+     * that cannot be pulled is skipped by the plan with the reason. */
+    if (strcmp(o->command, "plan") != 0 && !hub_offline() &&
+        pull_selected_models(o, s->pl, s->c, stderr) == EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED;
     s->engines = xcalloc(s->pl->n_engines + 1, sizeof *s->engines);
     for (size_t i = 0; i < s->pl->n_engines; i++) {
         /* A relative binary path in the pipeline is relative to the pipeline's base, like every

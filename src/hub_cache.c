@@ -1,7 +1,9 @@
 #include "hub_cache.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -50,7 +52,29 @@ int hub_parse_uri(const char *uri, char **org, char **name, char **rev)
     return 0;
 }
 
-static bool is_commit_hash(const char *s)
+char *hub_repo_dir(const char *root, const char *org, const char *name)
+{
+    return xasprintf("%s/models--%s--%s", root, org, name);
+}
+
+bool hub_safe_repo_path(const char *name)
+{
+    if (!*name || name[0] == '/' || strlen(name) > 1024)
+        return false;
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+            return false;
+    for (const char *c = name; c;) {
+        const char *slash = strchr(c, '/');
+        size_t n = slash ? (size_t)(slash - c) : strlen(c);
+        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+            return false;
+        c = slash ? slash + 1 : NULL;
+    }
+    return true;
+}
+
+bool hub_is_commit_hash(const char *s)
 {
     size_t n = strlen(s);
     if (n != 40)
@@ -61,6 +85,45 @@ static bool is_commit_hash(const char *s)
     return true;
 }
 
+char *hub_cached_commit(const char *repo_dir, const char *rev)
+{
+    if (hub_is_commit_hash(rev))
+        return xstrdup(rev);
+    char *ref = xasprintf("%s/refs/%s", repo_dir, rev);
+    char *commit = NULL;
+    size_t len = 0;
+    if (read_file(ref, &commit, &len, NULL) == 0) {
+        commit[strcspn(commit, " \r\n")] = '\0';
+        if (!hub_is_commit_hash(commit)) {
+            free(commit);
+            commit = NULL;
+        }
+    }
+    free(ref);
+    return commit;
+}
+
+char *hub_snapshot_broken_link(const char *snapshot_dir)
+{
+    DIR *d = opendir(snapshot_dir);
+    struct dirent *e;
+    char *problem = NULL;
+    while (d && !problem && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = path_join(snapshot_dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) != 0)
+            problem = xasprintf("HF_HUB_OFFLINE=1 and the Hub cache lacks the blob of %s", p);
+        else if (S_ISDIR(st.st_mode))
+            problem = hub_snapshot_broken_link(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    return problem;
+}
+
 char *hub_cache_snapshot(const char *uri, char **why)
 {
     char *org = NULL, *name = NULL, *rev = NULL;
@@ -69,22 +132,8 @@ char *hub_cache_snapshot(const char *uri, char **why)
         return NULL;
     }
     char *root = hub_cache_root();
-    char *repo = xasprintf("%s/models--%s--%s", root, org, name);
-    char *commit = NULL;
-    if (is_commit_hash(rev)) {
-        commit = xstrdup(rev);
-    } else {
-        char *ref = xasprintf("%s/refs/%s", repo, rev);
-        size_t len = 0;
-        if (read_file(ref, &commit, &len, NULL) == 0) {
-            commit[strcspn(commit, " \r\n")] = '\0';
-            if (!is_commit_hash(commit)) {
-                free(commit);
-                commit = NULL;
-            }
-        }
-        free(ref);
-    }
+    char *repo = hub_repo_dir(root, org, name);
+    char *commit = hub_cached_commit(repo, rev);
     char *snap = commit ? xasprintf("%s/snapshots/%s", repo, commit) : NULL;
     if (!snap || !path_is_dir(snap)) {
         *why = xasprintf("%s is not in the Hub cache (%s); run `tmgt pull %s` with network access", uri, root, uri);

@@ -11,6 +11,8 @@ int main(int argc, char **argv)
     if (rc == 0 && !done) {
         if (!strcmp(o.command, "cache"))
             rc = cmd_cache(&o);
+        else if (!strcmp(o.command, "pull"))
+            rc = cmd_pull(&o);
         else if (!strcmp(o.command, "bisect"))
             rc = cmd_bisect(&o);
         else if (!strcmp(o.command, "report") || !strcmp(o.command, "ticket"))

@@ -251,6 +251,53 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+int copy_file(const char *src, const char *dst, tmgt_error *err)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        err_set(err, "%s: %s", src, strerror(errno));
+        return -1;
+    }
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+        err_set(err, "%s: %s", dst, strerror(errno));
+        close(in);
+        return -1;
+    }
+    char buf[1 << 16];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -1 : 0;
+            break;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                rc = -1;
+                break;
+            }
+            off += w;
+        }
+        if (rc)
+            break;
+    }
+    if (rc == 0 && fsync(out) != 0)
+        rc = -1;
+    if (rc)
+        err_set(err, "copying %s to %s: %s", src, dst, strerror(errno));
+    close(in);
+    close(out);
+    if (rc)
+        unlink(dst);
+    return rc;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, tmgt_error *err)
 {
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());

@@ -45,6 +45,8 @@ bool path_is_dir(const char *path);
  * so a reader sees the old or the new content, never a mix. */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, tmgt_error *err);
 int fsync_dir_of(const char *path);
+/* Copies `src` to a new file `dst` (O_EXCL) and fsyncs it; `dst` is removed on failure. */
+int copy_file(const char *src, const char *dst, tmgt_error *err);
 
 uint64_t now_ms(void);
 char *iso8601_now(void);
