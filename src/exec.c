@@ -328,6 +328,20 @@ static void check_declared_output(running_action *ra)
     free(staged);
 }
 
+/* A result from a binary other than the one in the action key would poison the cache. */
+static void check_engine_unchanged(action *a)
+{
+    if ((a->status != ST_OK && a->status != ST_EXIT) || !engine_changed(a->eng))
+        return;
+    if (!a->eng->change_reported)
+        fprintf(stderr, "tmgt: %s changed during the run (%s); results from after the change are not cached\n",
+                a->eng->def->name, a->eng->path);
+    a->eng->change_reported = true;
+    a->status = ST_ENGINE_CHANGED;
+    free(a->reason);
+    a->reason = xasprintf("%s changed during the run; not cached", a->eng->def->name);
+}
+
 static void on_run_done(void *ctx, run_result *res)
 {
     running_action *ra = ctx;
@@ -353,6 +367,7 @@ static void on_run_done(void *ctx, run_result *res)
         a->err = read_spill_or_take(&res->err, res->err_spill, &res->err_len);
         a->err_len = res->err_len;
     }
+    check_engine_unchanged(a);
     check_declared_output(ra);
     /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
     if (a->status == ST_OK || a->status == ST_EXIT)
