@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit integration check sim clean distclean asan e2e e2e-setup deps
+.PHONY: all build test unit integration check sim clean distclean asan fuzz valgrind e2e e2e-setup deps
 
 all: build
 
@@ -48,8 +48,30 @@ e2e: build e2e-setup
 asan:
 	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DTMGT_SANITIZE=ON -DTMGT_WERROR=ON" test
 
+# libFuzzer targets (clang) over every parser of outside data, FUZZ_SECONDS each (ci/run-fuzz.sh).
+FUZZ_SECONDS ?= 20
+fuzz:
+	CC=clang cmake -S . -B build-fuzz -DTMGT_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j$(JOBS)
+	ci/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# valgrind memcheck of the whole simulator matrix: any leak or invalid access fails.
+valgrind: build
+	ci/run-valgrind.sh $(BUILD)
+
 clean:
 	rm -rf $(BUILD)/sim-cache $(BUILD)/sim-results
 
-distclean:
+dist# libFuzzer targets (clang) over every parser of outside data, FUZZ_SECONDS each (ci/run-fuzz.sh).
+FUZZ_SECONDS ?= 20
+fuzz:
+	CC=clang cmake -S . -B build-fuzz -DTMGT_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j$(JOBS)
+	ci/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# valgrind memcheck of the whole simulator matrix: any leak or invalid access fails.
+valgrind: build
+	ci/run-valgrind.sh $(BUILD)
+
+clean:
 	rm -rf build build-asan
