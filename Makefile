@@ -62,16 +62,5 @@ valgrind: build
 clean:
 	rm -rf $(BUILD)/sim-cache $(BUILD)/sim-results
 
-dist# libFuzzer targets (clang) over every parser of outside data, FUZZ_SECONDS each (ci/run-fuzz.sh).
-FUZZ_SECONDS ?= 20
-fuzz:
-	CC=clang cmake -S . -B build-fuzz -DTMGT_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j$(JOBS)
-	ci/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
-
-# valgrind memcheck of the whole simulator matrix: any leak or invalid access fails.
-valgrind: build
-	ci/run-valgrind.sh $(BUILD)
-
-clean:
-	rm -rf build build-asan
+distclean:
+	rm -rf build build-asan build-fuzz

@@ -77,8 +77,9 @@ static void progress(exec_state *s, const action *a)
         if (action_status_is_failure(a->status) && a->status != ST_EXIT && a->reason)
             fprintf(stderr, "\n  %s\n", a->reason);
     } else {
-        fprintf(stderr, "[%zu/%zu] %s (%s)%s%s\n", s->done, s->total, a->label, what, a->reason ? ": " : "",
-                a->reason && action_status_is_failure(a->status) ? a->reason : "");
+        bool why = a->reason && action_status_is_failure(a->status);
+        fprintf(stderr, "[%zu/%zu] %s (%s)%s%s\n", s->done, s->total, a->label, what, why ? ": " : "",
+                why ? a->reason : "");
     }
     fflush(stderr);
 }
