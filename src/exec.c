@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "action_key.h"
+#include "redact.h"
 #include "runner.h"
 #include "template.h"
 
@@ -367,6 +368,8 @@ static void on_run_done(void *ctx, run_result *res)
         a->out_len = res->out_len;
         a->err = read_spill_or_take(&res->err, res->err_spill, &res->err_len);
         a->err_len = res->err_len;
+        redact_secrets(&a->out, &a->out_len);
+        redact_secrets(&a->err, &a->err_len);
     }
     check_engine_unchanged(a);
     check_declared_output(ra);
