@@ -14,15 +14,16 @@ build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Unit tests (cmocka, through CTest), then the CLI integration tests on the engine simulator.
+# TMGT_BUILD: the CLI tests drive this build's tmgt (build-asan's under `make asan`).
 test: build
 	cd $(BUILD) && ctest --output-on-failure
-	python3 -m pytest -q tests/integration
+	TMGT_BUILD=$(CURDIR)/$(BUILD) python3 -m pytest -q tests/integration
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure
 
 integration: build
-	python3 -m pytest -q tests/integration
+	TMGT_BUILD=$(CURDIR)/$(BUILD) python3 -m pytest -q tests/integration
 
 # The whole matrix on the engine simulator (tests tmgt itself, not the engines).
 sim: build
