@@ -1,4 +1,5 @@
 """Helpers shared by the reliability tests: cache verification, clean references, fixed engines."""
+import json
 import shutil
 import subprocess
 
@@ -26,6 +27,15 @@ def clean_table(tmp_path, *selection):
     r = Tmgt(ref).run(*selection)
     assert r.results is not None, r.err
     return check_table(r.results)
+
+
+def pipeline_with(tmgt, mutate):
+    """A copy of the workspace's pipeline after mutate(doc) edited it."""
+    doc = json.loads(tmgt.pipeline.read_text())
+    mutate(doc)
+    path = tmgt.tmp / f"pipeline-edited-{len(list(tmgt.tmp.glob('pipeline-edited-*')))}.json"
+    path.write_text(json.dumps(doc))
+    return path
 
 
 def fixed_engine(tmp_path):

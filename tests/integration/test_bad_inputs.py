@@ -6,15 +6,7 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from faultlib import CANARY, assert_cache_clean
-
-
-def mutated_pipeline(tmgt, mutate):
-    doc = json.loads(tmgt.pipeline.read_text())
-    mutate(doc)
-    path = tmgt.tmp / "mutated.json"
-    path.write_text(json.dumps(doc))
-    return path
+from faultlib import CANARY, assert_cache_clean, pipeline_with
 
 
 def set_in(path, value):
@@ -39,7 +31,7 @@ def set_in(path, value):
     (set_in(["artifacts", "x.apr"], {"from": "nowhere"}), "artifacts.x.apr.step: required field is missing"),
 ])
 def test_malformed_pipeline_is_a_one_line_environment_error(tmgt, mutate, message):
-    bad = mutated_pipeline(tmgt, mutate)
+    bad = pipeline_with(tmgt, mutate)
     r = tmgt.run(*CANARY, pipeline=bad)
     assert r.rc == 3
     assert r.err.strip() == f"tmgt: {bad}: {message}"
@@ -52,7 +44,7 @@ def oracle_copy(tmgt):
     """The smollm-135m oracle in a directory the test may damage, and a pipeline that uses it."""
     oracles = tmgt.tmp / "oracle"
     shutil.copytree(ROOT / "oracle" / "smollm-135m", oracles)
-    tmgt.pipeline = mutated_pipeline(tmgt, lambda doc: doc["models"][0].update(oracle=str(oracles)))
+    tmgt.pipeline = pipeline_with(tmgt, lambda doc: doc["models"][0].update(oracle=str(oracles)))
     return oracles
 
 

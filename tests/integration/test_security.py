@@ -1,30 +1,21 @@
 """Issue 7: no shell between tmgt and an engine, no file name that escapes its directory, no
 world-writable cache file, no token in anything tmgt writes."""
-import json
 import os
 import stat
 
 import pytest
 
-from faultlib import CANARY
+from faultlib import CANARY, pipeline_with
 
 INSPECT = ("--model", "smollm-135m", "--check", "inspect")
 TOKEN = "hf_rel7SecretTokenValue0123456789"
-
-
-def with_pipeline(tmgt, mutate):
-    doc = json.loads(tmgt.pipeline.read_text())
-    mutate(doc)
-    path = tmgt.tmp / "pipeline-mutated.json"
-    path.write_text(json.dumps(doc))
-    return path
 
 
 def test_engine_arguments_reach_the_engine_verbatim_without_a_shell(tmgt):
     canary = tmgt.tmp / "shell-ran"
     hostile = (f"$(touch {canary}) `touch {canary}` ; touch {canary} | cat > {canary} && "
                "'single' \"double\" * ? ~ \\ \n newline $HOME")
-    pipeline = with_pipeline(tmgt, lambda doc: (
+    pipeline = pipeline_with(tmgt, lambda doc: (
         doc["models"][0]["vars"].update(hostile=hostile),
         doc["steps"]["inspect"].update(argv=["inspect", "{in:model}", "--json", "--label={hostile}"])))
     tmgt.run(*INSPECT, pipeline=pipeline)
@@ -43,7 +34,7 @@ def test_engine_arguments_reach_the_engine_verbatim_without_a_shell(tmgt):
     (lambda d: d["prompts"].update(names=["../../etc/passwd"]), "prompts.names[0]: must be a prompt file stem"),
 ])
 def test_names_from_a_pipeline_cannot_escape_their_directory(tmgt, mutate, message):
-    bad = with_pipeline(tmgt, mutate)
+    bad = pipeline_with(tmgt, mutate)
     r = tmgt.run(*CANARY, pipeline=bad)
     assert r.rc == 3
     assert r.err.strip() == f"tmgt: {bad}: {message}"
@@ -53,7 +44,7 @@ def test_names_from_a_pipeline_cannot_escape_their_directory(tmgt, mutate, messa
 @pytest.mark.parametrize("source", ["hf://org/../../etc", "hf://../x/y", "hf://org/.hidden", "hf://org/name@../../main",
                                     "hf://org"])
 def test_hub_sources_that_could_escape_the_hub_cache_are_refused(tmgt, source):
-    bad = with_pipeline(tmgt, lambda d: d["models"][0].update(source=source))
+    bad = pipeline_with(tmgt, lambda d: d["models"][0].update(source=source))
     r = tmgt.run(*CANARY, pipeline=bad)
     assert r.results is not None
     conv = r.check("convert/smollm-135m/int8.apr")
