@@ -331,10 +331,11 @@ static void check_declared_output(running_action *ra)
 }
 
 /* A result from a binary other than the one in the action key would poison the cache. */
-static void check_engine_unchanged(action *a)
+static void check_engine_unchanged(exec_state *s, action *a)
 {
     if ((a->status != ST_OK && a->status != ST_EXIT) || !engine_changed(a->eng))
         return;
+    s->st->engine_changed = true;
     if (!a->eng->change_reported)
         fprintf(stderr, "tmgt: %s changed during the run (%s); results from after the change are not cached\n",
                 a->eng->def->name, a->eng->path);
@@ -371,7 +372,7 @@ static void on_run_done(void *ctx, run_result *res)
         redact_secrets(&a->out, &a->out_len);
         redact_secrets(&a->err, &a->err_len);
     }
-    check_engine_unchanged(a);
+    check_engine_unchanged(s, a);
     check_declared_output(ra);
     /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
     if (a->status == ST_OK || a->status == ST_EXIT)
