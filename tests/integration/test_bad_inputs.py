@@ -29,7 +29,8 @@ def set_in(path, value):
     (set_in(["models_dir"], 7), "models_dir: must be a string"),
     (lambda doc: doc.pop("steps"), "steps: required field is missing"),
     (set_in(["artifacts", "x.apr"], {"from": "nowhere"}), "artifacts.x.apr.step: required field is missing"),
-])
+], ids=["newer-format", "unknown-engine", "argv-not-list", "unknown-variable", "unclosed-brace", "wrong-type",
+        "missing-section", "incomplete-recipe"])
 def test_malformed_pipeline_is_a_one_line_environment_error(tmgt, mutate, message):
     bad = pipeline_with(tmgt, mutate)
     r = tmgt.run(*CANARY, pipeline=bad)
@@ -54,7 +55,7 @@ def oracle_copy(tmgt):
     (lambda d: json.dumps({**d, "model_slug": "gpt2-124m"}), 'model_slug: expected "smollm-135m", got "gpt2-124m"'),
     (lambda d: json.dumps([d]), "not a JSON object"),
     (lambda d: "", "invalid JSON near line 1"),
-])
+], ids=["truncated", "token-count", "other-model", "not-object", "empty"])
 def test_malformed_oracle_stops_the_run_before_any_engine_call(tmgt, oracle_copy, damage, message):
     first = tmgt.run(*CANARY)  # a cache with results in it: the bad oracle must not touch them
     assert first.rc == 0
@@ -80,8 +81,10 @@ def test_malformed_oracle_stops_the_run_before_any_engine_call(tmgt, oracle_copy
     ('{"format": 1, "checks": [{"name": 5, "status": "PASS"}]}', "checks[0].name: must be a string"),
     ('{"format": 1, "checks": [], "actions": [{"id": "a", "status": null}]}', "actions[0].status: must be a string"),
     ('{"format": 2, "checks": []}', "results format 2 is newer than this tmgt reads (1); upgrade tmgt"),
-])
-@pytest.mark.parametrize("command", [("report",), ("report", "--format", "junit"), ("ticket",)])
+], ids=["truncated", "not-object", "no-format", "no-checks", "check-not-object", "name-not-string",
+        "status-not-string", "newer-format"])
+@pytest.mark.parametrize("command", [("report",), ("report", "--format", "junit"), ("ticket",)],
+                         ids=["report", "junit", "ticket"])
 def test_malformed_results_file_is_refused_by_report_and_ticket(tmgt, document, message, command):
     tmgt.results.mkdir()
     latest = tmgt.results / "latest.json"

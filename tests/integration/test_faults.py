@@ -159,7 +159,7 @@ def test_a_gigabyte_of_stdout_is_capped_and_the_engine_killed(tmgt, tmp_path):
     ("run@code=wrongshape", CANARY, CODE, 'run output has no "text" field'),
     ("run@code=wrongshape:null", CANARY, CODE, "apr run returned invalid JSON: null"),
     ("eval=nan", PPL, "ppl/smollm-135m/int8", "PPL=nan (not a number)"),
-])
+], ids=["empty", "garbage", "invalid-utf8", "wrong-shape", "null", "nan-inf"])
 def test_bad_engine_output_fails_its_check_with_a_clear_message(tmgt, tmp_path, rule, selection, check, detail):
     r = run_with_fault(tmgt, rule, selection)
     assert r.rc == 1

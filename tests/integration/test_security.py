@@ -32,7 +32,7 @@ def test_engine_arguments_reach_the_engine_verbatim_without_a_shell(tmgt):
     (lambda d: d["models"][0].update(slug="../evil"),
      "models[0]: slug must be a plain name (no '/', not starting with '.')"),
     (lambda d: d["prompts"].update(names=["../../etc/passwd"]), "prompts.names[0]: must be a prompt file stem"),
-])
+], ids=["artefact-dotdot", "artefact-subdir", "slug-dotdot", "prompt-dotdot"])
 def test_names_from_a_pipeline_cannot_escape_their_directory(tmgt, mutate, message):
     bad = pipeline_with(tmgt, mutate)
     r = tmgt.run(*CANARY, pipeline=bad)
