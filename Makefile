@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit integration check sim clean distclean asan e2e e2e-setup deps
+.PHONY: all build test unit integration check sim clean distclean asan fuzz valgrind e2e e2e-setup deps
 
 all: build
 
@@ -14,15 +14,16 @@ build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Unit tests (cmocka, through CTest), then the CLI integration tests on the engine simulator.
+# TMGT_BUILD: the CLI tests drive this build's tmgt (build-asan's under `make asan`).
 test: build
 	cd $(BUILD) && ctest --output-on-failure
-	python3 -m pytest -q tests/integration
+	TMGT_BUILD=$(CURDIR)/$(BUILD) python3 -m pytest -q tests/integration
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure
 
 integration: build
-	python3 -m pytest -q tests/integration
+	TMGT_BUILD=$(CURDIR)/$(BUILD) python3 -m pytest -q tests/integration
 
 # The whole matrix on the engine simulator (tests tmgt itself, not the engines).
 sim: build
@@ -48,8 +49,19 @@ e2e: build e2e-setup
 asan:
 	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DTMGT_SANITIZE=ON -DTMGT_WERROR=ON" test
 
+# libFuzzer targets (clang) over every parser of outside data, FUZZ_SECONDS each (ci/run-fuzz.sh).
+FUZZ_SECONDS ?= 20
+fuzz:
+	CC=clang cmake -S . -B build-fuzz -DTMGT_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j$(JOBS)
+	ci/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# valgrind memcheck of the whole simulator matrix: any leak or invalid access fails.
+valgrind: build
+	ci/run-valgrind.sh $(BUILD)
+
 clean:
 	rm -rf $(BUILD)/sim-cache $(BUILD)/sim-results
 
 distclean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

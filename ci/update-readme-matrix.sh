@@ -4,17 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TMGT="${TMGT:-build/tmgt}"
-matrix="$(mktemp)"
-trap 'rm -f "$matrix"' EXIT
-"$TMGT" report --format md > "$matrix"
-python3 - "$matrix" <<'PY'
-import re, sys
-md = open(sys.argv[1]).read().strip()
-readme = open("README.md").read()
-block = "<!-- matrix:begin -->\n" + md + "\n<!-- matrix:end -->"
-new, n = re.subn(r"<!-- matrix:begin -->.*?<!-- matrix:end -->", lambda m: block, readme, flags=re.S)
-if n != 1:
-    sys.exit("README.md has no matrix markers")
-open("README.md", "w").write(new)
-PY
+"$TMGT" report --format md | ci/replace-readme-block.py matrix
 echo "update-readme-matrix: README.md matrix regenerated from results/latest.json"

@@ -14,9 +14,10 @@ int cmd_report(const cli_opts *o)
     tmgt_error err = {{0}};
     char *path = path_join(o->results_dir, "latest.json");
     cJSON *doc = results_load(path, &err);
+    bool never_ran = !doc && !path_exists(path);
     free(path);
     if (!doc) {
-        fprintf(stderr, "tmgt: %s (run `tmgt run` first)\n", err.msg);
+        fprintf(stderr, "tmgt: %s%s\n", err.msg, never_ran ? " (run `tmgt run` first)" : "");
         return EXIT_ENV;
     }
     FILE *out = stdout;

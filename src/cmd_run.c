@@ -213,6 +213,8 @@ static int execute(const cli_opts *o, session *s, cJSON **doc)
     const cJSON *fail = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*doc, "counts"), "fail");
     if (rc == EXIT_OK && cJSON_IsNumber(fail) && fail->valueint > 0)
         rc = EXIT_CHECK_FAILED;
+    if (st.engine_changed)
+        rc = EXIT_ENV; /* the checks after the change were not judged: the run proves nothing */
     if (st.interrupted)
         rc = EXIT_INTERRUPTED;
     evaluation_free(&ev);

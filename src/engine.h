@@ -15,12 +15,18 @@ typedef struct {
     digest binary_digest;
     digest identity;
     char *version;       /* first line of the version command's output, or "unknown" */
+    /* The binary's stat at resolve time: a binary replaced mid-run (an upgrade) must not
+     * have its results cached under the old identity. */
+    unsigned long long st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns;
+    bool change_reported;
 } engine;
 
 /* Resolves `override` (from --engine NAME=PATH) or the pipeline's binary through PATH. A
  * missing engine is not an error: it makes the checks that need it SKIP. The version text is
  * cached per binary digest, so a no-op run spawns nothing. */
 void engine_resolve(engine *e, const pipeline_engine *def, const char *override, cache *c);
+/* True when the binary at e->path is no longer the file that was resolved and hashed. */
+bool engine_changed(const engine *e);
 void engine_free(engine *e);
 
 #endif

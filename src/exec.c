@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "action_key.h"
+#include "redact.h"
 #include "runner.h"
 #include "template.h"
 
@@ -77,8 +78,9 @@ static void progress(exec_state *s, const action *a)
         if (action_status_is_failure(a->status) && a->status != ST_EXIT && a->reason)
             fprintf(stderr, "\n  %s\n", a->reason);
     } else {
-        fprintf(stderr, "[%zu/%zu] %s (%s)%s%s\n", s->done, s->total, a->label, what, a->reason ? ": " : "",
-                a->reason && action_status_is_failure(a->status) ? a->reason : "");
+        bool why = a->reason && action_status_is_failure(a->status);
+        fprintf(stderr, "[%zu/%zu] %s (%s)%s%s\n", s->done, s->total, a->label, what, why ? ": " : "",
+                why ? a->reason : "");
     }
     fflush(stderr);
 }
@@ -328,6 +330,21 @@ static void check_declared_output(running_action *ra)
     free(staged);
 }
 
+/* A result from a binary other than the one in the action key would poison the cache. */
+static void check_engine_unchanged(exec_state *s, action *a)
+{
+    if ((a->status != ST_OK && a->status != ST_EXIT) || !engine_changed(a->eng))
+        return;
+    s->st->engine_changed = true;
+    if (!a->eng->change_reported)
+        fprintf(stderr, "tmgt: %s changed during the run (%s); results from after the change are not cached\n",
+                a->eng->def->name, a->eng->path);
+    a->eng->change_reported = true;
+    a->status = ST_ENGINE_CHANGED;
+    free(a->reason);
+    a->reason = xasprintf("%s changed during the run; not cached", a->eng->def->name);
+}
+
 static void on_run_done(void *ctx, run_result *res)
 {
     running_action *ra = ctx;
@@ -352,7 +369,10 @@ static void on_run_done(void *ctx, run_result *res)
         a->out_len = res->out_len;
         a->err = read_spill_or_take(&res->err, res->err_spill, &res->err_len);
         a->err_len = res->err_len;
+        redact_secrets(&a->out, &a->out_len);
+        redact_secrets(&a->err, &a->err_len);
     }
+    check_engine_unchanged(s, a);
     check_declared_output(ra);
     /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
     if (a->status == ST_OK || a->status == ST_EXIT)

@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
     size_t executed, cached, failed, skipped, unavailable;
     bool interrupted;
+    bool engine_changed; /* an engine binary was replaced mid-run: its later results are unjudged */
     uint64_t wall_ms;
 } exec_stats;
 

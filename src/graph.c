@@ -116,6 +116,7 @@ const char *action_status_name(action_status s)
         [ST_OUTPUT_LIMIT] = "output-limit", [ST_OUTPUT_MISSING] = "output-missing",
         [ST_SKIPPED] = "skipped",       [ST_UNAVAILABLE] = "unavailable",
         [ST_INTERRUPTED] = "interrupted", [ST_CACHE_ERROR] = "cache-error",
+        [ST_ENGINE_CHANGED] = "engine-changed",
     };
     return (size_t)s < sizeof names / sizeof *names && names[s] ? names[s] : "unknown";
 }

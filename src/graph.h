@@ -39,6 +39,7 @@ typedef enum {
     ST_UNAVAILABLE,    /* engine missing, source missing, no recipe */
     ST_INTERRUPTED,
     ST_CACHE_ERROR,    /* could not publish to the cache (disk full, …) */
+    ST_ENGINE_CHANGED, /* the engine binary was replaced while the action ran: not cached */
 } action_status;
 
 struct action {

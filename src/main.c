@@ -1,10 +1,14 @@
 /* tmgt: argument parsing and dispatch only. */
+#include <signal.h>
 #include <string.h>
 
 #include "cli.h"
 
 int main(int argc, char **argv)
 {
+    /* Past RLIMIT_FSIZE a write must fail with EFBIG (reported, nothing published), not kill
+     * tmgt mid-publish. Engines get the default back: libuv resets dispositions in children. */
+    signal(SIGXFSZ, SIG_IGN);
     cli_opts o;
     bool done = false;
     int rc = cli_parse(argc, argv, &o, &done);

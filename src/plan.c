@@ -224,6 +224,37 @@ static int load_oracles(plan *p, const pipeline_model *m, size_t idx, tmgt_error
     return p->oracles[idx] ? 0 : -1;
 }
 
+/* A step template naming a variable that no scope of the action defines is a pipeline error:
+ * caught here, before anything runs, instead of skipping every check that uses the step. */
+static int check_templates(const plan *p, tmgt_error *err)
+{
+    for (size_t i = 0; i < p->g.n_actions; i++) {
+        const action *a = p->g.actions[i];
+        if (!a->step)
+            continue;
+        const char **names = xcalloc(a->n_inputs + 1, sizeof *names);
+        for (size_t k = 0; k < a->n_inputs; k++)
+            names[k] = a->in_names[k];
+        template_env env = {
+            .in_names = names, .in_paths = names, .n_in = a->n_inputs, .out = a->output ? "{out}" : NULL,
+            .prompt = a->prompt_key ? "" : NULL, .model = a->model ? a->model->slug : NULL,
+            .scopes = a->scopes, .n_scopes = a->n_scopes, .symbolic_paths = true,
+        };
+        char **argv = NULL;
+        size_t argc = 0;
+        tmgt_error why = {{0}};
+        int rc = template_expand(a->step->argv, a->step->argc, &env, &argv, &argc, &why);
+        free(names);
+        if (rc != 0) {
+            err_set(err, "%s: steps.%s.%s%s%s", p->pl->path, a->step->name, why.msg, a->model ? " for model " : "",
+                    a->model ? a->model->slug : "");
+            return -1;
+        }
+        template_free_argv(argv);
+    }
+    return 0;
+}
+
 int plan_build(plan *p, const pipeline *pl, const selection *sel, engine *engines, tmgt_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -271,7 +302,7 @@ int plan_build(plan *p, const pipeline *pl, const selection *sel, engine *engine
                 return -1;
         }
     }
-    return 0;
+    return check_templates(p, err);
 }
 
 void plan_free(plan *p)

@@ -193,6 +193,33 @@ int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
     return rc;
 }
 
+/* Reports index into checks and actions without re-checking each field's type: a results file
+ * edited by hand or written by another tool is refused here, with the entry that is wrong. */
+static bool entries_are_valid(const char *path, const cJSON *doc, const char *list, bool required,
+                              const char *const *string_fields, tmgt_error *err)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, list);
+    if (!arr && !required)
+        return true;
+    if (!cJSON_IsArray(arr)) {
+        err_set(err, "%s: results document has no \"%s\" list", path, list);
+        return false;
+    }
+    int i = 0;
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        if (!cJSON_IsObject(e)) {
+            err_set(err, "%s: %s[%d]: must be an object", path, list, i);
+            return false;
+        }
+        for (const char *const *f = string_fields; *f; f++)
+            if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, *f))) {
+                err_set(err, "%s: %s[%d].%s: must be a string", path, list, i, *f);
+                return false;
+            }
+    }
+    return true;
+}
+
 cJSON *results_load(const char *path, tmgt_error *err)
 {
     char *data = NULL;
@@ -206,15 +233,19 @@ cJSON *results_load(const char *path, tmgt_error *err)
         cJSON_Delete(doc);
         return NULL;
     }
+    static const char *const check_fields[] = { "name", "status", NULL };
+    static const char *const action_fields[] = { "id", "status", NULL };
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
-    if (!cJSON_IsNumber(fmt) || fmt->valueint > RESULTS_FORMAT) {
-        err_set(err, "%s: results format %d is newer than this tmgt reads (%d); upgrade tmgt", path,
-                cJSON_IsNumber(fmt) ? fmt->valueint : -1, RESULTS_FORMAT);
-        cJSON_Delete(doc);
-        return NULL;
-    }
-    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "checks"))) {
-        err_set(err, "%s: results document has no \"checks\" list", path);
+    bool ok = false;
+    if (!cJSON_IsNumber(fmt))
+        err_set(err, "%s: not a results document (no \"format\" number)", path);
+    else if (fmt->valuedouble > RESULTS_FORMAT)
+        err_set(err, "%s: results format %g is newer than this tmgt reads (%d); upgrade tmgt", path,
+                fmt->valuedouble, RESULTS_FORMAT);
+    else
+        ok = entries_are_valid(path, doc, "checks", true, check_fields, err) &&
+             entries_are_valid(path, doc, "actions", false, action_fields, err);
+    if (!ok) {
         cJSON_Delete(doc);
         return NULL;
     }

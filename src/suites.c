@@ -1,5 +1,6 @@
 #include "suites.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -291,7 +292,10 @@ static char *stdout_preview(const query_output *q)
     free(utf8_sanitize(q->out, q->out_len, &invalid));
     if (invalid || memchr(q->out, '\0', q->out_len))
         return xasprintf("(%zu bytes, not UTF-8 text)", q->out_len);
-    return text_one_line(q->out, q->out_len, 200);
+    size_t len = q->out_len;
+    while (len && isspace((unsigned char)q->out[len - 1]))
+        len--;
+    return text_one_line(q->out, len, 200);
 }
 
 static cJSON *parse_stdout(const check_ctx *ctx, size_t i, check_result *r, const char *label)

@@ -333,7 +333,7 @@ static void test_query_json_messages(void **state)
     world *w = *state;
     check_result r = judge_tensors(w, q_ok("Tensors: 272\n  model.embed_tokens.weight [49152, 576]\n"));
     assert_int_equal(r.status, CHECK_FAIL);
-    assert_string_equal(r.detail, "apr tensors returned invalid JSON: Tensors: 272   model.embed_tokens.weight [49152, 576] ");
+    assert_string_equal(r.detail, "apr tensors returned invalid JSON: Tensors: 272   model.embed_tokens.weight [49152, 576]");
     check_result_free(&r);
     r = judge_tensors(w, q_ok(""));
     assert_string_equal(r.detail, "apr tensors returned invalid JSON: (empty output)");

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# What `make fuzz` and `make valgrind` need besides the build: clang, the libFuzzer runtime
+# (on Debian bookworm libclang_rt.fuzzer is in libclang-rt-14-dev) and valgrind.
+set -euo pipefail
+exec "$(dirname "$0")/setup-deps.sh" clang libclang-rt-14-dev valgrind

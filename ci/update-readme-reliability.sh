@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Regenerates the README's reliability figures from real runs: the fault, interrupt, cache,
+# input and security tests (pytest's JUnit XML, with the kill loop's counts as properties), the
+# last bounded fuzz run (build-fuzz/fuzz-stats.json, from `make fuzz`) and a valgrind run.
+#   make build fuzz && ci/update-readme-reliability.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+FUZZ_STATS=${FUZZ_STATS:-build-fuzz/fuzz-stats.json}
+[[ -f $FUZZ_STATS ]] || { echo "update-readme-reliability: $FUZZ_STATS missing (make fuzz)" >&2; exit 3; }
+xml=$BUILD/reliability.xml
+TESTS=(tests/integration/test_faults.py tests/integration/test_interrupts.py
+       tests/integration/test_cache_damage.py tests/integration/test_bad_inputs.py
+       tests/integration/test_security.py)
+python3 -m pytest -q -o junit_family=xunit1 --junitxml="$xml" "${TESTS[@]}"
+valgrind_summary=$(ci/run-valgrind.sh "$BUILD" | tr '\n' ';')
+python3 - "$xml" "$FUZZ_STATS" "$valgrind_summary" <<'PY' | ci/replace-readme-block.py reliability
+import ast, json, re, sys, xml.etree.ElementTree as ET
+from collections import OrderedDict
+
+xml_path, fuzz_path, valgrind = sys.argv[1:]
+cases = ET.parse(xml_path).getroot().iter("testcase")
+groups = OrderedDict()
+props = {}
+for c in cases:
+    m = re.match(r"test_(\w+?)(?:\[(.*)\])?$", c.get("name"))
+    name, param = m.group(1), m.group(2)
+    ok = not any(c.find(t) is not None for t in ("failure", "error", "skipped"))
+    g = groups.setdefault((c.get("classname").split(".")[-1], name), {"params": [], "passed": 0, "total": 0})
+    g["total"] += 1
+    g["passed"] += ok
+    if param:
+        g["params"].append(param)
+    for p in c.iter("property"):
+        props[p.get("name")] = p.get("value")
+
+files = {"test_faults": "engine fault", "test_interrupts": "tmgt interrupted / concurrent",
+         "test_cache_damage": "cache damaged / disk full", "test_bad_inputs": "bad input file",
+         "test_security": "security"}
+lines = ["| area | what is tried (test) | cases | passed |", "|---|---|---|---|"]
+for (module, name), g in groups.items():
+    what = name.replace("_", " ")
+    params = sorted(set(g["params"]), key=g["params"].index)
+    if params and len(params) <= 12:
+        what += " (" + ", ".join(params) + ")"
+    lines.append(f"| {files.get(module, module)} | {what} | {g['total']} | {g['passed']} |")
+total = sum(g["total"] for g in groups.values())
+passed = sum(g["passed"] for g in groups.values())
+
+kills = ast.literal_eval(props.get("kills", "{}"))
+kill_line = (f"Randomized kill loop: {sum(kills.values())} kills "
+             f"({', '.join(f'{n} {s}' for s, n in sorted(kills.items()))}), "
+             f"{props.get('finished_results_checked', '?')} results reported finished by the killed runs, "
+             f"**{props.get('lost_results', '?')} lost**, **{props.get('corrupt_caches', '?')} corrupt cache states**.")
+
+fuzz = json.load(open(fuzz_path))
+flines = ["| fuzz target | seconds | executions | crashes | corpus (seeds) |", "|---|---|---|---|---|"]
+for t in fuzz["targets"]:
+    flines.append(f"| `{t['target']}` | {t['seconds']} | {t['executions']:,} | {t['crashes']} | "
+                  f"{t['corpus']} ({t['seeds']}) |")
+execs = sum(t["executions"] for t in fuzz["targets"])
+crashes = sum(t["crashes"] for t in fuzz["targets"])
+
+md = "\n".join([
+    f"{passed} of {total} fault, interrupt, bad-input and security cases pass; every one asserts the",
+    "status and message, a clean `tmgt cache verify` and (for faults) that a rerun without the fault",
+    "reaches the results of a run that never saw it.", "",
+    kill_line, "",
+    *lines, "",
+    f"Fuzzing (`make fuzz`, {fuzz['seconds_per_target']} s per target as in CI, {fuzz['date']}): "
+    f"{execs:,} executions, {crashes} crashes.", "",
+    *flines, "",
+    "valgrind memcheck (`make valgrind`, no definite or indirect leak, no invalid access): "
+    + "; ".join(v.replace("valgrind: ", "") for v in valgrind.split(";") if v) + ".",
+])
+print(md)
+PY
+echo "update-readme-reliability: README.md reliability figures regenerated"
