@@ -9,25 +9,10 @@
 
 #include "hub_cache.h"
 #include "hub_publish.h"
+#include "hub_listing.h"
 #include "hub_pull_internal.h"
 
 enum { MAX_CONNECTIONS = 4, MAX_ATTEMPTS = 4, BACKOFF_MS = 250, LISTING_LIMIT = 16 << 20 };
-
-/* The files a model conversion reads: configuration, tokenizer, weights. Top level only,
- * which is where transformers puts them (subfolders hold other formats: onnx/, ...). */
-static bool model_needs(const char *name)
-{
-    static const char *const suffixes[] = {".json", ".safetensors", ".model", ".tiktoken", "merges.txt", "vocab.txt"};
-    if (strchr(name, '/'))
-        return false;
-    size_t n = strlen(name);
-    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
-        size_t k = strlen(suffixes[i]);
-        if (n >= k && !strcmp(name + n - k, suffixes[i]))
-            return true;
-    }
-    return false;
-}
 
 static void repo_fail(pull_repo *r, char *msg)
 {
@@ -87,38 +72,6 @@ static void start_files(pull_repo *r, char **names, size_t n)
         pull_file_start(&r->files[i]);
 }
 
-/* The listing names the commit and every file; a name that could leave the snapshot
- * directory condemns the whole answer. */
-static char *read_listing(pull_repo *r, char ***names, size_t *n)
-{
-    cJSON *doc = cJSON_ParseWithLength(r->listing.buf ? r->listing.buf : "", r->listing.len);
-    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(doc, "sha");
-    const cJSON *siblings = cJSON_GetObjectItemCaseSensitive(doc, "siblings");
-    char *problem = NULL;
-    if (!cJSON_IsString(sha) || !hub_is_commit_hash(sha->valuestring) || !cJSON_IsArray(siblings))
-        problem = xstrdup("the Hub's answer to the repository listing has no commit \"sha\" or \"siblings\"");
-    const cJSON *s, *listed = problem ? NULL : siblings;
-    cJSON_ArrayForEach(s, listed)
-    {
-        const cJSON *fn = cJSON_GetObjectItemCaseSensitive(s, "rfilename");
-        if (!cJSON_IsString(fn) || !hub_safe_repo_path(fn->valuestring)) {
-            problem = xasprintf("the Hub listed the file name \"%s\", which would escape the cache directory; "
-                                "refusing the repository", cJSON_IsString(fn) ? fn->valuestring : "(not a string)");
-            break;
-        }
-        if (model_needs(fn->valuestring)) {
-            *names = xrealloc(*names, (*n + 1) * sizeof **names);
-            (*names)[(*n)++] = xstrdup(fn->valuestring);
-        }
-    }
-    if (!problem && !*n)
-        problem = xstrdup("the repository has no config, tokenizer or safetensors files");
-    if (!problem)
-        r->commit = xstrdup(sha->valuestring);
-    cJSON_Delete(doc);
-    return problem;
-}
-
 static size_t on_listing_body(hub_request *req, const char *data, size_t n)
 {
     pull_repo *r = (pull_repo *)req;
@@ -146,7 +99,7 @@ static void on_listing(hub_request *req)
     }
     char **names = NULL;
     size_t n = 0;
-    char *problem = read_listing(r, &names, &n);
+    char *problem = hub_listing_parse(r->listing.buf ? r->listing.buf : "", r->listing.len, &r->commit, &names, &n);
     if (problem) {
         for (size_t i = 0; i < n; i++)
             free(names[i]);

@@ -19,7 +19,7 @@ void hub_request_init(hub_request *r, uv_loop_t *loop, hub_client *client, const
     r->retry_timer.data = r;
 }
 
-static void forget_response(hub_request *r)
+void hub_request_forget_response(hub_request *r)
 {
     free(r->location);
     free(r->repo_commit);
@@ -33,7 +33,7 @@ static void forget_response(hub_request *r)
 
 void hub_request_close(hub_request *r)
 {
-    forget_response(r);
+    hub_request_forget_response(r);
     free(r->url);
     r->url = NULL;
     if (r->t.easy)
@@ -94,20 +94,20 @@ static int64_t parse_size(const char *s)
     return end != s && v >= 0 ? (int64_t)v : -1;
 }
 
-static size_t on_header(char *buf, size_t size, size_t n, void *ud)
+void hub_request_take_header(hub_request *r, const char *buf, size_t len)
 {
-    hub_request *r = ud;
-    size_t len = size * n;
     if (len > 5 && !strncmp(buf, "HTTP/", 5)) {
         /* A new response (after a 100 Continue, say): nothing of the last one applies. */
-        forget_response(r);
+        hub_request_forget_response(r);
         const char *sp = memchr(buf, ' ', len);
-        r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
-        return len;
+        char *status = sp ? xstrndup(sp + 1, len - (size_t)(sp + 1 - buf)) : NULL;
+        r->status = status ? strtol(status, NULL, 10) : 0;
+        free(status);
+        return;
     }
     const char *colon = memchr(buf, ':', len);
     if (!colon)
-        return len;
+        return;
     size_t name_len = (size_t)(colon - buf);
     const char *v = colon + 1, *end = buf + len;
     while (v < end && (*v == ' ' || *v == '\t'))
@@ -136,7 +136,12 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
     } else {
         free(value);
     }
-    return len;
+}
+
+static size_t on_header(char *buf, size_t size, size_t n, void *ud)
+{
+    hub_request_take_header(ud, buf, size * n);
+    return size * n;
 }
 
 static size_t on_write(char *data, size_t size, size_t n, void *ud)
@@ -165,7 +170,7 @@ static void issue(hub_request *r)
         r->t.easy = curl_easy_init();
     CURL *e = r->t.easy;
     curl_easy_reset(e);
-    forget_response(r);
+    hub_request_forget_response(r);
     r->t.done = on_transfer_done;
     curl_easy_setopt(e, CURLOPT_URL, r->url);
     curl_easy_setopt(e, CURLOPT_NOBODY, r->head ? 1L : 0L);

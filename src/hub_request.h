@@ -51,6 +51,11 @@ void hub_request_start(hub_request *r, const char *url, bool head);
 bool hub_request_ok(const hub_request *r);
 /* Why the request failed, for a person: "401 Unauthorized from huggingface.co", ... */
 char *hub_request_failure(const hub_request *r);
+/* One response header line as curl hands it over ("HTTP/1.1 200 OK\r\n", "ETag: ...\r\n"), not
+ * NUL-terminated; a status line starts a new response. (Exposed for the fuzzer.) */
+void hub_request_take_header(hub_request *r, const char *line, size_t len);
+/* Frees the last response's headers and resets its fields (sizes to -1). */
+void hub_request_forget_response(hub_request *r);
 /* Closes the retry timer; the request's memory may go once the loop has run. */
 void hub_request_close(hub_request *r);
 
