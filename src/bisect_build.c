@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "runner.h"
+#include "interrupt.h"
 #include "util.h"
 
 extern char **environ;
@@ -26,7 +27,7 @@ static void on_done(void *ctx, run_result *res)
 
 static void on_signal(uv_signal_t *h, int signum)
 {
-    (void)signum;
+    interrupt_note(signum);
     build_state *s = h->data;
     if (!s->interrupted)
         s->r->ops->cancel_all(s->r);
@@ -77,6 +78,8 @@ void bisect_build(const char *command, const char *dir, const char *log_path, bu
     sigint.data = sigterm.data = &s;
     uv_signal_start(&sigint, on_signal, SIGINT);
     uv_signal_start(&sigterm, on_signal, SIGTERM);
+    if (interrupt_pending())
+        on_signal(&sigint, interrupt_pending());
     char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
     run_request req = {.argv = argv, .env = environ, .cwd = dir, .spill_dir = dir, .timeout_ms = 0};
     s.r->ops->start(s.r, &req, on_done, &s);
@@ -84,6 +87,7 @@ void bisect_build(const char *command, const char *dir, const char *log_path, bu
         uv_run(&loop, UV_RUN_ONCE);
     uv_signal_stop(&sigint);
     uv_signal_stop(&sigterm);
+    interrupt_install();
     uv_walk(&loop, close_handle, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);

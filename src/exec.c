@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "action_key.h"
+#include "interrupt.h"
 #include "redact.h"
 #include "runner.h"
 #include "template.h"
@@ -486,9 +487,9 @@ static void pump(exec_state *s)
 static void on_signal(uv_signal_t *h, int signum)
 {
     exec_state *s = h->data;
-    if (s->interrupted) {
+    interrupt_note(signum);
+    if (s->interrupted)
         return;
-    }
     s->interrupted = true;
     s->st->interrupted = true;
     if (s->o->verbosity >= 0)
@@ -515,6 +516,9 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     s.sigint.data = s.sigterm.data = &s;
     uv_signal_start(&s.sigint, on_signal, SIGINT);
     uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    /* Ctrl-C during planning: start nothing. */
+    if (interrupt_pending())
+        on_signal(&s.sigint, interrupt_pending());
     for (size_t i = 0; i < g->n_actions; i++)
         if (g->actions[i]->status != ST_UNAVAILABLE)
             s.total++;
@@ -544,6 +548,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
         fputc('\n', stderr);
     uv_signal_stop(&s.sigint);
     uv_signal_stop(&s.sigterm);
+    interrupt_install(); /* stopping the watchers put the default disposition back */
     uv_walk(&s.loop, close_walk, NULL);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     uv_loop_close(&s.loop);

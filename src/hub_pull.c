@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "hub_cache.h"
+#include "interrupt.h"
 #include "hub_publish.h"
 #include "hub_listing.h"
 #include "hub_pull_internal.h"
@@ -162,6 +163,7 @@ static void load_conf(pull_ctx *ctx)
 /* Ctrl-C stops every transfer; their .incomplete files are removed as they finish. */
 static void on_signal(uv_signal_t *h, int signum)
 {
+    interrupt_note(signum);
     ((pull_ctx *)h->data)->interrupted = true;
 }
 
@@ -171,6 +173,8 @@ static void watch_signal(pull_ctx *ctx, uv_signal_t *h, int signum)
     h->data = ctx;
     uv_signal_start(h, on_signal, signum);
     uv_unref((uv_handle_t *)h);
+    if (interrupt_pending() == signum)
+        on_signal(h, signum);
 }
 
 static void free_repo(pull_repo *r)
@@ -252,6 +256,7 @@ size_t hub_pull(char *const *uris, size_t n, const hub_pull_opts *o, hub_pull_st
     hub_client_close(ctx.client);
     uv_run(&ctx.loop, UV_RUN_DEFAULT);
     uv_loop_close(&ctx.loop);
+    interrupt_install(); /* closing the watchers put the default disposition back */
     for (size_t i = 0; i < n; i++)
         free_repo(&repos[i]);
     free(repos);

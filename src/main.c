@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 
 int main(int argc, char **argv)
 {
@@ -13,6 +14,9 @@ int main(int argc, char **argv)
     bool done = false;
     int rc = cli_parse(argc, argv, &o, &done);
     if (rc == 0 && !done) {
+        /* report, ticket and cache work in place and publish atomically: Ctrl-C may kill them */
+        if (strcmp(o.command, "report") && strcmp(o.command, "ticket") && strcmp(o.command, "cache"))
+            interrupt_install();
         if (!strcmp(o.command, "cache"))
             rc = cmd_cache(&o);
         else if (!strcmp(o.command, "pull"))
@@ -24,6 +28,8 @@ int main(int argc, char **argv)
         else
             rc = cmd_run(&o);
     }
+    if (interrupt_pending() && rc != EXIT_USAGE)
+        rc = EXIT_INTERRUPTED;
     cli_free(&o);
     return rc;
 }

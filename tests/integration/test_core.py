@@ -102,6 +102,18 @@ def test_killed_runs_leave_a_clean_cache_and_rerun_completes(tmgt):
     assert leftovers == []
 
 
+def test_ctrl_c_while_planning_exits_130_and_starts_nothing(tmgt):
+    # the version probe happens while planning; slowed down, it is where the signal lands
+    env = tmgt.env(APR_SIM_FAULTS="version=delay:1500")
+    p = tmgt.popen("--model", "smollm-135m", "--check", "canary", env=env)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "tmgt: interrupted" in err
+    assert {call[1] for call in tmgt.engine_calls()} == {"--version"}  # no engine work started
+
+
 def test_hung_and_crashing_actions_are_reported_and_the_rest_goes_on(tmgt):
     pipeline = tmgt.make_pipeline(run={"timeout_s": 1})
     env = tmgt.env(APR_SIM_FAULTS="run@int8.apr What is 2+2=hang;run@int8.apr Hello=crash:SEGV")
