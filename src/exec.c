@@ -224,10 +224,18 @@ static char **engine_environment(const pipeline_engine *def)
     return env;
 }
 
+/* The identity record already naming this key is left alone: a no-op rerun reads it but
+ * writes (and fsyncs) nothing. */
 static void remember_components(exec_state *s, action *a, const cJSON *components)
 {
     digest id;
     action_identity_key(a, &id);
+    cJSON *last = cache_get_record(s->c, &id);
+    const cJSON *last_key = cJSON_GetObjectItemCaseSensitive(last, "key");
+    bool unchanged = cJSON_IsString(last_key) && !strcmp(last_key->valuestring, a->key.hex);
+    cJSON_Delete(last);
+    if (unchanged)
+        return;
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "key", a->key.hex);
     cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
