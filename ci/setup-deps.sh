@@ -2,7 +2,8 @@
 # Idempotent install of the Debian packages that tmgt's build and tests need.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config libuv1-dev libcjson-dev libcurl4-openssl-dev
-      libgit2-dev libssl-dev libcmocka-dev python3 git)
+      libgit2-dev libssl-dev libcmocka-dev python3 git
+      ninja-build make time openssl)  # the last four: bench/ (make bench, bench-smoke)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
