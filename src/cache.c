@@ -103,6 +103,11 @@ const char *cache_root(const cache *c)
     return c->root;
 }
 
+const char *cache_tmp_dir(const cache *c)
+{
+    return c->tmp;
+}
+
 char *cache_make_staging_dir(cache *c, tmgt_error *err)
 {
     char *p = xasprintf("%s/%ld-%u", c->tmp, (long)getpid(), ++c->staging_seq);
@@ -149,14 +154,7 @@ int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmg
     hash_bytes(data, len, out);
     if (c->st->ops->has_blob(c->st, out, NULL))
         return 0;
-    char *tmp = xasprintf("%s/%ld-blob-%u", c->tmp, (long)getpid(), ++c->staging_seq);
-    int rc = write_file_atomic(tmp, data, len, 0644, err);
-    if (rc == 0)
-        rc = c->st->ops->put_blob_file(c->st, tmp, out, err);
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return c->st->ops->put_blob_bytes(c->st, data, len, out, err);
 }
 
 bool cache_has_blob(cache *c, const digest *d, uint64_t *size)

@@ -366,7 +366,8 @@ static void on_run_done(void *ctx, run_result *res)
     if (a->status == ST_OK || a->status == ST_EXIT)
         store_result(s, ra);
     run_result_free(res);
-    cache_remove_tree(ra->staging);
+    if (ra->staging)
+        cache_remove_tree(ra->staging);
     free(ra->staging);
     cJSON_Delete(ra->components);
     free(ra);
@@ -424,9 +425,15 @@ static void start_action(exec_state *s, action *a)
     ra->s = s;
     ra->a = a;
     ra->components = components;
-    ra->staging = cache_make_staging_dir(s->c, &err);
-    char *out_path = ra->staging && a->output ? path_join(ra->staging, a->output->name) : NULL;
-    a->argv = ra->staging ? expand_command(a, out_path, &err) : NULL;
+    /* Only a producer needs a directory of its own to write into (a new inode per action is
+     * most of the cost of a trivial action); a query spills into the shared tmp/ under a
+     * unique name, and run_result_free removes the spill. */
+    char *out_path = NULL;
+    if (a->output) {
+        ra->staging = cache_make_staging_dir(s->c, &err);
+        out_path = ra->staging ? path_join(ra->staging, a->output->name) : NULL;
+    }
+    a->argv = !a->output || ra->staging ? expand_command(a, out_path, &err) : NULL;
     free(out_path);
     if (!a->argv) {
         a->status = ST_SPAWN_ERROR;
@@ -446,7 +453,8 @@ static void start_action(exec_state *s, action *a)
         fputc('\n', stderr);
     }
     char **envp = engine_environment(a->eng->def);
-    run_request req = {.argv = a->argv, .env = envp, .cwd = NULL, .spill_dir = ra->staging,
+    run_request req = {.argv = a->argv, .env = envp, .cwd = NULL,
+                       .spill_dir = ra->staging ? ra->staging : cache_tmp_dir(s->c),
                        .timeout_ms = a->step->timeout_ms};
     s->running++;
     if (a->step->exclusive)
