@@ -200,7 +200,7 @@ def bench_big_noop(cfg, tmp):
                   "ninja", "MiB")]
 
 
-def bench_overhead(cfg, tmp):
+def bench_overhead(cfg, tmp, where=""):
     ws, checks = synthetic_ws(tmp, "small", cfg.small_graph)
     env = lib.base_env()
     lib.run(ws.tmgt_cmd(*checks, jobs=JOBS), env=env)
@@ -217,7 +217,7 @@ def bench_overhead(cfg, tmp):
         return lib.run(peer_cmds(ws)["ninja"], env=env)[0]
 
     t, p, st, sp = paired(cfg.cold_reps, tmgt_cold, ninja_cold)
-    return [entry(7, f"time per action, {n} trivial actions -j{JOBS} vs ninja", ms(t) / n, ms(p) / n, "ninja",
+    return [entry(7, f"time per action, {n} trivial actions -j{JOBS}{where} vs ninja", ms(t) / n, ms(p) / n, "ninja",
                   "ms/action", samples_ms=[ms(s) for s in st], peer_samples_ms=[ms(s) for s in sp])]
 
 
@@ -308,8 +308,18 @@ def bench_statcache(cfg, tmp):
                   model_bytes=cfg.model_bytes)]
 
 
+def bench_overhead_tmpfs(cfg, tmp):
+    """The same on tmpfs: what is left when creating a file costs nothing."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        return []
+    with tempfile.TemporaryDirectory(prefix="tmgt-bench-", dir=shm) as d:
+        return bench_overhead(cfg, Path(d), ", on tmpfs")
+
+
 BENCHMARKS = [("1", bench_cold_bound), ("2", bench_legacy), ("3", bench_peers), ("4", bench_big_noop),
-              ("5", bench_incremental), ("6", bench_hashing), ("6", bench_statcache), ("7", bench_overhead)]
+              ("5", bench_incremental), ("6", bench_hashing), ("6", bench_statcache), ("7", bench_overhead),
+              ("7", bench_overhead_tmpfs)]
 
 
 def machine():
