@@ -344,6 +344,10 @@ static void on_run_done(void *ctx, run_result *res)
     s->running--;
     if (a->step->exclusive)
         s->exclusive_running = false;
+    /* Nothing waits for what this action stores: start the next one first, so an engine runs
+     * while we hash, write and fsync, and a job slot never idles on our bookkeeping. */
+    if (a->n_dependents == 0)
+        pump(s);
     a->wall_ms = res->wall_ms;
     a->exit_code = res->exit_code;
     a->term_signal = res->term_signal;

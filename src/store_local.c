@@ -141,17 +141,22 @@ static int local_put_blob_file(store *s, const char *src, const digest *d, tmgt_
     return 0;
 }
 
+static int write_sharded(const char *root, const char *hex, const char *suffix, const void *data, size_t len,
+                         unsigned mode, tmgt_error *err)
+{
+    if (make_shard_dir(root, hex, err) != 0)
+        return -1;
+    char *p = shard_path(root, hex, suffix);
+    int rc = write_file_atomic(p, data, len, mode, err);
+    free(p);
+    return rc;
+}
+
 /* Bytes already in memory (captured streams) are written straight beside their shard: one
  * temporary file renamed into place, no staging copy to link and unlink. */
 static int local_put_blob_bytes(store *s, const void *data, size_t len, const digest *d, tmgt_error *err)
 {
-    local_store *ls = (local_store *)s;
-    if (make_shard_dir(ls->cas, d->hex, err) != 0)
-        return -1;
-    char *dst = shard_path(ls->cas, d->hex, "");
-    int rc = write_file_atomic(dst, data, len, 0444, err);
-    free(dst);
-    return rc;
+    return write_sharded(((local_store *)s)->cas, d->hex, "", data, len, 0444, err);
 }
 
 static int local_get_record(store *s, const digest *key, char **json, size_t *len)
@@ -164,13 +169,7 @@ static int local_get_record(store *s, const digest *key, char **json, size_t *le
 
 static int local_put_record(store *s, const digest *key, const char *json, size_t len, tmgt_error *err)
 {
-    local_store *ls = (local_store *)s;
-    if (make_shard_dir(ls->ac, key->hex, err) != 0)
-        return -1;
-    char *p = shard_path(ls->ac, key->hex, ".json");
-    int rc = write_file_atomic(p, json, len, 0644, err);
-    free(p);
-    return rc;
+    return write_sharded(((local_store *)s)->ac, key->hex, ".json", json, len, 0644, err);
 }
 
 static void local_drop_blob(store *s, const digest *d)
