@@ -185,6 +185,7 @@ static int execute(const cli_opts *o, session *s)
     exec_run(&s->p.g, s->c, &eo, &st);
     evaluation ev;
     evaluate_plan(&s->p, access("/dev/nvidia0", F_OK) == 0, &ev);
+    graph_release_streams(&s->p.g);
     cJSON *doc = results_build(&s->p, &ev, &st, &info);
     tmgt_error err = {{0}};
     int rc = EXIT_OK;
