@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 from conftest import ROOT, SIM
 
@@ -81,5 +82,5 @@ def test_original_harness_replay_makes_28_apr_runs_per_model(tmgt):
     r = tmgt.run("-j", "2")
     ws = lib.Workspace(tmgt.tmp, fresh=False)
     calls = legacy_harness.engine_calls(r.results, ws)
-    runs = Counter(c[2].split("/")[-2] for c in calls if c[0] == str(SIM) and c[1] == "run")
+    runs = Counter(c[2].split("/")[-2] for c in calls if Path(c[0]).name == SIM.name and c[1] == "run")
     assert runs == {"smollm-135m": 28, "qwen2-0.5b": 28, "gpt2-124m": 28}
