@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = Path(os.environ.get("TMGT_BENCH_BUILD", ROOT / "build-rel"))
+# Relative to the repository root (pipelines elsewhere resolve relative engine paths
+# against their own base).
+BUILD = (ROOT / os.environ.get("TMGT_BENCH_BUILD", "build-rel")).resolve()
 TMGT = BUILD / "tmgt"
 SIM_DIR = BUILD / "tests"
 SIM_PIPELINE = ROOT / "tests" / "sim" / "pipeline.json"
@@ -91,6 +93,13 @@ class Workspace:
 
     def latest(self):
         return json.loads((self.results / "latest.json").read_text())
+
+    def expect_complete(self):
+        """The last run left no action out (a missing engine would make a fast, empty run)."""
+        r = self.latest()
+        if r["actions_skipped"] or r["actions_executed"] + r["actions_cached"] != len(r["actions"]):
+            raise RuntimeError(f"{self.pipeline}: {r['actions_skipped']} actions skipped or unavailable")
+        return r
 
 
 def run(cmd, env=None, cwd=ROOT, check_rc=(0,)):

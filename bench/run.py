@@ -77,6 +77,7 @@ def bench_cold_bound(cfg, tmp):
     out = []
     for jobs in cfg.jobs_list:
         wall, samples = lib.repeat(cfg.cold_reps, ws.reset, ws.tmgt_cmd(jobs=jobs), env=env)
+        ws.expect_complete()
         if durations is None:
             # Per-action durations measured alone (-j1, or the first job count) bound every run.
             durations = lib.action_graph(ws.latest(), ws)
@@ -102,6 +103,7 @@ def bench_legacy(cfg, tmp):
     log = ws.dir / "calls.log"
     env = lib.base_env(APR_SIM_FAULTS=lib.sim_delays(cfg.delay_scale), APR_SIM_LOG=log)
     lib.run(ws.tmgt_cmd(jobs=JOBS), env=env)
+    ws.expect_complete()
     tmgt_calls = count_lines(log)
     calls = legacy_harness.engine_calls(ws.latest(), ws)
     peer_actions = lib.peer_graph(ws)
@@ -133,6 +135,7 @@ def bench_peers(cfg, tmp):
     ws.sim_pipeline()
     env = lib.base_env(APR_SIM_FAULTS=lib.sim_delays(cfg.delay_scale))
     lib.run(ws.tmgt_cmd(jobs=JOBS), env=env)
+    ws.expect_complete()
     actions = lib.peer_graph(ws)
     lib.write_ninja(actions, ws)
     lib.write_makefile(actions, ws)
@@ -154,8 +157,10 @@ def bench_peers(cfg, tmp):
         t, p, st, sp = paired(cfg.cold_reps, tmgt_cold, peer_cold)
         out.append(entry(3, f"cold 175-action matrix -j{JOBS} vs {peer}", ms(t), ms(p), peer, "ms",
                          samples_ms=[ms(s) for s in st], peer_samples_ms=[ms(s) for s in sp]))
-    # Both are now built: what follows are no-op reruns.
+    # What follows are no-op reruns. make and ninja share peer-models/, so each first brings
+    # its own view up to date (ninja would redo what make rewrote) before anything is timed.
     for peer, cmd in peer_cmds(ws).items():
+        lib.run(cmd, env=env)
         t, p, st, sp = paired(cfg.reps, lambda: lib.run(ws.tmgt_cmd(jobs=JOBS), env=env)[0],
                               lambda: lib.run(cmd, env=env)[0])
         out.append(entry(3 if peer == "make" else 4, f"no-op rerun, 175-action matrix vs {peer}", ms(t), ms(p),
@@ -178,6 +183,7 @@ def bench_big_noop(cfg, tmp):
     ws, checks = synthetic_ws(tmp, "big", cfg.big_graph)
     env = lib.base_env()
     lib.run(ws.tmgt_cmd(*checks, jobs=JOBS), env=env)
+    ws.expect_complete()
     actions = lib.peer_graph(ws)
     lib.write_ninja(actions, ws)
     ninja = peer_cmds(ws)["ninja"]
@@ -204,13 +210,17 @@ def bench_overhead(cfg, tmp, where=""):
     ws, checks = synthetic_ws(tmp, "small", cfg.small_graph)
     env = lib.base_env()
     lib.run(ws.tmgt_cmd(*checks, jobs=JOBS), env=env)
+    ws.expect_complete()
     actions = lib.peer_graph(ws)
     lib.write_ninja(actions, ws)
     n = len(actions)
 
     def tmgt_cold():
         ws.reset()
-        return lib.run(ws.tmgt_cmd(*checks, jobs=JOBS), env=env)[0]
+        wall = lib.run(ws.tmgt_cmd(*checks, jobs=JOBS), env=env)[0]
+        if ws.expect_complete()["actions_executed"] != n:
+            raise RuntimeError("a cold run found cached actions")
+        return wall
 
     def ninja_cold():
         lib.prepare_peer_outputs(ws, actions)
@@ -232,7 +242,7 @@ def bench_incremental(cfg, tmp):
     for engine in ("llama-quantize", "apr"):
         ws.reset()
         cold, _ = lib.run(ws.tmgt_cmd(jobs=JOBS), env=env)
-        cold_n = ws.latest()["actions_executed"]
+        cold_n = ws.expect_complete()["actions_executed"]
         binary = bindir / lib.ENGINE_BINARIES[engine]
         with open(binary, "ab") as f:  # a different build: same behaviour, another digest
             f.write(b"\0rebuilt")
