@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit integration check sim clean distclean asan fuzz valgrind e2e e2e-setup deps
+.PHONY: all build test unit integration check sim clean distclean asan fuzz valgrind e2e e2e-setup deps bench bench-build bench-smoke
 
 all: build
 
@@ -64,4 +64,23 @@ clean:
 	rm -rf $(BUILD)/sim-cache $(BUILD)/sim-results
 
 distclean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-rel
+
+# Benchmarks: tmgt side by side with the original harness's approach, make, ninja and the
+# physical bound, on a release build (bench/README.md). bench-smoke is the seconds-long version
+# CI runs; it proves the benchmarks work and asserts nothing about time.
+BENCH_BUILD ?= build-rel
+
+$(BENCH_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+bench-build: $(BENCH_BUILD)/CMakeCache.txt
+	cmake --build $(BENCH_BUILD) -j$(JOBS)
+
+bench: bench-build
+	TMGT_BENCH_BUILD=$(BENCH_BUILD) python3 bench/run.py
+	python3 bench/table.py --readme README.md
+
+bench-smoke: bench-build
+	TMGT_BENCH_BUILD=$(BENCH_BUILD) python3 bench/run.py --smoke --out $(BENCH_BUILD)/bench-smoke.json
+	python3 bench/table.py $(BENCH_BUILD)/bench-smoke.json >/dev/null

@@ -5,6 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libuv1-dev libcjson-dev libcurl4-openssl-dev
       libgit2-dev libssl-dev libcmocka-dev python3 git
       strace chromium fonts-dejavu-core  # strace, chromium: the report tests
+      ninja-build make time openssl      # bench/ (make bench, bench-smoke)
       "$@")
 missing=()
 for p in "${PKGS[@]}"; do

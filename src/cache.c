@@ -103,6 +103,11 @@ const char *cache_root(const cache *c)
     return c->root;
 }
 
+const char *cache_tmp_dir(const cache *c)
+{
+    return c->tmp;
+}
+
 char *cache_make_staging_dir(cache *c, tmgt_error *err)
 {
     char *p = xasprintf("%s/%ld-%u", c->tmp, (long)getpid(), ++c->staging_seq);
@@ -144,17 +149,6 @@ int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, 
     return c->st->ops->put_blob_file(c->st, path, out, err);
 }
 
-/* Publishes a file staged under tmp/ (when staging it worked) and removes what is left. */
-static int publish_staged(cache *c, char *staged, int rc, const digest *d, tmgt_error *err)
-{
-    if (rc == 0)
-        rc = c->st->ops->put_blob_file(c->st, staged, d, err);
-    if (rc != 0)
-        unlink(staged);
-    free(staged);
-    return rc;
-}
-
 int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *err)
 {
     if (c->st->ops->has_blob(c->st, d, NULL))
@@ -162,7 +156,12 @@ int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *er
     char *tmp = xasprintf("%s/%ld-adopt-%u", c->tmp, (long)getpid(), ++c->staging_seq);
     unlink(tmp);
     int rc = link(path, tmp) == 0 ? 0 : copy_file(path, tmp, err);
-    return publish_staged(c, tmp, rc, d, err);
+    if (rc == 0)
+        rc = c->st->ops->put_blob_file(c->st, tmp, d, err);
+    if (rc != 0)
+        unlink(tmp); /* put_blob_file moves it on success */
+    free(tmp);
+    return rc;
 }
 
 int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmgt_error *err)
@@ -170,9 +169,7 @@ int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmg
     hash_bytes(data, len, out);
     if (c->st->ops->has_blob(c->st, out, NULL))
         return 0;
-    char *tmp = xasprintf("%s/%ld-blob-%u", c->tmp, (long)getpid(), ++c->staging_seq);
-    int rc = write_file_atomic(tmp, data, len, 0644, err);
-    return publish_staged(c, tmp, rc, out, err);
+    return c->st->ops->put_blob_bytes(c->st, data, len, out, err);
 }
 
 bool cache_has_blob(cache *c, const digest *d, uint64_t *size)

@@ -17,6 +17,8 @@ cache *cache_open(const char *dir, tmgt_error *err);
 /* Saves the stat cache and the run's list of used keys (for gc), then frees. */
 void cache_close(cache *c);
 const char *cache_root(const cache *c);
+/* The cache's scratch directory (same filesystem as the store, so files can be renamed in). */
+const char *cache_tmp_dir(const cache *c);
 
 /* A fresh, empty directory under the cache's tmp/ for an action to write into; the caller
  * removes it (cache_remove_tree) once its outputs are published. */

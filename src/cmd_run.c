@@ -203,6 +203,7 @@ static int execute(const cli_opts *o, session *s, cJSON **doc)
     exec_run(&s->p.g, s->c, &eo, &st);
     evaluation ev;
     evaluate_plan(&s->p, gpu_available(), &ev);
+    graph_release_streams(&s->p.g);
     *doc = results_build(&s->p, &ev, &st, &info);
     tmgt_error err = {{0}};
     int rc = EXIT_OK;

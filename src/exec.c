@@ -227,10 +227,18 @@ static char **engine_environment(const pipeline_engine *def)
     return env;
 }
 
+/* The identity record already naming this key is left alone: a no-op rerun reads it but
+ * writes (and fsyncs) nothing. */
 static void remember_components(exec_state *s, action *a, const cJSON *components)
 {
     digest id;
     action_identity_key(a, &id);
+    cJSON *last = cache_get_record(s->c, &id);
+    const cJSON *last_key = cJSON_GetObjectItemCaseSensitive(last, "key");
+    bool unchanged = cJSON_IsString(last_key) && !strcmp(last_key->valuestring, a->key.hex);
+    cJSON_Delete(last);
+    if (unchanged)
+        return;
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "key", a->key.hex);
     cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
@@ -354,6 +362,10 @@ static void on_run_done(void *ctx, run_result *res)
     s->running--;
     if (a->step->exclusive)
         s->exclusive_running = false;
+    /* Nothing waits for what this action stores: start the next one first, so an engine runs
+     * while we hash, write and fsync, and a job slot never idles on our bookkeeping. */
+    if (a->n_dependents == 0)
+        pump(s);
     a->wall_ms = res->wall_ms;
     a->exit_code = res->exit_code;
     a->term_signal = res->term_signal;
@@ -379,7 +391,8 @@ static void on_run_done(void *ctx, run_result *res)
     if (a->status == ST_OK || a->status == ST_EXIT)
         store_result(s, ra);
     run_result_free(res);
-    cache_remove_tree(ra->staging);
+    if (ra->staging)
+        cache_remove_tree(ra->staging);
     free(ra->staging);
     cJSON_Delete(ra->components);
     free(ra);
@@ -437,9 +450,15 @@ static void start_action(exec_state *s, action *a)
     ra->s = s;
     ra->a = a;
     ra->components = components;
-    ra->staging = cache_make_staging_dir(s->c, &err);
-    char *out_path = ra->staging && a->output ? path_join(ra->staging, a->output->name) : NULL;
-    a->argv = ra->staging ? expand_command(a, out_path, &err) : NULL;
+    /* Only a producer needs a directory of its own to write into (a new inode per action is
+     * most of the cost of a trivial action); a query spills into the shared tmp/ under a
+     * unique name, and run_result_free removes the spill. */
+    char *out_path = NULL;
+    if (a->output) {
+        ra->staging = cache_make_staging_dir(s->c, &err);
+        out_path = ra->staging ? path_join(ra->staging, a->output->name) : NULL;
+    }
+    a->argv = !a->output || ra->staging ? expand_command(a, out_path, &err) : NULL;
     free(out_path);
     if (!a->argv) {
         a->status = ST_SPAWN_ERROR;
@@ -459,7 +478,8 @@ static void start_action(exec_state *s, action *a)
         fputc('\n', stderr);
     }
     char **envp = engine_environment(a->eng->def);
-    run_request req = {.argv = a->argv, .env = envp, .cwd = NULL, .spill_dir = ra->staging,
+    run_request req = {.argv = a->argv, .env = envp, .cwd = NULL,
+                       .spill_dir = ra->staging ? ra->staging : cache_tmp_dir(s->c),
                        .timeout_ms = a->step->timeout_ms};
     s->running++;
     if (a->step->exclusive)

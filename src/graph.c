@@ -17,8 +17,20 @@ static void free_argv(char **argv)
     free(argv);
 }
 
+void graph_release_streams(graph *g)
+{
+    for (size_t i = 0; i < g->n_actions; i++) {
+        action *a = g->actions[i];
+        free(a->out);
+        free(a->err);
+        a->out = a->err = NULL;
+        a->out_len = a->err_len = 0;
+    }
+}
+
 void graph_free(graph *g)
 {
+    graph_release_streams(g);
     for (size_t i = 0; i < g->n_actions; i++) {
         action *a = g->actions[i];
         free(a->label);
@@ -31,8 +43,6 @@ void graph_free(graph *g)
         free(a->dependents);
         free(a->reason);
         free_argv(a->argv);
-        free(a->out);
-        free(a->err);
         free(a);
     }
     free(g->actions);

@@ -92,6 +92,9 @@ typedef struct {
 
 void graph_init(graph *g);
 void graph_free(graph *g);
+/* Frees the captured stdout/stderr of every action (they are in the cache): once the checks
+ * are judged, a large graph need not hold them while the results are written. */
+void graph_release_streams(graph *g);
 artifact *graph_find_artifact(const graph *g, const char *id);
 artifact *graph_add_artifact(graph *g, const char *model, const char *name, const char *path);
 action *graph_find_action(graph *g, const char *dedupe);

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *status_name(check_status s)
 {
@@ -39,10 +40,11 @@ static cJSON *check_json(const evaluated_check *ec)
         cJSON_AddItemToObject(d, "got_text", string_or_null(r->div.got_text));
         cJSON_AddNumberToObject(d, "mismatches", (double)r->div.mismatches);
     }
+    /* References, not copies: on a large matrix the token sides are most of the memory. */
     if (r->expected)
-        cJSON_AddItemToObject(j, "expected", cJSON_Duplicate(r->expected, 1));
+        cJSON_AddItemReferenceToObject(j, "expected", r->expected);
     if (r->got)
-        cJSON_AddItemToObject(j, "got", cJSON_Duplicate(r->got, 1));
+        cJSON_AddItemReferenceToObject(j, "got", r->got);
     cJSON *acts = cJSON_AddArrayToObject(j, "actions");
     for (size_t i = 0; i < ec->n_actions; i++)
         cJSON_AddItemToArray(acts, cJSON_CreateString(ec->actions[i]->label));
@@ -169,6 +171,19 @@ cJSON *results_build(const plan *p, const evaluation *ev, const exec_stats *st, 
     return doc;
 }
 
+/* latest.json is the run's own file under a second name, so the document is written (and
+ * fsynced) once; where hard links are refused it is written again. */
+static int link_latest(const char *copy, const char *latest)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", latest, (long)getpid());
+    unlink(tmp);
+    int rc = link(copy, tmp) == 0 && rename(tmp, latest) == 0 ? 0 : -1;
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
 int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
 {
     if (mkdir_p(dir, 0755, err) != 0)
@@ -183,7 +198,7 @@ int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
     char *name = xasprintf("run-%s.json", stamp);
     char *copy = path_join(dir, name);
     int rc = write_file_atomic(copy, json, len, 0644, err);
-    if (rc == 0)
+    if (rc == 0 && link_latest(copy, latest) != 0)
         rc = write_file_atomic(latest, json, len, 0644, err);
     free(latest);
     free(copy);

@@ -16,6 +16,8 @@ typedef struct {
     /* Publishes the file at `src` (already hashed to `d`) as a blob. `src` is consumed:
      * it is linked or copied into place and then removed. */
     int (*put_blob_file)(store *s, const char *src, const digest *d, tmgt_error *err);
+    /* Publishes bytes held in memory (already hashed to `d`) as a blob. */
+    int (*put_blob_bytes)(store *s, const void *data, size_t len, const digest *d, tmgt_error *err);
     int (*get_record)(store *s, const digest *key, char **json, size_t *len);
     int (*put_record)(store *s, const digest *key, const char *json, size_t len, tmgt_error *err);
     void (*drop_blob)(store *s, const digest *d);

@@ -20,6 +20,14 @@ static char *shard_path(const char *root, const char *hex, const char *suffix)
     return xasprintf("%s/%.2s/%s%s", root, hex, hex, suffix);
 }
 
+static int make_shard_dir(const char *root, const char *hex, tmgt_error *err)
+{
+    char *dir = xasprintf("%s/%.2s", root, hex);
+    int rc = mkdir_p(dir, 0755, err);
+    free(dir);
+    return rc;
+}
+
 static bool local_has_blob(store *s, const digest *d, uint64_t *size)
 {
     local_store *ls = (local_store *)s;
@@ -43,14 +51,9 @@ static char *local_blob_path(store *s, const digest *d)
 static int local_put_blob_file(store *s, const char *src, const digest *d, tmgt_error *err)
 {
     local_store *ls = (local_store *)s;
-    char *dst = shard_path(ls->cas, d->hex, "");
-    char *dir = xasprintf("%s/%.2s", ls->cas, d->hex);
-    int rc = mkdir_p(dir, 0755, err);
-    free(dir);
-    if (rc) {
-        free(dst);
+    if (make_shard_dir(ls->cas, d->hex, err) != 0)
         return -1;
-    }
+    char *dst = shard_path(ls->cas, d->hex, "");
     if (path_exists(dst)) {
         unlink(src);
         free(dst);
@@ -91,6 +94,24 @@ static int local_put_blob_file(store *s, const char *src, const digest *d, tmgt_
     return 0;
 }
 
+static int write_sharded(const char *root, const char *hex, const char *suffix, const void *data, size_t len,
+                         unsigned mode, tmgt_error *err)
+{
+    if (make_shard_dir(root, hex, err) != 0)
+        return -1;
+    char *p = shard_path(root, hex, suffix);
+    int rc = write_file_atomic(p, data, len, mode, err);
+    free(p);
+    return rc;
+}
+
+/* Bytes already in memory (captured streams) are written straight beside their shard: one
+ * temporary file renamed into place, no staging copy to link and unlink. */
+static int local_put_blob_bytes(store *s, const void *data, size_t len, const digest *d, tmgt_error *err)
+{
+    return write_sharded(((local_store *)s)->cas, d->hex, "", data, len, 0444, err);
+}
+
 static int local_get_record(store *s, const digest *key, char **json, size_t *len)
 {
     char *p = shard_path(((local_store *)s)->ac, key->hex, ".json");
@@ -101,16 +122,7 @@ static int local_get_record(store *s, const digest *key, char **json, size_t *le
 
 static int local_put_record(store *s, const digest *key, const char *json, size_t len, tmgt_error *err)
 {
-    local_store *ls = (local_store *)s;
-    char *dir = xasprintf("%s/%.2s", ls->ac, key->hex);
-    int rc = mkdir_p(dir, 0755, err);
-    free(dir);
-    if (rc)
-        return -1;
-    char *p = shard_path(ls->ac, key->hex, ".json");
-    rc = write_file_atomic(p, json, len, 0644, err);
-    free(p);
-    return rc;
+    return write_sharded(((local_store *)s)->ac, key->hex, ".json", json, len, 0644, err);
 }
 
 static void local_drop_blob(store *s, const digest *d)
@@ -185,6 +197,7 @@ static const store_ops local_ops = {
     .has_blob = local_has_blob,
     .blob_path = local_blob_path,
     .put_blob_file = local_put_blob_file,
+    .put_blob_bytes = local_put_blob_bytes,
     .get_record = local_get_record,
     .put_record = local_put_record,
     .drop_blob = local_drop_blob,

@@ -177,6 +177,10 @@ int read_file(const char *path, char **data, size_t *len, tmgt_error *err)
 
 int mkdir_p(const char *path, unsigned mode, tmgt_error *err)
 {
+    /* The directory usually exists already (cache shards), or only its last level is missing
+     * (staging directories): one or two calls, not a mkdir per level. */
+    if (path_is_dir(path) || mkdir(path, mode) == 0)
+        return 0;
     char *copy = xstrdup(path);
     for (char *p = copy + 1; *p; p++) {
         if (*p != '/')
