@@ -1,6 +1,5 @@
 #include "bisect.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "bisect_build.h"
 #include "cache.h"
 #include "hash.h"
+#include "interrupt.h"
 #include "report_common.h"
 #include "run_selection.h"
 
@@ -19,27 +19,6 @@ typedef struct {
     char *dir;   /* <cache>/bisect */
     bool tty;
 } loop_ctx;
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int signum)
-{
-    (void)signum;
-    stop_requested = 1;
-}
-
-/* Ctrl-C outside the build and the checks (during a checkout, a hash) is noted and honoured at
- * the next phase boundary. The build and the checks install their own handlers, and libuv
- * restores the default disposition when they end, so this is re-armed after each of them. */
-static void arm_stop_flag(void (*handler)(int))
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 static const char *step_str(const cJSON *step, const char *key)
 {
@@ -126,7 +105,6 @@ static bool build_tree(loop_ctx *c, size_t left, const bisect_commit *cm, const 
     bool logged = mkdir_p(logs, 0755, NULL) == 0;
     progress(c, left, cm, "building");
     bisect_build(c->st->build, tree_dir, logged ? log : "/dev/null", &b);
-    arm_stop_flag(on_stop);
     cJSON_AddBoolToObject(step, "built", true);
     cJSON_AddNumberToObject(step, "build_ms", (double)b.wall_ms);
     if (b.ok) {
@@ -213,7 +191,6 @@ static int run_checks(loop_ctx *c, const char *binary, const bisect_commit *cm, 
     o.n_rest = 0;
     cJSON *doc = NULL;
     int rc = run_selection(&o, &doc);
-    arm_stop_flag(on_stop);
     cJSON_AddStringToObject(step, "results", results);
     if (rc != EXIT_INTERRUPTED && doc)
         classify(c, doc, step);
@@ -263,7 +240,7 @@ static int judge_candidate(loop_ctx *c, size_t left, const bisect_commit *cm, cJ
         (!path_is_dir(tree_dir) && bgit_checkout_tree(c->repo, cm->tree, tree_dir, &err) != 0)) {
         fprintf(stderr, "%stmgt: %s\n", c->tty ? "\n" : "", err.msg);
         rc = EXIT_ENV;
-    } else if (stop_requested) {
+    } else if (interrupt_pending()) {
         rc = EXIT_INTERRUPTED;
     } else if (!build_tree(c, left, cm, tree_dir, step)) {
         rc = EXIT_INTERRUPTED;
@@ -273,7 +250,7 @@ static int judge_candidate(loop_ctx *c, size_t left, const bisect_commit *cm, cJ
         char *why = xasprintf("the build did not produce %s", c->st->binary);
         set_verdict(step, "skip", why);
         free(why);
-    } else if (stop_requested) {
+    } else if (interrupt_pending()) {
         rc = EXIT_INTERRUPTED;
     } else {
         cJSON_AddStringToObject(step, "binary", d.hex);
@@ -307,7 +284,7 @@ static int test_candidate(loop_ctx *c, const bisect_range *range, size_t pick)
         return EXIT_ENV;
     }
     print_step(c, step);
-    return stop_requested ? EXIT_INTERRUPTED : -1;
+    return interrupt_pending() ? EXIT_INTERRUPTED : -1;
 }
 
 static void copy_commit(bisect_commit *dst, const bisect_commit *src)
@@ -341,8 +318,6 @@ int bisect_run(const cli_opts *o, bisect_state *st, bisect_end *end)
         return EXIT_ENV;
     }
     c.dir = bisect_state_dir(o->cache_dir);
-    stop_requested = 0;
-    arm_stop_flag(on_stop);
     int rc = -1;
     while (rc < 0) {
         bisect_range range;
@@ -361,7 +336,6 @@ int bisect_run(const cli_opts *o, bisect_state *st, bisect_end *end)
         }
         bgit_range_free(&range);
     }
-    arm_stop_flag(SIG_DFL);
     if (c.tty && !o->quiet)
         fputs("\r\033[K", stderr);
     free(c.dir);
