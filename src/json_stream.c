@@ -3,29 +3,42 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+static const char *escape_for(unsigned char c)
+{
+    switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: return NULL;
+    }
+}
+
+/* Runs of characters that need no escape go out in one fwrite: most strings are one run. */
 static void put_string(const char *s, FILE *out)
 {
+    const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
     putc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\b': fputs("\\b", out); break;
-        case '\f': fputs("\\f", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            if (*p < 32)
-                fprintf(out, "\\u%04x", *p);
-            else
-                putc(*p, out);
-        }
+    for (; *p; p++) {
+        if (*p >= 32 && *p != '"' && *p != '\\')
+            continue;
+        fwrite(run, 1, (size_t)(p - run), out);
+        run = p + 1;
+        const char *esc = escape_for(*p);
+        if (esc)
+            fputs(esc, out);
+        else
+            fprintf(out, "\\u%04x", *p);
     }
+    fwrite(run, 1, (size_t)(p - run), out);
     putc('"', out);
 }
 
@@ -123,6 +136,7 @@ int json_stream_write_atomic(const cJSON *item, const char *path, unsigned mode,
         return -1;
     }
     setvbuf(out, NULL, _IOFBF, 1 << 16);
+    __fsetlocking(out, FSETLOCKING_BYCALLER); /* only this thread writes the file */
     bool ok = json_stream_print(item, out) == 0 && fflush(out) == 0 && fsync(fd) == 0;
     int saved = errno;
     if (fclose(out) != 0 && ok) {
