@@ -187,13 +187,29 @@ char *text_one_line(const char *s, size_t len, size_t max_cps)
     return sb_detach(&sb);
 }
 
+/* Length of the prefix of `s` that utf8_sanitize keeps as it is. */
+static size_t clean_utf8_prefix(const unsigned char *p, size_t len)
+{
+    size_t i = 0;
+    unsigned cp;
+    for (size_t k; i < len; i += k)
+        if (!(k = utf8_seq(p + i, len - i, &cp)) || cp == 0)
+            break;
+    return i;
+}
+
 char *utf8_sanitize(const char *s, size_t len, bool *invalid)
 {
     const unsigned char *p = (const unsigned char *)s;
     strbuf sb;
 
+    /* Engine output is nearly always valid: one copy instead of a character at a time. */
+    size_t clean = clean_utf8_prefix(p, len);
+    if (clean == len)
+        return xstrndup(s, len);
     sb_init(&sb);
-    for (size_t i = 0; i < len;) {
+    sb_append(&sb, s, clean);
+    for (size_t i = clean; i < len;) {
         unsigned cp;
         size_t k = utf8_seq(p + i, len - i, &cp);
         if (k == 0) {

@@ -315,6 +315,14 @@ static char *strip_ansi(const char *text, size_t len, size_t *out_len)
     char *clean = xmalloc(len + 1);
     size_t n = 0;
     for (size_t i = 0; i < len;) {
+        /* the text between escapes goes over in one copy */
+        const char *next_esc = memchr(text + i, 0x1B, len - i);
+        size_t run = next_esc ? (size_t)(next_esc - (text + i)) : len - i;
+        memcpy(clean + n, text + i, run);
+        n += run;
+        i += run;
+        if (i == len)
+            break;
         size_t esc = ansi_escape_len(text + i, len - i);
         if (esc) {
             i += esc;

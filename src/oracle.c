@@ -216,6 +216,7 @@ oracle_set *oracle_load(const char *dir, const char *slug, const char *const *pr
     oracle_set *s = xcalloc(1, sizeof *s);
     s->slug = xstrdup(slug);
     s->entries = xcalloc(n_keys ? n_keys : 1, sizeof *s->entries);
+    strmap_init(&s->by_key);
     for (size_t i = 0; i < n_keys; i++) {
         char *file = xasprintf("%s.json", prompt_keys[i]);
         char *path = path_join(dir, file);
@@ -226,6 +227,8 @@ oracle_set *oracle_load(const char *dir, const char *slug, const char *const *pr
         if (rc == 0)
             rc = oracle_parse(path, data, len, slug, &s->entries[i], &prov, err);
         if (rc == 0) {
+            if (!strmap_get(&s->by_key, s->entries[i].prompt_key))
+                strmap_put(&s->by_key, s->entries[i].prompt_key, &s->entries[i]);
             s->n_entries++;
             if (!s->provenance) {
                 s->provenance = prov;
@@ -250,10 +253,7 @@ const oracle_entry *oracle_find(const oracle_set *s, const char *prompt_key)
 {
     if (!s || !prompt_key)
         return NULL;
-    for (size_t i = 0; i < s->n_entries; i++)
-        if (strcmp(s->entries[i].prompt_key, prompt_key) == 0)
-            return &s->entries[i];
-    return NULL;
+    return strmap_get(&s->by_key, prompt_key);
 }
 
 void oracle_entry_free(oracle_entry *e)
@@ -275,6 +275,7 @@ void oracle_free(oracle_set *s)
     for (size_t i = 0; i < s->n_entries; i++)
         oracle_entry_free(&s->entries[i]);
     free(s->entries);
+    strmap_free(&s->by_key);
     free(s->slug);
     cJSON_Delete(s->provenance);
     free(s);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "strmap.h"
 #include "util.h"
 
 #define ORACLE_TOKENS 32 /* max_new_tokens of every oracle */
@@ -22,6 +23,7 @@ typedef struct {
     char *slug;
     oracle_entry *entries;
     size_t n_entries;
+    strmap by_key;     /* prompt_key → entry: every check of a large matrix looks one up */
     cJSON *provenance; /* {model, runtime, format, transformers_version, torch_version} of the set */
 } oracle_set;
 

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json_stream.h"
+
 static const char *status_name(check_status s)
 {
     return s == CHECK_PASS ? "PASS" : s == CHECK_FAIL ? "FAIL" : "SKIP";
@@ -188,8 +190,6 @@ int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
 {
     if (mkdir_p(dir, 0755, err) != 0)
         return -1;
-    char *json = cJSON_Print(doc);
-    size_t len = strlen(json);
     char *stamp = iso8601_now();
     for (char *c = stamp; *c; c++)
         if (*c == ':')
@@ -197,14 +197,13 @@ int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
     char *latest = path_join(dir, "latest.json");
     char *name = xasprintf("run-%s.json", stamp);
     char *copy = path_join(dir, name);
-    int rc = write_file_atomic(copy, json, len, 0644, err);
+    int rc = json_stream_write_atomic(doc, copy, 0644, err);
     if (rc == 0 && link_latest(copy, latest) != 0)
-        rc = write_file_atomic(latest, json, len, 0644, err);
+        rc = json_stream_write_atomic(doc, latest, 0644, err);
     free(latest);
     free(copy);
     free(name);
     free(stamp);
-    cJSON_free(json);
     return rc;
 }
 

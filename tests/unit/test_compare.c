@@ -169,6 +169,14 @@ static void test_text_one_line_and_sanitize(void **state)
     assert_false(invalid); /* NUL is valid UTF-8; it is only replaced to keep the C string whole */
     assert_string_equal(clean, "a\xEF\xBF\xBD" "b");
     free(clean);
+    clean = utf8_sanitize("caf\xc3\xa9 \xe2\x82\xac ok", 12, &invalid); /* valid: kept whole */
+    assert_false(invalid);
+    assert_string_equal(clean, "caf\xc3\xa9 \xe2\x82\xac ok");
+    free(clean);
+    clean = utf8_sanitize("\xff", 1, &invalid); /* nothing valid before the bad byte */
+    assert_true(invalid);
+    assert_string_equal(clean, "\xEF\xBF\xBD");
+    free(clean);
 }
 
 /* ---- lenient JSON ---- */
@@ -214,6 +222,14 @@ static void test_lenient_plain_and_noise(void **state)
     cJSON_Delete(doc);
     doc = parse("\x1b]0;title\x07\x1b[2K[\"\x1b[32mok\x1b[0m\"]");
     assert_string_equal(cJSON_GetArrayItem(doc, 0)->valuestring, "ok");
+    cJSON_Delete(doc);
+    /* an escape cut short at the end of the output is dropped, so is one inside a string */
+    doc = parse("[\"a\x1b[1mb\", 2]\n\x1b[3");
+    assert_string_equal(cJSON_GetArrayItem(doc, 0)->valuestring, "ab");
+    assert_int_equal(cJSON_GetArrayItem(doc, 1)->valueint, 2);
+    cJSON_Delete(doc);
+    doc = parse("[7]\n\x1b"); /* a lone ESC byte at the very end */
+    assert_int_equal(cJSON_GetArrayItem(doc, 0)->valueint, 7);
     cJSON_Delete(doc);
 }
 
