@@ -37,8 +37,34 @@ static void sweep_dead_staging(const char *tmp)
     closedir(d);
 }
 
+/* When the cache is made durable against power loss (TMGT_CACHE_FSYNC):
+ *   run  (default) entries are published with write + rename only, and the run ends with one
+ *        syncfs. A killed tmgt (SIGKILL, OOM, crash) still never leaves a partial entry: the
+ *        rename is atomic and the page cache outlives the process, so fsync adds nothing
+ *        there. Only a power loss or kernel crash during the run can leave an entry whose
+ *        bytes never reached the disk; the cache detects that on use (stream blobs are
+ *        re-hashed, output blobs size-checked, unparseable records dropped) and re-executes,
+ *        and `tmgt cache verify` re-hashes everything. Git made the same trade for loose
+ *        objects for years (core.fsyncObjectFiles defaulted to false).
+ *   each fsync every file and its directory as it is published, as before: for caches
+ *        whose loss costs hours and whose machine may lose power mid-run. */
+static int fsync_mode_each(bool *each, tmgt_error *err)
+{
+    const char *v = getenv("TMGT_CACHE_FSYNC");
+    *each = v && !strcmp(v, "each");
+    if (v && *v && !*each && strcmp(v, "run") != 0) {
+        err_set(err, "TMGT_CACHE_FSYNC=%s: expected \"run\" (one sync at the end of the run, the default) or "
+                     "\"each\" (fsync every cache entry)", v);
+        return -1;
+    }
+    return 0;
+}
+
 cache *cache_open(const char *dir, tmgt_error *err)
 {
+    bool durable_each;
+    if (fsync_mode_each(&durable_each, err) != 0)
+        return NULL;
     if (mkdir_p(dir, 0755, err) != 0)
         return NULL;
     if (access(dir, R_OK | W_OK | X_OK) != 0) {
@@ -52,7 +78,7 @@ cache *cache_open(const char *dir, tmgt_error *err)
     int rc = mkdir_p(c->tmp, 0755, err) || mkdir_p(runs, 0755, err);
     free(runs);
     if (rc == 0)
-        c->st = store_local_open(dir, c->tmp, err);
+        c->st = store_local_open(dir, c->tmp, durable_each, err);
     if (!c->st) {
         free(c->root);
         free(c->tmp);
@@ -92,10 +118,19 @@ void cache_close(cache *c)
     statcache_free(&c->stat);
     write_run_log(c);
     strmap_free(&c->used);
+    cache_flush(c);
     c->st->ops->close(c->st);
     free(c->root);
     free(c->tmp);
     free(c);
+}
+
+int cache_flush(cache *c)
+{
+    if (!c->wrote)
+        return 0;
+    c->wrote = false;
+    return c->st->ops->flush(c->st);
 }
 
 const char *cache_root(const cache *c)
@@ -146,6 +181,7 @@ int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, 
 {
     if (hash_file(path, out, size, err) != 0)
         return -1;
+    c->wrote = true;
     return c->st->ops->put_blob_file(c->st, path, out, err);
 }
 
@@ -156,8 +192,10 @@ int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *er
     char *tmp = xasprintf("%s/%ld-adopt-%u", c->tmp, (long)getpid(), ++c->staging_seq);
     unlink(tmp);
     int rc = link(path, tmp) == 0 ? 0 : copy_file(path, tmp, err);
-    if (rc == 0)
+    if (rc == 0) {
+        c->wrote = true;
         rc = c->st->ops->put_blob_file(c->st, tmp, d, err);
+    }
     if (rc != 0)
         unlink(tmp); /* put_blob_file moves it on success */
     free(tmp);
@@ -169,6 +207,7 @@ int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmg
     hash_bytes(data, len, out);
     if (c->st->ops->has_blob(c->st, out, NULL))
         return 0;
+    c->wrote = true;
     return c->st->ops->put_blob_bytes(c->st, data, len, out, err);
 }
 
@@ -269,6 +308,7 @@ cJSON *cache_get_record(cache *c, const digest *key)
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err)
 {
     char *json = cJSON_PrintUnformatted(record);
+    c->wrote = true;
     int rc = c->st->ops->put_record(c->st, key, json, strlen(json), err);
     cJSON_free(json);
     if (rc == 0)

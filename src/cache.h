@@ -16,6 +16,9 @@ typedef struct cache cache;
 cache *cache_open(const char *dir, tmgt_error *err);
 /* Saves the stat cache and the run's list of used keys (for gc), then frees. */
 void cache_close(cache *c);
+/* Makes what this process published durable (see TMGT_CACHE_FSYNC in cache.c); blocks on the
+ * disk, so the executor calls it from libuv's thread pool. cache_close flushes what is left. */
+int cache_flush(cache *c);
 const char *cache_root(const cache *c);
 /* The cache's scratch directory (same filesystem as the store, so files can be renamed in). */
 const char *cache_tmp_dir(const cache *c);

@@ -1,5 +1,6 @@
 #include "exec.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ typedef struct {
     size_t running;
     bool exclusive_running;
     bool interrupted;
+    bool flushing;
     size_t done, total;
 } exec_state;
 
@@ -518,6 +520,29 @@ static void on_signal(uv_signal_t *h, int signum)
     s->r->ops->cancel_all(s->r);
 }
 
+static void flush_cache_work(uv_work_t *w)
+{
+    exec_state *s = w->data;
+    if (cache_flush(s->c) != 0)
+        fprintf(stderr, "tmgt: cannot sync the cache to disk: %s\n", strerror(errno));
+}
+
+static void flush_cache_done(uv_work_t *w, int status)
+{
+    (void)status;
+    ((exec_state *)w->data)->flushing = false;
+}
+
+/* The run's cache entries reach the disk in one pass at the end, on the thread pool, so the
+ * loop still answers Ctrl-C / SIGTERM while the disk works. */
+static void flush_cache(exec_state *s)
+{
+    uv_work_t w = {.data = s};
+    s->flushing = uv_queue_work(&s->loop, &w, flush_cache_work, flush_cache_done) == 0;
+    while (s->flushing)
+        uv_run(&s->loop, UV_RUN_ONCE);
+}
+
 static void close_walk(uv_handle_t *h, void *arg)
 {
     if (!uv_is_closing(h))
@@ -556,6 +581,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     pump(&s);
     while (s.running > 0)
         uv_run(&s.loop, UV_RUN_ONCE);
+    flush_cache(&s);
     for (size_t i = 0; i < g->n_actions; i++) {
         action *a = g->actions[i];
         if (!a->finished) {

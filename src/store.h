@@ -25,6 +25,9 @@ typedef struct {
     /* Calls `fn` for every blob / record; used by verify, stats and gc. */
     void (*each_blob)(store *s, void (*fn)(const digest *d, const char *path, void *ctx), void *ctx);
     void (*each_record)(store *s, void (*fn)(const digest *key, const char *path, void *ctx), void *ctx);
+    /* Makes everything published so far survive a power loss (stores that publish each
+     * entry durably do nothing). */
+    int (*flush)(store *s);
     void (*close)(store *s);
 } store_ops;
 
@@ -33,7 +36,8 @@ struct store {
 };
 
 /* A directory with cas/ (blobs, mode 0444) and ac/ (records); `tmp` is where files are
- * staged before they are published with rename(2) in the same filesystem. */
-store *store_local_open(const char *dir, const char *tmp, tmgt_error *err);
+ * staged before they are published with rename(2) in the same filesystem. `durable_each`:
+ * fsync every entry and its directory as it is published; otherwise `flush` syncs them all. */
+store *store_local_open(const char *dir, const char *tmp, bool durable_each, tmgt_error *err);
 
 #endif
