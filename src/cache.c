@@ -316,6 +316,15 @@ int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_erro
     return rc;
 }
 
+int cache_alias_record(cache *c, const digest *alias, const digest *key, tmgt_error *err)
+{
+    c->wrote = true;
+    int rc = c->st->ops->alias_record(c->st, alias, key, err);
+    if (rc == 0)
+        cache_note_use(c, alias);
+    return rc;
+}
+
 void cache_drop_record(cache *c, const digest *key)
 {
     c->st->ops->drop_record(c->st, key);

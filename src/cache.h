@@ -47,6 +47,8 @@ cJSON *cache_get_record(cache *c, const digest *key);
 /* The record is published last, after every blob it names: a reader never sees a record
  * whose outputs are missing. */
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err);
+/* Record `alias` reads as record `key` from now on (both stay: dropping one keeps the other). */
+int cache_alias_record(cache *c, const digest *alias, const digest *key, tmgt_error *err);
 void cache_drop_record(cache *c, const digest *key);
 /* Marks a record as used by this run (gc keeps what recent runs used). */
 void cache_note_use(cache *c, const digest *key);

@@ -43,6 +43,7 @@ typedef struct {
     action *a;
     char *staging;
     cJSON *components;
+    bool identity_stale; /* the identity record names another key: point it at this one */
 } running_action;
 
 static void pump(exec_state *s);
@@ -229,9 +230,9 @@ static char **engine_environment(const pipeline_engine *def)
     return env;
 }
 
-/* The identity record already naming this key is left alone: a no-op rerun reads it but
- * writes (and fsyncs) nothing. */
-static void remember_components(exec_state *s, action *a, const cJSON *components)
+/* The identity record (what `plan --explain` compares with) already naming this key is left
+ * alone: a no-op rerun reads it but writes nothing. */
+static bool identity_is_stale(exec_state *s, action *a)
 {
     digest id;
     action_identity_key(a, &id);
@@ -239,8 +240,13 @@ static void remember_components(exec_state *s, action *a, const cJSON *component
     const cJSON *last_key = cJSON_GetObjectItemCaseSensitive(last, "key");
     bool unchanged = cJSON_IsString(last_key) && !strcmp(last_key->valuestring, a->key.hex);
     cJSON_Delete(last);
-    if (unchanged)
-        return;
+    return !unchanged;
+}
+
+static void remember_components(exec_state *s, action *a, const cJSON *components)
+{
+    digest id;
+    action_identity_key(a, &id);
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "key", a->key.hex);
     cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
@@ -272,8 +278,10 @@ static int publish_streams(exec_state *s, action *a, tmgt_error *err)
     return 0;
 }
 
-/* Publishes outputs, then the record: the record is the commit point. */
-static void store_result(exec_state *s, running_action *ra)
+/* Publishes outputs, then the record: the record is the commit point. The record also
+ * carries what an identity record holds (key, components), so the identity record can be
+ * the same file under a second name. Returns whether the record was stored. */
+static bool store_result(exec_state *s, running_action *ra)
 {
     action *a = ra->a;
     tmgt_error err = {{0}};
@@ -297,6 +305,7 @@ static void store_result(exec_state *s, running_action *ra)
     if (rc == 0) {
         cJSON *rec = cJSON_CreateObject();
         cJSON_AddNumberToObject(rec, "format", 1);
+        cJSON_AddStringToObject(rec, "key", a->key.hex);
         cJSON_AddNumberToObject(rec, "exit", a->exit_code);
         cJSON_AddStringToObject(rec, "stdout", a->stdout_d.hex);
         cJSON_AddNumberToObject(rec, "stdout_size", (double)a->out_len);
@@ -322,6 +331,16 @@ static void store_result(exec_state *s, running_action *ra)
         a->reason = xasprintf("not cached: %s", err.msg);
         fprintf(stderr, "tmgt: %s: %s\n", a->label, a->reason);
     }
+    return rc == 0;
+}
+
+/* A stored result doubles as the identity record; otherwise the identity gets its own. */
+static void record_identity(exec_state *s, running_action *ra, bool stored)
+{
+    digest id;
+    action_identity_key(ra->a, &id);
+    if (!stored || cache_alias_record(s->c, &id, &ra->a->key, NULL) != 0)
+        remember_components(s, ra->a, ra->components);
 }
 
 static void check_declared_output(running_action *ra)
@@ -390,8 +409,9 @@ static void on_run_done(void *ctx, run_result *res)
     check_engine_unchanged(s, a);
     check_declared_output(ra);
     /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
-    if (a->status == ST_OK || a->status == ST_EXIT)
-        store_result(s, ra);
+    bool stored = (a->status == ST_OK || a->status == ST_EXIT) && store_result(s, ra);
+    if (ra->identity_stale)
+        record_identity(s, ra, stored);
     run_result_free(res);
     if (ra->staging)
         cache_remove_tree(ra->staging);
@@ -441,8 +461,10 @@ static void start_action(exec_state *s, action *a)
         finish(s, a);
         return;
     }
-    remember_components(s, a, components);
+    bool identity_stale = identity_is_stale(s, a);
     if (s->o->read_cache && try_cached(s, a)) {
+        if (identity_stale)
+            remember_components(s, a, components);
         a->argv = expand_command(a, a->output ? a->output->path : NULL, &err);
         cJSON_Delete(components);
         finish(s, a);
@@ -452,6 +474,7 @@ static void start_action(exec_state *s, action *a)
     ra->s = s;
     ra->a = a;
     ra->components = components;
+    ra->identity_stale = identity_stale;
     /* Only a producer needs a directory of its own to write into (a new inode per action is
      * most of the cost of a trivial action); a query spills into the shared tmp/ under a
      * unique name, and run_result_free removes the spill. */
@@ -465,6 +488,8 @@ static void start_action(exec_state *s, action *a)
     if (!a->argv) {
         a->status = ST_SPAWN_ERROR;
         a->reason = xstrdup(err.msg);
+        if (identity_stale)
+            record_identity(s, ra, false);
         if (ra->staging)
             cache_remove_tree(ra->staging);
         free(ra->staging);

@@ -20,6 +20,9 @@ typedef struct {
     int (*put_blob_bytes)(store *s, const void *data, size_t len, const digest *d, tmgt_error *err);
     int (*get_record)(store *s, const digest *key, char **json, size_t *len);
     int (*put_record)(store *s, const digest *key, const char *json, size_t len, tmgt_error *err);
+    /* Makes record `alias` name the same content as record `key` (a hard link in the local
+     * store: no new file, which is most of what a record costs on disk). */
+    int (*alias_record)(store *s, const digest *alias, const digest *key, tmgt_error *err);
     void (*drop_blob)(store *s, const digest *d);
     void (*drop_record)(store *s, const digest *key);
     /* Calls `fn` for every blob / record; used by verify, stats and gc. */

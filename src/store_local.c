@@ -131,6 +131,36 @@ static int local_put_record(store *s, const digest *key, const char *json, size_
     return write_sharded(ls, ls->ac, key->hex, ".json", json, len, 0644, err);
 }
 
+static int local_alias_record(store *s, const digest *alias, const digest *key, tmgt_error *err)
+{
+    local_store *ls = (local_store *)s;
+    if (make_shard_dir(ls->ac, alias->hex, err) != 0)
+        return -1;
+    char *src = shard_path(ls->ac, key->hex, ".json");
+    char *dst = shard_path(ls->ac, alias->hex, ".json");
+    char *staged = xasprintf("%s.%ld.tmp", dst, (long)getpid());
+    unlink(staged);
+    int rc = 0;
+    if (link(src, staged) != 0) {
+        /* no hard links here: the same bytes in a file of its own */
+        char *json = NULL;
+        size_t len = 0;
+        rc = read_file(src, &json, &len, err) == 0 ? write_file_replace(dst, json, len, 0644, ls->durable_each, err)
+                                                   : -1;
+        free(json);
+    } else if (rename(staged, dst) != 0) {
+        err_set(err, "cannot publish %s: %s", dst, strerror(errno));
+        unlink(staged);
+        rc = -1;
+    } else if (ls->durable_each) {
+        fsync_dir_of(dst);
+    }
+    free(staged);
+    free(dst);
+    free(src);
+    return rc;
+}
+
 static void local_drop_blob(store *s, const digest *d)
 {
     char *p = shard_path(((local_store *)s)->cas, d->hex, "");
@@ -221,6 +251,7 @@ static const store_ops local_ops = {
     .put_blob_bytes = local_put_blob_bytes,
     .get_record = local_get_record,
     .put_record = local_put_record,
+    .alias_record = local_alias_record,
     .drop_blob = local_drop_blob,
     .drop_record = local_drop_record,
     .each_blob = local_each_blob,
