@@ -77,7 +77,7 @@ static void each_blob_ref(const cJSON *rec, void (*fn)(const char *hex, void *ct
     static const char *const streams[] = {"stdout", "stderr"};
     for (size_t i = 0; i < 2; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, streams[i]);
-        if (cJSON_IsString(v) && digest_is_valid_hex(v->valuestring))
+        if (cJSON_IsString(v) && digest_is_valid_hex(v->valuestring) && !cache_stream_is_inline(rec, streams[i]))
             fn(v->valuestring, ctx);
     }
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(rec, "outputs");

@@ -130,18 +130,6 @@ static void finish(exec_state *s, action *a)
     }
 }
 
-static int load_stream(cache *c, const cJSON *rec, const char *field, char **data, size_t *len, tmgt_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
-    if (!cJSON_IsString(v) || !digest_is_valid_hex(v->valuestring)) {
-        err_set(err, "record has no %s digest", field);
-        return -1;
-    }
-    digest d;
-    memcpy(d.hex, v->valuestring, sizeof d.hex);
-    return cache_read_blob(c, &d, data, len, err);
-}
-
 /* A record is usable only if everything it names is still there and intact; otherwise the
  * action runs again and the user is told why. */
 static bool try_cached(exec_state *s, action *a)
@@ -157,8 +145,8 @@ static bool try_cached(exec_state *s, action *a)
     tmgt_error err = {{0}};
     char *out = NULL, *errs = NULL;
     size_t out_len = 0, err_len = 0;
-    bool ok = load_stream(s->c, rec, "stdout", &out, &out_len, &err) == 0 &&
-              load_stream(s->c, rec, "stderr", &errs, &err_len, &err) == 0;
+    bool ok = cache_get_stream(s->c, rec, "stdout", &out, &out_len, &err) == 0 &&
+              cache_get_stream(s->c, rec, "stderr", &errs, &err_len, &err) == 0;
     if (ok && a->output) {
         const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "outputs"),
                                                           a->output->name);
@@ -269,15 +257,6 @@ static char *read_spill_or_take(char **mem, const char *spill, size_t *len)
     return data;
 }
 
-static int publish_streams(exec_state *s, action *a, tmgt_error *err)
-{
-    if (cache_publish_bytes(s->c, a->out, a->out_len, &a->stdout_d, err) != 0 ||
-        cache_publish_bytes(s->c, a->err, a->err_len, &a->stderr_d, err) != 0)
-        return -1;
-    a->have_streams = true;
-    return 0;
-}
-
 /* Publishes outputs, then the record: the record is the commit point. The record also
  * carries what an identity record holds (key, components), so the identity record can be
  * the same file under a second name. Returns whether the record was stored. */
@@ -285,8 +264,15 @@ static bool store_result(exec_state *s, running_action *ra)
 {
     action *a = ra->a;
     tmgt_error err = {{0}};
-    int rc = publish_streams(s, a, &err);
-    cJSON *outputs = cJSON_CreateObject();
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddNumberToObject(rec, "format", 1);
+    cJSON_AddStringToObject(rec, "key", a->key.hex);
+    cJSON_AddNumberToObject(rec, "exit", a->exit_code);
+    int rc = cache_put_stream(s->c, rec, "stdout", a->out, a->out_len, &a->stdout_d, &err);
+    if (rc == 0)
+        rc = cache_put_stream(s->c, rec, "stderr", a->err, a->err_len, &a->stderr_d, &err);
+    a->have_streams = rc == 0;
+    cJSON *outputs = cJSON_AddObjectToObject(rec, "outputs");
     if (rc == 0 && a->output && a->status == ST_OK) {
         char *staged = path_join(ra->staging, a->output->name);
         uint64_t size = 0;
@@ -303,25 +289,14 @@ static bool store_result(exec_state *s, running_action *ra)
         }
     }
     if (rc == 0) {
-        cJSON *rec = cJSON_CreateObject();
-        cJSON_AddNumberToObject(rec, "format", 1);
-        cJSON_AddStringToObject(rec, "key", a->key.hex);
-        cJSON_AddNumberToObject(rec, "exit", a->exit_code);
-        cJSON_AddStringToObject(rec, "stdout", a->stdout_d.hex);
-        cJSON_AddNumberToObject(rec, "stdout_size", (double)a->out_len);
-        cJSON_AddStringToObject(rec, "stderr", a->stderr_d.hex);
-        cJSON_AddNumberToObject(rec, "stderr_size", (double)a->err_len);
-        cJSON_AddItemToObject(rec, "outputs", outputs);
-        outputs = NULL;
         cJSON_AddNumberToObject(rec, "wall_ms", (double)a->wall_ms);
         char *now = iso8601_now();
         cJSON_AddStringToObject(rec, "created_at", now);
         free(now);
         cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(ra->components, 1));
         rc = cache_put_record(s->c, &a->key, rec, &err);
-        cJSON_Delete(rec);
     }
-    cJSON_Delete(outputs);
+    cJSON_Delete(rec);
     if (rc != 0) {
         /* A producer whose output could not be stored cannot feed its dependents; a query's
          * output is still in memory and its checks can be judged, just not cached. */
