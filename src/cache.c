@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cache_internal.h"
+#include "compare.h"
 
 static bool pid_alive(long pid)
 {
@@ -37,8 +38,34 @@ static void sweep_dead_staging(const char *tmp)
     closedir(d);
 }
 
+/* When the cache is made durable against power loss (TMGT_CACHE_FSYNC):
+ *   run  (default) entries are published with write + rename only, and the run ends with one
+ *        syncfs. A killed tmgt (SIGKILL, OOM, crash) still never leaves a partial entry: the
+ *        rename is atomic and the page cache outlives the process, so fsync adds nothing
+ *        there. Only a power loss or kernel crash during the run can leave an entry whose
+ *        bytes never reached the disk; the cache detects that on use (stream blobs are
+ *        re-hashed, output blobs size-checked, unparseable records dropped) and re-executes,
+ *        and `tmgt cache verify` re-hashes everything. Git made the same trade for loose
+ *        objects for years (core.fsyncObjectFiles defaulted to false).
+ *   each fsync every file and its directory as it is published, as before: for caches
+ *        whose loss costs hours and whose machine may lose power mid-run. */
+static int fsync_mode_each(bool *each, tmgt_error *err)
+{
+    const char *v = getenv("TMGT_CACHE_FSYNC");
+    *each = v && !strcmp(v, "each");
+    if (v && *v && !*each && strcmp(v, "run") != 0) {
+        err_set(err, "TMGT_CACHE_FSYNC=%s: expected \"run\" (one sync at the end of the run, the default) or "
+                     "\"each\" (fsync every cache entry)", v);
+        return -1;
+    }
+    return 0;
+}
+
 cache *cache_open(const char *dir, tmgt_error *err)
 {
+    bool durable_each;
+    if (fsync_mode_each(&durable_each, err) != 0)
+        return NULL;
     if (mkdir_p(dir, 0755, err) != 0)
         return NULL;
     if (access(dir, R_OK | W_OK | X_OK) != 0) {
@@ -52,7 +79,7 @@ cache *cache_open(const char *dir, tmgt_error *err)
     int rc = mkdir_p(c->tmp, 0755, err) || mkdir_p(runs, 0755, err);
     free(runs);
     if (rc == 0)
-        c->st = store_local_open(dir, c->tmp, err);
+        c->st = store_local_open(dir, c->tmp, durable_each, err);
     if (!c->st) {
         free(c->root);
         free(c->tmp);
@@ -92,10 +119,19 @@ void cache_close(cache *c)
     statcache_free(&c->stat);
     write_run_log(c);
     strmap_free(&c->used);
+    cache_flush(c);
     c->st->ops->close(c->st);
     free(c->root);
     free(c->tmp);
     free(c);
+}
+
+int cache_flush(cache *c)
+{
+    if (!c->wrote)
+        return 0;
+    c->wrote = false;
+    return c->st->ops->flush(c->st);
 }
 
 const char *cache_root(const cache *c)
@@ -146,6 +182,7 @@ int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, 
 {
     if (hash_file(path, out, size, err) != 0)
         return -1;
+    c->wrote = true;
     return c->st->ops->put_blob_file(c->st, path, out, err);
 }
 
@@ -156,8 +193,10 @@ int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *er
     char *tmp = xasprintf("%s/%ld-adopt-%u", c->tmp, (long)getpid(), ++c->staging_seq);
     unlink(tmp);
     int rc = link(path, tmp) == 0 ? 0 : copy_file(path, tmp, err);
-    if (rc == 0)
+    if (rc == 0) {
+        c->wrote = true;
         rc = c->st->ops->put_blob_file(c->st, tmp, d, err);
+    }
     if (rc != 0)
         unlink(tmp); /* put_blob_file moves it on success */
     free(tmp);
@@ -169,6 +208,7 @@ int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmg
     hash_bytes(data, len, out);
     if (c->st->ops->has_blob(c->st, out, NULL))
         return 0;
+    c->wrote = true;
     return c->st->ops->put_blob_bytes(c->st, data, len, out, err);
 }
 
@@ -249,6 +289,80 @@ int cache_materialize(cache *c, const digest *d, const char *dest, tmgt_error *e
     return rc;
 }
 
+/* Most engine answers are a few hundred bytes of text: as a blob each would be a file of its
+ * own, the dearest thing a cold run makes. Bigger or binary streams (JSON holds text only,
+ * and no NUL) stay blobs. */
+enum { STREAM_INLINE_MAX = 4096 };
+
+static bool inlinable(const char *data, size_t len)
+{
+    if (len > STREAM_INLINE_MAX || (len && memchr(data, '\0', len)))
+        return false;
+    unsigned *cps = NULL;
+    bool invalid = false;
+    utf8_decode(data, len, &cps, &invalid);
+    free(cps);
+    return !invalid;
+}
+
+static const cJSON *stream_text(const cJSON *record, const char *field)
+{
+    char *name = xasprintf("%s_text", field);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(record, name);
+    free(name);
+    return t;
+}
+
+bool cache_stream_is_inline(const cJSON *record, const char *field)
+{
+    return stream_text(record, field) != NULL;
+}
+
+int cache_put_stream(cache *c, cJSON *record, const char *field, const char *data, size_t len, digest *out,
+                     tmgt_error *err)
+{
+    if (inlinable(data, len)) {
+        hash_bytes(data, len, out);
+        char *name = xasprintf("%s_text", field);
+        char *text = len ? xstrndup(data, len) : xstrdup("");
+        cJSON_AddStringToObject(record, name, text);
+        free(text);
+        free(name);
+    } else if (cache_publish_bytes(c, data, len, out, err) != 0) {
+        return -1;
+    }
+    cJSON_AddStringToObject(record, field, out->hex);
+    char *size = xasprintf("%s_size", field);
+    cJSON_AddNumberToObject(record, size, (double)len);
+    free(size);
+    return 0;
+}
+
+int cache_get_stream(cache *c, const cJSON *record, const char *field, char **data, size_t *len, tmgt_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(record, field);
+    if (!cJSON_IsString(v) || !digest_is_valid_hex(v->valuestring)) {
+        err_set(err, "record has no %s digest", field);
+        return -1;
+    }
+    digest d;
+    memcpy(d.hex, v->valuestring, sizeof d.hex);
+    const cJSON *text = stream_text(record, field);
+    if (!text)
+        return cache_read_blob(c, &d, data, len, err);
+    digest got = {{0}};
+    if (cJSON_IsString(text))
+        hash_bytes(text->valuestring, strlen(text->valuestring), &got);
+    if (strcmp(got.hex, d.hex) != 0) {
+        err_set(err, "cached %s %.12s kept in the record is corrupt (content hashes to %.12s)", field, d.hex,
+                got.hex[0] ? got.hex : "nothing");
+        return -1;
+    }
+    *len = strlen(text->valuestring);
+    *data = xstrdup(text->valuestring);
+    return 0;
+}
+
 cJSON *cache_get_record(cache *c, const digest *key)
 {
     char *json = NULL;
@@ -269,10 +383,20 @@ cJSON *cache_get_record(cache *c, const digest *key)
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err)
 {
     char *json = cJSON_PrintUnformatted(record);
+    c->wrote = true;
     int rc = c->st->ops->put_record(c->st, key, json, strlen(json), err);
     cJSON_free(json);
     if (rc == 0)
         cache_note_use(c, key);
+    return rc;
+}
+
+int cache_alias_record(cache *c, const digest *alias, const digest *key, tmgt_error *err)
+{
+    c->wrote = true;
+    int rc = c->st->ops->alias_record(c->st, alias, key, err);
+    if (rc == 0)
+        cache_note_use(c, alias);
     return rc;
 }
 

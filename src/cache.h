@@ -16,6 +16,9 @@ typedef struct cache cache;
 cache *cache_open(const char *dir, tmgt_error *err);
 /* Saves the stat cache and the run's list of used keys (for gc), then frees. */
 void cache_close(cache *c);
+/* Makes what this process published durable (see TMGT_CACHE_FSYNC in cache.c); blocks on the
+ * disk, so the executor calls it from libuv's thread pool. cache_close flushes what is left. */
+int cache_flush(cache *c);
 const char *cache_root(const cache *c);
 /* The cache's scratch directory (same filesystem as the store, so files can be renamed in). */
 const char *cache_tmp_dir(const cache *c);
@@ -40,10 +43,23 @@ int cache_read_blob(cache *c, const digest *d, char **data, size_t *len, tmgt_er
  * nothing at all when it already is that blob. */
 int cache_materialize(cache *c, const digest *d, const char *dest, tmgt_error *err);
 
+/* A captured stream (stdout, stderr) of an action record: `field` gets its digest and
+ * `field`_size; a short text stream is kept in the record itself (`field`_text), saving the
+ * new file a blob costs, anything else becomes a blob. */
+int cache_put_stream(cache *c, cJSON *record, const char *field, const char *data, size_t len, digest *out,
+                     tmgt_error *err);
+/* Reads it back, checked against its digest (a mismatch is reported like a corrupt blob). */
+int cache_get_stream(cache *c, const cJSON *record, const char *field, char **data, size_t *len,
+                     tmgt_error *err);
+/* Whether the record keeps that stream inline (so no blob is named by it). */
+bool cache_stream_is_inline(const cJSON *record, const char *field);
+
 cJSON *cache_get_record(cache *c, const digest *key);
 /* The record is published last, after every blob it names: a reader never sees a record
  * whose outputs are missing. */
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err);
+/* Record `alias` reads as record `key` from now on (both stay: dropping one keeps the other). */
+int cache_alias_record(cache *c, const digest *alias, const digest *key, tmgt_error *err);
 void cache_drop_record(cache *c, const digest *key);
 /* Marks a record as used by this run (gc keeps what recent runs used). */
 void cache_note_use(cache *c, const digest *key);

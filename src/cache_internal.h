@@ -12,6 +12,7 @@ struct cache {
     statcache stat;
     strmap used; /* record keys used by this run */
     unsigned staging_seq;
+    bool wrote; /* something was published: the store is flushed on close */
 };
 
 #endif

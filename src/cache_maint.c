@@ -77,7 +77,7 @@ static void each_blob_ref(const cJSON *rec, void (*fn)(const char *hex, void *ct
     static const char *const streams[] = {"stdout", "stderr"};
     for (size_t i = 0; i < 2; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, streams[i]);
-        if (cJSON_IsString(v) && digest_is_valid_hex(v->valuestring))
+        if (cJSON_IsString(v) && digest_is_valid_hex(v->valuestring) && !cache_stream_is_inline(rec, streams[i]))
             fn(v->valuestring, ctx);
     }
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(rec, "outputs");
@@ -102,6 +102,14 @@ static void note_missing(const char *hex, void *arg)
         p->missing = hex;
 }
 
+/* An identity record is often the result record of the key it names, under a second name
+ * (cache_alias_record): the blobs are that record's to answer for, not the alias's. */
+static bool is_alias(const cJSON *rec, const digest *name)
+{
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, "key");
+    return cJSON_IsString(k) && strcmp(k->valuestring, name->hex) != 0;
+}
+
 static void verify_record(const digest *key, const char *path, void *arg)
 {
     walk_ctx *w = arg;
@@ -113,7 +121,7 @@ static void verify_record(const digest *key, const char *path, void *arg)
         rec = cJSON_ParseWithLength(json, len);
     free(json);
     presence pr = {.c = w->c};
-    if (rec && cJSON_IsObject(rec))
+    if (rec && cJSON_IsObject(rec) && !is_alias(rec, key))
         each_blob_ref(rec, note_missing, &pr);
     const char *missing = pr.missing;
     if (!rec || !cJSON_IsObject(rec)) {

@@ -1,5 +1,6 @@
 #include "exec.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ typedef struct {
     size_t running;
     bool exclusive_running;
     bool interrupted;
+    bool flushing;
     size_t done, total;
 } exec_state;
 
@@ -41,6 +43,7 @@ typedef struct {
     action *a;
     char *staging;
     cJSON *components;
+    bool identity_stale; /* the identity record names another key: point it at this one */
 } running_action;
 
 static void pump(exec_state *s);
@@ -127,18 +130,6 @@ static void finish(exec_state *s, action *a)
     }
 }
 
-static int load_stream(cache *c, const cJSON *rec, const char *field, char **data, size_t *len, tmgt_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
-    if (!cJSON_IsString(v) || !digest_is_valid_hex(v->valuestring)) {
-        err_set(err, "record has no %s digest", field);
-        return -1;
-    }
-    digest d;
-    memcpy(d.hex, v->valuestring, sizeof d.hex);
-    return cache_read_blob(c, &d, data, len, err);
-}
-
 /* A record is usable only if everything it names is still there and intact; otherwise the
  * action runs again and the user is told why. */
 static bool try_cached(exec_state *s, action *a)
@@ -154,8 +145,8 @@ static bool try_cached(exec_state *s, action *a)
     tmgt_error err = {{0}};
     char *out = NULL, *errs = NULL;
     size_t out_len = 0, err_len = 0;
-    bool ok = load_stream(s->c, rec, "stdout", &out, &out_len, &err) == 0 &&
-              load_stream(s->c, rec, "stderr", &errs, &err_len, &err) == 0;
+    bool ok = cache_get_stream(s->c, rec, "stdout", &out, &out_len, &err) == 0 &&
+              cache_get_stream(s->c, rec, "stderr", &errs, &err_len, &err) == 0;
     if (ok && a->output) {
         const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "outputs"),
                                                           a->output->name);
@@ -227,9 +218,9 @@ static char **engine_environment(const pipeline_engine *def)
     return env;
 }
 
-/* The identity record already naming this key is left alone: a no-op rerun reads it but
- * writes (and fsyncs) nothing. */
-static void remember_components(exec_state *s, action *a, const cJSON *components)
+/* The identity record (what `plan --explain` compares with) already naming this key is left
+ * alone: a no-op rerun reads it but writes nothing. */
+static bool identity_is_stale(exec_state *s, action *a)
 {
     digest id;
     action_identity_key(a, &id);
@@ -237,8 +228,13 @@ static void remember_components(exec_state *s, action *a, const cJSON *component
     const cJSON *last_key = cJSON_GetObjectItemCaseSensitive(last, "key");
     bool unchanged = cJSON_IsString(last_key) && !strcmp(last_key->valuestring, a->key.hex);
     cJSON_Delete(last);
-    if (unchanged)
-        return;
+    return !unchanged;
+}
+
+static void remember_components(exec_state *s, action *a, const cJSON *components)
+{
+    digest id;
+    action_identity_key(a, &id);
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "key", a->key.hex);
     cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
@@ -261,22 +257,22 @@ static char *read_spill_or_take(char **mem, const char *spill, size_t *len)
     return data;
 }
 
-static int publish_streams(exec_state *s, action *a, tmgt_error *err)
-{
-    if (cache_publish_bytes(s->c, a->out, a->out_len, &a->stdout_d, err) != 0 ||
-        cache_publish_bytes(s->c, a->err, a->err_len, &a->stderr_d, err) != 0)
-        return -1;
-    a->have_streams = true;
-    return 0;
-}
-
-/* Publishes outputs, then the record: the record is the commit point. */
-static void store_result(exec_state *s, running_action *ra)
+/* Publishes outputs, then the record: the record is the commit point. The record also
+ * carries what an identity record holds (key, components), so the identity record can be
+ * the same file under a second name. Returns whether the record was stored. */
+static bool store_result(exec_state *s, running_action *ra)
 {
     action *a = ra->a;
     tmgt_error err = {{0}};
-    int rc = publish_streams(s, a, &err);
-    cJSON *outputs = cJSON_CreateObject();
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddNumberToObject(rec, "format", 1);
+    cJSON_AddStringToObject(rec, "key", a->key.hex);
+    cJSON_AddNumberToObject(rec, "exit", a->exit_code);
+    int rc = cache_put_stream(s->c, rec, "stdout", a->out, a->out_len, &a->stdout_d, &err);
+    if (rc == 0)
+        rc = cache_put_stream(s->c, rec, "stderr", a->err, a->err_len, &a->stderr_d, &err);
+    a->have_streams = rc == 0;
+    cJSON *outputs = cJSON_AddObjectToObject(rec, "outputs");
     if (rc == 0 && a->output && a->status == ST_OK) {
         char *staged = path_join(ra->staging, a->output->name);
         uint64_t size = 0;
@@ -293,24 +289,14 @@ static void store_result(exec_state *s, running_action *ra)
         }
     }
     if (rc == 0) {
-        cJSON *rec = cJSON_CreateObject();
-        cJSON_AddNumberToObject(rec, "format", 1);
-        cJSON_AddNumberToObject(rec, "exit", a->exit_code);
-        cJSON_AddStringToObject(rec, "stdout", a->stdout_d.hex);
-        cJSON_AddNumberToObject(rec, "stdout_size", (double)a->out_len);
-        cJSON_AddStringToObject(rec, "stderr", a->stderr_d.hex);
-        cJSON_AddNumberToObject(rec, "stderr_size", (double)a->err_len);
-        cJSON_AddItemToObject(rec, "outputs", outputs);
-        outputs = NULL;
         cJSON_AddNumberToObject(rec, "wall_ms", (double)a->wall_ms);
         char *now = iso8601_now();
         cJSON_AddStringToObject(rec, "created_at", now);
         free(now);
         cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(ra->components, 1));
         rc = cache_put_record(s->c, &a->key, rec, &err);
-        cJSON_Delete(rec);
     }
-    cJSON_Delete(outputs);
+    cJSON_Delete(rec);
     if (rc != 0) {
         /* A producer whose output could not be stored cannot feed its dependents; a query's
          * output is still in memory and its checks can be judged, just not cached. */
@@ -320,6 +306,16 @@ static void store_result(exec_state *s, running_action *ra)
         a->reason = xasprintf("not cached: %s", err.msg);
         fprintf(stderr, "tmgt: %s: %s\n", a->label, a->reason);
     }
+    return rc == 0;
+}
+
+/* A stored result doubles as the identity record; otherwise the identity gets its own. */
+static void record_identity(exec_state *s, running_action *ra, bool stored)
+{
+    digest id;
+    action_identity_key(ra->a, &id);
+    if (!stored || cache_alias_record(s->c, &id, &ra->a->key, NULL) != 0)
+        remember_components(s, ra->a, ra->components);
 }
 
 static void check_declared_output(running_action *ra)
@@ -388,8 +384,9 @@ static void on_run_done(void *ctx, run_result *res)
     check_engine_unchanged(s, a);
     check_declared_output(ra);
     /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
-    if (a->status == ST_OK || a->status == ST_EXIT)
-        store_result(s, ra);
+    bool stored = (a->status == ST_OK || a->status == ST_EXIT) && store_result(s, ra);
+    if (ra->identity_stale)
+        record_identity(s, ra, stored);
     run_result_free(res);
     if (ra->staging)
         cache_remove_tree(ra->staging);
@@ -439,8 +436,10 @@ static void start_action(exec_state *s, action *a)
         finish(s, a);
         return;
     }
-    remember_components(s, a, components);
+    bool identity_stale = identity_is_stale(s, a);
     if (s->o->read_cache && try_cached(s, a)) {
+        if (identity_stale)
+            remember_components(s, a, components);
         a->argv = expand_command(a, a->output ? a->output->path : NULL, &err);
         cJSON_Delete(components);
         finish(s, a);
@@ -450,6 +449,7 @@ static void start_action(exec_state *s, action *a)
     ra->s = s;
     ra->a = a;
     ra->components = components;
+    ra->identity_stale = identity_stale;
     /* Only a producer needs a directory of its own to write into (a new inode per action is
      * most of the cost of a trivial action); a query spills into the shared tmp/ under a
      * unique name, and run_result_free removes the spill. */
@@ -463,6 +463,8 @@ static void start_action(exec_state *s, action *a)
     if (!a->argv) {
         a->status = ST_SPAWN_ERROR;
         a->reason = xstrdup(err.msg);
+        if (identity_stale)
+            record_identity(s, ra, false);
         if (ra->staging)
             cache_remove_tree(ra->staging);
         free(ra->staging);
@@ -518,6 +520,29 @@ static void on_signal(uv_signal_t *h, int signum)
     s->r->ops->cancel_all(s->r);
 }
 
+static void flush_cache_work(uv_work_t *w)
+{
+    exec_state *s = w->data;
+    if (cache_flush(s->c) != 0)
+        fprintf(stderr, "tmgt: cannot sync the cache to disk: %s\n", strerror(errno));
+}
+
+static void flush_cache_done(uv_work_t *w, int status)
+{
+    (void)status;
+    ((exec_state *)w->data)->flushing = false;
+}
+
+/* The run's cache entries reach the disk in one pass at the end, on the thread pool, so the
+ * loop still answers Ctrl-C / SIGTERM while the disk works. */
+static void flush_cache(exec_state *s)
+{
+    uv_work_t w = {.data = s};
+    s->flushing = uv_queue_work(&s->loop, &w, flush_cache_work, flush_cache_done) == 0;
+    while (s->flushing)
+        uv_run(&s->loop, UV_RUN_ONCE);
+}
+
 static void close_walk(uv_handle_t *h, void *arg)
 {
     if (!uv_is_closing(h))
@@ -556,6 +581,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     pump(&s);
     while (s.running > 0)
         uv_run(&s.loop, UV_RUN_ONCE);
+    flush_cache(&s);
     for (size_t i = 0; i < g->n_actions; i++) {
         action *a = g->actions[i];
         if (!a->finished) {

@@ -20,11 +20,17 @@ typedef struct {
     int (*put_blob_bytes)(store *s, const void *data, size_t len, const digest *d, tmgt_error *err);
     int (*get_record)(store *s, const digest *key, char **json, size_t *len);
     int (*put_record)(store *s, const digest *key, const char *json, size_t len, tmgt_error *err);
+    /* Makes record `alias` name the same content as record `key` (a hard link in the local
+     * store: no new file, which is most of what a record costs on disk). */
+    int (*alias_record)(store *s, const digest *alias, const digest *key, tmgt_error *err);
     void (*drop_blob)(store *s, const digest *d);
     void (*drop_record)(store *s, const digest *key);
     /* Calls `fn` for every blob / record; used by verify, stats and gc. */
     void (*each_blob)(store *s, void (*fn)(const digest *d, const char *path, void *ctx), void *ctx);
     void (*each_record)(store *s, void (*fn)(const digest *key, const char *path, void *ctx), void *ctx);
+    /* Makes everything published so far survive a power loss (stores that publish each
+     * entry durably do nothing). */
+    int (*flush)(store *s);
     void (*close)(store *s);
 } store_ops;
 
@@ -33,7 +39,8 @@ struct store {
 };
 
 /* A directory with cas/ (blobs, mode 0444) and ac/ (records); `tmp` is where files are
- * staged before they are published with rename(2) in the same filesystem. */
-store *store_local_open(const char *dir, const char *tmp, tmgt_error *err);
+ * staged before they are published with rename(2) in the same filesystem. `durable_each`:
+ * fsync every entry and its directory as it is published; otherwise `flush` syncs them all. */
+store *store_local_open(const char *dir, const char *tmp, bool durable_each, tmgt_error *err);
 
 #endif

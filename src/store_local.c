@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* syncfs */
 #include "store.h"
 
 #include <dirent.h>
@@ -13,6 +14,7 @@ typedef struct {
     char *cas;
     char *ac;
     char *tmp;
+    bool durable_each;
 } local_store;
 
 static char *shard_path(const char *root, const char *hex, const char *suffix)
@@ -45,9 +47,10 @@ static char *local_blob_path(store *s, const digest *d)
     return shard_path(((local_store *)s)->cas, d->hex, "");
 }
 
-/* Blobs are published like git's loose objects: the content is fsynced under a temporary
- * name, made read-only, then renamed into place. A concurrent writer of the same digest
- * produces the same bytes, so whichever rename lands last is still correct. */
+/* Blobs are published like git's loose objects: the content is placed under a temporary
+ * name (fsynced there when every entry is made durable on its own), made read-only, then
+ * renamed into place. A concurrent writer of the same digest produces the same bytes, so
+ * whichever rename lands last is still correct. */
 static int local_put_blob_file(store *s, const char *src, const digest *d, tmgt_error *err)
 {
     local_store *ls = (local_store *)s;
@@ -72,7 +75,7 @@ static int local_put_blob_file(store *s, const char *src, const digest *d, tmgt_
             free(dst);
             return -1;
         }
-    } else {
+    } else if (ls->durable_each) {
         int fd = open(staged, O_RDONLY | O_CLOEXEC);
         if (fd >= 0) {
             fsync(fd);
@@ -87,20 +90,21 @@ static int local_put_blob_file(store *s, const char *src, const digest *d, tmgt_
         free(dst);
         return -1;
     }
-    fsync_dir_of(dst);
+    if (ls->durable_each)
+        fsync_dir_of(dst);
     unlink(src);
     free(staged);
     free(dst);
     return 0;
 }
 
-static int write_sharded(const char *root, const char *hex, const char *suffix, const void *data, size_t len,
-                         unsigned mode, tmgt_error *err)
+static int write_sharded(const local_store *ls, const char *root, const char *hex, const char *suffix,
+                         const void *data, size_t len, unsigned mode, tmgt_error *err)
 {
     if (make_shard_dir(root, hex, err) != 0)
         return -1;
     char *p = shard_path(root, hex, suffix);
-    int rc = write_file_atomic(p, data, len, mode, err);
+    int rc = write_file_replace(p, data, len, mode, ls->durable_each, err);
     free(p);
     return rc;
 }
@@ -109,7 +113,8 @@ static int write_sharded(const char *root, const char *hex, const char *suffix, 
  * temporary file renamed into place, no staging copy to link and unlink. */
 static int local_put_blob_bytes(store *s, const void *data, size_t len, const digest *d, tmgt_error *err)
 {
-    return write_sharded(((local_store *)s)->cas, d->hex, "", data, len, 0444, err);
+    local_store *ls = (local_store *)s;
+    return write_sharded(ls, ls->cas, d->hex, "", data, len, 0444, err);
 }
 
 static int local_get_record(store *s, const digest *key, char **json, size_t *len)
@@ -122,7 +127,38 @@ static int local_get_record(store *s, const digest *key, char **json, size_t *le
 
 static int local_put_record(store *s, const digest *key, const char *json, size_t len, tmgt_error *err)
 {
-    return write_sharded(((local_store *)s)->ac, key->hex, ".json", json, len, 0644, err);
+    local_store *ls = (local_store *)s;
+    return write_sharded(ls, ls->ac, key->hex, ".json", json, len, 0644, err);
+}
+
+static int local_alias_record(store *s, const digest *alias, const digest *key, tmgt_error *err)
+{
+    local_store *ls = (local_store *)s;
+    if (make_shard_dir(ls->ac, alias->hex, err) != 0)
+        return -1;
+    char *src = shard_path(ls->ac, key->hex, ".json");
+    char *dst = shard_path(ls->ac, alias->hex, ".json");
+    char *staged = xasprintf("%s.%ld.tmp", dst, (long)getpid());
+    unlink(staged);
+    int rc = 0;
+    if (link(src, staged) != 0) {
+        /* no hard links here: the same bytes in a file of its own */
+        char *json = NULL;
+        size_t len = 0;
+        rc = read_file(src, &json, &len, err) == 0 ? write_file_replace(dst, json, len, 0644, ls->durable_each, err)
+                                                   : -1;
+        free(json);
+    } else if (rename(staged, dst) != 0) {
+        err_set(err, "cannot publish %s: %s", dst, strerror(errno));
+        unlink(staged);
+        rc = -1;
+    } else if (ls->durable_each) {
+        fsync_dir_of(dst);
+    }
+    free(staged);
+    free(dst);
+    free(src);
+    return rc;
 }
 
 static void local_drop_blob(store *s, const digest *d)
@@ -184,6 +220,21 @@ static void local_each_record(store *s, void (*fn)(const digest *, const char *,
     each_sharded(((local_store *)s)->ac, ".json", fn, ctx);
 }
 
+/* One syncfs(2) writes back every entry of the run (and whatever else is dirty on that
+ * filesystem) in a single pass, instead of two synchronous disk round trips per file. */
+static int local_flush(store *s)
+{
+    local_store *ls = (local_store *)s;
+    if (ls->durable_each)
+        return 0;
+    int fd = open(ls->cas, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = syncfs(fd);
+    close(fd);
+    return rc;
+}
+
 static void local_close(store *s)
 {
     local_store *ls = (local_store *)s;
@@ -200,17 +251,20 @@ static const store_ops local_ops = {
     .put_blob_bytes = local_put_blob_bytes,
     .get_record = local_get_record,
     .put_record = local_put_record,
+    .alias_record = local_alias_record,
     .drop_blob = local_drop_blob,
     .drop_record = local_drop_record,
     .each_blob = local_each_blob,
     .each_record = local_each_record,
+    .flush = local_flush,
     .close = local_close,
 };
 
-store *store_local_open(const char *dir, const char *tmp, tmgt_error *err)
+store *store_local_open(const char *dir, const char *tmp, bool durable_each, tmgt_error *err)
 {
     local_store *ls = xcalloc(1, sizeof *ls);
     ls->base.ops = &local_ops;
+    ls->durable_each = durable_each;
     ls->cas = path_join(dir, "cas");
     ls->ac = path_join(dir, "ac");
     ls->tmp = xstrdup(tmp);

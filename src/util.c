@@ -304,6 +304,11 @@ int copy_file(const char *src, const char *dst, tmgt_error *err)
 
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, tmgt_error *err)
 {
+    return write_file_replace(path, data, len, mode, true, err);
+}
+
+int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable, tmgt_error *err)
+{
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
@@ -311,7 +316,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
         free(tmp);
         return -1;
     }
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (write_all(fd, data, len) != 0 || (durable && fsync(fd) != 0)) {
         err_set(err, "cannot write %s: %s", path, strerror(errno));
         close(fd);
         unlink(tmp);
@@ -326,7 +331,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
         return -1;
     }
     free(tmp);
-    fsync_dir_of(path);
+    if (durable)
+        fsync_dir_of(path);
     return 0;
 }
 

@@ -44,6 +44,10 @@ bool path_is_dir(const char *path);
 /* Writes `data` to `path` through a temporary file in the same directory, fsync and rename,
  * so a reader sees the old or the new content, never a mix. */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, tmgt_error *err);
+/* The same replace-by-rename; `durable` false skips the fsyncs, for writers that make a whole
+ * batch durable at once later (a kill -9 cannot expose a partial file either way: the page
+ * cache outlives the process). */
+int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable, tmgt_error *err);
 int fsync_dir_of(const char *path);
 /* Copies `src` to a new file `dst` (O_EXCL) and fsyncs it; `dst` is removed on failure. */
 int copy_file(const char *src, const char *dst, tmgt_error *err);

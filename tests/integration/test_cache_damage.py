@@ -9,6 +9,8 @@ from faultlib import CANARY, assert_cache_clean, clean_table, executed, planned,
 CODE_RUN = "apr run smollm-135m/int8.apr code"
 IMPORT = "apr import → smollm-135m/int8.apr"
 RUNS = [f"apr run smollm-135m/int8.apr {p}" for p in ("arithmetic", "code", "completion", "greeting")]
+# over the 4 KiB of text a record keeps inline: the code run's stdout gets a blob of its own
+BIG_CODE_OUTPUT = {"APR_SIM_FAULTS": "run@code=huge:8192"}
 
 
 def blob(tmgt, hexdigest):
@@ -16,14 +18,15 @@ def blob(tmgt, hexdigest):
 
 
 def test_corrupt_blob_is_detected_on_use_and_its_action_reexecuted(tmgt, tmp_path):
-    first = tmgt.run(*CANARY)
+    env = tmgt.env(**BIG_CODE_OUTPUT)
+    first = tmgt.run(*CANARY, env=env)
     code = next(a for a in first.results["actions"] if a["id"] == CODE_RUN)
     damaged = blob(tmgt, code["stdout"])
     os.chmod(damaged, 0o644)
     data = bytearray(damaged.read_bytes())
     data[len(data) // 2] ^= 0x20  # one flipped bit, same size
     damaged.write_bytes(bytes(data))
-    again = tmgt.run(*CANARY)
+    again = tmgt.run(*CANARY, env=env)
     assert (f"tmgt: {CODE_RUN}: cache blob {code['stdout'][:12]} is corrupt (content hashes to "
             in again.err)
     assert "); dropped; re-executing" in again.err
@@ -47,7 +50,7 @@ def test_deleted_output_blob_reexecutes_its_producer_only(tmgt, tmp_path):
 
 
 def test_verify_reports_and_drops_what_was_damaged(tmgt):
-    first = tmgt.run(*CANARY)
+    first = tmgt.run(*CANARY, env=tmgt.env(**BIG_CODE_OUTPUT))
     code = next(a for a in first.results["actions"] if a["id"] == CODE_RUN)
     damaged = blob(tmgt, code["stdout"])
     os.chmod(damaged, 0o644)

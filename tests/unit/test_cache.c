@@ -160,12 +160,72 @@ static void test_gc_keeps_what_recent_runs_used(void **state)
     free(dir);
 }
 
+/* Stores `len` bytes as a stream, reads them back, and says whether they stayed in the record. */
+static bool stream_round_trip(cache *c, const char *data, size_t len)
+{
+    tmgt_error err = {{0}};
+    cJSON *rec = cJSON_CreateObject();
+    digest d, want;
+    assert_int_equal(cache_put_stream(c, rec, "stdout", data, len, &d, &err), 0);
+    hash_bytes(data, len, &want);
+    assert_string_equal(d.hex, want.hex);
+    assert_string_equal(cJSON_GetObjectItem(rec, "stdout")->valuestring, want.hex);
+    assert_int_equal(cJSON_GetObjectItem(rec, "stdout_size")->valuedouble, (double)len);
+    /* through JSON text, as it is stored */
+    char *json = cJSON_PrintUnformatted(rec);
+    cJSON *back = cJSON_Parse(json);
+    cJSON_free(json);
+    char *got = NULL;
+    size_t got_len = 0;
+    assert_int_equal(cache_get_stream(c, back, "stdout", &got, &got_len, &err), 0);
+    assert_int_equal(got_len, len);
+    assert_memory_equal(got, data, len);
+    bool in_record = cache_stream_is_inline(back, "stdout");
+    assert_true(in_record != cache_has_blob(c, &d, NULL) || len == 0);
+    free(got);
+    cJSON_Delete(back);
+    cJSON_Delete(rec);
+    return in_record;
+}
+
+static void test_short_text_streams_stay_in_the_record(void **state)
+{
+    char *dir = make_tmpdir();
+    tmgt_error err = {{0}};
+    cache *c = cache_open(dir, &err);
+    assert_non_null(c);
+    char big[4097];
+    memset(big, 'a', sizeof big);
+    assert_true(stream_round_trip(c, "", 0));
+    const char *answer = "{\"text\": \"caf\xc3\xa9 \xe2\x86\x92 ok\"}\n";
+    assert_true(stream_round_trip(c, answer, strlen(answer)));
+    assert_true(stream_round_trip(c, big, 4096));
+    assert_false(stream_round_trip(c, big, 4097));           /* too long: a blob */
+    assert_false(stream_round_trip(c, "a\0b", 3));            /* NUL: a blob */
+    assert_false(stream_round_trip(c, "caf\xc3(\xff", 6));   /* not UTF-8: a blob */
+
+    cJSON *rec = cJSON_CreateObject();
+    digest d;
+    assert_int_equal(cache_put_stream(c, rec, "stderr", "warning\n", 8, &d, &err), 0);
+    cJSON_ReplaceItemInObject(rec, "stderr_text", cJSON_CreateString("warnin9\n"));
+    char *got = NULL;
+    size_t len = 0;
+    assert_int_equal(cache_get_stream(c, rec, "stderr", &got, &len, &err), -1);
+    assert_null(got);
+    assert_non_null(strstr(err.msg, "kept in the record is corrupt"));
+    cJSON_Delete(rec);
+    cache_close(c);
+    cache_remove_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_publish_read_and_records),
         cmocka_unit_test(test_materialize_links_and_digest_tree),
         cmocka_unit_test(test_gc_keeps_what_recent_runs_used),
+        cmocka_unit_test(test_short_text_streams_stay_in_the_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
