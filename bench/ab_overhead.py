@@ -20,11 +20,7 @@ def main():
     binaries = {"base": sys.argv[1], "new": sys.argv[2]}
     reps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     tmp = Path(tempfile.mkdtemp(dir=sys.argv[4] if len(sys.argv) > 4 else None))
-    ws, checks = bench.synthetic_ws(tmp, "small", bench.Config(False).small_graph)
-    env = lib.base_env()
-    lib.run(ws.tmgt_cmd(*checks, jobs=bench.JOBS), env=env)
-    actions = lib.peer_graph(ws)
-    lib.write_ninja(actions, ws)
+    ws, checks, env, actions = bench.synthetic_ws(tmp, "small", bench.Config(False).small_graph)
     n = len(actions)
 
     def tmgt_cold(which):

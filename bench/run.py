@@ -174,18 +174,19 @@ def bench_peers(cfg, tmp):
 # ---- 4 (20,000 actions), 7 and 8: synthetic graphs against ninja ----
 
 def synthetic_ws(tmp, name, shape):
+    """A synthetic graph run once by tmgt, and the equivalent build.ninja of its actions."""
     ws = lib.Workspace(tmp / name)
     synthetic.write(ws, *shape)
-    return ws, synthetic.check_args()
-
-
-def bench_big_noop(cfg, tmp):
-    ws, checks = synthetic_ws(tmp, "big", cfg.big_graph)
-    env = lib.base_env()
+    checks, env = synthetic.check_args(), lib.base_env()
     lib.run(ws.tmgt_cmd(*checks, jobs=JOBS), env=env)
     ws.expect_complete()
     actions = lib.peer_graph(ws)
     lib.write_ninja(actions, ws)
+    return ws, checks, env, actions
+
+
+def bench_big_noop(cfg, tmp):
+    ws, checks, env, actions = synthetic_ws(tmp, "big", cfg.big_graph)
     ninja = peer_cmds(ws)["ninja"]
     lib.prepare_peer_outputs(ws, actions)
     lib.run(ninja, env=env)
@@ -207,12 +208,7 @@ def bench_big_noop(cfg, tmp):
 
 
 def bench_overhead(cfg, tmp, where=""):
-    ws, checks = synthetic_ws(tmp, "small", cfg.small_graph)
-    env = lib.base_env()
-    lib.run(ws.tmgt_cmd(*checks, jobs=JOBS), env=env)
-    ws.expect_complete()
-    actions = lib.peer_graph(ws)
-    lib.write_ninja(actions, ws)
+    ws, checks, env, actions = synthetic_ws(tmp, "small", cfg.small_graph)
     n = len(actions)
 
     def tmgt_cold():
