@@ -19,9 +19,9 @@ typedef struct {
     size_t jobs;
 } run_info;
 
-/* The document refers to the evaluation's token sides instead of copying them: delete it
- * before evaluation_free(ev). */
-cJSON *results_build(const plan *p, const evaluation *ev, const exec_stats *st, const run_info *info);
+/* The evaluation's token sides (expected, got) move into the document instead of being copied,
+ * so the document outlives evaluation_free(ev). */
+cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const run_info *info);
 /* Writes <dir>/latest.json and a timestamped copy, each atomically. */
 int results_write(const cJSON *doc, const char *dir, tmgt_error *err);
 /* Loads <dir>/latest.json (or a file) and checks that this tmgt can read its format. */

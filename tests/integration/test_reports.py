@@ -2,6 +2,7 @@
 `ticket` lists exactly the failures without starting any process."""
 import collections
 import os
+import json
 import re
 import shutil
 import subprocess
@@ -149,3 +150,12 @@ def test_console_lists_each_check_then_the_matrix_with_colour_only_on_a_terminal
     rc, shown = run_on_a_terminal(tmgt, *args, **env, NO_COLOR="1")
     # the progress line may still erase itself (ESC [K); NO_COLOR is about colours (ESC [..m)
     assert rc == 1 and not re.search("\x1b\\[[0-9;]*m", shown) and "✗ lint/smollm-135m/int8" in shown
+
+
+def test_json_option_prints_the_results_document_with_its_token_sides(tmgt):
+    r = tmgt.run("--model", "smollm-135m", "--check", "token", "--json")
+    assert r.rc == 0, r.err
+    printed = json.loads(r.out)
+    assert printed["checks"] == r.results["checks"]
+    check = next(c for c in printed["checks"] if c["name"] == "token-parity/smollm-135m/int8/code")
+    assert len(check["expected"]["tokens"]) == 32 and check["got"]["tokens"] == check["expected"]["tokens"]
