@@ -296,13 +296,7 @@ enum { STREAM_INLINE_MAX = 4096 };
 
 static bool inlinable(const char *data, size_t len)
 {
-    if (len > STREAM_INLINE_MAX || (len && memchr(data, '\0', len)))
-        return false;
-    unsigned *cps = NULL;
-    bool invalid = false;
-    utf8_decode(data, len, &cps, &invalid);
-    free(cps);
-    return !invalid;
+    return len <= STREAM_INLINE_MAX && utf8_is_text(data, len);
 }
 
 static const cJSON *stream_text(const cJSON *record, const char *field)

@@ -198,6 +198,11 @@ static size_t clean_utf8_prefix(const unsigned char *p, size_t len)
     return i;
 }
 
+bool utf8_is_text(const char *s, size_t len)
+{
+    return clean_utf8_prefix((const unsigned char *)s, len) == len;
+}
+
 char *utf8_sanitize(const char *s, size_t len, bool *invalid)
 {
     const unsigned char *p = (const unsigned char *)s;

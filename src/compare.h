@@ -25,6 +25,8 @@ const char *text_strip(const char *s, size_t len, size_t *out_len);
  * characters turned into spaces, invalid UTF-8 into U+FFFD, at most max_cps code points (then
  * "…"). Always valid UTF-8; malloc'd. */
 char *text_one_line(const char *s, size_t len, size_t max_cps);
+/* Whether s is valid UTF-8 without NUL: text that needs no sanitizing. */
+bool utf8_is_text(const char *s, size_t len);
 /* A valid UTF-8 copy of engine text for results documents: invalid bytes (and NULs) become
  * U+FFFD, one per byte; *invalid (if non-NULL) is set when a byte was invalid. malloc'd. */
 char *utf8_sanitize(const char *s, size_t len, bool *invalid);

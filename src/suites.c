@@ -286,11 +286,9 @@ bool queries_ok(const check_ctx *ctx, check_result *r, const char *const *labels
 /* What a message quotes of stdout that is not JSON: its start, unless it is not text at all. */
 static char *stdout_preview(const query_output *q)
 {
-    bool invalid = false;
     if (q->out_len == 0)
         return xstrdup("(empty output)");
-    free(utf8_sanitize(q->out, q->out_len, &invalid));
-    if (invalid || memchr(q->out, '\0', q->out_len))
+    if (!utf8_is_text(q->out, q->out_len))
         return xasprintf("(%zu bytes, not UTF-8 text)", q->out_len);
     size_t len = q->out_len;
     while (len && isspace((unsigned char)q->out[len - 1]))
