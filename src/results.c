@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "json_stream.h"
 
@@ -174,19 +173,6 @@ cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const 
     return doc;
 }
 
-/* latest.json is the run's own file under a second name, so the document is written (and
- * fsynced) once; where hard links are refused it is written again. */
-static int link_latest(const char *copy, const char *latest)
-{
-    char *tmp = xasprintf("%s.tmp.%ld", latest, (long)getpid());
-    unlink(tmp);
-    int rc = link(copy, tmp) == 0 && rename(tmp, latest) == 0 ? 0 : -1;
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
 int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
 {
     if (mkdir_p(dir, 0755, err) != 0)
@@ -199,7 +185,9 @@ int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
     char *name = xasprintf("run-%s.json", stamp);
     char *copy = path_join(dir, name);
     int rc = json_stream_write_atomic(doc, copy, 0644, err);
-    if (rc == 0 && link_latest(copy, latest) != 0)
+    /* latest.json is the run's own file under a second name, so the document is written (and
+     * fsynced) once; where hard links are refused it is written again. */
+    if (rc == 0 && link_replace(copy, latest) != 0)
         rc = json_stream_write_atomic(doc, latest, 0644, err);
     free(latest);
     free(copy);

@@ -138,24 +138,17 @@ static int local_alias_record(store *s, const digest *alias, const digest *key, 
         return -1;
     char *src = shard_path(ls->ac, key->hex, ".json");
     char *dst = shard_path(ls->ac, alias->hex, ".json");
-    char *staged = xasprintf("%s.%ld.tmp", dst, (long)getpid());
-    unlink(staged);
     int rc = 0;
-    if (link(src, staged) != 0) {
+    if (link_replace(src, dst) != 0) {
         /* no hard links here: the same bytes in a file of its own */
         char *json = NULL;
         size_t len = 0;
         rc = read_file(src, &json, &len, err) == 0 ? write_file_replace(dst, json, len, 0644, ls->durable_each, err)
                                                    : -1;
         free(json);
-    } else if (rename(staged, dst) != 0) {
-        err_set(err, "cannot publish %s: %s", dst, strerror(errno));
-        unlink(staged);
-        rc = -1;
     } else if (ls->durable_each) {
         fsync_dir_of(dst);
     }
-    free(staged);
     free(dst);
     free(src);
     return rc;

@@ -302,6 +302,20 @@ int copy_file(const char *src, const char *dst, tmgt_error *err)
     return rc;
 }
 
+int link_replace(const char *src, const char *dst)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", dst, (long)getpid());
+    unlink(tmp);
+    int rc = link(src, tmp) == 0 && rename(tmp, dst) == 0 ? 0 : -1;
+    if (rc != 0) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+    }
+    free(tmp);
+    return rc;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, tmgt_error *err)
 {
     return write_file_replace(path, data, len, mode, true, err);

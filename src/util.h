@@ -49,6 +49,9 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
  * cache outlives the process). */
 int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable, tmgt_error *err);
 int fsync_dir_of(const char *path);
+/* Makes `dst` a hard link to `src`, replacing it atomically (link to a temporary name, then
+ * rename); -1 with errno set, and nothing left behind, where that fails (no hard links). */
+int link_replace(const char *src, const char *dst);
 /* Copies `src` to a new file `dst` (O_EXCL) and fsyncs it; `dst` is removed on failure. */
 int copy_file(const char *src, const char *dst, tmgt_error *err);
 
