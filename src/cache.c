@@ -12,6 +12,7 @@
 
 #include "cache_internal.h"
 #include "compare.h"
+#include "deps.h"
 
 static bool pid_alive(long pid)
 {
@@ -252,6 +253,7 @@ int cache_materialize(cache *c, const digest *d, const char *dest, tmgt_error *e
     }
     if (stat(dest, &sd) == 0 && sd.st_dev == sb.st_dev && sd.st_ino == sb.st_ino) {
         free(blob);
+        deps_note(dest);
         return 0;
     }
     char *slash = strrchr(dest, '/');
@@ -286,6 +288,8 @@ int cache_materialize(cache *c, const digest *d, const char *dest, tmgt_error *e
     }
     free(tmp);
     free(blob);
+    if (rc == 0)
+        deps_note(dest);
     return rc;
 }
 
@@ -436,6 +440,7 @@ static int digest_tree(cache *c, const char *root, const char *rel, hasher *h, t
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *childrel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
         char *childpath = path_join(root, childrel);
+        deps_note(childpath);
         if (path_is_dir(childpath)) {
             rc = digest_tree(c, root, childrel, h, err);
         } else {
@@ -458,6 +463,7 @@ static int digest_tree(cache *c, const char *root, const char *rel, hasher *h, t
 
 int cache_digest_path(cache *c, const char *path, digest *out, tmgt_error *err)
 {
+    deps_note(path);
     if (!path_is_dir(path))
         return statcache_digest_file(&c->stat, path, out, err);
     hasher *h = hasher_new();

@@ -42,6 +42,27 @@ static size_t count_runs(const cache *c)
     return n;
 }
 
+/* A run's memo (run_memo.h) vouches for verdicts judged from entries now gone: the next run
+ * judges again rather than claim them cached. */
+static void forget_memos(const cache *c, const cache_report *r)
+{
+    if (!r->removed_blobs && !r->removed_records && !r->corrupt_blobs && !r->bad_records && !r->dangling_records)
+        return;
+    char *memos = path_join(c->root, "memo");
+    DIR *d = opendir(memos);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *p = path_join(memos, e->d_name);
+        unlink(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    free(memos);
+}
+
 int cache_stats(cache *c, cache_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -148,6 +169,7 @@ int cache_verify(cache *c, cache_report *r, FILE *log)
     c->st->ops->each_blob(c->st, verify_blob, &w);
     c->st->ops->each_record(c->st, verify_record, &w);
     r->runs = count_runs(c);
+    forget_memos(c, r);
     return (r->corrupt_blobs || r->bad_records || r->dangling_records) ? 1 : 0;
 }
 
@@ -244,6 +266,7 @@ int cache_gc(cache *c, size_t keep_runs, cache_report *r, FILE *log)
     c->st->ops->each_blob(c->st, gc_blob, &w);
     strmap_free(&keep);
     r->runs = count_runs(c);
+    forget_memos(c, r);
     if (log)
         fprintf(log, "gc: removed %zu of %zu records and %zu of %zu blobs (%.1f MiB freed)\n", r->removed_records,
                 r->records, r->removed_blobs, r->blobs, (double)r->blob_bytes / 1048576.0);

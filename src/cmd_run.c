@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "action_key.h"
@@ -11,6 +12,7 @@
 #include "hub_pull.h"
 #include "report.h"
 #include "results.h"
+#include "run_memo.h"
 #include "run_selection.h"
 
 typedef struct {
@@ -19,7 +21,14 @@ typedef struct {
     engine *engines;
     plan p;
     bool planned;
+    bool asked_hub;      /* the Hub was asked about a model: its answer may change unseen */
 } session;
+
+/* What a run leaves besides its document, for the memo (run_memo.h). */
+typedef struct {
+    char *results_file;  /* the document written, or NULL */
+    bool asked_hub;
+} run_outcome;
 
 static void session_close(session *s)
 {
@@ -66,9 +75,12 @@ static int open_session(const cli_opts *o, session *s)
     }
     /* run, convert and check use the Hub models as they are now; plan only looks. A model
      * that cannot be pulled is skipped by the plan with the reason. */
-    if (strcmp(o->command, "plan") != 0 && !hub_offline() &&
-        pull_selected_models(o, s->pl, s->c, stderr) == EXIT_INTERRUPTED)
-        return EXIT_INTERRUPTED;
+    if (strcmp(o->command, "plan") != 0 && !hub_offline()) {
+        for (size_t i = 0; i < s->pl->n_models; i++)
+            s->asked_hub |= !strncmp(s->pl->models[i].source, "hf://", 5);
+        if (pull_selected_models(o, s->pl, s->c, stderr) == EXIT_INTERRUPTED)
+            return EXIT_INTERRUPTED;
+    }
     s->engines = xcalloc(s->pl->n_engines + 1, sizeof *s->engines);
     for (size_t i = 0; i < s->pl->n_engines; i++) {
         /* A relative binary path in the pipeline is relative to the pipeline's base, like every
@@ -185,7 +197,7 @@ static bool gpu_available(void)
 }
 
 /* Executes the plan through the cache, judges it and writes the results document. */
-static int execute(const cli_opts *o, session *s, cJSON **doc)
+static int execute(const cli_opts *o, session *s, cJSON **doc, char **results_file)
 {
     exec_opts eo = {
         .jobs = o->jobs,
@@ -207,7 +219,7 @@ static int execute(const cli_opts *o, session *s, cJSON **doc)
     *doc = results_build(&s->p, &ev, &st, &info);
     tmgt_error err = {{0}};
     int rc = EXIT_OK;
-    if (results_write(*doc, o->results_dir, &err) != 0) {
+    if (results_write(*doc, o->results_dir, results_file, &err) != 0) {
         fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
         rc = EXIT_ENV;
     }
@@ -223,15 +235,30 @@ static int execute(const cli_opts *o, session *s, cJSON **doc)
     return rc;
 }
 
-int run_selection(const cli_opts *o, cJSON **doc)
+static int run_and_tell(const cli_opts *o, cJSON **doc, run_outcome *out)
 {
     session s;
     *doc = NULL;
     int rc = open_session(o, &s);
     if (rc == 0)
-        rc = execute(o, &s, doc);
+        rc = execute(o, &s, doc, &out->results_file);
+    out->asked_hub = s.asked_hub;
     session_close(&s);
     return rc;
+}
+
+int run_selection(const cli_opts *o, cJSON **doc)
+{
+    run_outcome out = {0};
+    int rc = run_and_tell(o, doc, &out);
+    free(out.results_file);
+    return rc;
+}
+
+static bool console_color(void)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(1) && !(nc && *nc);
 }
 
 static void print_results(const cli_opts *o, const cJSON *doc)
@@ -241,15 +268,109 @@ static void print_results(const cli_opts *o, const cJSON *doc)
         puts(json);
         cJSON_free(json);
     } else {
-        const char *nc = getenv("NO_COLOR");
-        report_console_opts ro = {.color = isatty(1) && !(nc && *nc), .quiet = o->quiet};
+        report_console_opts ro = {.color = console_color(), .quiet = o->quiet};
         report_console(doc, stdout, &ro);
     }
+}
+
+static int64_t realtime_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int count_of(const cJSON *doc, const char *name)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "counts"), name);
+    return cJSON_IsNumber(n) ? n->valueint : 0;
+}
+
+static double number_of(const cJSON *doc, const char *name)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, name);
+    return cJSON_IsNumber(n) ? n->valuedouble : -1;
+}
+
+/* Prints the report as print_results does, and remembers the run when it executed nothing. */
+static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, const run_outcome *out,
+                                const char *memo, int64_t started_ns)
+{
+    dep_list deps;
+    deps_take(&deps);
+    char *findings = NULL;
+    size_t len = 0;
+    FILE *ms = open_memstream(&findings, &len);
+    report_console_opts ro = {.color = console_color(), .quiet = o->quiet};
+    if (!ms || report_console_findings(doc, ms, &ro) != 0 || fclose(ms) != 0) {
+        print_results(o, doc); /* no memory for the text: report without remembering */
+        free(findings);
+        dep_list_free(&deps);
+        return;
+    }
+    int pass = count_of(doc, "pass"), fail = count_of(doc, "fail"), skip = count_of(doc, "skip");
+    fwrite(findings, 1, len, stdout);
+    report_console_totals(doc, pass, fail, skip, stdout);
+    const cJSON *pipeline_path = cJSON_GetObjectItemCaseSensitive(doc, "pipeline");
+    bool executed_nothing = number_of(doc, "actions_executed") == 0 &&
+                            !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "interrupted"));
+    if (executed_nothing && !out->asked_hub && out->results_file && cJSON_IsString(pipeline_path) &&
+        (rc == EXIT_OK || rc == EXIT_CHECK_FAILED)) {
+        run_memo_facts f = {
+            .pipeline_path = pipeline_path->valuestring, .findings = findings, .findings_len = len,
+            .pass = pass, .fail = fail, .skip = skip, .exit_code = rc,
+            .actions_cached = (long long)number_of(doc, "actions_cached"), .results_file = out->results_file,
+            .deps = &deps, .started_ns = started_ns,
+        };
+        tmgt_error err = {{0}};
+        if (run_memo_save(memo, &f, &err) < 0)
+            fprintf(stderr, "tmgt: warning: the next identical run will judge again: %s\n", err.msg);
+    }
+    free(findings);
+    dep_list_free(&deps);
+}
+
+/* Replays the memo of an identical earlier run when nothing it read has changed; otherwise
+ * runs, recording what it reads. */
+static int run_remembered(const cli_opts *o)
+{
+    uint64_t started_ms = now_ms();
+    char *memo = run_memo_path(o, console_color(), gpu_available());
+    run_info info = {.command = o->command, .argc = o->argc, .argv = o->argv, .started_at = iso8601_now(),
+                     .jobs = o->jobs};
+    int rc = run_memo_replay(memo, o, &info, started_ms);
+    free(info.started_at);
+    if (rc >= 0) {
+        free(memo);
+        return rc;
+    }
+    int64_t started_ns = realtime_ns();
+    deps_start();
+    char *self = realpath("/proc/self/exe", NULL); /* a rebuilt tmgt may judge differently */
+    if (self)
+        deps_note(self);
+    free(self);
+    cJSON *doc = NULL;
+    run_outcome out = {0};
+    rc = run_and_tell(o, &doc, &out);
+    if (doc) {
+        report_and_remember(o, doc, rc, &out, memo, started_ns);
+    } else {
+        dep_list unused;
+        deps_take(&unused);
+        dep_list_free(&unused);
+    }
+    cJSON_Delete(doc);
+    free(out.results_file);
+    free(memo);
+    return rc;
 }
 
 int cmd_run(const cli_opts *o)
 {
     if (strcmp(o->command, "plan") != 0) {
+        if (run_memo_applies(o))
+            return run_remembered(o);
         cJSON *doc = NULL;
         int rc = run_selection(o, &doc);
         if (doc)

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "deps.h"
+
 extern char **environ;
 
 /* Absolute but not symlink-resolved: a multi-call binary (busybox style) decides what it is
@@ -25,8 +27,10 @@ static char *absolute(const char *p)
 
 static char *find_in_path(const char *name)
 {
-    if (strchr(name, '/'))
+    if (strchr(name, '/')) {
+        deps_note(name);
         return path_exists(name) ? absolute(name) : NULL;
+    }
     const char *path = getenv("PATH");
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
@@ -34,6 +38,7 @@ static char *find_in_path(const char *name)
     char *save = NULL, *found = NULL;
     for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
         char *cand = path_join(*dir ? dir : ".", name);
+        deps_note(cand);
         if (access(cand, X_OK) == 0 && !path_is_dir(cand))
             found = absolute(cand);
         free(cand);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "deps.h"
 #include "util.h"
 
 char *hub_cache_root(void)
@@ -92,6 +93,7 @@ char *hub_cached_commit(const char *repo_dir, const char *rev)
     char *ref = xasprintf("%s/refs/%s", repo_dir, rev);
     char *commit = NULL;
     size_t len = 0;
+    deps_note(ref);
     if (read_file(ref, &commit, &len, NULL) == 0) {
         commit[strcspn(commit, " \r\n")] = '\0';
         if (!hub_is_commit_hash(commit)) {
@@ -135,6 +137,8 @@ char *hub_cache_snapshot(const char *uri, char **why)
     char *repo = hub_repo_dir(root, org, name);
     char *commit = hub_cached_commit(repo, rev);
     char *snap = commit ? xasprintf("%s/snapshots/%s", repo, commit) : NULL;
+    if (snap)
+        deps_note(snap);
     if (!snap || !path_is_dir(snap)) {
         *why = xasprintf("%s is not in the Hub cache (%s); run `tmgt pull %s` with network access", uri, root, uri);
         free(snap);

@@ -1,12 +1,8 @@
 #include "json_stream.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *escape_for(unsigned char c)
 {
@@ -123,37 +119,25 @@ int json_stream_print(const cJSON *item, FILE *out)
     return ferror(out) ? -1 : 0;
 }
 
+int json_stream_print_open(const cJSON *object, FILE *out)
+{
+    fputs("{\n", out);
+    for (const cJSON *c = object->child; c; c = c->next) {
+        putc('\t', out);
+        put_string(c->string, out);
+        fputs(":\t", out);
+        put_value(c, 1, out);
+        fputs(",\n", out);
+    }
+    return ferror(out) ? -1 : 0;
+}
+
+static int print_into(FILE *out, void *item)
+{
+    return json_stream_print(item, out);
+}
+
 int json_stream_write_atomic(const cJSON *item, const char *path, unsigned mode, tmgt_error *err)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!out) {
-        err_set(err, "cannot write %s: %s", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        free(tmp);
-        return -1;
-    }
-    setvbuf(out, NULL, _IOFBF, 1 << 16);
-    __fsetlocking(out, FSETLOCKING_BYCALLER); /* only this thread writes the file */
-    bool ok = json_stream_print(item, out) == 0 && fflush(out) == 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (fclose(out) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        saved = errno;
-    }
-    if (!ok) {
-        err_set(err, "cannot write %s: %s", path, strerror(saved));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    fsync_dir_of(path);
-    return 0;
+    return write_stream_atomic(path, mode, print_into, (void *)item, err);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "deps.h"
 
 /* The oracle is the ground truth every check is judged against, so its files are held to the
  * schema the original harness's drift tests pinned (suites.md §4.1, §7): a subtly wrong oracle
@@ -223,6 +224,7 @@ oracle_set *oracle_load(const char *dir, const char *slug, const char *const *pr
         char *data = NULL;
         size_t len = 0;
         cJSON *prov = NULL;
+        deps_note(path);
         int rc = read_file(path, &data, &len, err);
         if (rc == 0)
             rc = oracle_parse(path, data, len, slug, &s->entries[i], &prov, err);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deps.h"
+
 /* Parsing state: the file name and a field path, so every error says where it is. */
 typedef struct {
     const char *file;
@@ -242,6 +244,7 @@ static void parse_prompts(parse_ctx *pc, pipeline *p, const cJSON *node)
         char *text = NULL;
         size_t len = 0;
         tmgt_error rerr = {{0}};
+        deps_note(path);
         if (read_file(path, &text, &len, &rerr) != 0) {
             fail(pc, f, "cannot read the prompt file: %s", rerr.msg);
         } else {
@@ -321,6 +324,7 @@ pipeline *pipeline_load(const char *path, tmgt_error *err)
 {
     char *data = NULL;
     size_t len = 0;
+    deps_note(path);
     if (read_file(path, &data, &len, err) != 0)
         return NULL;
     cJSON *root = cJSON_ParseWithLength(data, len);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deps.h"
 #include "hub_cache.h"
 #include "template.h"
 
@@ -75,6 +76,7 @@ static artifact *source_artifact(plan *p, const pipeline_model *m)
         path = hub_cache_snapshot(m->source, &why);
     } else {
         path = pipeline_path(p->pl, m->source);
+        deps_note(path);
         if (!path_exists(path))
             why = xasprintf("model source %s does not exist (run the fixture or pull step first)", path);
     }

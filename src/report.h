@@ -16,6 +16,10 @@ typedef struct {
 /* One line per check (✓/✗/− name: detail), then a model × suite matrix of pass/fail/skip
  * counts, then the totals line. Returns 0, or -1 when `results` lacks required fields. */
 int report_console(const cJSON *results, FILE *out, const report_console_opts *opts);
+/* Its two halves, for a run replayed from its memo (run_memo.h): the findings (check lines and
+ * matrix) are stored as printed, the totals line is the replay's own. */
+int report_console_findings(const cJSON *results, FILE *out, const report_console_opts *opts);
+void report_console_totals(const cJSON *results, int pass, int fail, int skip, FILE *out);
 
 /* JUnit XML for CI systems: one <testsuite> per suite, one <testcase> per check. */
 int report_junit(const cJSON *results, FILE *out);

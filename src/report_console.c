@@ -137,21 +137,44 @@ static int matrix(FILE *out, const rc_matrix *m, bool color)
     return 0;
 }
 
-int report_console(const cJSON *results, FILE *out, const report_console_opts *opts)
+static int findings(const cJSON *results, const rc_matrix *m, FILE *out, const report_console_opts *opts)
 {
     static const report_console_opts defaults = {false, false, false};
-    rc_matrix m;
     int rc = 0;
 
     opts = opts ? opts : &defaults;
-    if (rc_matrix_build(results, &m) != 0)
-        return -1;
     if (check_lines(rc_array(results, "checks"), out, opts))
         fputc('\n', out);
-    if (m.nrows) {
-        rc = matrix(out, &m, opts->color);
+    if (m->nrows) {
+        rc = matrix(out, m, opts->color);
         fputc('\n', out);
     }
+    return rc;
+}
+
+int report_console_findings(const cJSON *results, FILE *out, const report_console_opts *opts)
+{
+    rc_matrix m;
+    if (rc_matrix_build(results, &m) != 0)
+        return -1;
+    int rc = findings(results, &m, out, opts);
+    rc_matrix_free(&m);
+    return rc;
+}
+
+void report_console_totals(const cJSON *results, int pass, int fail, int skip, FILE *out)
+{
+    rc_cell total = {{[RC_PASS] = pass, [RC_FAIL] = fail, [RC_SKIP] = skip}};
+    rc_totals(out, results, &total);
+    fputc('\n', out);
+}
+
+int report_console(const cJSON *results, FILE *out, const report_console_opts *opts)
+{
+    rc_matrix m;
+    if (rc_matrix_build(results, &m) != 0)
+        return -1;
+    int rc = findings(results, &m, out, opts);
     rc_totals(out, results, &m.total);
     fputc('\n', out);
     rc_matrix_free(&m);

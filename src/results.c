@@ -123,7 +123,7 @@ static void add_models(cJSON *doc, const plan *p)
     }
 }
 
-cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const run_info *info)
+cJSON *results_header(const char *pipeline_path, const run_info *info, uint64_t wall_ms, bool interrupted)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "format", RESULTS_FORMAT);
@@ -134,14 +134,20 @@ cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const 
     cJSON *argv = cJSON_AddArrayToObject(doc, "argv");
     for (int i = 0; i < info->argc; i++)
         cJSON_AddItemToArray(argv, cJSON_CreateString(info->argv[i]));
-    cJSON_AddStringToObject(doc, "pipeline", p->pl->path);
+    cJSON_AddStringToObject(doc, "pipeline", pipeline_path);
     cJSON_AddStringToObject(doc, "started_at", info->started_at);
     char *now = iso8601_now();
     cJSON_AddStringToObject(doc, "finished_at", now);
     free(now);
-    cJSON_AddNumberToObject(doc, "wall_ms", (double)st->wall_ms);
+    cJSON_AddNumberToObject(doc, "wall_ms", (double)wall_ms);
     cJSON_AddNumberToObject(doc, "jobs", (double)info->jobs);
-    cJSON_AddBoolToObject(doc, "interrupted", st->interrupted);
+    cJSON_AddBoolToObject(doc, "interrupted", interrupted);
+    return doc;
+}
+
+cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const run_info *info)
+{
+    cJSON *doc = results_header(p->pl->path, info, st->wall_ms, st->interrupted);
     add_engines(doc, p);
     add_models(doc, p);
     cJSON *suites = cJSON_AddArrayToObject(doc, "suites");
@@ -173,8 +179,21 @@ cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const 
     return doc;
 }
 
-int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
+static int print_into(FILE *out, void *doc)
 {
+    return json_stream_print(doc, out);
+}
+
+int results_write(const cJSON *doc, const char *dir, char **written, tmgt_error *err)
+{
+    return results_publish(dir, print_into, (void *)doc, written, err);
+}
+
+int results_publish(const char *dir, int (*fill)(FILE *out, void *ctx), void *ctx, char **written,
+                    tmgt_error *err)
+{
+    if (written)
+        *written = NULL;
     if (mkdir_p(dir, 0755, err) != 0)
         return -1;
     char *stamp = iso8601_now();
@@ -184,13 +203,16 @@ int results_write(const cJSON *doc, const char *dir, tmgt_error *err)
     char *latest = path_join(dir, "latest.json");
     char *name = xasprintf("run-%s.json", stamp);
     char *copy = path_join(dir, name);
-    int rc = json_stream_write_atomic(doc, copy, 0644, err);
+    int rc = write_stream_atomic(copy, 0644, fill, ctx, err);
     /* latest.json is the run's own file under a second name, so the document is written (and
      * fsynced) once; where hard links are refused it is written again. */
     if (rc == 0 && link_replace(copy, latest) != 0)
-        rc = json_stream_write_atomic(doc, latest, 0644, err);
+        rc = write_stream_atomic(latest, 0644, fill, ctx, err);
     free(latest);
-    free(copy);
+    if (rc == 0 && written)
+        *written = copy;
+    else
+        free(copy);
     free(name);
     free(stamp);
     return rc;

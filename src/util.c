@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -347,6 +348,42 @@ int write_file_replace(const char *path, const void *data, size_t len, unsigned 
     free(tmp);
     if (durable)
         fsync_dir_of(path);
+    return 0;
+}
+
+int write_stream_atomic(const char *path, unsigned mode, int (*fill)(FILE *out, void *ctx), void *ctx,
+                        tmgt_error *err)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!out) {
+        err_set(err, "cannot write %s: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(tmp);
+        return -1;
+    }
+    setvbuf(out, NULL, _IOFBF, 1 << 16);
+    __fsetlocking(out, FSETLOCKING_BYCALLER);
+    bool ok = fill(out, ctx) == 0 && fflush(out) == 0 && fsync(fd) == 0;
+    int saved = errno;
+    if (fclose(out) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        err_set(err, "cannot write %s: %s", path, strerror(saved ? saved : EIO));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    fsync_dir_of(path);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #define TMGT_UTIL_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +50,10 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
  * cache outlives the process). */
 int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable, tmgt_error *err);
 int fsync_dir_of(const char *path);
+/* Like write_file_atomic for content produced piecewise: `fill` writes it to the stream (a
+ * 64 KiB buffer, one thread) and returns 0, or -1 with errno set. */
+int write_stream_atomic(const char *path, unsigned mode, int (*fill)(FILE *out, void *ctx), void *ctx,
+                        tmgt_error *err);
 /* Makes `dst` a hard link to `src`, replacing it atomically (link to a temporary name, then
  * rename); -1 with errno set, and nothing left behind, where that fails (no hard links). */
 int link_replace(const char *src, const char *dst);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "deps.h"
 #include "util.h"
 
 struct vocab {
@@ -52,6 +53,7 @@ vocab *vocab_load(const char *model_dir)
     char *data = NULL;
     size_t len = 0;
     tmgt_error err = {{0}};
+    deps_note(path);
     int rc = read_file(path, &data, &len, &err);
     free(path);
     if (rc != 0)

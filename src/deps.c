@@ -1,0 +1,91 @@
+#include "deps.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strmap.h"
+#include "util.h"
+
+static struct {
+    bool on;
+    strmap seen;
+    dep_list list;
+    size_t cap;
+} rec;
+
+void deps_start(void)
+{
+    dep_list old;
+    deps_take(&old);
+    dep_list_free(&old);
+    strmap_init(&rec.seen);
+    rec.on = true;
+}
+
+static int64_t ns_of(struct timespec t)
+{
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+bool dep_stat(dep *d)
+{
+    struct stat st;
+    d->present = stat(d->path, &st) == 0;
+    if (!d->present) {
+        d->dev = d->ino = d->size = 0;
+        d->mtime_ns = d->ctime_ns = 0;
+        return false;
+    }
+    d->dev = (uint64_t)st.st_dev;
+    d->ino = (uint64_t)st.st_ino;
+    d->size = (uint64_t)st.st_size;
+    d->mtime_ns = ns_of(st.st_mtim);
+    d->ctime_ns = ns_of(st.st_ctim);
+    return true;
+}
+
+void deps_note(const char *path)
+{
+    if (!rec.on || strmap_get(&rec.seen, path))
+        return;
+    if (rec.list.count == rec.cap) {
+        rec.cap = rec.cap ? rec.cap * 2 : 256;
+        rec.list.items = xrealloc(rec.list.items, rec.cap * sizeof *rec.list.items);
+    }
+    dep *d = &rec.list.items[rec.list.count++];
+    d->path = xstrdup(path);
+    dep_stat(d);
+    strmap_put(&rec.seen, path, d->path);
+}
+
+void deps_take(dep_list *out)
+{
+    *out = rec.list;
+    if (rec.on)
+        strmap_free(&rec.seen);
+    memset(&rec, 0, sizeof rec);
+}
+
+void dep_list_free(dep_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i].path);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+bool dep_unchanged(const dep *was)
+{
+    dep now = {.path = was->path};
+    dep_stat(&now);
+    if (now.present != was->present)
+        return false;
+    return !now.present || (now.dev == was->dev && now.ino == was->ino && now.size == was->size &&
+                            now.mtime_ns == was->mtime_ns && now.ctime_ns == was->ctime_ns);
+}
+
+bool dep_is_racy(const dep *d, int64_t since_ns)
+{
+    return d->present && (d->mtime_ns >= since_ns || d->ctime_ns >= since_ns);
+}

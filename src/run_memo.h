@@ -1,0 +1,50 @@
+/* A run that executed nothing is a function of the files it read (deps.h). Its successor — same
+ * command line, working directory and environment — that finds every one of those files as it
+ * was would plan the same graph, find every action cached, and judge the same outputs against
+ * the same oracles: it can replay the verdicts instead. The memo keeps what that run produced
+ * (the results document after its header, the console findings, the counts, the exit status), so
+ * a no-op costs one stat per file it depends on, as ninja's no-op does, instead of a plan, a cache
+ * lookup per action and the judging.
+ *
+ * A memo is written only by a run that executed nothing, pulled nothing from the Hub, was not
+ * interrupted, and whose files all predate it (deps_is_racy); it lives at <cache>/memo/<key>,
+ * one file replaced atomically, checksummed. `cache gc` and `cache verify` forget every memo,
+ * because they may remove what the verdicts were judged from. */
+#ifndef TMGT_RUN_MEMO_H
+#define TMGT_RUN_MEMO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "deps.h"
+#include "results.h"
+
+/* Whether this invocation may use (and write) a memo: run, convert or check, reading the cache,
+ * without --json or -v (whose output is per action). */
+bool run_memo_applies(const cli_opts *o);
+/* The memo for this invocation: its name digests argv, the working directory, the environment
+ * variables tmgt reads, the console colour and whether a GPU is present. */
+char *run_memo_path(const cli_opts *o, bool color, bool gpu);
+
+/* When the memo at `path` is intact and every file it lists is unchanged: writes the results
+ * document (a fresh header, the stored rest), prints the console report and returns the run's
+ * exit status. Otherwise returns -1 having done nothing. */
+int run_memo_replay(const char *path, const cli_opts *o, const run_info *info, uint64_t started_ms);
+
+typedef struct {
+    const char *pipeline_path;      /* the document's "pipeline" */
+    const char *findings;           /* report_console_findings as printed */
+    size_t findings_len;
+    int pass, fail, skip, exit_code;
+    long long actions_cached;
+    const char *results_file;       /* the document the run wrote */
+    const dep_list *deps;
+    int64_t started_ns;             /* CLOCK_REALTIME when the run began to read files */
+} run_memo_facts;
+
+/* Returns 0 when saved, 1 when the run cannot vouch for a memo (a file it read changed while it
+ * ran, or too recently to tell), -1 on an error (*err; the run itself is unaffected). */
+int run_memo_save(const char *path, const run_memo_facts *f, tmgt_error *err);
+
+#endif

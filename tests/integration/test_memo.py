@@ -1,0 +1,208 @@
+"""Issue 8: a run that executed nothing is remembered (src/run_memo.h); its identical successor
+replays the verdicts when every file the run read is unchanged, and judges again after any change
+that could alter them."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import ROOT, SIM, TMGT, check_table
+from faultlib import verify
+
+SLUG = "smollm-135m"
+SELECTION = ("--model", SLUG, "--check", "canary", "--check", "token")
+REPLAYED = "tmgt: nothing changed since the last identical run"
+# A run refuses to vouch for files changed within 100 ms of its start (git's racy-clean rule).
+SETTLE_S = 0.25
+
+
+@pytest.fixture
+def ws(tmgt):
+    """A workspace whose oracles, prompts, model source and simulator are private copies."""
+    base = tmgt.tmp / "base"
+    shutil.copytree(ROOT / "oracle" / SLUG, base / "oracle" / SLUG)
+    shutil.copytree(ROOT / "prompts", base / "prompts")
+    shutil.copytree(ROOT / "tests" / "sim" / "models" / SLUG, base / "source" / SLUG)
+    shutil.copy2(SIM, base / "apr-sim")
+    doc = json.loads(tmgt.pipeline.read_text())
+    doc["base"] = str(base)
+    doc["engines"]["apr"]["binary"] = str(base / "apr-sim")
+    doc["models"] = [dict(m, source=f"source/{SLUG}", oracle=f"oracle/{SLUG}") for m in doc["models"]
+                     if m["slug"] == SLUG]
+    tmgt.pipeline.write_text(json.dumps(doc))
+    tmgt.base = base
+    return tmgt
+
+
+def remembered(ws, *args, env=None):
+    """A cold run, then a no-op that writes the memo: returns the no-op."""
+    first = ws.run(*SELECTION, *args, env=env)
+    assert first.results["actions_executed"] > 0, first.err
+    time.sleep(SETTLE_S)
+    noop = ws.run(*SELECTION, *args, env=env)
+    assert noop.results["actions_executed"] == 0 and REPLAYED not in noop.err, noop.err
+    assert len(memos(ws)) >= 1
+    return noop
+
+
+def memos(ws):
+    d = ws.cache / "memo"
+    return sorted(d.iterdir()) if d.exists() else []
+
+
+HEADER = ("started_at", "finished_at", "wall_ms")
+
+
+def without_timing(out):
+    return re.sub(r" in \d+\.\ds$", " in _s", out, flags=re.M)
+
+
+def test_an_identical_rerun_replays_the_verdicts_and_the_document_byte_for_byte(ws):
+    noop = remembered(ws)
+    noop_doc = (ws.results / "latest.json").read_bytes()
+    calls = len(ws.engine_calls())
+    replay = ws.run(*SELECTION)
+    assert REPLAYED in replay.err
+    assert replay.rc == noop.rc == 0
+    assert len(ws.engine_calls()) == calls  # not even --version
+    assert without_timing(replay.out) == without_timing(noop.out)
+    replay_doc = (ws.results / "latest.json").read_bytes()
+    header = {k: v for k, v in noop.results.items() if k not in HEADER}
+    assert {k: v for k, v in replay.results.items() if k not in HEADER} == header
+    assert replay.results["started_at"] >= noop.results["started_at"]
+    # beyond the header, the very same bytes
+    assert noop_doc[noop_doc.index(b'\n\t"engines"'):] == replay_doc[replay_doc.index(b'\n\t"engines"'):]
+    assert replay.results["actions_executed"] == 0
+    assert replay.results["actions_cached"] == noop.results["actions_cached"] > 0
+
+
+def test_a_run_that_executed_something_writes_no_memo(ws):
+    first = ws.run(*SELECTION)
+    assert first.results["actions_executed"] > 0
+    assert memos(ws) == []
+    time.sleep(SETTLE_S)
+    assert REPLAYED not in ws.run(*SELECTION).err  # judged again: the memo is written now
+
+
+def test_failures_are_replayed_with_their_exit_status_and_lines(ws):
+    oracle = ws.base / "oracle" / SLUG / "code.json"
+    doc = json.loads(oracle.read_text())
+    doc["tokens"] = [t + 1 for t in doc["tokens"]]
+    oracle.write_text(json.dumps(doc))
+    noop = remembered(ws, "--jobs", "2")
+    assert noop.rc == 1
+    replay = ws.run(*SELECTION, "--jobs", "2")
+    assert REPLAYED in replay.err and replay.rc == 1
+    assert without_timing(replay.out) == without_timing(noop.out)
+    assert "✗" in replay.out and check_table(replay.results) == check_table(noop.results)
+
+
+def edit_oracle(ws):
+    oracle = ws.base / "oracle" / SLUG / "code.json"
+    doc = json.loads(oracle.read_text())
+    doc["tokens"][5] += 1
+    oracle.write_text(json.dumps(doc))
+    name = f"token-parity/{SLUG}/int8/code"
+    return lambda run: run.check(name)["detail"].startswith("1/") and f"judging again: {oracle} changed" in run.err
+
+
+def edit_prompt(ws):
+    (ws.base / "prompts" / "greeting.txt").write_text("Hello there, changed prompt:")
+    return lambda run: run.results["actions_executed"] > 0
+
+
+def edit_source(ws):
+    with open(ws.base / "source" / SLUG / "config.json", "a") as f:
+        f.write(" ")
+    return lambda run: run.results["actions_executed"] > 0
+
+
+def delete_artefact(ws):
+    artefact = ws.tmp / "models" / SLUG / "int8.apr"
+    artefact.unlink()
+    return lambda run: artefact.exists()
+
+
+def rebuild_engine(ws):
+    with open(ws.base / "apr-sim", "ab") as f:
+        f.write(b"\0rebuilt")
+    return lambda run: run.results["actions_executed"] > 0
+
+
+def edit_pipeline(ws):
+    doc = json.loads(ws.pipeline.read_text())
+    doc["models"][0]["metadata"]["ppl_ceiling"] = 19.5
+    ws.pipeline.write_text(json.dumps(doc))
+    return lambda run: run.results is not None
+
+
+def gc_everything(ws):
+    ws.run("--model", SLUG, "--check", "inspect")  # the last run now uses none of the memo's entries
+    r = subprocess.run([str(TMGT), "cache", "gc", "--keep", "1", "--cache-dir", str(ws.cache)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    return lambda run: run.results["actions_executed"] > 0 and memos(ws) == []
+
+
+@pytest.mark.parametrize("change", [edit_oracle, edit_prompt, edit_source, delete_artefact, rebuild_engine,
+                                    edit_pipeline, gc_everything], ids=lambda f: f.__name__)
+def test_any_change_to_what_the_run_read_means_judging_again(ws, change):
+    remembered(ws)
+    shows_change = change(ws)
+    again = ws.run(*SELECTION)
+    assert REPLAYED not in again.err
+    assert shows_change(again), again.err
+    # the run says which file made it judge again (after gc there is no memo to compare with)
+    assert ("tmgt: judging again: " in again.err) == (change is not gc_everything), again.err
+
+
+@pytest.mark.parametrize("differs", [("env", {"TMGT_GPU": "1"}), ("args", ("--jobs", "3")),
+                                     ("args", ("-q",))], ids=lambda d: d[0] + "-" + str(d[1]))
+def test_another_command_line_or_environment_has_its_own_memo(ws, differs):
+    remembered(ws)
+    kind, what = differs
+    if kind == "env":
+        other = ws.run(*SELECTION, env=ws.env(**what))
+    else:
+        other = ws.run(*SELECTION, *what)
+    assert REPLAYED not in other.err
+    assert len(memos(ws)) == 2
+    assert REPLAYED in ws.run(*SELECTION).err  # the first memo still stands
+
+
+def test_a_damaged_memo_is_ignored_and_rewritten(ws):
+    noop = remembered(ws)
+    [memo] = memos(ws)
+    data = bytearray(memo.read_bytes())
+    data[len(data) - 200] ^= 0x01  # one flipped bit in the stored document
+    memo.write_bytes(bytes(data))
+    again = ws.run(*SELECTION)
+    assert REPLAYED not in again.err
+    assert check_table(again.results) == check_table(noop.results)
+    assert REPLAYED in ws.run(*SELECTION).err
+
+
+def test_a_file_changed_just_before_the_run_cannot_vouch_for_a_memo(ws):
+    remembered(ws)
+    for m in memos(ws):
+        m.unlink()
+    oracle = ws.base / "oracle" / SLUG / "code.json"
+    os.utime(oracle)  # ctime is now: a further change within the clock's tick could go unseen
+    racy = ws.run(*SELECTION)
+    assert racy.results["actions_executed"] == 0
+    assert memos(ws) == []
+
+
+def test_cache_verify_that_removes_damage_forgets_the_memos(ws):
+    remembered(ws)
+    record = next((ws.cache / "ac").rglob("*"))
+    while record.is_dir():
+        record = next(record.iterdir())
+    record.write_text("{ not json")
+    v = verify(ws.cache)
+    assert v.returncode == 1
+    assert memos(ws) == []
