@@ -311,13 +311,13 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
     int pass = count_of(doc, "pass"), fail = count_of(doc, "fail"), skip = count_of(doc, "skip");
     fwrite(findings, 1, len, stdout);
     report_console_totals(doc, pass, fail, skip, stdout);
-    const cJSON *pipeline_path = cJSON_GetObjectItemCaseSensitive(doc, "pipeline");
+    const cJSON *started_at = cJSON_GetObjectItemCaseSensitive(doc, "started_at");
     bool executed_nothing = number_of(doc, "actions_executed") == 0 &&
                             !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "interrupted"));
-    if (executed_nothing && !out->asked_hub && out->results_file && cJSON_IsString(pipeline_path) &&
+    if (executed_nothing && !out->asked_hub && out->results_file && cJSON_IsString(started_at) &&
         (rc == EXIT_OK || rc == EXIT_CHECK_FAILED)) {
         run_memo_facts f = {
-            .pipeline_path = pipeline_path->valuestring, .findings = findings, .findings_len = len,
+            .started_at = started_at->valuestring, .findings = findings, .findings_len = len,
             .pass = pass, .fail = fail, .skip = skip, .exit_code = rc,
             .actions_cached = (long long)number_of(doc, "actions_cached"), .results_file = out->results_file,
             .deps = &deps, .started_ns = started_ns,
@@ -336,10 +336,7 @@ static int run_remembered(const cli_opts *o)
 {
     uint64_t started_ms = now_ms();
     char *memo = run_memo_path(o, console_color(), gpu_available());
-    run_info info = {.command = o->command, .argc = o->argc, .argv = o->argv, .started_at = iso8601_now(),
-                     .jobs = o->jobs};
-    int rc = run_memo_replay(memo, o, &info, started_ms);
-    free(info.started_at);
+    int rc = run_memo_replay(memo, o, started_ms);
     if (rc >= 0) {
         free(memo);
         return rc;

@@ -119,19 +119,6 @@ int json_stream_print(const cJSON *item, FILE *out)
     return ferror(out) ? -1 : 0;
 }
 
-int json_stream_print_open(const cJSON *object, FILE *out)
-{
-    fputs("{\n", out);
-    for (const cJSON *c = object->child; c; c = c->next) {
-        putc('\t', out);
-        put_string(c->string, out);
-        fputs(":\t", out);
-        put_value(c, 1, out);
-        fputs(",\n", out);
-    }
-    return ferror(out) ? -1 : 0;
-}
-
 static int print_into(FILE *out, void *item)
 {
     return json_stream_print(item, out);

@@ -11,10 +11,6 @@
 
 /* Returns 0, or -1 when the stream reports an error (ferror). */
 int json_stream_print(const cJSON *item, FILE *out);
-/* The opening of an object with more members to come: "{", then each member of `object` as
- * json_stream_print would print it, each followed by a comma. What follows must be the rest of
- * the members, each on its own line, and the closing "}". */
-int json_stream_print_open(const cJSON *object, FILE *out);
 /* json_stream_print into `path` through a temporary file, fsync and rename, like
  * write_file_atomic: a reader sees the old document or the new one, never a mix. */
 int json_stream_write_atomic(const cJSON *item, const char *path, unsigned mode, tmgt_error *err);

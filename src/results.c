@@ -1,7 +1,10 @@
 #include "results.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json_stream.h"
 
@@ -123,7 +126,7 @@ static void add_models(cJSON *doc, const plan *p)
     }
 }
 
-cJSON *results_header(const char *pipeline_path, const run_info *info, uint64_t wall_ms, bool interrupted)
+cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const run_info *info)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "format", RESULTS_FORMAT);
@@ -134,20 +137,14 @@ cJSON *results_header(const char *pipeline_path, const run_info *info, uint64_t 
     cJSON *argv = cJSON_AddArrayToObject(doc, "argv");
     for (int i = 0; i < info->argc; i++)
         cJSON_AddItemToArray(argv, cJSON_CreateString(info->argv[i]));
-    cJSON_AddStringToObject(doc, "pipeline", pipeline_path);
+    cJSON_AddStringToObject(doc, "pipeline", p->pl->path);
     cJSON_AddStringToObject(doc, "started_at", info->started_at);
     char *now = iso8601_now();
     cJSON_AddStringToObject(doc, "finished_at", now);
     free(now);
-    cJSON_AddNumberToObject(doc, "wall_ms", (double)wall_ms);
+    cJSON_AddNumberToObject(doc, "wall_ms", (double)st->wall_ms);
     cJSON_AddNumberToObject(doc, "jobs", (double)info->jobs);
-    cJSON_AddBoolToObject(doc, "interrupted", interrupted);
-    return doc;
-}
-
-cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const run_info *info)
-{
-    cJSON *doc = results_header(p->pl->path, info, st->wall_ms, st->interrupted);
+    cJSON_AddBoolToObject(doc, "interrupted", st->interrupted);
     add_engines(doc, p);
     add_models(doc, p);
     cJSON *suites = cJSON_AddArrayToObject(doc, "suites");
@@ -179,18 +176,32 @@ cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const 
     return doc;
 }
 
-static int print_into(FILE *out, void *doc)
+/* run-<time>.json, or run-<time>-<n>.json when runs finish within the same second: the name is
+ * taken by creating it (O_EXCL), so no run's document replaces another's. */
+static char *claim_name(const char *dir, const char *stamp, tmgt_error *err)
 {
-    return json_stream_print(doc, out);
+    for (unsigned n = 1; n < 1000; n++) {
+        char *name = n == 1 ? xasprintf("run-%s.json", stamp) : xasprintf("run-%s-%u.json", stamp, n);
+        char *path = path_join(dir, name);
+        free(name);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            close(fd);
+            return path;
+        }
+        int e = errno;
+        if (e != EEXIST) {
+            err_set(err, "cannot write %s: %s", path, strerror(e));
+            free(path);
+            return NULL;
+        }
+        free(path);
+    }
+    err_set(err, "%s: a thousand results documents of %s already", dir, stamp);
+    return NULL;
 }
 
 int results_write(const cJSON *doc, const char *dir, char **written, tmgt_error *err)
-{
-    return results_publish(dir, print_into, (void *)doc, written, err);
-}
-
-int results_publish(const char *dir, int (*fill)(FILE *out, void *ctx), void *ctx, char **written,
-                    tmgt_error *err)
 {
     if (written)
         *written = NULL;
@@ -200,21 +211,23 @@ int results_publish(const char *dir, int (*fill)(FILE *out, void *ctx), void *ct
     for (char *c = stamp; *c; c++)
         if (*c == ':')
             *c = '-';
+    char *copy = claim_name(dir, stamp, err);
+    free(stamp);
+    if (!copy)
+        return -1;
     char *latest = path_join(dir, "latest.json");
-    char *name = xasprintf("run-%s.json", stamp);
-    char *copy = path_join(dir, name);
-    int rc = write_stream_atomic(copy, 0644, fill, ctx, err);
+    int rc = json_stream_write_atomic(doc, copy, 0644, err);
+    if (rc != 0)
+        unlink(copy); /* the empty file that claimed the name */
     /* latest.json is the run's own file under a second name, so the document is written (and
      * fsynced) once; where hard links are refused it is written again. */
     if (rc == 0 && link_replace(copy, latest) != 0)
-        rc = write_stream_atomic(latest, 0644, fill, ctx, err);
+        rc = json_stream_write_atomic(doc, latest, 0644, err);
     free(latest);
     if (rc == 0 && written)
         *written = copy;
     else
         free(copy);
-    free(name);
-    free(stamp);
     return rc;
 }
 

@@ -22,16 +22,9 @@ typedef struct {
 /* The evaluation's token sides (expected, got) move into the document instead of being copied,
  * so the document outlives evaluation_free(ev). */
 cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const run_info *info);
-/* The members a document begins with (format … interrupted): a replayed run (run_memo.h) writes
- * its own and the stored rest. */
-cJSON *results_header(const char *pipeline_path, const run_info *info, uint64_t wall_ms, bool interrupted);
 /* Writes <dir>/run-<time>.json atomically and links <dir>/latest.json to it; *written (when not
  * NULL) gets the former's path, for the caller to free. */
 int results_write(const cJSON *doc, const char *dir, char **written, tmgt_error *err);
-/* The same for a document that `fill` writes (0, or -1 with errno set); it may be called twice
- * (a second time for latest.json where hard links are refused). */
-int results_publish(const char *dir, int (*fill)(FILE *out, void *ctx), void *ctx, char **written,
-                    tmgt_error *err);
 /* Loads <dir>/latest.json (or a file) and checks that this tmgt can read its format. */
 cJSON *results_load(const char *path, tmgt_error *err);
 

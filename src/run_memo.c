@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* memmem */
 #include "run_memo.h"
 
 #include <errno.h>
@@ -11,14 +10,9 @@
 
 #include "checksum.h"
 #include "hash.h"
-#include "json_stream.h"
 #include "report.h"
 
-#define MEMO_MAGIC "tmgt run memo 1\n"
-
-/* The results document's members after its header begin here: every string in it escapes
- * newlines and tabs, and nested members are indented deeper, so the first match is the one. */
-static const char BODY_MARK[] = "\n\t\"engines\":\t";
+#define MEMO_MAGIC "tmgt run memo 2\n"
 
 /* A file's timestamp can lag the clock by a tick; a change this close to the run's start could
  * be followed by another that leaves size and timestamps as they were. */
@@ -141,11 +135,28 @@ static bool hex64(cursor *c, uint64_t *v, char after)
 typedef struct {
     const char *map;
     size_t size;
-    const char *pipeline, *findings, *body;
-    size_t pipeline_len, findings_len, body_len;
+    const char *findings, *started_at;
+    size_t findings_len;
+    uint64_t started_at_len;
     int64_t exit_code, pass, fail, skip, cached;
+    uint64_t document_sum;
+    dep document;         /* its ctime is not compared: linking latest.json to it changes that */
     dep_list deps;
 } memo;
+
+static bool parse_dep(cursor *c, dep *d)
+{
+    int64_t present;
+    uint64_t len;
+    const char *path;
+    if (!num(c, &present, ' ') || !unum(c, &d->dev, ' ') || !unum(c, &d->ino, ' ') || !unum(c, &d->size, ' ') ||
+        !num(c, &d->mtime_ns, ' ') || !num(c, &d->ctime_ns, ' ') || !unum(c, &len, ' ') || !span(c, len, &path) ||
+        !lit(c, "\n"))
+        return false;
+    d->present = present == 1;
+    d->path = xstrndup(path, len);
+    return true;
+}
 
 static bool parse_deps(cursor *c, memo *m)
 {
@@ -153,20 +164,9 @@ static bool parse_deps(cursor *c, memo *m)
     if (!lit(c, "deps ") || !unum(c, &n, '\n') || n > (uint64_t)(c->end - c->p))
         return false;
     m->deps.items = xcalloc(n + 1, sizeof *m->deps.items);
-    for (uint64_t i = 0; i < n; i++) {
-        dep *d = &m->deps.items[i];
-        int64_t present, mt, ct;
-        uint64_t len;
-        const char *path;
-        if (!num(c, &present, ' ') || !unum(c, &d->dev, ' ') || !unum(c, &d->ino, ' ') || !unum(c, &d->size, ' ') ||
-            !num(c, &mt, ' ') || !num(c, &ct, ' ') || !unum(c, &len, ' ') || !span(c, len, &path) || !lit(c, "\n"))
+    for (; m->deps.count < n; m->deps.count++)
+        if (!parse_dep(c, &m->deps.items[m->deps.count]))
             return false;
-        d->present = present == 1;
-        d->mtime_ns = mt;
-        d->ctime_ns = ct;
-        d->path = xstrndup(path, len);
-        m->deps.count++;
-    }
     return true;
 }
 
@@ -174,24 +174,19 @@ static bool parse_deps(cursor *c, memo *m)
 static bool parse(memo *m)
 {
     cursor c = {m->map, m->map + m->size};
-    uint64_t head_sum, body_sum, len;
-    if (!lit(&c, MEMO_MAGIC) || !lit(&c, "sum ") || !hex64(&c, &head_sum, ' ') || !hex64(&c, &body_sum, '\n'))
+    uint64_t sum, len;
+    if (!lit(&c, MEMO_MAGIC) || !lit(&c, "sum ") || !hex64(&c, &sum, '\n') ||
+        checksum64(c.p, (size_t)(c.end - c.p)) != sum)
         return false;
-    const char *head = c.p;
-    if (!lit(&c, "pipeline ") || !unum(&c, &len, ' ') || !span(&c, len, &m->pipeline) || !lit(&c, "\n"))
-        return false;
-    m->pipeline_len = len;
     if (!lit(&c, "exit ") || !num(&c, &m->exit_code, '\n') || !lit(&c, "counts ") || !num(&c, &m->pass, ' ') ||
-        !num(&c, &m->fail, ' ') || !num(&c, &m->skip, ' ') || !num(&c, &m->cached, '\n') || !parse_deps(&c, m))
+        !num(&c, &m->fail, ' ') || !num(&c, &m->skip, ' ') || !num(&c, &m->cached, '\n'))
         return false;
-    if (!lit(&c, "findings ") || !unum(&c, &len, '\n') || !span(&c, len, &m->findings))
+    if (!lit(&c, "document ") || !hex64(&c, &m->document_sum, ' ') || !parse_dep(&c, &m->document) ||
+        !lit(&c, "started ") || !unum(&c, &m->started_at_len, ' ') || !span(&c, m->started_at_len, &m->started_at) ||
+        !lit(&c, "\n") || !parse_deps(&c, m))
         return false;
-    m->findings_len = len;
-    if (!lit(&c, "body ") || !unum(&c, &len, '\n') || len != (uint64_t)(c.end - c.p))
-        return false;
-    m->body = c.p;
-    m->body_len = len;
-    return checksum64(head, (size_t)(m->body - head)) == head_sum && checksum64(m->body, m->body_len) == body_sum;
+    return lit(&c, "findings ") && unum(&c, &len, '\n') && len == (uint64_t)(c.end - c.p) &&
+           span(&c, len, &m->findings) && (m->findings_len = len, true);
 }
 
 static bool map_file(const char *path, const char **map, size_t *size)
@@ -210,93 +205,104 @@ static bool map_file(const char *path, const char **map, size_t *size)
     return true;
 }
 
+static bool document_sum(const char *path, uint64_t *sum)
+{
+    const char *map;
+    size_t size;
+    if (!map_file(path, &map, &size))
+        return false;
+    *sum = checksum64(map, size);
+    munmap((void *)map, size);
+    return true;
+}
+
 static void memo_close(memo *m)
 {
+    free(m->document.path);
     dep_list_free(&m->deps);
     if (m->map)
         munmap((void *)m->map, m->size);
 }
 
-typedef struct {
-    const cJSON *header;
-    const memo *m;
-} replay_doc;
-
-static int write_replayed(FILE *out, void *ctx)
+/* The results document the memo's run wrote, as it was written. */
+static bool document_intact(const memo *m)
 {
-    const replay_doc *r = ctx;
-    if (json_stream_print_open(r->header, out) != 0)
-        return -1;
-    return fwrite(r->m->body, 1, r->m->body_len, out) == r->m->body_len ? 0 : -1;
+    dep now = {.path = m->document.path};
+    uint64_t sum;
+    return dep_stat(&now) && now.dev == m->document.dev && now.ino == m->document.ino &&
+           now.size == m->document.size && now.mtime_ns == m->document.mtime_ns &&
+           document_sum(m->document.path, &sum) && sum == m->document_sum;
 }
 
-int run_memo_replay(const char *path, const cli_opts *o, const run_info *info, uint64_t started_ms)
+static int point_latest_at(const char *document, const char *results_dir)
+{
+    char *latest = path_join(results_dir, "latest.json");
+    struct stat a, b;
+    int rc = stat(latest, &a) == 0 && stat(document, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
+                 ? 0
+                 : link_replace(document, latest);
+    if (rc != 0)
+        fprintf(stderr, "tmgt: cannot write results: %s: %s\n", latest, strerror(errno));
+    free(latest);
+    return rc;
+}
+
+int run_memo_replay(const char *path, const cli_opts *o, uint64_t started_ms)
 {
     memo m = {0};
     if (!map_file(path, &m.map, &m.size))
         return -1;
     bool usable = parse(&m) && (m.exit_code == EXIT_OK || m.exit_code == EXIT_CHECK_FAILED);
-    const dep *changed = NULL;
+    const char *changed = NULL;
     for (size_t i = 0; usable && !changed && i < m.deps.count; i++)
         if (!dep_unchanged(&m.deps.items[i]))
-            changed = &m.deps.items[i];
+            changed = m.deps.items[i].path;
+    if (usable && !changed && !document_intact(&m))
+        changed = m.document.path;
     if (!usable || changed) {
         if (changed && !o->quiet)
-            fprintf(stderr, "tmgt: judging again: %s %s since the last identical run\n", changed->path,
-                    changed->present ? "changed" : "appeared");
+            fprintf(stderr, "tmgt: judging again: %s changed since the last identical run\n", changed);
         memo_close(&m);
         return -1;
     }
-    char *pipeline_path = xstrndup(m.pipeline, m.pipeline_len);
-    cJSON *header = results_header(pipeline_path, info, now_ms() - started_ms, false);
-    free(pipeline_path);
-    replay_doc r = {header, &m};
-    tmgt_error err = {{0}};
-    int rc = (int)m.exit_code;
-    if (results_publish(o->results_dir, write_replayed, &r, NULL, &err) != 0) {
-        fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
-        rc = EXIT_ENV;
-    }
+    int rc = point_latest_at(m.document.path, o->results_dir) == 0 ? (int)m.exit_code : EXIT_ENV;
     if (!o->quiet)
-        fprintf(stderr, "tmgt: nothing changed since the last identical run (%zu files unchanged): "
-                        "%lld actions cached, %lld verdicts replayed\n",
-                m.deps.count, (long long)m.cached, (long long)(m.pass + m.fail + m.skip));
-    cJSON_AddNumberToObject(header, "actions_executed", 0);
-    cJSON_AddNumberToObject(header, "actions_cached", (double)m.cached);
+        fprintf(stderr, "tmgt: nothing changed since the last identical run (%.*s; %zu files unchanged): "
+                        "its %lld verdicts stand, in %s\n",
+                (int)m.started_at_len, m.started_at, m.deps.count,
+                (long long)(m.pass + m.fail + m.skip), m.document.path);
+    cJSON *totals = cJSON_CreateObject();
+    cJSON_AddNumberToObject(totals, "actions_executed", 0);
+    cJSON_AddNumberToObject(totals, "actions_cached", (double)m.cached);
+    cJSON_AddNumberToObject(totals, "wall_ms", (double)(now_ms() - started_ms));
     fwrite(m.findings, 1, m.findings_len, stdout);
-    report_console_totals(header, (int)m.pass, (int)m.fail, (int)m.skip, stdout);
-    cJSON_Delete(header);
+    report_console_totals(totals, (int)m.pass, (int)m.fail, (int)m.skip, stdout);
+    cJSON_Delete(totals);
     memo_close(&m);
     return rc;
 }
 
 /* ---- writing ---- */
 
+static void put_dep(strbuf *sb, const dep *d)
+{
+    sb_printf(sb, "%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %zu ", d->present ? 1 : 0, d->dev,
+              d->ino, d->size, d->mtime_ns, d->ctime_ns, strlen(d->path));
+    sb_puts(sb, d->path);
+    sb_putc(sb, '\n');
+}
+
 typedef struct {
     const char *first_lines;
-    const strbuf *head;
-    const char *body;
-    size_t body_len;
+    const strbuf *rest;
 } memo_text;
 
 static int write_memo(FILE *out, void *ctx)
 {
     const memo_text *t = ctx;
     fputs(t->first_lines, out);
-    fwrite(t->head->buf, 1, t->head->len, out);
-    return fwrite(t->body, 1, t->body_len, out) == t->body_len && !ferror(out) ? 0 : -1;
-}
-
-static void put_deps(strbuf *sb, const dep_list *deps)
-{
-    sb_printf(sb, "deps %zu\n", deps->count);
-    for (size_t i = 0; i < deps->count; i++) {
-        const dep *d = &deps->items[i];
-        sb_printf(sb, "%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %zu ", d->present ? 1 : 0,
-                  d->dev, d->ino, d->size, d->mtime_ns, d->ctime_ns, strlen(d->path));
-        sb_puts(sb, d->path);
-        sb_putc(sb, '\n');
-    }
+    fwrite(t->rest->buf, 1, t->rest->len, out);
+    return ferror(out) ? -1 : 0;
 }
 
 int run_memo_save(const char *path, const run_memo_facts *f, tmgt_error *err)
@@ -304,36 +310,29 @@ int run_memo_save(const char *path, const run_memo_facts *f, tmgt_error *err)
     for (size_t i = 0; i < f->deps->count; i++)
         if (dep_is_racy(&f->deps->items[i], f->started_ns - RACY_MARGIN_NS))
             return 1;
-    const char *doc;
-    size_t doc_size;
-    if (!map_file(f->results_file, &doc, &doc_size)) {
+    dep document = {.path = (char *)f->results_file};
+    uint64_t sum;
+    if (!dep_stat(&document) || !document_sum(f->results_file, &sum)) {
         err_set(err, "cannot read %s: %s", f->results_file, strerror(errno));
         return -1;
     }
-    const char *mark = memmem(doc, doc_size, BODY_MARK, sizeof BODY_MARK - 1);
-    if (!mark) {
-        err_set(err, "%s: no \"engines\" member", f->results_file);
-        munmap((void *)doc, doc_size);
-        return -1;
-    }
-    const char *body = mark + 1;
-    size_t body_len = doc_size - (size_t)(body - doc);
-    strbuf head;
-    sb_init(&head);
-    sb_printf(&head, "pipeline %zu %s\n", strlen(f->pipeline_path), f->pipeline_path);
-    sb_printf(&head, "exit %d\ncounts %d %d %d %lld\n", f->exit_code, f->pass, f->fail, f->skip, f->actions_cached);
-    put_deps(&head, f->deps);
-    sb_printf(&head, "findings %zu\n", f->findings_len);
-    sb_append(&head, f->findings, f->findings_len);
-    sb_printf(&head, "body %zu\n", body_len);
-    char *first = xasprintf(MEMO_MAGIC "sum %016" PRIx64 " %016" PRIx64 "\n", checksum64(head.buf, head.len),
-                            checksum64(body, body_len));
-    memo_text t = {first, &head, body, body_len};
+    strbuf body;
+    sb_init(&body);
+    sb_printf(&body, "exit %d\ncounts %d %d %d %lld\n", f->exit_code, f->pass, f->fail, f->skip, f->actions_cached);
+    sb_printf(&body, "document %016" PRIx64 " ", sum);
+    put_dep(&body, &document);
+    sb_printf(&body, "started %zu %s\n", strlen(f->started_at), f->started_at);
+    sb_printf(&body, "deps %zu\n", f->deps->count);
+    for (size_t i = 0; i < f->deps->count; i++)
+        put_dep(&body, &f->deps->items[i]);
+    sb_printf(&body, "findings %zu\n", f->findings_len);
+    sb_append(&body, f->findings, f->findings_len);
+    char *first = xasprintf(MEMO_MAGIC "sum %016" PRIx64 "\n", checksum64(body.buf, body.len));
+    memo_text t = {first, &body};
     char *dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
     int rc = mkdir_p(dir, 0755, err) == 0 ? write_stream_atomic(path, 0644, write_memo, &t, err) : -1;
     free(dir);
     free(first);
-    sb_free(&head);
-    munmap((void *)doc, doc_size);
+    sb_free(&body);
     return rc;
 }

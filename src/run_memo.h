@@ -2,9 +2,9 @@
  * command line, working directory and environment — that finds every one of those files as it
  * was would plan the same graph, find every action cached, and judge the same outputs against
  * the same oracles: it can replay the verdicts instead. The memo keeps what that run produced
- * (the results document after its header, the console findings, the counts, the exit status), so
- * a no-op costs one stat per file it depends on, as ninja's no-op does, instead of a plan, a cache
- * lookup per action and the judging.
+ * (which results document holds its verdicts, the console findings, the counts, the exit status),
+ * so a no-op costs one stat per file it depends on, as ninja's no-op does, instead of a plan, a
+ * cache lookup per action and the judging — and writes no new document.
  *
  * A memo is written only by a run that executed nothing, pulled nothing from the Hub, was not
  * interrupted, and whose files all predate it (deps_is_racy); it lives at <cache>/memo/<key>,
@@ -18,7 +18,6 @@
 
 #include "cli.h"
 #include "deps.h"
-#include "results.h"
 
 /* Whether this invocation may use (and write) a memo: run, convert or check, reading the cache,
  * without --json or -v (whose output is per action). */
@@ -27,18 +26,19 @@ bool run_memo_applies(const cli_opts *o);
  * variables tmgt reads, the console colour and whether a GPU is present. */
 char *run_memo_path(const cli_opts *o, bool color, bool gpu);
 
-/* When the memo at `path` is intact and every file it lists is unchanged: writes the results
- * document (a fresh header, the stored rest), prints the console report and returns the run's
- * exit status. Otherwise returns -1 having done nothing. */
-int run_memo_replay(const char *path, const cli_opts *o, const run_info *info, uint64_t started_ms);
+/* When the memo at `path` is intact and every file it lists is unchanged: points
+ * <results>/latest.json at the document the remembered run wrote (as Bazel keeps a cached
+ * test's log from the run that produced it), prints the console report and returns that run's
+ * exit status. Otherwise returns -1 having done nothing but say (unless -q) what changed. */
+int run_memo_replay(const char *path, const cli_opts *o, uint64_t started_ms);
 
 typedef struct {
-    const char *pipeline_path;      /* the document's "pipeline" */
     const char *findings;           /* report_console_findings as printed */
     size_t findings_len;
     int pass, fail, skip, exit_code;
     long long actions_cached;
     const char *results_file;       /* the document the run wrote */
+    const char *started_at;         /* its "started_at" */
     const dep_list *deps;
     int64_t started_ns;             /* CLOCK_REALTIME when the run began to read files */
 } run_memo_facts;
