@@ -152,8 +152,8 @@ class Action:
 
 def action_graph(results, ws, models_dir=None):
     """The actions of a run with real paths, artefacts moved to `models_dir` (default: tmgt's
-    own). An executed producer's argv names its staging file (cache/tmp/<n>/NAME), which lands
-    as <models>/<slug>/NAME."""
+    own). An executed producer's argv names its staging file (cache/tmp/<pid>-<n>-NAME), which
+    lands as <models>/<slug>/NAME (the action's output name)."""
     staging = str(ws.cache / "tmp") + "/"
     ours = str(ws.models) + "/"
     models_dir = Path(models_dir or ws.models)
@@ -163,7 +163,7 @@ def action_graph(results, ws, models_dir=None):
         argv, out = [], None
         for arg in a["argv"]:
             if arg.startswith(staging):
-                out = str(models_dir / a["model"] / Path(arg).name)
+                out = str(models_dir / a["model"] / (a.get("output") or {}).get("name", Path(arg).name))
                 arg = out
             elif arg.startswith(ours):
                 arg = str(models_dir / arg[len(ours):])

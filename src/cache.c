@@ -19,8 +19,8 @@ static bool pid_alive(long pid)
     return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-/* Staging directories are named <pid>-<n>; those of processes that no longer exist were
- * left by a kill -9 and hold nothing anyone will publish. */
+/* Staging entries are named <pid>-<n>-…; those of processes that no longer exist were left by a
+ * kill -9 and hold nothing anyone will publish. */
 static void sweep_dead_staging(const char *tmp)
 {
     DIR *d = opendir(tmp);
@@ -145,14 +145,10 @@ const char *cache_tmp_dir(const cache *c)
     return c->tmp;
 }
 
-char *cache_make_staging_dir(cache *c, tmgt_error *err)
+char *cache_staging_path(cache *c, const char *name)
 {
-    char *p = xasprintf("%s/%ld-%u", c->tmp, (long)getpid(), ++c->staging_seq);
+    char *p = xasprintf("%s/%ld-%u-%s", c->tmp, (long)getpid(), ++c->staging_seq, name);
     cache_remove_tree(p);
-    if (mkdir_p(p, 0755, err) != 0) {
-        free(p);
-        return NULL;
-    }
     return p;
 }
 
@@ -378,24 +374,35 @@ cJSON *cache_get_record(cache *c, const digest *key)
     return rec;
 }
 
+int cache_write_record(cache *c, const digest *key, const char *json, size_t len, tmgt_error *err)
+{
+    return c->st->ops->put_record(c->st, key, json, len, err);
+}
+
+int cache_link_record(cache *c, const digest *alias, const digest *key, tmgt_error *err)
+{
+    return c->st->ops->alias_record(c->st, alias, key, err);
+}
+
+void cache_note_write(cache *c, const digest *key)
+{
+    c->wrote = true;
+    cache_note_use(c, key);
+}
+
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err)
 {
     char *json = cJSON_PrintUnformatted(record);
-    c->wrote = true;
-    int rc = c->st->ops->put_record(c->st, key, json, strlen(json), err);
+    cache_note_write(c, key);
+    int rc = cache_write_record(c, key, json, strlen(json), err);
     cJSON_free(json);
-    if (rc == 0)
-        cache_note_use(c, key);
     return rc;
 }
 
 int cache_alias_record(cache *c, const digest *alias, const digest *key, tmgt_error *err)
 {
-    c->wrote = true;
-    int rc = c->st->ops->alias_record(c->st, alias, key, err);
-    if (rc == 0)
-        cache_note_use(c, alias);
-    return rc;
+    cache_note_write(c, alias);
+    return cache_link_record(c, alias, key, err);
 }
 
 void cache_drop_record(cache *c, const digest *key)

@@ -23,9 +23,12 @@ const char *cache_root(const cache *c);
 /* The cache's scratch directory (same filesystem as the store, so files can be renamed in). */
 const char *cache_tmp_dir(const cache *c);
 
-/* A fresh, empty directory under the cache's tmp/ for an action to write into; the caller
- * removes it (cache_remove_tree) once its outputs are published. */
-char *cache_make_staging_dir(cache *c, tmgt_error *err);
+/* A fresh path under the cache's tmp/ for an action to write its output `name` to (the name
+ * stays the end of it, so an engine that reads the format from the extension still can); the
+ * caller removes it (cache_remove_tree) once the output is published. A file, not a directory of
+ * its own: on ext4 a directory's inode costs a search of the block groups, which was most of the
+ * executor's own time on a cold run. */
+char *cache_staging_path(cache *c, const char *name);
 void cache_remove_tree(const char *path);
 
 /* Hashes `path` and publishes it as a blob; `path` is consumed (moved into the store). */
@@ -60,6 +63,13 @@ cJSON *cache_get_record(cache *c, const digest *key);
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err);
 /* Record `alias` reads as record `key` from now on (both stay: dropping one keeps the other). */
 int cache_alias_record(cache *c, const digest *alias, const digest *key, tmgt_error *err);
+/* The same two without the run's bookkeeping (cache_note_use, and marking the cache written for
+ * the final sync), which the caller does first on the loop thread: these touch only files, so
+ * they may run on the thread pool. */
+int cache_write_record(cache *c, const digest *key, const char *json, size_t len, tmgt_error *err);
+int cache_link_record(cache *c, const digest *alias, const digest *key, tmgt_error *err);
+/* What cache_write_record and cache_link_record expect done on the loop thread beforehand. */
+void cache_note_write(cache *c, const digest *key);
 void cache_drop_record(cache *c, const digest *key);
 /* Marks a record as used by this run (gc keeps what recent runs used). */
 void cache_note_use(cache *c, const digest *key);

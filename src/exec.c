@@ -11,6 +11,7 @@
 
 #include "action_key.h"
 #include "interrupt.h"
+#include "ready_queue.h"
 #include "redact.h"
 #include "runner.h"
 #include "template.h"
@@ -30,18 +31,20 @@ typedef struct {
     uv_loop_t loop;
     runner *r;
     uv_signal_t sigint, sigterm;
-    action_queue ready, exclusive;
+    ready_queue ready;
+    action_queue exclusive; /* run alone, in arrival order, once nothing else is ready */
     size_t running;
     bool exclusive_running;
     bool interrupted;
     bool flushing;
+    size_t storing;        /* records being written on the thread pool */
     size_t done, total;
 } exec_state;
 
 typedef struct {
     exec_state *s;
     action *a;
-    char *staging;
+    char *staged;        /* where the engine writes the declared output */
     cJSON *components;
     bool identity_stale; /* the identity record names another key: point it at this one */
 } running_action;
@@ -89,6 +92,15 @@ static void progress(exec_state *s, const action *a)
     fflush(stderr);
 }
 
+static void enqueue(exec_state *s, action *a)
+{
+    a->queued = true;
+    if (a->step && a->step->exclusive)
+        queue_push(&s->exclusive, a);
+    else
+        ready_queue_push(&s->ready, a);
+}
+
 /* A finished action releases its dependents: ready ones are queued, and those that can no
  * longer run are skipped with the reason, transitively. */
 static void finish(exec_state *s, action *a)
@@ -99,10 +111,12 @@ static void finish(exec_state *s, action *a)
     bool counted = a->status != ST_UNAVAILABLE && a->status != ST_SKIPPED && a->status != ST_INTERRUPTED;
     if (counted) {
         s->done++;
-        if (a->cached)
+        if (a->cached) {
             s->st->cached++;
-        else
+        } else {
             s->st->executed++;
+            ready_queue_learn(&s->ready, a, a->wall_ms);
+        }
         if (action_status_is_failure(a->status))
             s->st->failed++;
         progress(s, a);
@@ -124,8 +138,7 @@ static void finish(exec_state *s, action *a)
                                   action_status_name(a->status), a->reason ? ": " : "", a->reason ? a->reason : "");
             finish(s, d);
         } else if (d->waiting_on == 0 && !d->queued) {
-            d->queued = true;
-            queue_push(d->step && d->step->exclusive ? &s->exclusive : &s->ready, d);
+            enqueue(s, d);
         }
     }
 }
@@ -231,15 +244,25 @@ static bool identity_is_stale(exec_state *s, action *a)
     return !unchanged;
 }
 
+/* What `plan --explain` compares with, in a record of its own. */
+static char *components_json(const action *a, const cJSON *components)
+{
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "key", a->key.hex);
+    cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
+    char *json = cJSON_PrintUnformatted(rec);
+    cJSON_Delete(rec);
+    return json;
+}
+
 static void remember_components(exec_state *s, action *a, const cJSON *components)
 {
     digest id;
     action_identity_key(a, &id);
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "key", a->key.hex);
-    cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
-    cache_put_record(s->c, &id, rec, NULL);
-    cJSON_Delete(rec);
+    char *json = components_json(a, components);
+    cache_note_write(s->c, &id);
+    cache_write_record(s->c, &id, json, strlen(json), NULL);
+    cJSON_free(json);
 }
 
 static char *read_spill_or_take(char **mem, const char *spill, size_t *len)
@@ -257,10 +280,22 @@ static char *read_spill_or_take(char **mem, const char *spill, size_t *len)
     return data;
 }
 
-/* Publishes outputs, then the record: the record is the commit point. The record also
- * carries what an identity record holds (key, components), so the identity record can be
- * the same file under a second name. Returns whether the record was stored. */
-static bool store_result(exec_state *s, running_action *ra)
+/* A producer whose output could not be stored cannot feed its dependents; a query's output is
+ * still in memory and its checks can be judged, just not cached. */
+static void note_not_cached(action *a, const char *why)
+{
+    if (a->output && a->status == ST_OK)
+        a->status = ST_CACHE_ERROR;
+    free(a->reason);
+    a->reason = xasprintf("not cached: %s", why);
+    fprintf(stderr, "tmgt: %s: %s\n", a->label, a->reason);
+}
+
+/* Publishes the streams and the declared output, and returns the record naming them (NULL when
+ * one could not be stored: the action is then marked not cached). The record also carries what
+ * an identity record holds (key, components), so the identity record can be the same file under
+ * a second name. */
+static cJSON *publish_result(exec_state *s, running_action *ra)
 {
     action *a = ra->a;
     tmgt_error err = {{0}};
@@ -274,10 +309,8 @@ static bool store_result(exec_state *s, running_action *ra)
     a->have_streams = rc == 0;
     cJSON *outputs = cJSON_AddObjectToObject(rec, "outputs");
     if (rc == 0 && a->output && a->status == ST_OK) {
-        char *staged = path_join(ra->staging, a->output->name);
         uint64_t size = 0;
-        rc = cache_publish_file(s->c, staged, &a->output->d, &size, &err);
-        free(staged);
+        rc = cache_publish_file(s->c, ra->staged, &a->output->d, &size, &err);
         if (rc == 0)
             rc = cache_materialize(s->c, &a->output->d, a->output->path, &err);
         if (rc == 0) {
@@ -294,19 +327,78 @@ static bool store_result(exec_state *s, running_action *ra)
         cJSON_AddStringToObject(rec, "created_at", now);
         free(now);
         cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(ra->components, 1));
-        rc = cache_put_record(s->c, &a->key, rec, &err);
+        return rec;
     }
     cJSON_Delete(rec);
-    if (rc != 0) {
-        /* A producer whose output could not be stored cannot feed its dependents; a query's
-         * output is still in memory and its checks can be judged, just not cached. */
-        if (a->output && a->status == ST_OK)
-            a->status = ST_CACHE_ERROR;
-        free(a->reason);
-        a->reason = xasprintf("not cached: %s", err.msg);
-        fprintf(stderr, "tmgt: %s: %s\n", a->label, a->reason);
-    }
+    note_not_cached(a, err.msg);
+    return NULL;
+}
+
+/* The record is the commit point, written after everything it names. */
+static bool commit_record(exec_state *s, action *a, cJSON *rec)
+{
+    tmgt_error err = {{0}};
+    int rc = cache_put_record(s->c, &a->key, rec, &err);
+    cJSON_Delete(rec);
+    if (rc != 0)
+        note_not_cached(a, err.msg);
     return rc == 0;
+}
+
+/* A leaf's record (and its identity) written on the thread pool: nothing waits for it, so the
+ * loop goes on starting and reaping engines while the file system creates the file — an inode
+ * was most of the executor's own time on a cold run. */
+typedef struct {
+    uv_work_t work;
+    exec_state *s;
+    action *a;
+    char *json;
+    digest identity;
+    char *identity_json; /* a components-only record for the identity, should linking fail */
+    tmgt_error err;
+    int rc;
+} deferred_record;
+
+static void write_record_work(uv_work_t *w)
+{
+    deferred_record *d = w->data;
+    cache *c = d->s->c;
+    d->rc = cache_write_record(c, &d->a->key, d->json, strlen(d->json), &d->err);
+    if (d->identity_json && (d->rc != 0 || cache_link_record(c, &d->identity, &d->a->key, NULL) != 0))
+        cache_write_record(c, &d->identity, d->identity_json, strlen(d->identity_json), NULL);
+}
+
+static void write_record_done(uv_work_t *w, int status)
+{
+    (void)status;
+    deferred_record *d = w->data;
+    if (d->rc != 0)
+        note_not_cached(d->a, d->err.msg);
+    d->s->storing--;
+    cJSON_free(d->json);
+    cJSON_free(d->identity_json);
+    free(d);
+}
+
+static void defer_record(exec_state *s, running_action *ra, cJSON *rec)
+{
+    deferred_record *d = xcalloc(1, sizeof *d);
+    d->work.data = d;
+    d->s = s;
+    d->a = ra->a;
+    d->json = cJSON_PrintUnformatted(rec);
+    cJSON_Delete(rec);
+    cache_note_write(s->c, &ra->a->key);
+    if (ra->identity_stale) {
+        action_identity_key(ra->a, &d->identity);
+        cache_note_write(s->c, &d->identity);
+        d->identity_json = components_json(ra->a, ra->components);
+    }
+    s->storing++;
+    if (uv_queue_work(&s->loop, &d->work, write_record_work, write_record_done) != 0) {
+        write_record_work(&d->work);
+        write_record_done(&d->work, 0);
+    }
 }
 
 /* A stored result doubles as the identity record; otherwise the identity gets its own. */
@@ -323,16 +415,14 @@ static void check_declared_output(running_action *ra)
     action *a = ra->a;
     if (!a->output || a->status != ST_OK)
         return;
-    char *staged = path_join(ra->staging, a->output->name);
     struct stat st;
-    if (stat(staged, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (stat(ra->staged, &st) != 0 || !S_ISREG(st.st_mode)) {
         a->status = ST_OUTPUT_MISSING;
         a->reason = xasprintf("exited 0 but did not write %s", a->output->name);
     } else if (st.st_size == 0) {
         a->status = ST_OUTPUT_MISSING;
         a->reason = xasprintf("exited 0 but %s is empty", a->output->name);
     }
-    free(staged);
 }
 
 /* A result from a binary other than the one in the action key would poison the cache. */
@@ -384,13 +474,18 @@ static void on_run_done(void *ctx, run_result *res)
     check_engine_unchanged(s, a);
     check_declared_output(ra);
     /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
-    bool stored = (a->status == ST_OK || a->status == ST_EXIT) && store_result(s, ra);
-    if (ra->identity_stale)
-        record_identity(s, ra, stored);
+    cJSON *rec = a->status == ST_OK || a->status == ST_EXIT ? publish_result(s, ra) : NULL;
+    if (rec && a->n_dependents == 0) {
+        defer_record(s, ra, rec);
+    } else {
+        bool stored = rec && commit_record(s, a, rec);
+        if (ra->identity_stale)
+            record_identity(s, ra, stored);
+    }
     run_result_free(res);
-    if (ra->staging)
-        cache_remove_tree(ra->staging);
-    free(ra->staging);
+    if (ra->staged)
+        cache_remove_tree(ra->staged);
+    free(ra->staged);
     cJSON_Delete(ra->components);
     free(ra);
     finish(s, a);
@@ -450,24 +545,17 @@ static void start_action(exec_state *s, action *a)
     ra->a = a;
     ra->components = components;
     ra->identity_stale = identity_stale;
-    /* Only a producer needs a directory of its own to write into (a new inode per action is
-     * most of the cost of a trivial action); a query spills into the shared tmp/ under a
-     * unique name, and run_result_free removes the spill. */
-    char *out_path = NULL;
-    if (a->output) {
-        ra->staging = cache_make_staging_dir(s->c, &err);
-        out_path = ra->staging ? path_join(ra->staging, a->output->name) : NULL;
-    }
-    a->argv = !a->output || ra->staging ? expand_command(a, out_path, &err) : NULL;
-    free(out_path);
+    /* Only a producer gets a path to write to; outputs past the memory limit spill into the
+     * shared tmp/ under a unique name, and run_result_free removes the spill. */
+    if (a->output)
+        ra->staged = cache_staging_path(s->c, a->output->name);
+    a->argv = expand_command(a, ra->staged, &err);
     if (!a->argv) {
         a->status = ST_SPAWN_ERROR;
         a->reason = xstrdup(err.msg);
         if (identity_stale)
             record_identity(s, ra, false);
-        if (ra->staging)
-            cache_remove_tree(ra->staging);
-        free(ra->staging);
+        free(ra->staged);
         cJSON_Delete(ra->components);
         free(ra);
         finish(s, a);
@@ -481,7 +569,7 @@ static void start_action(exec_state *s, action *a)
     }
     char **envp = engine_environment(a->eng->def);
     run_request req = {.argv = a->argv, .env = envp, .cwd = NULL,
-                       .spill_dir = ra->staging ? ra->staging : cache_tmp_dir(s->c),
+                       .spill_dir = cache_tmp_dir(s->c),
                        .timeout_ms = a->step->timeout_ms};
     s->running++;
     if (a->step->exclusive)
@@ -496,9 +584,9 @@ static void pump(exec_state *s)
 {
     while (!s->interrupted && !s->exclusive_running) {
         action *a = NULL;
-        if (s->running < s->o->jobs && s->ready.head < s->ready.tail)
-            a = queue_pop(&s->ready);
-        else if (s->running == 0 && s->ready.head == s->ready.tail && s->exclusive.head < s->exclusive.tail)
+        if (s->running < s->o->jobs && s->ready.count)
+            a = ready_queue_pop(&s->ready);
+        else if (s->running == 0 && !s->ready.count && s->exclusive.head < s->exclusive.tail)
             a = queue_pop(&s->exclusive);
         if (!a)
             break;
@@ -553,6 +641,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
 {
     memset(st, 0, sizeof *st);
     exec_state s = {.g = g, .c = c, .o = o, .st = st};
+    ready_queue_init(&s.ready);
     uint64_t t0 = now_ms();
     uv_loop_init(&s.loop);
     s.r = runner_local_new(&s.loop, 1u << 20, o->output_limit, o->kill_grace_ms);
@@ -573,13 +662,11 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
             continue;
         if (a->status == ST_UNAVAILABLE)
             finish(&s, a);
-        else if (a->waiting_on == 0 && !a->queued) {
-            a->queued = true;
-            queue_push(a->step->exclusive ? &s.exclusive : &s.ready, a);
-        }
+        else if (a->waiting_on == 0 && !a->queued)
+            enqueue(&s, a);
     }
     pump(&s);
-    while (s.running > 0)
+    while (s.running > 0 || s.storing > 0)
         uv_run(&s.loop, UV_RUN_ONCE);
     flush_cache(&s);
     for (size_t i = 0; i < g->n_actions; i++) {
@@ -599,7 +686,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     uv_run(&s.loop, UV_RUN_DEFAULT);
     uv_loop_close(&s.loop);
     s.r->ops->close(s.r);
-    free(s.ready.items);
+    ready_queue_free(&s.ready);
     free(s.exclusive.items);
     st->wall_ms = now_ms() - t0;
     return st->interrupted ? 130 : 0;
