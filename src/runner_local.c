@@ -1,13 +1,22 @@
-/* Local subprocesses with libuv: each in its own process group (UV_PROCESS_DETACHED calls
- * setsid), so a timeout or Ctrl-C can kill the whole tree an engine may have started. */
+/* Local subprocesses on a libuv loop: each in a session of its own (setsid), so a timeout or
+ * Ctrl-C can kill the whole tree an engine may have started.
+ *
+ * Started with posix_spawn, not uv_spawn: libuv 1.44 forks the whole tmgt process and waits
+ * for the child's exec, about 1 ms of the loop per engine call (page tables copied, then
+ * copy-on-write faults), which at -j8 delayed every start behind the others. posix_spawn
+ * shares the address space until exec (glibc's clone(CLONE_VM|CLONE_VFORK)). Exits are seen
+ * through a SIGCHLD watcher and waitpid on this runner's own pids only. */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np, pipe2 */
 #include "runner.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -25,7 +34,7 @@ typedef struct {
 
 typedef struct job {
     local_runner *owner;
-    uv_process_t proc;
+    pid_t pid;
     stream_capture out, err;
     uv_timer_t timer;
     run_done_cb cb;
@@ -41,6 +50,7 @@ typedef struct job {
 struct local_runner {
     runner base;
     uv_loop_t *loop;
+    uv_signal_t sigchld;
     size_t memory_limit;
     uint64_t output_limit;
     int grace_ms;
@@ -59,8 +69,8 @@ static void on_handle_closed(uv_handle_t *h)
 
 static void kill_group(job *j, int sig)
 {
-    if (j->proc.pid > 0 && !j->exited)
-        kill(-j->proc.pid, sig);
+    if (j->pid > 0 && !j->exited)
+        kill(-j->pid, sig);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -136,18 +146,29 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     }
 }
 
-static void on_process_exit(uv_process_t *p, int64_t exit_status, int term_signal)
+static void on_exit_status(job *j, int status)
 {
-    job *j = p->data;
     j->exited = true;
     j->res->wall_ms = now_ms() - j->started;
-    j->res->exit_code = (int)exit_status;
-    j->res->term_signal = term_signal;
+    j->res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+    j->res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     /* The engine may have left children holding the pipes open; they die with the group. */
-    kill(-p->pid, SIGKILL);
+    kill(-j->pid, SIGKILL);
     uv_timer_stop(&j->timer);
     uv_close((uv_handle_t *)&j->timer, on_handle_closed);
-    uv_close((uv_handle_t *)p, on_handle_closed);
+}
+
+/* Signals coalesce: every job that has ended is reaped, whichever SIGCHLD announced it. */
+static void on_sigchld(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    local_runner *lr = h->data;
+    for (job *j = lr->jobs, *next; j; j = next) {
+        next = j->next;
+        int status;
+        if (!j->exited && waitpid(j->pid, &status, WNOHANG) == j->pid)
+            on_exit_status(j, status);
+    }
 }
 
 static void finish_capture(stream_capture *s, char **data, size_t *len, char **spill_path)
@@ -206,6 +227,39 @@ static void init_capture(stream_capture *s)
     s->open = true;
 }
 
+/* Starts argv with stdin on /dev/null and stdout, stderr on the pipes' write ends; returns 0
+ * or an errno (exec failures included: glibc reports them from the child). */
+static int spawn(const run_request *req, int out_fd, int err_fd, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    if (req->cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, req->cwd);
+    posix_spawnattr_init(&at);
+    /* A session of its own, and the dispositions and mask an engine expects, not tmgt's. */
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setsigdefault(&at, &all);
+    posix_spawnattr_setsigmask(&at, &none);
+    int rc = posix_spawnp(pid, req->argv[0], &fa, &at, req->argv, req->env);
+    posix_spawnattr_destroy(&at);
+    posix_spawn_file_actions_destroy(&fa);
+    return rc;
+}
+
+static void open_pipe_end(local_runner *lr, job *j, stream_capture *s, int fd)
+{
+    uv_pipe_init(lr->loop, &s->pipe, 0);
+    s->pipe.data = j;
+    uv_pipe_open(&s->pipe, fd);
+}
+
 static int local_start(runner *r, const run_request *req, run_done_cb cb, void *ctx)
 {
     local_runner *lr = (local_runner *)r;
@@ -217,48 +271,35 @@ static int local_start(runner *r, const run_request *req, run_done_cb cb, void *
     j->res = xcalloc(1, sizeof *j->res);
     init_capture(&j->out);
     init_capture(&j->err);
-    uv_pipe_init(lr->loop, &j->out.pipe, 0);
-    uv_pipe_init(lr->loop, &j->err.pipe, 0);
-    j->out.pipe.data = j->err.pipe.data = j;
-    uv_stdio_container_t stdio[3] = {
-        {.flags = UV_IGNORE},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&j->out.pipe},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&j->err.pipe},
-    };
-    uv_process_options_t opts = {
-        .exit_cb = on_process_exit,
-        .file = req->argv[0],
-        .args = req->argv,
-        .env = req->env,
-        .cwd = req->cwd,
-        .flags = UV_PROCESS_DETACHED,
-        .stdio_count = 3,
-        .stdio = stdio,
-    };
-    j->proc.data = j;
     j->started = now_ms();
     j->next = lr->jobs;
     if (lr->jobs)
         lr->jobs->prev = j;
     lr->jobs = j;
     lr->count++;
-    int rc = uv_spawn(lr->loop, &j->proc, &opts);
-    if (rc != 0) {
-        snprintf(j->res->error, sizeof j->res->error, "cannot start %s: %s", req->argv[0], uv_strerror(rc));
-        /* Even a failed spawn leaves an initialised process handle that must be closed; the
-         * callback arrives once all three handles are closed. */
-        j->spawn_failed = j->exited = true;
-        j->handles_open = 3;
-        j->proc.data = j;
-        uv_close((uv_handle_t *)&j->proc, on_handle_closed);
-        uv_close((uv_handle_t *)&j->out.pipe, on_handle_closed);
-        uv_close((uv_handle_t *)&j->err.pipe, on_handle_closed);
-        return 0;
-    }
-    j->proc.data = j;
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    int rc = pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ? errno : spawn(req, out[1], err[1], &j->pid);
+    for (int i = 0; i < 2; i++)
+        if (out[i] >= 0 && (i == 1 || rc))
+            close(out[i]);
+    for (int i = 0; i < 2; i++)
+        if (err[i] >= 0 && (i == 1 || rc))
+            close(err[i]);
     uv_timer_init(lr->loop, &j->timer);
     j->timer.data = j;
-    j->handles_open = 4; /* process, timer, two pipes */
+    if (rc != 0) {
+        snprintf(j->res->error, sizeof j->res->error, "cannot start %s: %s", req->argv[0], strerror(rc));
+        /* The callback arrives from the loop, as for any other end. */
+        j->spawn_failed = j->exited = true;
+        j->pid = 0;
+        j->handles_open = 1;
+        j->out.open = j->err.open = false;
+        uv_close((uv_handle_t *)&j->timer, on_handle_closed);
+        return 0;
+    }
+    open_pipe_end(lr, j, &j->out, out[0]);
+    open_pipe_end(lr, j, &j->err, err[0]);
+    j->handles_open = 3; /* timer, two pipes */
     if (req->timeout_ms > 0)
         uv_timer_start(&j->timer, on_timer, (uint64_t)req->timeout_ms, 0);
     uv_read_start((uv_stream_t *)&j->out.pipe, on_alloc, on_read);
@@ -300,6 +341,10 @@ runner *runner_local_new(uv_loop_t *loop, size_t memory_limit, uint64_t output_l
     lr->memory_limit = memory_limit;
     lr->output_limit = output_limit;
     lr->grace_ms = kill_grace_ms;
+    uv_signal_init(loop, &lr->sigchld);
+    lr->sigchld.data = lr;
+    uv_signal_start(&lr->sigchld, on_sigchld, SIGCHLD);
+    uv_unref((uv_handle_t *)&lr->sigchld); /* watches; keeps no loop alive */
     return &lr->base;
 }
 
