@@ -92,6 +92,8 @@ static int open_session(const cli_opts *o, session *s)
         engine_resolve(&s->engines[i], def, override ? override : from_pipeline, s->c);
         free(from_pipeline);
     }
+    for (size_t i = 0; i < s->pl->n_engines; i++)
+        engine_resolve_finish(&s->engines[i], s->c);
     selection sel = o->sel;
     sel.conversions_only = !strcmp(o->command, "convert");
     if (plan_build(&s->p, s->pl, &sel, s->engines, &err) != 0) {

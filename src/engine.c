@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pipe2 */
 #include "engine.h"
 
 #include <errno.h>
@@ -47,13 +48,14 @@ static char *find_in_path(const char *name)
     return found;
 }
 
-/* Runs the version command with a hard limit: an engine that hangs on --version must not hang
- * tmgt. Returns the first non-empty output line. */
-static char *probe_version(const char *path, const pipeline_engine *def)
+/* Starts the version command with its output (both streams) on a pipe: *fd, or -1 when it
+ * could not start. */
+static pid_t probe_start(const char *path, const pipeline_engine *def, int *fd)
 {
     int fds[2];
-    if (pipe(fds) != 0)
-        return xstrdup("unknown");
+    *fd = -1;
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
     char **argv = xcalloc(def->n_version_argv + 2, sizeof *argv);
     argv[0] = (char *)path;
     for (size_t i = 0; i < def->n_version_argv; i++)
@@ -62,16 +64,27 @@ static char *probe_version(const char *path, const pipeline_engine *def)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     pid_t pid;
     int rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     free(argv);
     close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        return -1;
+    }
+    *fd = fds[0];
+    return pid;
+}
+
+/* Reads the version command's output with a hard limit (an engine that hangs on --version must
+ * not hang tmgt) and returns its first non-empty line. */
+static char *probe_finish(pid_t pid, int fd)
+{
     strbuf sb;
     sb_init(&sb);
-    if (rc == 0) {
+    if (pid > 0) {
         uint64_t deadline = now_ms() + 10000;
         for (;;) {
             uint64_t now = now_ms();
@@ -79,11 +92,11 @@ static char *probe_version(const char *path, const pipeline_engine *def)
                 kill(pid, SIGKILL);
                 break;
             }
-            struct pollfd p = {.fd = fds[0], .events = POLLIN};
+            struct pollfd p = {.fd = fd, .events = POLLIN};
             if (poll(&p, 1, (int)(deadline - now)) <= 0)
                 continue;
             char buf[4096];
-            ssize_t n = read(fds[0], buf, sizeof buf);
+            ssize_t n = read(fd, buf, sizeof buf);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
@@ -91,8 +104,8 @@ static char *probe_version(const char *path, const pipeline_engine *def)
             sb_append(&sb, buf, (size_t)n);
         }
         waitpid(pid, NULL, 0);
+        close(fd);
     }
-    close(fds[0]);
     char *out = sb_detach(&sb);
     char *line = out;
     while (*line == '\n' || *line == '\r' || *line == ' ')
@@ -103,7 +116,9 @@ static char *probe_version(const char *path, const pipeline_engine *def)
     return version;
 }
 
-static char *cached_version(cache *c, const engine *e)
+/* The version text is cached per binary digest and name; when it is not, the probe starts now
+ * and engine_resolve_finish collects it, so several engines' probes run at once. */
+static void look_up_version(cache *c, engine *e)
 {
     hasher *h = hasher_new();
     hasher_field_str(h, "kind", "engine-version-v1");
@@ -113,23 +128,17 @@ static char *cached_version(cache *c, const engine *e)
     hasher_field_str(h, "name", base ? base + 1 : e->path);
     for (size_t i = 0; i < e->def->n_version_argv; i++)
         hasher_field_str(h, "arg", e->def->version_argv[i]);
-    digest key;
-    hasher_final(h, &key);
-    cJSON *rec = cache_get_record(c, &key);
+    hasher_final(h, &e->version_key);
+    cJSON *rec = cache_get_record(c, &e->version_key);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "version");
-    char *version = NULL;
     if (cJSON_IsString(v)) {
-        version = xstrdup(v->valuestring);
-        cache_note_use(c, &key);
+        e->version = xstrdup(v->valuestring);
+        cache_note_use(c, &e->version_key);
     } else {
-        version = probe_version(e->path, e->def);
-        cJSON *nrec = cJSON_CreateObject();
-        cJSON_AddStringToObject(nrec, "version", version);
-        cache_put_record(c, &key, nrec, NULL);
-        cJSON_Delete(nrec);
+        e->probe_pid = probe_start(e->path, e->def, &e->probe_fd);
+        e->probing = true;
     }
     cJSON_Delete(rec);
-    return version;
 }
 
 static unsigned long long ns(struct timespec t)
@@ -184,22 +193,39 @@ void engine_resolve(engine *e, const pipeline_engine *def, const char *override,
         e->version = xstrdup("unavailable");
         return;
     }
+    look_up_version(c, e);
+}
+
+void engine_resolve_finish(engine *e, cache *c)
+{
+    if (!e->path || e->unavailable)
+        return;
+    if (e->probing) {
+        e->probing = false;
+        e->version = probe_finish(e->probe_pid, e->probe_fd);
+        cJSON *rec = cJSON_CreateObject();
+        cJSON_AddStringToObject(rec, "version", e->version);
+        cache_put_record(c, &e->version_key, rec, NULL);
+        cJSON_Delete(rec);
+    }
     hasher *h = hasher_new();
     hasher_field_str(h, "binary", e->binary_digest.hex);
-    for (size_t i = 0; i < def->n_identity_files; i++) {
+    for (size_t i = 0; i < e->def->n_identity_files; i++) {
         digest d;
-        if (cache_digest_path(c, def->identity_files[i], &d, &err) != 0)
+        tmgt_error err = {{0}};
+        if (cache_digest_path(c, e->def->identity_files[i], &d, &err) != 0)
             memset(d.hex, '0', sizeof d.hex - 1);
-        hasher_field_str(h, "file", def->identity_files[i]);
+        hasher_field_str(h, "file", e->def->identity_files[i]);
         hasher_field_str(h, "digest", d.hex);
     }
-    e->version = cached_version(c, e);
     hasher_field_str(h, "version", e->version);
     hasher_final(h, &e->identity);
 }
 
 void engine_free(engine *e)
 {
+    if (e->probing)
+        free(probe_finish(e->probe_pid, e->probe_fd));
     free(e->path);
     free(e->unavailable);
     free(e->version);

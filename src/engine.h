@@ -19,12 +19,18 @@ typedef struct {
      * have its results cached under the old identity. */
     unsigned long long st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns;
     bool change_reported;
+    bool probing;        /* the version command runs: engine_resolve_finish collects it */
+    int probe_pid, probe_fd;
+    digest version_key;
 } engine;
 
 /* Resolves `override` (from --engine NAME=PATH) or the pipeline's binary through PATH. A
  * missing engine is not an error: it makes the checks that need it SKIP. The version text is
  * cached per binary digest, so a no-op run spawns nothing. */
 void engine_resolve(engine *e, const pipeline_engine *def, const char *override, cache *c);
+/* Completes engine_resolve: waits for the version probe it may have started (engines probe in
+ * parallel: resolve them all, then finish them all) and fixes the identity. */
+void engine_resolve_finish(engine *e, cache *c);
 /* True when the binary at e->path is no longer the file that was resolved and hashed. */
 bool engine_changed(const engine *e);
 void engine_free(engine *e);
