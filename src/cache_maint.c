@@ -49,17 +49,7 @@ static void forget_memos(const cache *c, const cache_report *r)
     if (!r->removed_blobs && !r->removed_records && !r->corrupt_blobs && !r->bad_records && !r->dangling_records)
         return;
     char *memos = path_join(c->root, "memo");
-    DIR *d = opendir(memos);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *p = path_join(memos, e->d_name);
-        unlink(p);
-        free(p);
-    }
-    if (d)
-        closedir(d);
+    cache_remove_tree(memos);
     free(memos);
 }
 

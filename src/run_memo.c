@@ -250,15 +250,22 @@ static bool document_intact(const memo *m)
            document_sum(m->document.path, &sum) && sum == m->document_sum;
 }
 
+/* A link, as results_write makes; a copy where the file system refuses hard links. */
 static int point_latest_at(const char *document, const char *results_dir)
 {
     char *latest = path_join(results_dir, "latest.json");
     struct stat a, b;
-    int rc = stat(latest, &a) == 0 && stat(document, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
-                 ? 0
-                 : link_replace(document, latest);
+    bool already = stat(latest, &a) == 0 && stat(document, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    tmgt_error err = {{0}};
+    int rc = 0;
+    if (!already && link_replace(document, latest) != 0) {
+        char *data = NULL;
+        size_t len = 0;
+        rc = read_file(document, &data, &len, &err) == 0 ? write_file_atomic(latest, data, len, 0644, &err) : -1;
+        free(data);
+    }
     if (rc != 0)
-        fprintf(stderr, "tmgt: cannot write results: %s: %s\n", latest, strerror(errno));
+        fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
     free(latest);
     return rc;
 }
