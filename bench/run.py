@@ -36,7 +36,7 @@ class Config:
         self.cold_reps = 1 if smoke else 5
         self.delay_scale = 0.05 if smoke else 0.5
         self.jobs_list = [1, 2] if smoke else [1, 2, 4, 8]
-        self.bound_runs = [(self.delay_scale, self.jobs_list)] + ([] if smoke else [(1.0, [1, 8])])
+        self.bound_runs = [(self.delay_scale, self.jobs_list)] + ([] if smoke else [(1.0, self.jobs_list)])
         self.big_graph = (2, synthetic.shape_for(100, 2)) if smoke else (20, synthetic.shape_for(20000, 20))
         self.small_graph = (2, synthetic.shape_for(40, 2)) if smoke else (10, synthetic.shape_for(2000, 10))
         self.hash_bytes = 32 * MiB if smoke else 1024 * MiB
