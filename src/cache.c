@@ -399,11 +399,6 @@ int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_erro
     return rc;
 }
 
-int cache_alias_record(cache *c, const digest *alias, const digest *key, tmgt_error *err)
-{
-    cache_note_write(c, alias);
-    return cache_link_record(c, alias, key, err);
-}
 
 void cache_drop_record(cache *c, const digest *key)
 {

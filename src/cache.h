@@ -61,14 +61,13 @@ cJSON *cache_get_record(cache *c, const digest *key);
 /* The record is published last, after every blob it names: a reader never sees a record
  * whose outputs are missing. */
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err);
-/* Record `alias` reads as record `key` from now on (both stay: dropping one keeps the other). */
-int cache_alias_record(cache *c, const digest *alias, const digest *key, tmgt_error *err);
-/* The same two without the run's bookkeeping (cache_note_use, and marking the cache written for
- * the final sync), which the caller does first on the loop thread: these touch only files, so
- * they may run on the thread pool. */
+/* cache_put_record without the run's bookkeeping (cache_note_write), which the caller does first
+ * on the loop thread: it touches only files, so it may run on the thread pool. */
 int cache_write_record(cache *c, const digest *key, const char *json, size_t len, tmgt_error *err);
+/* Record `alias` reads as record `key` from now on (both stay: dropping one keeps the other);
+ * only files, like cache_write_record. */
 int cache_link_record(cache *c, const digest *alias, const digest *key, tmgt_error *err);
-/* What cache_write_record and cache_link_record expect done on the loop thread beforehand. */
+/* Marks a record as used by this run and the cache as written (for the final sync). */
 void cache_note_write(cache *c, const digest *key);
 void cache_drop_record(cache *c, const digest *key);
 /* Marks a record as used by this run (gc keeps what recent runs used). */

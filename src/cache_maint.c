@@ -114,7 +114,7 @@ static void note_missing(const char *hex, void *arg)
 }
 
 /* An identity record is often the result record of the key it names, under a second name
- * (cache_alias_record): the blobs are that record's to answer for, not the alias's. */
+ * (cache_link_record): the blobs are that record's to answer for, not the alias's. */
 static bool is_alias(const cJSON *rec, const digest *name)
 {
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, "key");

@@ -296,10 +296,8 @@ static double number_of(const cJSON *doc, const char *name)
 
 /* Prints the report as print_results does, and remembers the run when it executed nothing. */
 static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, const run_outcome *out,
-                                const char *memo, int64_t started_ns)
+                                const char *memo, const dep_list *deps, int64_t started_ns)
 {
-    dep_list deps;
-    deps_take(&deps);
     char *findings = NULL;
     size_t len = 0;
     FILE *ms = open_memstream(&findings, &len);
@@ -307,7 +305,6 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
     if (!ms || report_console_findings(doc, ms, &ro) != 0 || fclose(ms) != 0) {
         print_results(o, doc); /* no memory for the text: report without remembering */
         free(findings);
-        dep_list_free(&deps);
         return;
     }
     int pass = count_of(doc, "pass"), fail = count_of(doc, "fail"), skip = count_of(doc, "skip");
@@ -322,14 +319,13 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
             .started_at = started_at->valuestring, .findings = findings, .findings_len = len,
             .pass = pass, .fail = fail, .skip = skip, .exit_code = rc,
             .actions_cached = (long long)number_of(doc, "actions_cached"), .results_file = out->results_file,
-            .deps = &deps, .started_ns = started_ns,
+            .deps = deps, .started_ns = started_ns,
         };
         tmgt_error err = {{0}};
         if (run_memo_save(memo, &f, &err) < 0)
             fprintf(stderr, "tmgt: warning: the next identical run will judge again: %s\n", err.msg);
     }
     free(findings);
-    dep_list_free(&deps);
 }
 
 /* Replays the memo of an identical earlier run when nothing it read has changed; otherwise
@@ -352,13 +348,11 @@ static int run_remembered(const cli_opts *o)
     cJSON *doc = NULL;
     run_outcome out = {0};
     rc = run_and_tell(o, &doc, &out);
-    if (doc) {
-        report_and_remember(o, doc, rc, &out, memo, started_ns);
-    } else {
-        dep_list unused;
-        deps_take(&unused);
-        dep_list_free(&unused);
-    }
+    dep_list deps;
+    deps_take(&deps);
+    if (doc)
+        report_and_remember(o, doc, rc, &out, memo, &deps, started_ns);
+    dep_list_free(&deps);
     cJSON_Delete(doc);
     free(out.results_file);
     free(memo);

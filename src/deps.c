@@ -27,20 +27,26 @@ static int64_t ns_of(struct timespec t)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+void dep_from_stat(dep *d, const struct stat *st)
+{
+    d->present = true;
+    d->dev = (uint64_t)st->st_dev;
+    d->ino = (uint64_t)st->st_ino;
+    d->size = (uint64_t)st->st_size;
+    d->mtime_ns = ns_of(st->st_mtim);
+    d->ctime_ns = ns_of(st->st_ctim);
+}
+
 bool dep_stat(dep *d)
 {
     struct stat st;
-    d->present = stat(d->path, &st) == 0;
-    if (!d->present) {
+    if (stat(d->path, &st) != 0) {
+        d->present = false;
         d->dev = d->ino = d->size = 0;
         d->mtime_ns = d->ctime_ns = 0;
         return false;
     }
-    d->dev = (uint64_t)st.st_dev;
-    d->ino = (uint64_t)st.st_ino;
-    d->size = (uint64_t)st.st_size;
-    d->mtime_ns = ns_of(st.st_mtim);
-    d->ctime_ns = ns_of(st.st_ctim);
+    dep_from_stat(d, &st);
     return true;
 }
 

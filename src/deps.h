@@ -36,6 +36,8 @@ void dep_list_free(dep_list *l);
 
 /* Fills *d from a stat of d->path now; false when that failed (d->present then false). */
 bool dep_stat(dep *d);
+/* The same from a stat the caller already made of d->path. */
+void dep_from_stat(dep *d, const struct stat *st);
 bool dep_unchanged(const dep *was);
 /* A file changed so recently that another change within the clock's granularity could leave
  * its stat as it is (git's racy-clean rule): it cannot vouch for a memo. */

@@ -141,29 +141,9 @@ static void look_up_version(cache *c, engine *e)
     cJSON_Delete(rec);
 }
 
-static unsigned long long ns(struct timespec t)
-{
-    return (unsigned long long)t.tv_sec * 1000000000ull + (unsigned long long)t.tv_nsec;
-}
-
-static void remember_stat(engine *e, const struct stat *st)
-{
-    e->st_dev = (unsigned long long)st->st_dev;
-    e->st_ino = (unsigned long long)st->st_ino;
-    e->st_size = (unsigned long long)st->st_size;
-    e->st_mtime_ns = ns(st->st_mtim);
-    e->st_ctime_ns = ns(st->st_ctim);
-}
-
 bool engine_changed(const engine *e)
 {
-    struct stat st;
-    if (!e->path || stat(e->path, &st) != 0)
-        return e->path != NULL;
-    engine now = {0};
-    remember_stat(&now, &st);
-    return now.st_dev != e->st_dev || now.st_ino != e->st_ino || now.st_size != e->st_size ||
-           now.st_mtime_ns != e->st_mtime_ns || now.st_ctime_ns != e->st_ctime_ns;
+    return e->path && !dep_unchanged(&e->binary);
 }
 
 void engine_resolve(engine *e, const pipeline_engine *def, const char *override, cache *c)
@@ -186,7 +166,8 @@ void engine_resolve(engine *e, const pipeline_engine *def, const char *override,
         return;
     }
     e->path = path;
-    remember_stat(e, &st);
+    e->binary.path = path;
+    dep_from_stat(&e->binary, &st);
     tmgt_error err = {{0}};
     if (cache_digest_path(c, path, &e->binary_digest, &err) != 0) {
         e->unavailable = xasprintf("%s: %s", def->name, err.msg);

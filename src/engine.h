@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cache.h"
+#include "deps.h"
 #include "pipeline.h"
 
 typedef struct {
@@ -15,9 +16,9 @@ typedef struct {
     digest binary_digest;
     digest identity;
     char *version;       /* first line of the version command's output, or "unknown" */
-    /* The binary's stat at resolve time: a binary replaced mid-run (an upgrade) must not
-     * have its results cached under the old identity. */
-    unsigned long long st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns;
+    /* The binary's stat at resolve time (its path is `path`): a binary replaced mid-run (an
+     * upgrade) must not have its results cached under the old identity. */
+    dep binary;
     bool change_reported;
     bool probing;        /* the version command runs: engine_resolve_finish collects it */
     int probe_pid, probe_fd;

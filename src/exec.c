@@ -244,25 +244,28 @@ static bool identity_is_stale(exec_state *s, action *a)
     return !unchanged;
 }
 
-/* What `plan --explain` compares with, in a record of its own. */
-static char *components_json(const action *a, const cJSON *components)
+/* The identity record (what `plan --explain` compares with): the stored result under a second
+ * name, or, where there is none or linking fails, a record of its own. Touches only files, so a
+ * deferred record's identity is written on the thread pool with it. */
+static void write_identity(cache *c, const digest *id, const digest *key, bool stored, const cJSON *components)
 {
+    if (stored && cache_link_record(c, id, key, NULL) == 0)
+        return;
     cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "key", a->key.hex);
+    cJSON_AddStringToObject(rec, "key", key->hex);
     cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
     char *json = cJSON_PrintUnformatted(rec);
     cJSON_Delete(rec);
-    return json;
+    cache_write_record(c, id, json, strlen(json), NULL);
+    cJSON_free(json);
 }
 
-static void remember_components(exec_state *s, action *a, const cJSON *components)
+static void record_identity(exec_state *s, const action *a, const cJSON *components, bool stored)
 {
     digest id;
     action_identity_key(a, &id);
-    char *json = components_json(a, components);
     cache_note_write(s->c, &id);
-    cache_write_record(s->c, &id, json, strlen(json), NULL);
-    cJSON_free(json);
+    write_identity(s->c, &id, &a->key, stored, components);
 }
 
 static char *read_spill_or_take(char **mem, const char *spill, size_t *len)
@@ -352,9 +355,10 @@ typedef struct {
     uv_work_t work;
     exec_state *s;
     action *a;
+    digest key;
     char *json;
     digest identity;
-    char *identity_json; /* a components-only record for the identity, should linking fail */
+    cJSON *components; /* taken from the action when its identity is stale; NULL otherwise */
     tmgt_error err;
     int rc;
 } deferred_record;
@@ -363,9 +367,9 @@ static void write_record_work(uv_work_t *w)
 {
     deferred_record *d = w->data;
     cache *c = d->s->c;
-    d->rc = cache_write_record(c, &d->a->key, d->json, strlen(d->json), &d->err);
-    if (d->identity_json && (d->rc != 0 || cache_link_record(c, &d->identity, &d->a->key, NULL) != 0))
-        cache_write_record(c, &d->identity, d->identity_json, strlen(d->identity_json), NULL);
+    d->rc = cache_write_record(c, &d->key, d->json, strlen(d->json), &d->err);
+    if (d->components)
+        write_identity(c, &d->identity, &d->key, d->rc == 0, d->components);
 }
 
 static void write_record_done(uv_work_t *w, int status)
@@ -376,7 +380,7 @@ static void write_record_done(uv_work_t *w, int status)
         note_not_cached(d->a, d->err.msg);
     d->s->storing--;
     cJSON_free(d->json);
-    cJSON_free(d->identity_json);
+    cJSON_Delete(d->components);
     free(d);
 }
 
@@ -386,28 +390,21 @@ static void defer_record(exec_state *s, running_action *ra, cJSON *rec)
     d->work.data = d;
     d->s = s;
     d->a = ra->a;
+    d->key = ra->a->key;
     d->json = cJSON_PrintUnformatted(rec);
     cJSON_Delete(rec);
-    cache_note_write(s->c, &ra->a->key);
+    cache_note_write(s->c, &d->key);
     if (ra->identity_stale) {
         action_identity_key(ra->a, &d->identity);
         cache_note_write(s->c, &d->identity);
-        d->identity_json = components_json(ra->a, ra->components);
+        d->components = ra->components;
+        ra->components = NULL;
     }
     s->storing++;
     if (uv_queue_work(&s->loop, &d->work, write_record_work, write_record_done) != 0) {
         write_record_work(&d->work);
         write_record_done(&d->work, 0);
     }
-}
-
-/* A stored result doubles as the identity record; otherwise the identity gets its own. */
-static void record_identity(exec_state *s, running_action *ra, bool stored)
-{
-    digest id;
-    action_identity_key(ra->a, &id);
-    if (!stored || cache_alias_record(s->c, &id, &ra->a->key, NULL) != 0)
-        remember_components(s, ra->a, ra->components);
 }
 
 static void check_declared_output(running_action *ra)
@@ -480,7 +477,7 @@ static void on_run_done(void *ctx, run_result *res)
     } else {
         bool stored = rec && commit_record(s, a, rec);
         if (ra->identity_stale)
-            record_identity(s, ra, stored);
+            record_identity(s, a, ra->components, stored);
     }
     run_result_free(res);
     if (ra->staged)
@@ -534,7 +531,7 @@ static void start_action(exec_state *s, action *a)
     bool identity_stale = identity_is_stale(s, a);
     if (s->o->read_cache && try_cached(s, a)) {
         if (identity_stale)
-            remember_components(s, a, components);
+            record_identity(s, a, components, false);
         a->argv = expand_command(a, a->output ? a->output->path : NULL, &err);
         cJSON_Delete(components);
         finish(s, a);
@@ -554,7 +551,7 @@ static void start_action(exec_state *s, action *a)
         a->status = ST_SPAWN_ERROR;
         a->reason = xstrdup(err.msg);
         if (identity_stale)
-            record_identity(s, ra, false);
+            record_identity(s, a, ra->components, false);
         free(ra->staged);
         cJSON_Delete(ra->components);
         free(ra);
