@@ -442,8 +442,8 @@ static int digest_tree(cache *c, const char *root, const char *rel, hasher *h, t
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *childrel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
         char *childpath = path_join(root, childrel);
-        deps_note(childpath);
         if (path_is_dir(childpath)) {
+            deps_note(childpath); /* an entry added or removed changes its mtime */
             rc = digest_tree(c, root, childrel, h, err);
         } else {
             digest fd;
@@ -465,9 +465,9 @@ static int digest_tree(cache *c, const char *root, const char *rel, hasher *h, t
 
 int cache_digest_path(cache *c, const char *path, digest *out, tmgt_error *err)
 {
-    deps_note(path);
     if (!path_is_dir(path))
-        return statcache_digest_file(&c->stat, path, out, err);
+        return statcache_digest_file(&c->stat, path, out, err); /* which notes the file */
+    deps_note(path);
     hasher *h = hasher_new();
     hasher_field_str(h, "tree", "v1");
     int rc = digest_tree(c, path, "", h, err);

@@ -275,13 +275,6 @@ static void print_results(const cli_opts *o, const cJSON *doc)
     }
 }
 
-static int64_t realtime_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 static int count_of(const cJSON *doc, const char *name)
 {
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "counts"), name);
@@ -339,7 +332,9 @@ static int run_remembered(const cli_opts *o)
         free(memo);
         return rc;
     }
-    int64_t started_ns = realtime_ns();
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t started_ns = timespec_ns(now);
     deps_start();
     char *self = realpath("/proc/self/exe", NULL); /* a rebuilt tmgt may judge differently */
     if (self)

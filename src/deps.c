@@ -22,19 +22,14 @@ void deps_start(void)
     rec.on = true;
 }
 
-static int64_t ns_of(struct timespec t)
-{
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 void dep_from_stat(dep *d, const struct stat *st)
 {
     d->present = true;
     d->dev = (uint64_t)st->st_dev;
     d->ino = (uint64_t)st->st_ino;
     d->size = (uint64_t)st->st_size;
-    d->mtime_ns = ns_of(st->st_mtim);
-    d->ctime_ns = ns_of(st->st_ctim);
+    d->mtime_ns = timespec_ns(st->st_mtim);
+    d->ctime_ns = timespec_ns(st->st_ctim);
 }
 
 bool dep_stat(dep *d)
@@ -50,18 +45,33 @@ bool dep_stat(dep *d)
     return true;
 }
 
-void deps_note(const char *path)
+/* A new entry for `path`, or NULL when not recording or already noted. */
+static dep *remember(const char *path)
 {
     if (!rec.on || strmap_get(&rec.seen, path))
-        return;
+        return NULL;
     if (rec.list.count == rec.cap) {
         rec.cap = rec.cap ? rec.cap * 2 : 256;
         rec.list.items = xrealloc(rec.list.items, rec.cap * sizeof *rec.list.items);
     }
     dep *d = &rec.list.items[rec.list.count++];
     d->path = xstrdup(path);
-    dep_stat(d);
     strmap_put(&rec.seen, path, d->path);
+    return d;
+}
+
+void deps_note(const char *path)
+{
+    dep *d = remember(path);
+    if (d)
+        dep_stat(d);
+}
+
+void deps_note_stat(const char *path, const struct stat *st)
+{
+    dep *d = remember(path);
+    if (d)
+        dep_from_stat(d, st);
 }
 
 void deps_take(dep_list *out)

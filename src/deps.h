@@ -30,6 +30,8 @@ typedef struct {
 void deps_start(void);
 /* Remembers `path` as it is now (following symlinks), or that it does not exist. */
 void deps_note(const char *path);
+/* The same with the stat the caller just made of it (the stat cache's), not another one. */
+void deps_note_stat(const char *path, const struct stat *st);
 /* Stops recording and hands over what was noted, each path once, in the order first noted. */
 void deps_take(dep_list *out);
 void dep_list_free(dep_list *l);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "deps.h"
+
 typedef struct {
     uint64_t dev, ino, size;
     int64_t mtime_ns, ctime_ns;
@@ -14,11 +16,6 @@ typedef struct {
 } statcache_entry;
 
 static const char HEADER[] = "tmgt-statcache 1\n";
-
-static int64_t ns_of(struct timespec ts)
-{
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 void statcache_load(statcache *sc, const char *file)
 {
@@ -28,7 +25,7 @@ void statcache_load(statcache *sc, const char *file)
     struct stat st;
     if (stat(file, &st) != 0)
         return;
-    sc->file_mtime_ns = ns_of(st.st_mtim);
+    sc->file_mtime_ns = timespec_ns(st.st_mtim);
     char *data = NULL;
     size_t len = 0;
     if (read_file(file, &data, &len, NULL) != 0)
@@ -85,14 +82,16 @@ int statcache_digest_file(statcache *sc, const char *path, digest *out, tmgt_err
     struct stat st;
     if (stat(path, &st) != 0) {
         err_set(err, "%s: %s", path, strerror(errno));
+        deps_note(path); /* its absence */
         return -1;
     }
+    deps_note_stat(path, &st);
     statcache_entry *e = strmap_get(&sc->entries, path);
     /* An entry written in the same instant as the file's last change cannot prove the file
      * did not change again afterwards within the timestamp granularity (git's racy rule). */
     if (e && e->dev == (uint64_t)st.st_dev && e->ino == (uint64_t)st.st_ino &&
-        e->size == (uint64_t)st.st_size && e->mtime_ns == ns_of(st.st_mtim) &&
-        e->ctime_ns == ns_of(st.st_ctim) && (sc->file_mtime_ns == 0 || e->mtime_ns < sc->file_mtime_ns)) {
+        e->size == (uint64_t)st.st_size && e->mtime_ns == timespec_ns(st.st_mtim) &&
+        e->ctime_ns == timespec_ns(st.st_ctim) && (sc->file_mtime_ns == 0 || e->mtime_ns < sc->file_mtime_ns)) {
         *out = e->d;
         return 0;
     }
@@ -107,8 +106,8 @@ int statcache_digest_file(statcache *sc, const char *path, digest *out, tmgt_err
     e->dev = (uint64_t)st.st_dev;
     e->ino = (uint64_t)st.st_ino;
     e->size = (uint64_t)st.st_size;
-    e->mtime_ns = ns_of(st.st_mtim);
-    e->ctime_ns = ns_of(st.st_ctim);
+    e->mtime_ns = timespec_ns(st.st_mtim);
+    e->ctime_ns = timespec_ns(st.st_ctim);
     e->d = *out;
     sc->dirty = true;
     return 0;

@@ -387,6 +387,11 @@ int write_stream_atomic(const char *path, unsigned mode, int (*fill)(FILE *out, 
     return 0;
 }
 
+int64_t timespec_ns(struct timespec t)
+{
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 uint64_t now_ms(void)
 {
     struct timespec ts;

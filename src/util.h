@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,8 @@ int link_replace(const char *src, const char *dst);
 int copy_file(const char *src, const char *dst, tmgt_error *err);
 
 uint64_t now_ms(void);
+/* A file timestamp (or clock reading) in nanoseconds since the epoch. */
+int64_t timespec_ns(struct timespec t);
 char *iso8601_now(void);
 
 #endif
