@@ -66,10 +66,33 @@ bool selection_names_suite(const selection *sel, const pipeline *pl, const char 
     return sel->n_suites == 0 && in_pipeline_suites(pl, suite_key);
 }
 
+/* Every check's name starts with its suite's label (suites.h), so a term whose first component
+ * is literal takes checks only from the suites whose label begins it: the others need not be
+ * expanded, which on a large pipeline is most of the planning. */
+static bool term_may_take_suite(const char *term, const pipeline *pl, const suite_def *s)
+{
+    if (!strcmp(term, "all"))
+        return in_pipeline_suites(pl, s->key);
+    size_t head = strcspn(term, "/"), label = strlen(s->label);
+    if (!strcmp(term, s->key) || strcspn(term, "*?[\\") < head)
+        return true;
+    return label <= head && !strncmp(term, s->label, label);
+}
+
+static bool may_take_suite(const selection *sel, const pipeline *pl, const suite_def *s)
+{
+    for (size_t i = 0; i < sel->n_suites; i++)
+        if (term_may_take_suite(sel->suites[i], pl, s))
+            return true;
+    return sel->n_suites == 0 && term_may_take_suite("all", pl, s);
+}
+
 /* Expands suite `s` for model `m` (NULL: a global suite) and keeps the selected checks. */
 static void expand_selected(const selection *sel, const pipeline *pl, const suite_def *s,
                             const pipeline_model *m, check_list *out)
 {
+    if (!may_take_suite(sel, pl, s))
+        return;
     size_t kept = out->count;
     s->expand(pl, m, out);
     for (size_t i = kept; i < out->count; i++) {
