@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "suites.h"
+#include "selection.h"
 
 static const char USAGE[] =
     "usage: tmgt [OPTIONS] [COMMAND]\n"
@@ -34,7 +34,12 @@ static const char USAGE[] =
     "  -j, --jobs N            concurrent engine processes (default: number of CPUs)\n"
     "  --pipeline FILE         pipeline file (default: pipeline/default.json)\n"
     "  --model SLUG            select a model (repeatable; default: all)\n"
-    "  --check SUITE           select a suite (repeatable; default: all)\n"
+    "  --check SEL             select checks (repeatable, the selections add up; default:\n"
+    "                          all): a suite (token), its result name (token-parity), or a\n"
+    "                          glob over check names, where * matches / too\n"
+    "                          ('token-parity/*/int8/*'); a name also selects the checks\n"
+    "                          under it (token-parity/smollm2-135m). Selecting no check is\n"
+    "                          a usage error; the conversions the checks need come along\n"
     "  --engine NAME=PATH      binary that plays an engine, e.g. apr=/usr/local/bin/apr\n"
     "  --cache-dir DIR         cache location (default: $TMGT_CACHE_DIR or cache/)\n"
     "  --results-dir DIR       where results go (default: results/)\n"
@@ -53,14 +58,28 @@ static const char USAGE[] =
     "Exit: 0 all selected checks passed (skips allowed), 1 a check failed, 2 usage error,\n"
     "      3 environment error (engine, pipeline, oracle or cache unusable), 130 interrupted.\n";
 
+/* The suites, wrapped between entries to the width of the text above. */
 static void print_suites(FILE *f)
 {
-    size_t n = 0;
-    const suite_def *const *all = suites_all(&n);
-    fputs("Suites (--check):", f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, " %s", all[i]->key);
-    fputs(" all\n", f);
+    strbuf sb;
+    sb_init(&sb);
+    selection_describe_suites(&sb);
+    sb_puts(&sb, ", all");
+    fputs("Suites (--check NAME, or the result name in parentheses):\n ", f);
+    size_t col = 1;
+    for (const char *item = sb.buf; item;) {
+        const char *next = strstr(item, ", ");
+        int len = next ? (int)(next - item) + 1 : (int)strlen(item); /* with its comma */
+        if (col > 1 && col + 1 + (size_t)len > 88) {
+            fputs("\n ", f);
+            col = 1;
+        }
+        fprintf(f, " %.*s", len, item);
+        col += 1 + (size_t)len;
+        item = next ? next + 2 : NULL;
+    }
+    fputc('\n', f);
+    sb_free(&sb);
 }
 
 static void push(char ***arr, size_t *n, const char *v)

@@ -8,7 +8,7 @@
 #include "cache.h"
 #include "pipeline.h"
 #include "report_common.h"
-#include "suites.h"
+#include "selection.h"
 
 static const char HELP[] =
     "usage: tmgt bisect --repo DIR --good REV --bad REV [--check SUITE]... [--model SLUG]...\n"
@@ -119,12 +119,10 @@ static int check_selection(const cli_opts *o, const char *engine_name)
     int rc = 0;
     if (!pipeline_find_engine(pl, engine_name))
         rc = usage("--engine %s: the pipeline has no such engine", engine_name);
-    for (size_t i = 0; rc == 0 && i < o->sel.n_suites; i++)
-        if (strcmp(o->sel.suites[i], "all") != 0 && !suite_find(o->sel.suites[i]))
-            rc = usage("unknown suite \"%s\" (tmgt --help lists them)", o->sel.suites[i]);
-    for (size_t i = 0; rc == 0 && i < o->sel.n_models; i++)
-        if (!pipeline_find_model(pl, o->sel.models[i]))
-            rc = usage("the pipeline has no model \"%s\"", o->sel.models[i]);
+    char *problem = rc == 0 ? selection_problem(&o->sel, pl) : NULL;
+    if (problem)
+        rc = usage("%s", problem);
+    free(problem);
     pipeline_free(pl);
     return rc;
 }

@@ -59,6 +59,12 @@ static int open_session(const cli_opts *o, session *s)
         fprintf(stderr, "tmgt: %s\n", err.msg);
         return EXIT_ENV;
     }
+    char *problem = selection_problem(&o->sel, s->pl);
+    if (problem) {
+        fprintf(stderr, "tmgt: %s\n", problem);
+        free(problem);
+        return EXIT_USAGE;
+    }
     for (size_t i = 0; i < o->n_engine_overrides; i++) {
         char *name = xstrndup(o->engine_overrides[i], strcspn(o->engine_overrides[i], "="));
         bool known = pipeline_find_engine(s->pl, name) != NULL;

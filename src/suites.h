@@ -44,6 +44,8 @@ check_spec *check_list_add(check_list *l, const char *suite, const char *name, c
                            const char *variant, const char *prompt, double threshold);
 void check_add_query(check_spec *c, const char *step, const char *artifact_a, const char *artifact_b,
                      const char *prompt);
+/* Frees the strings of one check (check_list_free frees them all). */
+void check_spec_free(check_spec *c);
 void check_list_free(check_list *l);
 
 /* What one query produced, as an evaluator sees it. */
@@ -109,6 +111,7 @@ typedef struct {
 
 /* In the original harness's order (suites.md §2.5). */
 const suite_def *const *suites_all(size_t *n);
+/* The suite whose --check name is `key` (selection.h matches what users type). */
 const suite_def *suite_find(const char *key);
 
 void check_result_set(check_result *r, check_status st, const char *fmt, ...)

@@ -290,7 +290,7 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
     assert not (tmgt.cache / "bisect").exists()
 
     first = bisect(tmgt, *start_args(repo, "--check", "nosuch"))
-    assert first.rc == 2 and 'unknown suite "nosuch"' in first.err
+    assert first.rc == 2 and "tmgt: bisect: --check nosuch selects no check" in first.err
     # a damaged state file is reported, not trusted
     (tmgt.cache / "bisect").mkdir(parents=True)
     (tmgt.cache / "bisect" / "state.json").write_text("{")
@@ -309,6 +309,33 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
     (tmgt.cache / "bisect" / "state.json").write_text(json.dumps(state))
     r = bisect(tmgt, "--continue")  # well-formed, but its repository is gone
     assert r.rc == 3 and "tmgt: x is not a git repository" in r.err
+
+
+@pytest.mark.parametrize("selection, problem", [
+    (("--check", "token-parity/nosuch"), "--check token-parity/nosuch selects no check"),
+    (("--model", "smollm-135m", "--check", "*/gpt2-124m/*"), "--check */gpt2-124m/* selects no check of --model"),
+    (("--model", "nope"), "--model nope: the pipeline has no such model"),
+], ids=["glob", "other-model", "model"])
+def test_a_selection_of_no_check_is_refused_before_any_checkout_or_build(tmgt, tmp_path, selection, problem):
+    repo = make_repo(tmp_path / "engine")
+    built = tmp_path / "built"
+    r = bisect(tmgt, "--repo", str(repo), "--good", "HEAD~63", "--bad", "main", "--build", f"touch {built}",
+               "--binary", "engine", *selection)
+    assert r.rc == 2 and f"tmgt: bisect: {problem}" in r.err, r.err
+    assert "token (token-parity)" in r.err and "models (--model): smollm-135m, qwen2-0.5b, gpt2-124m" in r.err
+    assert not built.exists() and not (tmgt.cache / "bisect").exists() and tmgt.engine_calls() == []
+
+
+def test_a_glob_selection_bisects_the_checks_it_names(tmgt, tmp_path):
+    repo = make_repo(tmp_path / "engine", code_commits=())
+    r = bisect(tmgt, "--repo", str(repo), "--good", "HEAD~63", "--bad", "main", "--build", BUILD,
+               "--binary", "engine", "--check", "canary/*/code", "--model", "smollm-135m")
+    assert r.rc == 0, r.err
+    doc = summary(tmgt)
+    assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
+    assert [f["name"] for f in doc["first_bad"]["failing"]] == ["canary/smollm-135m/code"]
+    step = json.loads((Path(doc["steps"][0]["results"]) / "latest.json").read_text())
+    assert [c["name"] for c in step["checks"]] == ["convert/smollm-135m/int8.apr", "canary/smollm-135m/code"]
 
 
 if __name__ == "__main__":
