@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "action_key.h"
+#include "format_header.h"
 #include "interrupt.h"
 #include "ready_queue.h"
 #include "redact.h"
@@ -143,6 +144,24 @@ static void finish(exec_state *s, action *a)
     }
 }
 
+/* Reads the header of an output at `path` when its name declares a format. A file that is not
+ * what its name says gets `why` ("int4.gguf: not a GGUF file (first bytes 7f 45 4c 46)"). */
+static bool output_format_ok(artifact *t, const char *path, char **why)
+{
+    artefact_format f = artefact_format_of(t->name);
+    if (f == ARTEFACT_FORMAT_NONE)
+        return true;
+    header_finding h;
+    format_header_read_file(f, path, &h);
+    if (h.verdict != HEADER_OK) {
+        *why = xasprintf("%s: %s", t->name, h.what);
+        return false;
+    }
+    free(t->format_found);
+    t->format_found = xstrdup(h.what);
+    return true;
+}
+
 /* A record is usable only if everything it names is still there and intact; otherwise the
  * action runs again and the user is told why. */
 static bool try_cached(exec_state *s, action *a)
@@ -176,6 +195,14 @@ static bool try_cached(exec_state *s, action *a)
             }
             if (ok && cache_materialize(s->c, &a->output->d, a->output->path, &err) != 0)
                 ok = false;
+            /* an entry stored before outputs were checked for their format: nothing may read it */
+            char *why = NULL;
+            if (ok && !output_format_ok(a->output, a->output->path, &why)) {
+                err_set(&err, "cached output %s", why);
+                free(why);
+                unlink(a->output->path);
+                ok = false;
+            }
             if (ok) {
                 a->output->have_digest = true;
                 a->output->size = have;
@@ -419,6 +446,8 @@ static void check_declared_output(running_action *ra)
     } else if (st.st_size == 0) {
         a->status = ST_OUTPUT_MISSING;
         a->reason = xasprintf("exited 0 but %s is empty", a->output->name);
+    } else if (!output_format_ok(a->output, ra->staged, &a->reason)) {
+        a->status = ST_OUTPUT_MALFORMED;
     }
 }
 
@@ -470,7 +499,7 @@ static void on_run_done(void *ctx, run_result *res)
     }
     check_engine_unchanged(s, a);
     check_declared_output(ra);
-    /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
+    /* Exits are measurements and are cached; timeouts, signals, missing or malformed outputs are not. */
     cJSON *rec = a->status == ST_OK || a->status == ST_EXIT ? publish_result(s, ra) : NULL;
     if (rec && a->n_dependents == 0) {
         defer_record(s, ra, rec);

@@ -146,6 +146,8 @@ static const char *parse_action(char *act, struct sim_faults *f)
         }
     } else if (strcmp(act, "nooutput") == 0) {
         f->nooutput = true;
+    } else if (strcmp(act, "elf") == 0) {
+        f->elf = true;
     } else if (strcmp(act, "truncate") == 0) {
         if (arg && !parse_ll(arg, &n))
             return "truncate takes an optional byte count (truncate:0)";
