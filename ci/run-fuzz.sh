@@ -19,6 +19,7 @@ samples() {
     oracle)      ls oracle/*/*.json ;;
     pipeline)    ls pipeline/*.json tests/sim/pipeline.json ;;
     results)     ls tests/data/results-*.json ;;
+    writers)     ls tests/data/results-escape.json docs/llamacpp-v0.4.0-samples/*.stderr ;;
   esac
 }
 

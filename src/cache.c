@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #include "cache_internal.h"
-#include "compare.h"
 #include "deps.h"
+#include "json_stream.h"
+#include "utf8.h"
 
 static bool pid_alive(long pid)
 {
@@ -392,10 +393,10 @@ void cache_note_write(cache *c, const digest *key)
 
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err)
 {
-    char *json = cJSON_PrintUnformatted(record);
+    char *json = json_stream_text(record, false);
     cache_note_write(c, key);
     int rc = cache_write_record(c, key, json, strlen(json), err);
-    cJSON_free(json);
+    free(json);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 
 #include "bisect.h"
 #include "cache.h"
+#include "json_stream.h"
 #include "pipeline.h"
 #include "report_common.h"
 #include "selection.h"
@@ -323,18 +324,16 @@ static int finish(const cli_opts *o, const bisect_state *st, const bisect_end *e
 {
     cJSON *doc = summary_json(st, end);
     print_report(st, end, doc);
-    char *text = cJSON_Print(doc);
     char *path = path_join(st->results_dir, "bisect.json");
     tmgt_error err = {{0}};
     int rc = EXIT_OK;
-    if (mkdir_p(st->results_dir, 0755, &err) != 0 || write_file_atomic(path, text, strlen(text), 0644, &err) != 0) {
+    if (mkdir_p(st->results_dir, 0755, &err) != 0 || json_stream_write_atomic(doc, path, 0644, &err) != 0) {
         fprintf(stderr, "tmgt: cannot write %s: %s\n", path, err.msg);
         rc = EXIT_ENV;
     }
     if (!o->quiet)
         printf("checkouts stay in %s/bisect until tmgt bisect --reset\n", o->cache_dir);
     free(path);
-    cJSON_free(text);
     cJSON_Delete(doc);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "evaluate.h"
 #include "exec.h"
 #include "hub_pull.h"
+#include "json_stream.h"
 #include "report.h"
 #include "results.h"
 #include "run_memo.h"
@@ -272,9 +273,8 @@ static bool console_color(void)
 static void print_results(const cli_opts *o, const cJSON *doc)
 {
     if (o->json) {
-        char *json = cJSON_Print(doc);
-        puts(json);
-        cJSON_free(json);
+        json_stream_print(doc, stdout);
+        putchar('\n');
     } else {
         report_console_opts ro = {.color = console_color(), .quiet = o->quiet};
         report_console(doc, stdout, &ro);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "util.h"
 
 /* The shared core of both mismatch counts: positional inequality over the common prefix, and
@@ -37,60 +38,6 @@ long first_token_divergence(const long *a, size_t na, const long *b, size_t nb)
     long at;
     DIVERGENCE(a, na, b, nb, at);
     return at;
-}
-
-/* Length of the valid UTF-8 sequence at s (1..4) with its code point, or 0 when the bytes there
- * are not one: overlong forms, surrogates and values above U+10FFFF are rejected like Python's
- * strict decoder does. */
-static size_t utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
-{
-    size_t n;
-    unsigned v, min;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xE0) == 0xC0)
-        n = 2, v = s[0] & 0x1Fu, min = 0x80;
-    else if ((s[0] & 0xF0) == 0xE0)
-        n = 3, v = s[0] & 0x0Fu, min = 0x800;
-    else if ((s[0] & 0xF8) == 0xF0)
-        n = 4, v = s[0] & 0x07u, min = 0x10000;
-    else
-        return 0;
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return n;
-}
-
-size_t utf8_decode(const char *s, size_t len, unsigned **out, bool *invalid)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    unsigned *cps = xmalloc((len + 1) * sizeof *cps);
-    size_t n = 0;
-
-    for (size_t i = 0; i < len;) {
-        size_t k = utf8_seq(p + i, len - i, &cps[n]);
-        if (k == 0) {
-            cps[n] = 0xFFFD;
-            if (invalid)
-                *invalid = true;
-            k = 1;
-        }
-        n++;
-        i += k;
-    }
-    *out = cps;
-    return n;
 }
 
 size_t count_char_mismatches(const char *a, size_t alen, const char *b, size_t blen)
@@ -156,7 +103,6 @@ size_t ansi_escape_len(const char *s, size_t len)
 
 char *text_one_line(const char *s, size_t len, size_t max_cps)
 {
-    const unsigned char *p = (const unsigned char *)s;
     strbuf sb;
     size_t cps = 0;
 
@@ -172,9 +118,9 @@ char *text_one_line(const char *s, size_t len, size_t max_cps)
             break;
         }
         unsigned cp;
-        size_t k = utf8_seq(p + i, len - i, &cp);
+        size_t k = utf8_next(s + i, len - i, &cp);
         if (k == 0) {
-            sb_puts(&sb, "\xEF\xBF\xBD");
+            sb_puts(&sb, UTF8_REPLACEMENT);
             k = 1;
         } else if (cp < 0x20 || cp == 0x7F) {
             sb_putc(&sb, ' ');
@@ -183,52 +129,6 @@ char *text_one_line(const char *s, size_t len, size_t max_cps)
         }
         i += k;
         cps++;
-    }
-    return sb_detach(&sb);
-}
-
-/* Length of the prefix of `s` that utf8_sanitize keeps as it is. */
-static size_t clean_utf8_prefix(const unsigned char *p, size_t len)
-{
-    size_t i = 0;
-    unsigned cp;
-    for (size_t k; i < len; i += k)
-        if (!(k = utf8_seq(p + i, len - i, &cp)) || cp == 0)
-            break;
-    return i;
-}
-
-bool utf8_is_text(const char *s, size_t len)
-{
-    return clean_utf8_prefix((const unsigned char *)s, len) == len;
-}
-
-char *utf8_sanitize(const char *s, size_t len, bool *invalid)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    strbuf sb;
-
-    /* Engine output is nearly always valid: one copy instead of a character at a time. */
-    size_t clean = clean_utf8_prefix(p, len);
-    if (clean == len)
-        return xstrndup(s, len);
-    sb_init(&sb);
-    sb_append(&sb, s, clean);
-    for (size_t i = clean; i < len;) {
-        unsigned cp;
-        size_t k = utf8_seq(p + i, len - i, &cp);
-        if (k == 0) {
-            sb_puts(&sb, "\xEF\xBF\xBD");
-            if (invalid)
-                *invalid = true;
-            i += 1;
-        } else if (cp == 0) { /* valid, but it would end the C string early */
-            sb_puts(&sb, "\xEF\xBF\xBD");
-            i += 1;
-        } else {
-            sb_append(&sb, s + i, k);
-            i += k;
-        }
     }
     return sb_detach(&sb);
 }

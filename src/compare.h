@@ -11,9 +11,6 @@ size_t count_mismatches(const long *a, size_t na, const long *b, size_t nb);
 /* First index where a and b differ (including a length difference), or -1 when equal. */
 long first_token_divergence(const long *a, size_t na, const long *b, size_t nb);
 
-/* UTF-8 decoding into code points. Invalid sequences decode as U+FFFD, one per bad byte, and
- * *invalid (if non-NULL) is set to true. Returns the count; *out is malloc'd. */
-size_t utf8_decode(const char *s, size_t len, unsigned **out, bool *invalid);
 /* count_mismatches over Unicode code points (Python str semantics), not bytes. */
 size_t count_char_mismatches(const char *a, size_t alen, const char *b, size_t blen);
 /* First differing code point index, or -1 when equal. */
@@ -25,11 +22,6 @@ const char *text_strip(const char *s, size_t len, size_t *out_len);
  * characters turned into spaces, invalid UTF-8 into U+FFFD, at most max_cps code points (then
  * "…"). Always valid UTF-8; malloc'd. */
 char *text_one_line(const char *s, size_t len, size_t max_cps);
-/* Whether s is valid UTF-8 without NUL: text that needs no sanitizing. */
-bool utf8_is_text(const char *s, size_t len);
-/* A valid UTF-8 copy of engine text for results documents: invalid bytes (and NULs) become
- * U+FFFD, one per byte; *invalid (if non-NULL) is set when a byte was invalid. malloc'd. */
-char *utf8_sanitize(const char *s, size_t len, bool *invalid);
 /* Length of the ANSI escape sequence (CSI, OSC or two-byte) that starts at s, or 0. */
 size_t ansi_escape_len(const char *s, size_t len);
 

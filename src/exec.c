@@ -12,6 +12,7 @@
 #include "action_key.h"
 #include "format_header.h"
 #include "interrupt.h"
+#include "json_stream.h"
 #include "ready_queue.h"
 #include "redact.h"
 #include "runner.h"
@@ -281,10 +282,10 @@ static void write_identity(cache *c, const digest *id, const digest *key, bool s
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "key", key->hex);
     cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
-    char *json = cJSON_PrintUnformatted(rec);
+    char *json = json_stream_text(rec, false);
     cJSON_Delete(rec);
     cache_write_record(c, id, json, strlen(json), NULL);
-    cJSON_free(json);
+    free(json);
 }
 
 static void record_identity(exec_state *s, const action *a, const cJSON *components, bool stored)
@@ -406,7 +407,7 @@ static void write_record_done(uv_work_t *w, int status)
     if (d->rc != 0)
         note_not_cached(d->a, d->err.msg);
     d->s->storing--;
-    cJSON_free(d->json);
+    free(d->json);
     cJSON_Delete(d->components);
     free(d);
 }
@@ -418,7 +419,7 @@ static void defer_record(exec_state *s, running_action *ra, cJSON *rec)
     d->s = s;
     d->a = ra->a;
     d->key = ra->a->key;
-    d->json = cJSON_PrintUnformatted(rec);
+    d->json = json_stream_text(rec, false);
     cJSON_Delete(rec);
     cache_note_write(s->c, &d->key);
     if (ra->identity_stale) {

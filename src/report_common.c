@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 const char *rc_str(const cJSON *obj, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -79,36 +81,15 @@ const char *rc_status_word(rc_status s)
 
 size_t rc_utf8_next(const char *s, size_t len, long *cp)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    unsigned v;
     size_t n;
-    long v, min;
 
     *cp = -1;
     if (len == 0)
         return 0;
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    if ((p[0] & 0xE0) == 0xC0) {
-        n = 2, v = p[0] & 0x1F, min = 0x80;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        n = 3, v = p[0] & 0x0F, min = 0x800;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        n = 4, v = p[0] & 0x07, min = 0x10000;
-    } else {
-        return 1;
-    }
-    if (len < n)
-        return 1;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 1;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 1;
-    *cp = v;
+    if (!(n = utf8_next(s, len, &v)))
+        return 1; /* an invalid byte is a unit of its own */
+    *cp = (long)v;
     return n;
 }
 
@@ -160,7 +141,9 @@ static void write_unit(FILE *out, const char *unit, size_t n, long cp, unsigned 
     const char *rep = escape_for(cp, flags);
     if (rep) {
         fputs(rep, out);
-    } else if (cp >= 0 && writable(cp)) {
+    } else if (cp < 0) {
+        fputs(UTF8_REPLACEMENT, out); /* as the results document has it (json_stream.c) */
+    } else if (writable(cp)) {
         if ((flags & RC_MD) && md_punctuation(cp))
             fputc('\\', out);
         fwrite(unit, 1, n, out);

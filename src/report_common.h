@@ -34,7 +34,9 @@ const char *rc_symbol(rc_status s);                            /* ✓ ✗ − */
 const char *rc_status_word(rc_status s);                       /* pass fail skip */
 
 /* rc_text flags. Without any, text is written as is except what would corrupt the medium:
- * control bytes, invalid UTF-8 and non-characters come out as \xNN, byte by byte. */
+ * each byte of invalid UTF-8 comes out as U+FFFD (as in the results document), control
+ * characters and the non-characters U+FFFE/U+FFFF, which XML 1.0 forbids, as \xNN, byte by
+ * byte. */
 enum {
     RC_MARKUP = 1,  /* XML/HTML: & < > " ' as entities */
     RC_VISIBLE = 2, /* \n \t \r as escapes, for one-line output and whitespace-only tokens */

@@ -103,7 +103,7 @@ static void add_engines(cJSON *doc, const plan *p)
         cJSON_AddItemToObject(j, "path", string_or_null(e->path));
         cJSON_AddItemToObject(j, "digest", e->path && !e->unavailable ? cJSON_CreateString(e->binary_digest.hex)
                                                                     : cJSON_CreateNull());
-        cJSON_AddStringToObject(j, "version", e->version ? e->version : "unknown");
+        cJSON_AddStringToObject(j, "version", e->version ? e->version : ENGINE_VERSION_UNKNOWN);
         cJSON_AddBoolToObject(j, "available", e->unavailable == NULL);
         if (e->unavailable)
             cJSON_AddStringToObject(j, "unavailable", e->unavailable);

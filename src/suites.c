@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "compare.h"
+#include "utf8.h"
 #include "suite_common.h"
 #include "util.h"
 

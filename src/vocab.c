@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
 #include "deps.h"
+#include "utf8.h"
 #include "util.h"
 
 struct vocab {

@@ -4,6 +4,7 @@
 
 #include "compare.h"
 #include "fuzz_util.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

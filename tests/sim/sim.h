@@ -124,11 +124,11 @@ struct sim_edit {
     const char *value; /* NULL: delete the field */
 };
 
-enum sim_imm_kind { IMM_DELAY, IMM_CRASH, IMM_HANG, IMM_EXIT };
+enum sim_imm_kind { IMM_DELAY, IMM_CRASH, IMM_HANG, IMM_EXIT, IMM_USAGE };
 
 struct sim_immediate {
     enum sim_imm_kind kind;
-    long long num;    /* ms for delay, signal for crash, status for exit */
+    long long num;    /* ms for delay, signal for crash, status for exit and usage */
     const char *text; /* exit message */
     bool child, noterm; /* hang options */
 };
@@ -170,7 +170,7 @@ struct sim_ctx {
  * rule exits 64 so a typo never silently disables a test), and records the
  * first rule matching ctx->subcmd / ctx->joined in ctx->faults. */
 void faults_load(struct sim_ctx *ctx);
-/* Runs delay / crash / hang / exit actions in the order they were written. */
+/* Runs delay / crash / hang / exit / usage actions in the order they were written. */
 void faults_run_immediate(const struct sim_ctx *ctx);
 /* Version string for --version: fault `version:`, APR_SIM_VERSION, default. */
 const char *faults_version(const struct sim_ctx *ctx, const char *dflt);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "utf8.h"
 #include "oracle.h"
 #include "pipeline.h"
 #include "suites.h"

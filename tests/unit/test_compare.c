@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "compare.h"
+#include "utf8.h"
 #include "util.h"
 
 /* A small deterministic generator, so property tests are reproducible. */

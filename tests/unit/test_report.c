@@ -582,8 +582,12 @@ static void assert_written(const char *s, unsigned flags, const char *expected)
 static void test_text_escaping(void **state)
 {
     (void)state;
-    assert_written("a\xff" "b\xe2\x82", 0, "a\\xFFb\\xE2\\x82");
-    assert_written("\xed\xa0\x80", 0, "\\xED\\xA0\\x80"); /* a UTF-16 surrogate is not UTF-8 */
+    /* each invalid byte is one U+FFFD, as in the results document */
+#define FFFD "\xef\xbf\xbd"
+    assert_written("a\xff" "b\xe2\x82", 0, "a" FFFD "b" FFFD FFFD);
+    assert_written("\xed\xa0\x80", 0, FFFD FFFD FFFD); /* a UTF-16 surrogate is not UTF-8 */
+    assert_written("\x01\x7f\xc2\x85", 0, "\\x01\\x7F\\xC2\\x85"); /* controls stay visible */
+#undef FFFD
     assert_written("\xef\xbf\xbe ok \xc3\xa9", RC_MARKUP, "\\xEF\\xBF\\xBE ok \xc3\xa9");
     assert_written("<a href=\"x\">&'", RC_MARKUP, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     assert_written("a\"b\\c\n", RC_VISIBLE | RC_QUOTED, "a\\\"b\\\\c\\n");
