@@ -11,10 +11,13 @@
 # DIR/env holds NGINX_HTTP_URL, NGINX_HTTPS_URL (a certificate for localhost and 127.0.0.1,
 # signed by a CA made here: NGINX_CA), NGINX_ROOT (the served directory: a test tampers with
 # what the server holds there) and NGINX_ACCESS_LOG. Besides / (GET, HEAD, PUT, DELETE of
-# NGINX_ROOT), two locations misbehave on purpose: /answers500/ answers 500 to everything, and
-# /stalls/ serves NGINX_ROOT at one byte a second. Ports are free ones unless given.
+# NGINX_ROOT), /private/ is the same for requests with "Authorization: Bearer $NGINX_TOKEN"
+# (401 for others), and two locations misbehave on purpose: /answers500/ answers 500 to
+# everything, and /stalls/ serves NGINX_ROOT at one byte a second (nginx's limit_rate).
+# Ports are free ones unless given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH=$PATH:/usr/sbin:/sbin # nginx, for a user whose PATH lacks them
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -33,7 +36,7 @@ make_certificates() {
 }
 
 write_config() {
-  local dir=$1 http=$2 https=$3
+  local dir=$1 http=$2 https=$3 token=$4
   # Workers of a root master would run as nobody, who cannot write the caller's directory.
   local user_line=""
   ((EUID == 0)) && user_line="user $(id -un) $(id -gn);"
@@ -64,6 +67,12 @@ http {
             create_full_put_path on;
             dav_access user:rw group:r all:r;
         }
+        location /private/ {
+            if (\$http_authorization != "Bearer $token") { return 401; }
+            alias $dir/www/;
+            dav_methods PUT DELETE;
+            create_full_put_path on;
+        }
         location /answers500/ { return 500; }
         location /stalls/ { alias $dir/www/; limit_rate 1; }
     }
@@ -79,7 +88,8 @@ start() {
   https=${3:-$(free_port)}
   mkdir -p "$dir/www" "$dir/tmp"
   [[ -f $dir/tls/server.pem ]] || make_certificates "$dir/tls"
-  write_config "$dir" "$http" "$https"
+  [[ -s $dir/token ]] || openssl rand -hex 16 >"$dir/token"
+  write_config "$dir" "$http" "$https" "$(cat "$dir/token")"
   nginx -p "$dir" -c "$dir/nginx.conf"
   for _ in $(seq 100); do
     curl -s -o /dev/null "http://127.0.0.1:$http/" && break
@@ -91,6 +101,7 @@ NGINX_HTTPS_URL=https://localhost:$https
 NGINX_CA=$dir/tls/ca.pem
 NGINX_ROOT=$dir/www
 NGINX_ACCESS_LOG=$dir/access.log
+NGINX_TOKEN=$(cat "$dir/token")
 EOF
   cat "$dir/env"
 }
