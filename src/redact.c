@@ -35,28 +35,6 @@ static void replace_all(char **buf, size_t *len, const char *value, const char *
     *buf = sb_detach(&sb);
 }
 
-/* The credential of each "Name: value" line of `var`: the value's last word ("Bearer <token>",
- * "Basic <base64>", or a bare key). */
-static void redact_header_credentials(char **buf, size_t *len, const char *var)
-{
-    const char *headers = getenv(var);
-    if (!headers)
-        return;
-    char *copy = xstrdup(headers);
-    for (char *save = NULL, *line = strtok_r(copy, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
-        char *value = strchr(line, ':');
-        size_t n = value ? strlen(value) : 0;
-        while (n > 1 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
-            value[--n] = '\0';
-        const char *word = value ? value + n : NULL;
-        while (word && word > value + 1 && word[-1] != ' ' && word[-1] != '\t')
-            word--;
-        if (*buf && word && strlen(word) >= 8)
-            replace_all(buf, len, word, var);
-    }
-    free(copy);
-}
-
 void redact_secrets(char **buf, size_t *len)
 {
     for (size_t i = 0; i < sizeof SECRET_VARS / sizeof *SECRET_VARS; i++) {
@@ -64,5 +42,4 @@ void redact_secrets(char **buf, size_t *len)
         if (*buf && value && strlen(value) >= 8)
             replace_all(buf, len, value, SECRET_VARS[i]);
     }
-    redact_header_credentials(buf, len, "TMGT_REMOTE_CACHE_HEADER");
 }

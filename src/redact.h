@@ -6,9 +6,7 @@
 #include <stddef.h>
 
 /* Replaces every occurrence of a secret's value in buf[0..*len) by "[NAME]"; *buf may be
- * reallocated. Values shorter than 8 bytes are left alone (they would match ordinary text).
- * The secrets: HF_TOKEN, HUGGING_FACE_HUB_TOKEN, and the credential (last word) of each
- * header in TMGT_REMOTE_CACHE_HEADER. */
+ * reallocated. Values shorter than 8 bytes are left alone (they would match ordinary text). */
 void redact_secrets(char **buf, size_t *len);
 
 #endif

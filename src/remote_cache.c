@@ -41,19 +41,21 @@ static char *strdup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-/* The URL without user:password, query or fragment: what messages may show. */
+/* The URL without query or fragment: what messages may show. A URL with user:password is
+ * refused: tmgt's command line is written to the results. */
 static char *public_name(const char *url, tmgt_error *err)
 {
     CURLU *u = curl_url();
-    char *scheme = NULL, *out = NULL;
+    char *scheme = NULL, *user = NULL, *out = NULL;
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
         err_set(err, "remote cache URL is not an http:// or https:// URL");
+    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+        err_set(err, "remote cache URL holds a user name or password; give credentials in "
+                     "TMGT_REMOTE_CACHE_NETRC or TMGT_REMOTE_CACHE_HEADER instead");
     } else {
         char *clean = NULL;
-        curl_url_set(u, CURLUPART_USER, NULL, 0);
-        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
         curl_url_set(u, CURLUPART_QUERY, NULL, 0);
         curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
         if (curl_url_get(u, CURLUPART_URL, &clean, 0) == CURLUE_OK)
@@ -61,6 +63,7 @@ static char *public_name(const char *url, tmgt_error *err)
         curl_free(clean);
     }
     curl_free(scheme);
+    curl_free(user);
     curl_url_cleanup(u);
     return out;
 }

@@ -11,7 +11,7 @@
  * that fails a request past its retries is given up for the rest of the run with one warning
  * on stderr, after which every call answers REMOTE_DOWN at once: the run goes on with the
  * local cache only. A refused upload stops uploads only. The extra request headers are sent
- * and never printed; messages name the server without any user:password in its URL. */
+ * and never printed. */
 #ifndef TMGT_REMOTE_CACHE_H
 #define TMGT_REMOTE_CACHE_H
 
@@ -22,7 +22,7 @@
 #include "hash.h"
 
 typedef struct {
-    char *url;          /* http(s)://host[:port][/prefix], without trailing slashes */
+    char *url;          /* http(s)://host[:port][/prefix] */
     char **headers;     /* n_headers lines "Name: value", sent with every request */
     size_t n_headers;
     char *ca_file;      /* CA certificates to trust instead of the system's, or NULL */
@@ -49,7 +49,8 @@ typedef struct {
 
 typedef struct remote_cache remote_cache;
 
-/* Takes a copy of `conf`; NULL with a message when the URL is not http(s). */
+/* Takes a copy of `conf`; NULL with a message when the URL is not http(s) or holds
+ * credentials. */
 remote_cache *remote_cache_open(const remote_cache_conf *conf, tmgt_error *err);
 void remote_cache_close(remote_cache *rc);
 
@@ -71,7 +72,7 @@ remote_result remote_cache_put_record(remote_cache *rc, const digest *key, const
 bool remote_cache_is_down(remote_cache *rc);
 bool remote_cache_uploads_stopped(remote_cache *rc);
 void remote_cache_get_counts(remote_cache *rc, remote_cache_counts *out);
-/* The server as messages name it: the URL without user:password. */
+/* The server as messages name it: the URL without its query. */
 const char *remote_cache_name(const remote_cache *rc);
 
 #endif

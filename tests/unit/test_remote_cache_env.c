@@ -74,23 +74,39 @@ static void test_bad_settings_are_refused_without_quoting_a_header(void **state)
     clear_env();
 }
 
-static void test_the_server_is_named_without_credentials(void **state)
+static void test_the_server_is_named_without_its_query(void **state)
 {
     clear_env();
     remote_cache_conf conf;
     tmgt_error err;
-    assert_int_equal(remote_cache_conf_from_env(&conf, "https://user:pa55word@cache:9090/ci/?sig=abc", &err), 0);
+    assert_int_equal(remote_cache_conf_from_env(&conf, "https://cache:9090/ci/?sig=abc", &err), 0);
     remote_cache *rc = remote_cache_open(&conf, &err);
     remote_cache_conf_free(&conf);
     assert_non_null(rc);
     assert_string_equal(remote_cache_name(rc), "https://cache:9090/ci/");
     assert_false(remote_cache_is_down(rc));
     remote_cache_close(rc);
+}
 
-    assert_int_equal(remote_cache_conf_from_env(&conf, "ftp://cache/", &err), 0);
-    assert_null(remote_cache_open(&conf, &err));
-    assert_string_equal(err.msg, "remote cache URL is not an http:// or https:// URL");
-    remote_cache_conf_free(&conf);
+static void test_urls_that_are_not_http_or_hold_credentials_are_refused(void **state)
+{
+    clear_env();
+    struct {
+        const char *url, *msg;
+    } cases[] = {
+        {"ftp://cache/", "remote cache URL is not an http:// or https:// URL"},
+        {"cache:8080", "remote cache URL is not an http:// or https:// URL"},
+        {"https://user:pa55word@cache/", "remote cache URL holds a user name or password; give credentials in "
+                                         "TMGT_REMOTE_CACHE_NETRC or TMGT_REMOTE_CACHE_HEADER instead"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        remote_cache_conf conf;
+        tmgt_error err;
+        assert_int_equal(remote_cache_conf_from_env(&conf, cases[i].url, &err), 0);
+        assert_null(remote_cache_open(&conf, &err));
+        assert_string_equal(err.msg, cases[i].msg);
+        remote_cache_conf_free(&conf);
+    }
 }
 
 int main(void)
@@ -99,7 +115,8 @@ int main(void)
         cmocka_unit_test(test_defaults_without_settings),
         cmocka_unit_test(test_headers_one_a_line),
         cmocka_unit_test(test_bad_settings_are_refused_without_quoting_a_header),
-        cmocka_unit_test(test_the_server_is_named_without_credentials),
+        cmocka_unit_test(test_the_server_is_named_without_its_query),
+        cmocka_unit_test(test_urls_that_are_not_http_or_hold_credentials_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
