@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, ROOT
+from conftest import BUILD, ROOT, Tmgt, check_table
 
 PROBE = BUILD / "tests" / "remote-cache-probe"
 NGINX = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
@@ -297,3 +297,101 @@ def test_a_read_only_client_uploads_nothing(nginx, prefix, tmp_path):
     assert out[:4] == [hexd, "ok", "missing", "missing"]
     assert counts(out[4])["uploads"] == 0
     assert f"PUT /{prefix}/" not in Path(nginx["NGINX_ACCESS_LOG"]).read_text()
+
+
+# tmgt itself with --remote-cache: two machines (two workspaces, each with its own cache,
+# models and results) sharing one server.
+
+def workspace(directory):
+    directory.mkdir()
+    return Tmgt(directory)
+
+
+def shared_run(directory, url, *args, **env):
+    tm = workspace(directory)
+    return tm, tm.run("--remote-cache", url, *args, env=tm.env(**env))
+
+
+def test_a_second_machine_with_a_cold_cache_executes_nothing(nginx, prefix, tmp_path):
+    url = f"{nginx['NGINX_HTTP_URL']}/{prefix}"
+    _, first = shared_run(tmp_path / "first", url)
+    assert first.results["actions_executed"] > 0 and "warning" not in first.err
+    second_tm, second = shared_run(tmp_path / "second", url)
+    assert second.results["actions_executed"] == 0
+    assert second.results["actions_cached"] == first.results["actions_executed"]
+    assert second_tm.engine_calls() == []  # not even a --version probe
+    assert check_table(second.results) == check_table(first.results) and second.rc == first.rc
+    assert "warning" not in second.err
+
+
+def test_a_server_that_tampers_with_blobs_cannot_change_a_verdict(nginx, prefix, tmp_path):
+    url = f"{nginx['NGINX_HTTP_URL']}/{prefix}"
+    _, first = shared_run(tmp_path / "first", url)
+    for i, served in enumerate(sorted((Path(nginx["NGINX_ROOT"]) / prefix / "cas").iterdir())):
+        data = bytearray(served.read_bytes())
+        if i % 2 and data:
+            data[len(data) // 2] ^= 0x20
+        else:
+            data += b"!"  # a truncation shows the same way: the bytes hash to another name
+        served.write_bytes(bytes(data))
+    second_tm, second = shared_run(tmp_path / "second", url)
+    assert second.results["actions_executed"] > 0  # what needed a blob ran again here
+    assert check_table(second.results) == check_table(first.results) and second.rc == first.rc
+    assert len([line for line in second.err.splitlines() if "hashes to" in line]) == 1
+
+
+def test_a_read_only_client_reads_and_uploads_nothing(nginx, prefix, tmp_path):
+    url = f"{nginx['NGINX_HTTP_URL']}/{prefix}"
+    _, first = shared_run(tmp_path / "first", url, "--check", "token")
+    log_before = Path(nginx["NGINX_ACCESS_LOG"]).read_text()
+    _, second = shared_run(tmp_path / "second", url, "--remote-upload=no")
+    assert 0 < second.results["actions_executed"] < len(second.results["actions"])
+    new_lines = Path(nginx["NGINX_ACCESS_LOG"]).read_text()[len(log_before):].splitlines()
+    assert new_lines and not [line for line in new_lines if '"PUT ' in line]
+
+
+def test_a_dead_server_leaves_a_local_run_with_one_warning(tmp_path):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/cache"  # bound, never listening: refused
+    local = workspace(tmp_path / "local")
+    alone = local.run()
+    tm, run = shared_run(tmp_path / "remote", url, TMGT_REMOTE_CACHE_RETRIES="1")
+    closed.close()
+    assert run.results["actions_executed"] == alone.results["actions_executed"]
+    assert check_table(run.results) == check_table(alone.results) and run.rc == alone.rc
+    [warning] = [line for line in run.err.splitlines() if line.startswith("tmgt: warning: remote cache")]
+    assert warning.endswith("(after 2 attempts); continuing with the local cache only")
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["--remote-upload=maybe"], {}, 'tmgt: --remote-upload wants yes or no, not "maybe"'),
+    (["--remote-cache", "ftp://host/c"], {}, "tmgt: --remote-cache: remote cache URL is not an http:// or https:// URL"),
+    (["--remote-cache", "http://host/c"], {"TMGT_REMOTE_CACHE_HEADER": "Authorization Bearer t0ps3cr3t-v4lue"},
+     "tmgt: --remote-cache: TMGT_REMOTE_CACHE_HEADER: line 1 is not a header (Name: value)"),
+])
+def test_unusable_remote_settings_are_usage_errors(tmp_path, args, env, message):
+    tm = Tmgt(tmp_path)
+    r = tm.run(*args, env=tm.env(**env))
+    assert r.rc == 2
+    assert message in r.err and "t0ps3cr3t" not in r.err
+    assert tm.engine_calls() == []
+
+
+def test_the_credential_header_reaches_the_server_and_nothing_else(nginx, prefix, tmp_path):
+    token = nginx["NGINX_TOKEN"]
+    url = f"{nginx['NGINX_HTTP_URL']}/private/{prefix}"
+    seen = tmp_path / "engine-env.txt"
+    wrapper = tmp_path / "apr-sim"  # the simulator picks its personality by this name
+    wrapper.write_text(f'#!/bin/sh\nenv >> "{seen}"\nexec "{BUILD / "tests" / "apr-sim"}" "$@"\n')
+    wrapper.chmod(0o755)
+    header = f"Authorization: Bearer {token}"
+    tm, run = shared_run(tmp_path / "first", url, "--check", "canary", "--engine", f"apr={wrapper}", "-v",
+                         TMGT_REMOTE_CACHE_HEADER=header)
+    assert run.results["actions_executed"] > 0 and "warning" not in run.err
+    assert list((Path(nginx["NGINX_ROOT"]) / prefix / "ac").iterdir())  # the server took the uploads
+    assert seen.read_text() and token not in seen.read_text()  # engines never see it
+    written = [run.out, run.err]
+    for top in (tm.cache, tm.results):
+        written += [f.read_bytes().decode("utf-8", "replace") for f in top.rglob("*") if f.is_file()]
+    assert len(written) > 10 and not [w for w in written if token in w]
