@@ -43,6 +43,9 @@ static const char USAGE[] =
     "  --engine NAME=PATH      binary that plays an engine, e.g. apr=/usr/local/bin/apr\n"
     "  --cache-dir DIR         cache location (default: $TMGT_CACHE_DIR or cache/)\n"
     "  --results-dir DIR       where results go (default: results/)\n"
+    "  --remote-cache URL      also look for results on this server (Bazel's HTTP remote\n"
+    "                          cache: URL/cas/, URL/ac/; default: $TMGT_REMOTE_CACHE)\n"
+    "  --remote-upload=no      only read from it (default: yes, upload what ran here)\n"
     "  --no-cache              ignore cached results: execute every action again\n"
     "  --rerun-failed          re-execute actions whose cached result is a non-zero exit\n"
     "  --explain               with plan: say why each action must run\n"
@@ -54,6 +57,9 @@ static const char USAGE[] =
     "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR,\n"
     "  TMGT_GPU=1|0 (a GPU is present or not; default: /dev/nvidia0 exists),\n"
     "  TMGT_CACHE_FSYNC=run|each (one sync at the end of a run, the default, or one per entry);\n"
+    "  remote cache: TMGT_REMOTE_CACHE_HEADER (\"Name: value\" lines, never printed),\n"
+    "  TMGT_REMOTE_CACHE_CA, TMGT_REMOTE_CACHE_NETRC, TMGT_REMOTE_CACHE_TIMEOUT (s, default 30),\n"
+    "  TMGT_REMOTE_CACHE_RETRIES (default 2);\n"
     "  pull: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME, HF_HUB_CACHE, HF_HUB_DOWNLOAD_TIMEOUT.\n"
     "Exit: 0 all selected checks passed (skips allowed), 1 a check failed, 2 usage error,\n"
     "      3 environment error (engine, pipeline, oracle or cache unusable), 130 interrupted.\n";
@@ -158,6 +164,9 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
     o->keep_runs = 5;
     const char *env_cache = getenv("TMGT_CACHE_DIR");
     o->cache_dir = env_cache && *env_cache ? env_cache : "cache";
+    const char *env_remote = getenv("TMGT_REMOTE_CACHE");
+    o->remote_cache = env_remote && *env_remote ? env_remote : NULL;
+    o->remote_upload = true;
     o->argc = argc;
     o->argv = argv;
     for (int i = 1; i < argc; i++) {
@@ -198,6 +207,16 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
             if (t < 0)
                 return EXIT_USAGE;
             o->cache_dir = val;
+        } else if ((t = takes_value(argc, argv, &i, "--remote-cache", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->remote_cache = *val ? val : NULL;
+        } else if ((t = takes_value(argc, argv, &i, "--remote-upload", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            if (strcmp(val, "yes") && strcmp(val, "no"))
+                return usage_error("--remote-upload wants yes or no, not \"%s\"", val);
+            o->remote_upload = !strcmp(val, "yes");
         } else if ((t = takes_value(argc, argv, &i, "--results-dir", NULL, &val))) {
             if (t < 0)
                 return EXIT_USAGE;

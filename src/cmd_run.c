@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "action_key.h"
+#include "cache_remote.h"
 #include "cli.h"
 #include "evaluate.h"
 #include "exec.h"
@@ -79,6 +80,10 @@ static int open_session(const cli_opts *o, session *s)
     if (!s->c) {
         fprintf(stderr, "tmgt: cannot use the cache: %s\n", err.msg);
         return EXIT_ENV;
+    }
+    if (o->remote_cache && cache_use_remote(s->c, o->remote_cache, o->remote_upload, &err) != 0) {
+        fprintf(stderr, "tmgt: --remote-cache: %s\n", err.msg);
+        return EXIT_USAGE;
     }
     /* run, convert and check use the Hub models as they are now; plan only looks. A model
      * that cannot be pulled is skipped by the plan with the reason. */

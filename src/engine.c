@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_env.h"
 #include "compare.h"
 #include "deps.h"
 
@@ -68,8 +69,10 @@ static pid_t probe_start(const char *path, const pipeline_engine *def, int *fd)
     posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     pid_t pid;
-    int rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+    char **env = child_env(environ);
+    int rc = posix_spawn(&pid, path, &fa, NULL, argv, env);
     posix_spawn_file_actions_destroy(&fa);
+    free(env);
     free(argv);
     close(fds[1]);
     if (rc != 0) {

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "action_key.h"
+#include "child_env.h"
 #include "format_header.h"
 #include "interrupt.h"
 #include "json_stream.h"
@@ -238,7 +239,8 @@ static bool try_cached(exec_state *s, action *a)
     return true;
 }
 
-/* The environment an engine sees: ours, with the engine profile's variables on top. */
+/* The environment an engine sees: ours (less what child_env withholds), with the engine
+ * profile's variables on top. */
 static char **engine_environment(const pipeline_engine *def)
 {
     size_t n = 0;
@@ -247,6 +249,8 @@ static char **engine_environment(const pipeline_engine *def)
     char **env = xcalloc(n + def->n_env + 1, sizeof *env);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
+        if (child_env_withheld(environ[i]))
+            continue;
         bool overridden = false;
         size_t klen = strcspn(environ[i], "=");
         for (size_t j = 0; j < def->n_env && !overridden; j++)
