@@ -178,27 +178,22 @@ def test_identical_trees_share_one_checkout_and_one_build(tmgt, tmp_path):
     assert "build shared with an identical tree; actions: 0 run, 5 cached" in r.out
 
 
-def test_an_engine_that_crashes_at_start_is_skipped(tmgt, tmp_path):
-    repo = make_repo(tmp_path / "engine", crashing={33})
-    r = bisect(tmgt, *start_args(repo))
+# An engine that crashes at start, or a check that times out (no verdict on the engine, issue
+# 13.6), says nothing about the change: the commit is skipped, not called bad.
+@pytest.mark.parametrize("fault, reason", [
+    ("crashing", "the engine crashed: apr import → smollm-135m/int8.apr"),
+    ("hanging", "a check timed out: canary/smollm-135m/code"),
+])
+def test_a_commit_that_gives_no_verdict_is_skipped(tmgt, tmp_path, fault, reason):
+    repo = make_repo(tmp_path / "engine", **{fault: {33}})
+    pipeline = tmgt.make_pipeline(run={"timeout_s": 1}) if fault == "hanging" else None
+    r = bisect(tmgt, *start_args(repo), pipeline=pipeline)
     assert r.rc == 0, r.err
     doc = summary(tmgt)
     assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
-    crashed = [s for s in doc["steps"] if s["verdict"] == "skip"]
-    assert [commit_no(repo, s["commit"]) for s in crashed] == [33]
-    assert crashed[0]["reason"] == "the engine crashed: apr import → smollm-135m/int8.apr"
-
-
-# A timeout is no verdict on the engine (issue 13.6): the commit is skipped, not called bad.
-def test_a_commit_whose_check_times_out_is_skipped(tmgt, tmp_path):
-    repo = make_repo(tmp_path / "engine", hanging={33})
-    r = bisect(tmgt, *start_args(repo), pipeline=tmgt.make_pipeline(run={"timeout_s": 1}))
-    assert r.rc == 0, r.err
-    doc = summary(tmgt)
-    assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
-    timed_out = [s for s in doc["steps"] if s["verdict"] == "skip"]
-    assert [commit_no(repo, s["commit"]) for s in timed_out] == [33]
-    assert timed_out[0]["reason"] == "a check timed out: canary/smollm-135m/code"
+    skipped = [s for s in doc["steps"] if s["verdict"] == "skip"]
+    assert [commit_no(repo, s["commit"]) for s in skipped] == [33]
+    assert skipped[0]["reason"] == reason
 
 
 def test_skips_around_the_change_give_the_exact_range(tmgt, tmp_path):
