@@ -123,7 +123,8 @@ static bool build_tree(loop_ctx *c, size_t left, const bisect_commit *cm, const 
 }
 
 /* Like `git bisect run`: a failed check is bad; an engine that crashes before anything passes,
- * or a selection with nothing judged, says nothing about the change: skip. */
+ * a check that ran out of time (no verdict, perhaps only a loaded machine), or a selection with
+ * nothing judged, says nothing about the change: skip. */
 static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
 {
     const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts"), *item;
@@ -134,7 +135,7 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
     rc_num(doc, "actions_cached", &cached);
     cJSON_AddNumberToObject(step, "executed", executed);
     cJSON_AddNumberToObject(step, "cached", cached);
-    const char *crashed = NULL;
+    const char *crashed = NULL, *timed_out = NULL;
     cJSON_ArrayForEach(item, rc_array(doc, "actions"))
     {
         const char *status = step_str(item, "status");
@@ -145,6 +146,8 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
     cJSON *failing = cJSON_AddArrayToObject(step, "failing");
     cJSON_ArrayForEach(item, rc_array(doc, "checks"))
     {
+        if (!timed_out && !strcmp(step_str(item, "status"), "TIMEOUT"))
+            timed_out = step_str(item, "name");
         if (strcmp(step_str(item, "status"), "FAIL") != 0)
             continue;
         cJSON *f = cJSON_CreateObject();
@@ -154,10 +157,11 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
         cJSON_AddItemToObject(f, "divergence", cJSON_IsObject(div) ? cJSON_Duplicate(div, 1) : cJSON_CreateNull());
         cJSON_AddItemToArray(failing, f);
     }
-    if (crashed && pass == 0) {
-        char *why = xasprintf("the engine crashed: %s", crashed);
+    char *why = crashed && pass == 0      ? xasprintf("the engine crashed: %s", crashed)
+                : fail == 0 && timed_out ? xasprintf("a check timed out: %s", timed_out)
+                                         : NULL;
+    if (why) {
         set_verdict(step, "skip", why);
-        free(why);
     } else if (fail > 0) {
         set_verdict(step, "bad", NULL);
     } else if (pass > 0) {
@@ -165,6 +169,7 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
     } else {
         set_verdict(step, "skip", "no check could be judged (all skipped)");
     }
+    free(why);
 }
 
 /* The selection as `tmgt check` runs it, with the built binary playing the engine. */

@@ -55,14 +55,16 @@ static const char USAGE[] =
     "  --version, --help\n"
     "\n"
     "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR,\n"
+    "  COLUMNS (the console report's width; default: the terminal's, else 100),\n"
     "  TMGT_GPU=1|0 (a GPU is present or not; default: /dev/nvidia0 exists),\n"
     "  TMGT_CACHE_FSYNC=run|each (one sync at the end of a run, the default, or one per entry);\n"
     "  remote cache: TMGT_REMOTE_CACHE_HEADER (\"Name: value\" lines, never printed),\n"
     "  TMGT_REMOTE_CACHE_CA, TMGT_REMOTE_CACHE_NETRC, TMGT_REMOTE_CACHE_TIMEOUT (s, default 30),\n"
     "  TMGT_REMOTE_CACHE_RETRIES (default 2);\n"
     "  pull: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME, HF_HUB_CACHE, HF_HUB_DOWNLOAD_TIMEOUT.\n"
-    "Exit: 0 all selected checks passed (skips allowed), 1 a check failed, 2 usage error,\n"
-    "      3 environment error (engine, pipeline, oracle or cache unusable), 130 interrupted.\n";
+    "Exit: 0 all selected checks passed (skips allowed), 1 a check failed or timed out (⏱),\n"
+    "      2 usage error, 3 environment error (engine, pipeline, oracle or cache unusable),\n"
+    "      130 interrupted.\n";
 
 /* The suites, wrapped between entries to the width of the text above. */
 static void print_suites(FILE *f)

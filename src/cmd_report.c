@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "report.h"
 #include "results.h"
+#include "terminal.h"
 
 int cmd_report(const cli_opts *o)
 {
@@ -35,8 +35,8 @@ int cmd_report(const cli_opts *o)
         strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&t, &tm));
         rc = report_ticket(doc, out, date);
     } else if (!strcmp(fmt, "console")) {
-        const char *nc = getenv("NO_COLOR");
-        report_console_opts ro = {.color = out == stdout && isatty(1) && !(nc && *nc), .quiet = o->quiet};
+        terminal t = terminal_of(out);
+        report_console_opts ro = {.color = t.color, .quiet = o->quiet, .width = t.width};
         rc = report_console(doc, out, &ro);
     } else if (!strcmp(fmt, "junit")) {
         rc = report_junit(doc, out);

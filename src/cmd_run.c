@@ -16,6 +16,7 @@
 #include "results.h"
 #include "run_memo.h"
 #include "run_selection.h"
+#include "terminal.h"
 
 typedef struct {
     pipeline *pl;
@@ -237,8 +238,11 @@ static int execute(const cli_opts *o, session *s, cJSON **doc, char **results_fi
         fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
         rc = EXIT_ENV;
     }
-    const cJSON *fail = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*doc, "counts"), "fail");
-    if (rc == EXIT_OK && cJSON_IsNumber(fail) && fail->valueint > 0)
+    /* A timeout is no verdict on the engine, but no pass either: the run is not green. */
+    const cJSON *counts = cJSON_GetObjectItemCaseSensitive(*doc, "counts");
+    const cJSON *fail = cJSON_GetObjectItemCaseSensitive(counts, "fail");
+    const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(counts, "timeout");
+    if (rc == EXIT_OK && ((cJSON_IsNumber(fail) && fail->valueint > 0) || (cJSON_IsNumber(timeout) && timeout->valueint > 0)))
         rc = EXIT_CHECK_FAILED;
     if (st.engine_changed)
         rc = EXIT_ENV; /* the checks after the change were not judged: the run proves nothing */
@@ -269,10 +273,10 @@ int run_selection(const cli_opts *o, cJSON **doc)
     return rc;
 }
 
-static bool console_color(void)
+static report_console_opts console_opts(const cli_opts *o)
 {
-    const char *nc = getenv("NO_COLOR");
-    return isatty(1) && !(nc && *nc);
+    terminal t = terminal_of(stdout);
+    return (report_console_opts){.color = t.color, .quiet = o->quiet, .width = t.width};
 }
 
 static void print_results(const cli_opts *o, const cJSON *doc)
@@ -281,7 +285,7 @@ static void print_results(const cli_opts *o, const cJSON *doc)
         json_stream_print(doc, stdout);
         putchar('\n');
     } else {
-        report_console_opts ro = {.color = console_color(), .quiet = o->quiet};
+        report_console_opts ro = console_opts(o);
         report_console(doc, stdout, &ro);
     }
 }
@@ -305,15 +309,16 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
     char *findings = NULL;
     size_t len = 0;
     FILE *ms = open_memstream(&findings, &len);
-    report_console_opts ro = {.color = console_color(), .quiet = o->quiet};
+    report_console_opts ro = console_opts(o);
     if (!ms || report_console_findings(doc, ms, &ro) != 0 || fclose(ms) != 0) {
         print_results(o, doc); /* no memory for the text: report without remembering */
         free(findings);
         return;
     }
-    int pass = count_of(doc, "pass"), fail = count_of(doc, "fail"), skip = count_of(doc, "skip");
+    report_counts n = {.pass = count_of(doc, "pass"), .fail = count_of(doc, "fail"),
+                       .timeout = count_of(doc, "timeout"), .skip = count_of(doc, "skip")};
     fwrite(findings, 1, len, stdout);
-    report_console_totals(doc, pass, fail, skip, stdout);
+    report_console_totals(doc, &n, stdout, &ro);
     const cJSON *started_at = cJSON_GetObjectItemCaseSensitive(doc, "started_at");
     bool executed_nothing = number_of(doc, "actions_executed") == 0 &&
                             !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "interrupted"));
@@ -321,7 +326,7 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
         (rc == EXIT_OK || rc == EXIT_CHECK_FAILED)) {
         run_memo_facts f = {
             .started_at = started_at->valuestring, .findings = findings, .findings_len = len,
-            .pass = pass, .fail = fail, .skip = skip, .exit_code = rc,
+            .pass = n.pass, .fail = n.fail, .skip = n.skip, .exit_code = rc,
             .actions_cached = (long long)number_of(doc, "actions_cached"), .results_file = out->results_file,
             .deps = deps, .started_ns = started_ns,
         };
@@ -337,8 +342,9 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
 static int run_remembered(const cli_opts *o)
 {
     uint64_t started_ms = now_ms();
-    char *memo = run_memo_path(o, console_color(), gpu_available());
-    int rc = run_memo_replay(memo, o, started_ms);
+    report_console_opts console = console_opts(o);
+    char *memo = run_memo_path(o, &console, gpu_available());
+    int rc = run_memo_replay(memo, o, &console, started_ms);
     if (rc >= 0) {
         free(memo);
         return rc;

@@ -146,6 +146,9 @@ static void evaluate_conversion(const artifact *t, evaluated_check *ec)
     case ST_EXIT:
         check_result_set(&ec->r, CHECK_FAIL, "%s failed (exit %d)%s%s", a->label, a->exit_code, *err ? ": " : "", err);
         break;
+    case ST_TIMEOUT:
+        check_result_set(&ec->r, CHECK_TIMEOUT, "%s %s", a->label, a->reason ? a->reason : "timed out");
+        break;
     case ST_SKIPPED: case ST_UNAVAILABLE: case ST_INTERRUPTED: case ST_NONE:
         check_result_set(&ec->r, CHECK_SKIP, "not run: %s", a->reason ? a->reason : action_status_name(a->status));
         break;

@@ -489,7 +489,7 @@ static void on_run_done(void *ctx, run_result *res)
     switch (res->outcome) {
     case RUN_EXITED: a->status = res->exit_code == 0 ? ST_OK : ST_EXIT; break;
     case RUN_SIGNALED: a->status = ST_SIGNAL; a->reason = xasprintf("killed by signal %d (%s)", res->term_signal, strsignal(res->term_signal)); break;
-    case RUN_TIMED_OUT: a->status = ST_TIMEOUT; a->reason = xasprintf("timed out after %.0f s", a->step->timeout_ms / 1000.0); break;
+    case RUN_TIMED_OUT: a->status = ST_TIMEOUT; a->reason = xasprintf("timed out after %.0f s (not cached)", a->step->timeout_ms / 1000.0); break;
     case RUN_OUTPUT_LIMIT: a->status = ST_OUTPUT_LIMIT; a->reason = xasprintf("printed more than %llu bytes; killed", (unsigned long long)s->o->output_limit); break;
     case RUN_SPAWN_FAILED: a->status = ST_SPAWN_ERROR; a->reason = xstrdup(res->error); break;
     case RUN_CANCELLED: a->status = ST_INTERRUPTED; a->reason = xstrdup("interrupted"); break;

@@ -49,6 +49,8 @@ static rc_status parse_status(const char *s)
         return RC_PASS;
     if (s && strcmp(s, "SKIP") == 0)
         return RC_SKIP;
+    if (s && strcmp(s, "TIMEOUT") == 0)
+        return RC_TIMEOUT;
     return RC_FAIL;
 }
 
@@ -69,13 +71,15 @@ void rc_check_read(const cJSON *item, rc_check *c)
 
 const char *rc_symbol(rc_status s)
 {
-    static const char *const symbols[RC_NSTATUS] = {"✓", "✗", "−"};
+    static const char *const symbols[RC_NSTATUS] = {
+        [RC_PASS] = "✓", [RC_FAIL] = "✗", [RC_TIMEOUT] = "⏱", [RC_SKIP] = "−"};
     return symbols[s];
 }
 
 const char *rc_status_word(rc_status s)
 {
-    static const char *const words[RC_NSTATUS] = {"pass", "fail", "skip"};
+    static const char *const words[RC_NSTATUS] = {
+        [RC_PASS] = "pass", [RC_FAIL] = "fail", [RC_TIMEOUT] = "timeout", [RC_SKIP] = "skip"};
     return words[s];
 }
 
@@ -379,20 +383,41 @@ const rc_cell *rc_matrix_cell(const rc_matrix *m, size_t row, size_t col)
 
 int rc_cell_sum(const rc_cell *c)
 {
-    return c->n[RC_PASS] + c->n[RC_FAIL] + c->n[RC_SKIP];
+    int sum = 0;
+    for (int s = 0; s < RC_NSTATUS; s++)
+        sum += c->n[s];
+    return sum;
 }
 
-void rc_cell_symbols(FILE *out, const rc_cell *c)
+void rc_cell_symbols_in(FILE *out, const rc_cell *c, const char *open, const char *close)
 {
     const char *sep = "";
     for (int s = 0; s < RC_NSTATUS; s++) {
         if (c->n[s]) {
-            fprintf(out, "%s%s %d", sep, rc_symbol((rc_status)s), c->n[s]);
+            fprintf(out, "%s%s%s %d%s", sep, open, rc_symbol((rc_status)s), c->n[s], close);
             sep = " ";
         }
     }
     if (!*sep)
         fputs("·", out);
+}
+
+void rc_cell_symbols(FILE *out, const rc_cell *c)
+{
+    rc_cell_symbols_in(out, c, "", "");
+}
+
+void rc_each_check(FILE *out, const cJSON *checks, rc_status status,
+                   void (*write)(FILE *out, const rc_check *c))
+{
+    const cJSON *item;
+
+    cJSON_ArrayForEach(item, checks) {
+        rc_check c;
+        rc_check_read(item, &c);
+        if (c.status == status)
+            write(out, &c);
+    }
 }
 
 static const char *plural(double n)
@@ -405,8 +430,10 @@ void rc_totals(FILE *out, const cJSON *results, const rc_cell *total)
     double executed, cached = 0, wall_ms;
     int checks = rc_cell_sum(total);
 
-    fprintf(out, "%d passed, %d failed, %d skipped (%d check%s)", total->n[RC_PASS],
-            total->n[RC_FAIL], total->n[RC_SKIP], checks, plural(checks));
+    fprintf(out, "%d passed, %d failed, ", total->n[RC_PASS], total->n[RC_FAIL]);
+    if (total->n[RC_TIMEOUT])
+        fprintf(out, "%d timed out, ", total->n[RC_TIMEOUT]);
+    fprintf(out, "%d skipped (%d check%s)", total->n[RC_SKIP], checks, plural(checks));
     if (rc_num(results, "actions_executed", &executed)) {
         rc_num(results, "actions_cached", &cached);
         fprintf(out, " — %.0f action%s executed, %.0f cached", executed, plural(executed), cached);

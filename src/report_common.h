@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <cjson/cJSON.h>
 
-/* A status other than PASS or SKIP reads as FAIL: a parity checker must never turn a result it
- * does not understand into a pass. */
-typedef enum { RC_PASS, RC_FAIL, RC_SKIP, RC_NSTATUS } rc_status;
+/* A status other than PASS, TIMEOUT or SKIP reads as FAIL: a parity checker must never turn a
+ * result it does not understand into a pass. TIMEOUT is no verdict on the engine (the step ran
+ * out of time, perhaps on a loaded machine), so every report names it apart from FAIL. In this
+ * order cells list their counts: ✓ ✗ ⏱ −. */
+typedef enum { RC_PASS, RC_FAIL, RC_TIMEOUT, RC_SKIP, RC_NSTATUS } rc_status;
 
 /* The matrix row of checks that belong to no model (`list/global`). */
 #define RC_GLOBAL "global"
@@ -30,8 +32,11 @@ const char *rc_str(const cJSON *obj, const char *key);          /* NULL unless a
 bool rc_num(const cJSON *obj, const char *key, double *out);
 const cJSON *rc_array(const cJSON *obj, const char *key);       /* NULL unless an array */
 void rc_check_read(const cJSON *item, rc_check *c);
-const char *rc_symbol(rc_status s);                            /* ✓ ✗ − */
-const char *rc_status_word(rc_status s);                       /* pass fail skip */
+/* write() for each of the checks with this status, in the document's order. */
+void rc_each_check(FILE *out, const cJSON *checks, rc_status status,
+                   void (*write)(FILE *out, const rc_check *c));
+const char *rc_symbol(rc_status s);                            /* ✓ ✗ ⏱ − */
+const char *rc_status_word(rc_status s);                       /* pass fail timeout skip */
 
 /* rc_text flags. Without any, text is written as is except what would corrupt the medium:
  * each byte of invalid UTF-8 comes out as U+FFFD (as in the results document), control
@@ -47,7 +52,8 @@ void rc_text(FILE *out, const char *s, size_t len, unsigned flags);
 void rc_puts(FILE *out, const char *s, unsigned flags);         /* NULL writes nothing */
 /* Length of the code point (or invalid byte, then *cp = -1) at s; 0 only when len is 0. */
 size_t rc_utf8_next(const char *s, size_t len, long *cp);
-size_t rc_width(const char *s, unsigned flags);                 /* columns as rc_puts writes it */
+/* Columns as rc_puts writes it: one per code point (every glyph the reports use is narrow). */
+size_t rc_width(const char *s, unsigned flags);
 /* `s` as a Markdown code span, delimited by enough backticks to survive its content. */
 void rc_md_code(FILE *out, const char *s);
 size_t rc_backtick_run(const char *s);                         /* longest run of ` in s */
@@ -85,7 +91,10 @@ void rc_matrix_free(rc_matrix *m);
 const rc_cell *rc_matrix_cell(const rc_matrix *m, size_t row, size_t col);
 int rc_cell_sum(const rc_cell *c);
 void rc_cell_symbols(FILE *out, const rc_cell *c);              /* `✓ 4 ✗ 1`, or `·` */
-/* `5 passed, 3 failed, 2 skipped (10 checks) — 3 actions executed, 5 cached in 1.2s` */
+/* The same with each count between `open` and `close` (HTML: `<span>✓ 4</span>`). */
+void rc_cell_symbols_in(FILE *out, const rc_cell *c, const char *open, const char *close);
+/* `5 passed, 3 failed, 2 skipped (10 checks) — 3 actions executed, 5 cached in 1.2s`, with
+ * `1 timed out, ` before the skips when a check timed out. */
 void rc_totals(FILE *out, const cJSON *results, const rc_cell *total);
 
 #endif

@@ -36,12 +36,15 @@ static double check_seconds(const cJSON *actions, const rc_check *c)
     return ms / 1000;
 }
 
+/* A parity failure, or a timeout as an <error>: the test could not complete, which says nothing
+ * about the engine's output. */
 static void failure(FILE *out, const rc_check *c)
 {
     char *divergence = rc_divergence_text(c->divergence);
+    const char *element = c->status == RC_TIMEOUT ? "error" : "failure";
     const char *sep = "";
 
-    fputs("      <failure type=\"parity\" message=\"", out);
+    fprintf(out, "      <%s type=\"%s\" message=\"", element, c->status == RC_TIMEOUT ? "timeout" : "parity");
     rc_puts(out, c->detail, ATTR);
     fputs("\">", out);
     if (c->details) {
@@ -57,7 +60,7 @@ static void failure(FILE *out, const rc_check *c)
         fprintf(out, "%sreproduce: ", sep);
         rc_puts(out, c->reproduce, RC_MARKUP);
     }
-    fputs("</failure>\n", out);
+    fprintf(out, "</%s>\n", element);
     free(divergence);
 }
 
@@ -73,7 +76,7 @@ static void testcase(FILE *out, const rc_check *c, double seconds)
         return;
     }
     fputs(">\n", out);
-    if (c->status == RC_FAIL) {
+    if (c->status == RC_FAIL || c->status == RC_TIMEOUT) {
         failure(out, c);
     } else {
         fputs("      <skipped message=\"", out);
@@ -103,8 +106,8 @@ static void testsuite(FILE *out, const cJSON *results, const char *suite)
         return;
     fputs("  <testsuite name=\"", out);
     rc_puts(out, suite, ATTR);
-    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
-            rc_cell_sum(&counts), counts.n[RC_FAIL], counts.n[RC_SKIP], seconds);
+    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+            rc_cell_sum(&counts), counts.n[RC_FAIL], counts.n[RC_TIMEOUT], counts.n[RC_SKIP], seconds);
     cJSON_ArrayForEach(item, checks) {
         rc_check c;
         rc_check_read(item, &c);
@@ -122,8 +125,8 @@ int report_junit(const cJSON *results, FILE *out)
     if (rc_matrix_build(results, &m) != 0)
         return -1;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-    fprintf(out, "<testsuites name=\"tmgt\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\"",
-            rc_cell_sum(&m.total), m.total.n[RC_FAIL], m.total.n[RC_SKIP]);
+    fprintf(out, "<testsuites name=\"tmgt\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\"",
+            rc_cell_sum(&m.total), m.total.n[RC_FAIL], m.total.n[RC_TIMEOUT], m.total.n[RC_SKIP]);
     if (rc_num(results, "wall_ms", &wall_ms))
         fprintf(out, " time=\"%.3f\"", wall_ms / 1000);
     fputs(">\n", out);

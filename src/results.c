@@ -10,7 +10,9 @@
 
 static const char *status_name(check_status s)
 {
-    return s == CHECK_PASS ? "PASS" : s == CHECK_FAIL ? "FAIL" : "SKIP";
+    static const char *const names[] = {
+        [CHECK_PASS] = "PASS", [CHECK_FAIL] = "FAIL", [CHECK_SKIP] = "SKIP", [CHECK_TIMEOUT] = "TIMEOUT"};
+    return names[s];
 }
 
 static cJSON *string_or_null(const char *s)
@@ -151,18 +153,20 @@ cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const 
     cJSON_AddItemToArray(suites, cJSON_CreateString("convert"));
     for (size_t i = 0; i < p->n_suites; i++)
         cJSON_AddItemToArray(suites, cJSON_CreateString(p->suites[i]->key));
-    size_t pass = 0, fail = 0, skip = 0;
+    size_t pass = 0, fail = 0, skip = 0, timeout = 0;
     cJSON *checks = cJSON_CreateArray();
     for (size_t i = 0; i < ev->count; i++) {
         check_status s = ev->items[i].r.status;
         pass += s == CHECK_PASS;
         fail += s == CHECK_FAIL;
         skip += s == CHECK_SKIP;
+        timeout += s == CHECK_TIMEOUT;
         cJSON_AddItemToArray(checks, check_json(&ev->items[i]));
     }
     cJSON *counts = cJSON_AddObjectToObject(doc, "counts");
     cJSON_AddNumberToObject(counts, "pass", (double)pass);
     cJSON_AddNumberToObject(counts, "fail", (double)fail);
+    cJSON_AddNumberToObject(counts, "timeout", (double)timeout);
     cJSON_AddNumberToObject(counts, "skip", (double)skip);
     cJSON_AddNumberToObject(counts, "total", (double)ev->count);
     cJSON_AddNumberToObject(doc, "actions_executed", (double)st->executed);

@@ -40,7 +40,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char *run_memo_path(const cli_opts *o, bool color, bool gpu)
+char *run_memo_path(const cli_opts *o, const report_console_opts *console, bool gpu)
 {
     hasher *h = hasher_new();
     hasher_field_str(h, "memo", MEMO_MAGIC);
@@ -62,7 +62,10 @@ char *run_memo_path(const cli_opts *o, bool color, bool gpu)
     for (size_t i = 0; i < k; i++)
         hasher_field_str(h, "env", vars[i]);
     free(vars);
-    hasher_field_str(h, "color", color ? "1" : "0");
+    hasher_field_str(h, "color", console->color ? "1" : "0");
+    char *width = xasprintf("%zu", console->width);
+    hasher_field_str(h, "width", width);
+    free(width);
     hasher_field_str(h, "gpu", gpu ? "1" : "0");
     digest d;
     hasher_final(h, &d);
@@ -270,7 +273,8 @@ static int point_latest_at(const char *document, const char *results_dir)
     return rc;
 }
 
-int run_memo_replay(const char *path, const cli_opts *o, uint64_t started_ms)
+int run_memo_replay(const char *path, const cli_opts *o, const report_console_opts *console,
+                    uint64_t started_ms)
 {
     memo m = {0};
     if (!map_file(path, &m.map, &m.size))
@@ -299,7 +303,10 @@ int run_memo_replay(const char *path, const cli_opts *o, uint64_t started_ms)
     cJSON_AddNumberToObject(totals, "actions_cached", (double)m.cached);
     cJSON_AddNumberToObject(totals, "wall_ms", (double)(now_ms() - started_ms));
     fwrite(m.findings, 1, m.findings_len, stdout);
-    report_console_totals(totals, (int)m.pass, (int)m.fail, (int)m.skip, stdout);
+    /* No timeouts: a timed-out action is never cached, so a run with one executed something
+     * and left no memo. */
+    report_counts n = {.pass = (int)m.pass, .fail = (int)m.fail, .skip = (int)m.skip};
+    report_console_totals(totals, &n, stdout, console);
     cJSON_Delete(totals);
     memo_close(&m);
     return rc;

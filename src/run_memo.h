@@ -18,19 +18,22 @@
 
 #include "cli.h"
 #include "deps.h"
+#include "report.h"
 
 /* Whether this invocation may use (and write) a memo: run, convert or check, reading the cache,
  * without --json or -v (whose output is per action). */
 bool run_memo_applies(const cli_opts *o);
 /* The memo for this invocation: its name digests argv, the working directory, the environment
- * variables tmgt reads, the console colour and whether a GPU is present. */
-char *run_memo_path(const cli_opts *o, bool color, bool gpu);
+ * variables tmgt reads, the console's colour and width (the findings are kept as printed) and
+ * whether a GPU is present. */
+char *run_memo_path(const cli_opts *o, const report_console_opts *console, bool gpu);
 
 /* When the memo at `path` is intact and every file it lists is unchanged: points
  * <results>/latest.json at the document the remembered run wrote (as Bazel keeps a cached
  * test's log from the run that produced it), prints the console report and returns that run's
  * exit status. Otherwise returns -1 having done nothing but say (unless -q) what changed. */
-int run_memo_replay(const char *path, const cli_opts *o, uint64_t started_ms);
+int run_memo_replay(const char *path, const cli_opts *o, const report_console_opts *console,
+                    uint64_t started_ms);
 
 typedef struct {
     const char *findings;           /* report_console_findings as printed */

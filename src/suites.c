@@ -247,7 +247,8 @@ bool query_ok_as(const check_ctx *ctx, size_t i, check_result *r, const char *la
         break;
     }
     case OUT_TIMEOUT:
-        msg = xasprintf("%s timed out", cmd);
+        st = CHECK_TIMEOUT;
+        msg = xasprintf("%s %s", cmd, q->reason ? q->reason : "timed out");
         break;
     case OUT_SPAWN_ERROR:
         msg = q->reason ? xasprintf("%s could not be started: %s", cmd, q->reason)

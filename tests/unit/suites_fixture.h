@@ -163,12 +163,18 @@ static inline check_result judge(world *w, const char *suite_key, const char *na
     return r;
 }
 
+static inline const char *status_word(check_status s)
+{
+    static const char *const words[] = {
+        [CHECK_PASS] = "PASS", [CHECK_FAIL] = "FAIL", [CHECK_SKIP] = "SKIP", [CHECK_TIMEOUT] = "TIMEOUT"};
+    return words[s];
+}
+
 #define assert_status(r, st, text)                                                                 \
     do {                                                                                           \
         if ((r).status != (st) || !strstr((r).detail, (text)))                                     \
             fail_msg("expected %s containing \"%s\", got %s: %s", #st, (text),                     \
-                     (r).status == CHECK_PASS ? "PASS" : (r).status == CHECK_FAIL ? "FAIL" : "SKIP", \
-                     (r).detail);                                                                  \
+                     status_word((r).status), (r).detail);                                         \
     } while (0)
 
 /* The document printed back as engine output (for variants of the fixtures). */
