@@ -218,11 +218,11 @@ apr_part() {
 apr_logprobs_part() {
   [ -x "$APR" ] || { log "apr not found at $APR (ci/install-apr.sh)"; exit 3; }
   make_ggufs
-  local D="docs/apr-0.72.3-samples/logprobs" Q8="$W/smollm2-135m-q8_0.gguf" RAW="$W/smollm2-135m-q8_0-notemplate.gguf"
+  local D="docs/apr-0.72.3-samples/logprobs" Q8="$W/smollm2-135m-q8_0.gguf" RAW="$W/smollm2-135m-q8_0-notemplate.gguf" LIMIT=100000
   local C; C="$(cat prompts/completion.txt)"
   rm -f "$D"/*.cmd "$D"/*.stdout "$D"/*.stderr "$D"/*.meta
   [ -f "$RAW" ] || PYTHONPATH="$ROOT/third_party/llama.cpp/gguf-py" "$ROOT/.venv/bin/python" \
-    third_party/llama.cpp/gguf-py/gguf/scripts/gguf_new_metadata.py --remove-metadata tokenizer.chat_template \
+    third_party/llama.cpp/gguf-py/gguf/scripts/gguf_new_metadata.py --force --remove-metadata tokenizer.chat_template \
     "$Q8" "$RAW" > "$W/notemplate.log" 2>&1
   for p in arithmetic code completion greeting; do
     cap "$D" "q8_0-gguf-$p" "$APR" run "$Q8" "$(cat prompts/$p.txt)" -n 32 -f json --logprobs 5
@@ -239,7 +239,7 @@ apr_logprobs_part() {
   cap "$D" q8_0-gguf-completion-text "$APR" run "$Q8" "$C" -n 32 --logprobs 5
   cap "$D" q8_0-gguf-completion-k21 "$APR" run "$Q8" "$C" -n 32 -f json --logprobs 21
   index "$D" "apr 0.72.3 run --logprobs K samples" \
-"Q8 = llama.cpp's q8_0 GGUF of the fixture (carries tokenizer.chat_template, copied by convert-hf-to-gguf from chat_template.jinja); notemplate = the same file with that key removed by gguf-py's gguf_new_metadata.py --remove-metadata."
+"Streams are cut at 100,000 bytes here. Q8 = llama.cpp's q8_0 GGUF of the fixture (carries tokenizer.chat_template, copied by convert-hf-to-gguf from chat_template.jinja); notemplate = the same file with that key removed by gguf-py's gguf_new_metadata.py --force --remove-metadata."
 }
 
 case "$PART" in

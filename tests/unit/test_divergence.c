@@ -1,7 +1,8 @@
 /* The first divergence and its class: margin arithmetic against the oracle's top_logprobs, a
  * token outside the oracle's top, a divergence at 0, an engine that stopped early at EOS, an
  * oracle without margins, an engine that failed although its tokens agree, prompt ids found at
- * an offset, and vLLM's cross-membership; the sentence and the JSON say the same. */
+ * an offset, and vLLM's cross-membership; the sentence and the JSON say the same. Then the
+ * real apr samples against the real SmolLM2 oracle. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "divergence.h"
+#include "engine_logprobs.h"
+#include "source_files.h"
 #include "util.h"
 
 #define NEAR_TIE 1.0
@@ -331,6 +335,78 @@ static void test_prompt_mismatch_voids_the_tokens(void **state)
     cJSON_Delete(j);
 }
 
+/* The divergence of a captured `apr run --logprobs 5` against oracle/smollm2-135m/<prompt>;
+ * `failed`: the run's exit status (in the sample's .meta) was not 0. */
+static token_divergence real_divergence(const char *sample, const char *prompt, bool failed)
+{
+    size_t len;
+    char *rel = xasprintf("oracle/smollm2-135m/%s.json", prompt);
+    char *data = read_source_file(rel, &len);
+    oracle_entry o;
+    tmgt_error err;
+    if (oracle_parse(rel, data, len, "smollm2-135m", &o, NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    free(data);
+    free(rel);
+
+    char *path = xasprintf("docs/apr-0.72.3-samples/logprobs/%s.stdout", sample), *why = NULL;
+    cJSON *doc = read_engine_json(path);
+    long *tokens;
+    size_t n;
+    assert_true(json_int_list(cJSON_GetObjectItem(doc, "tokens"), &tokens, &n));
+    engine_logprobs lp;
+    if (engine_logprobs_read(cJSON_GetObjectItem(doc, "logprobs"), tokens, n, &lp, &why) != 0)
+        fail_msg("%s: %s", path, why);
+    engine_run e = {.tokens = tokens, .n_tokens = n, .top = lp.top, .prompt_ids = lp.prompt_ids,
+                    .n_prompt_ids = lp.n_prompt_ids, .prompt_count = -1, .failed = failed};
+    token_divergence d;
+    divergence_find(&o, &e, &params, &d);
+    engine_logprobs_free(&lp);
+    free(tokens);
+    cJSON_Delete(doc);
+    free(path);
+    oracle_entry_free(&o);
+    return d;
+}
+
+static void test_real_apr_runs(void **state)
+{
+    (void)state;
+    /* The GGUF's chat template wraps the oracle's 5 ids: prompt-mismatch, offset 24 of 36. */
+    token_divergence d = real_divergence("q8_0-gguf-completion", "completion", false);
+    assert_int_equal(d.cls, DIV_PROMPT_MISMATCH);
+    assert_int_equal(d.prompt.verdict, PROMPT_TEMPLATED);
+    assert_int_equal(d.prompt.offset, 24);
+    assert_int_equal(d.prompt.n_engine, 36);
+    char *sentence = divergence_sentence(&d, NULL, "apr");
+    assert_string_equal(sentence, "the oracle's 5 prompt ids appear inside apr's 36 at offset 24: a chat template "
+                                  "was applied \u2014 prompt-mismatch: the token comparison is void");
+    free(sentence);
+
+    /* Without the template apr reads the oracle's ids and flips at its smallest gap, 0.018 nats
+     * at token 6, where each token is in the other's top. */
+    d = real_divergence("q8_0-notemplate-gguf-greeting", "greeting", false);
+    assert_int_equal(d.prompt.verdict, PROMPT_SAME);
+    assert_int_equal(d.cls, DIV_NEAR_TIE);
+    assert_int_equal(d.index, 6);
+    assert_int_equal(d.expected, 3544);
+    assert_int_equal(d.got, 12978);
+    assert_true(fabs(d.margin_nats - 0.0183163) < 1e-6);
+    assert_int_equal(d.expected_in_engine_top, 1);
+    assert_int_equal(d.got_in_oracle_top, 1);
+
+    /* apr's own int4 export adds a BOS (id 1) and then leaves the oracle's top 20 at once. */
+    d = real_divergence("apr-int4-gguf-completion", "completion", false);
+    assert_int_equal(d.prompt.verdict, PROMPT_EXTRA_BOS);
+    assert_int_equal(d.cls, DIV_PROMPT_MISMATCH);
+
+    /* The immediate EOS: apr agrees with the oracle and still exits 8 (rc=8 in its .meta). */
+    d = real_divergence("q8_0-notemplate-gguf-arithmetic", "arithmetic", true);
+    assert_false(d.present);
+    assert_int_equal(d.prompt.verdict, PROMPT_SAME);
+    assert_int_equal(d.cls, DIV_ENGINE_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_cross_membership),
         cmocka_unit_test(test_prompt_ids),
         cmocka_unit_test(test_prompt_mismatch_voids_the_tokens),
+        cmocka_unit_test(test_real_apr_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
