@@ -15,6 +15,7 @@ OUT=$BUILD/fuzz-stats.json
 samples() {
   case "$1" in
     engine_json) ls docs/apr-0.72.3-samples/*.stdout docs/llamacpp-v0.4.0-samples/*.stdout \
+                    docs/apr-0.72.3-samples/logprobs/*.stdout docs/llamacpp-v0.4.0-samples/probe/*.stdout \
                     tests/data/engine-outputs/*.json ;;
     oracle)      ls oracle/*/*.json ;;
     pipeline)    ls pipeline/*.json tests/sim/pipeline.json ;;

@@ -18,6 +18,7 @@
 #include "utf8.h"
 #include "oracle.h"
 #include "pipeline.h"
+#include "source_files.h"
 #include "suites.h"
 #include "util.h"
 
@@ -31,27 +32,6 @@ typedef struct {
     oracle_set *oracles[N_MODELS];
     bool gpu;
 } world;
-
-static inline const char *source_dir(void)
-{
-    const char *d = getenv("TMGT_SOURCE_DIR");
-    return d && *d ? d : ".";
-}
-
-/* The file's content (NUL-terminated); fails the test when it cannot be read. */
-static inline char *read_source_file(const char *rel, size_t *len)
-{
-    char *path = xasprintf("%s/%s", source_dir(), rel);
-    char *data = NULL;
-    size_t n = 0;
-    tmgt_error err;
-    if (read_file(path, &data, &n, &err) != 0)
-        fail_msg("%s", err.msg);
-    free(path);
-    if (len)
-        *len = n;
-    return data;
-}
 
 static inline char *fixture(const char *name)
 {
