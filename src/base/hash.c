@@ -72,14 +72,16 @@ int hash_file(const char *path, digest *out, uint64_t *size, tmgt_error *err)
     }
     hasher *h = hasher_new();
     uint64_t total = 0;
-    static char buf[1 << 20];
+    enum { BUF_SIZE = 1 << 20 };
+    char *buf = xmalloc(BUF_SIZE); /* per call, not static: safe from any thread */
     for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
+        ssize_t n = read(fd, buf, BUF_SIZE);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
             err_set(err, "%s: %s", path, strerror(errno));
             close(fd);
+            free(buf);
             hasher_final(h, out);
             return -1;
         }
@@ -89,6 +91,7 @@ int hash_file(const char *path, digest *out, uint64_t *size, tmgt_error *err)
         total += (uint64_t)n;
     }
     close(fd);
+    free(buf);
     hasher_final(h, out);
     if (size)
         *size = total;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs.h"
+
 static const char *escape_for(unsigned char c)
 {
     switch (c) {

@@ -3,9 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "util.h"
 
-static const char *const SECRET_VARS[] = { "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN" };
+static const env_var SECRET_VARS[] = {ENV_HF_TOKEN, ENV_HUGGING_FACE_HUB_TOKEN};
 
 static const char *find_bytes(const char *hay, size_t hay_len, const char *needle, size_t n)
 {
@@ -38,8 +39,8 @@ static void replace_all(char **buf, size_t *len, const char *value, const char *
 void redact_secrets(char **buf, size_t *len)
 {
     for (size_t i = 0; i < sizeof SECRET_VARS / sizeof *SECRET_VARS; i++) {
-        const char *value = getenv(SECRET_VARS[i]);
+        const char *value = env_get(SECRET_VARS[i]);
         if (*buf && value && strlen(value) >= 8)
-            replace_all(buf, len, value, SECRET_VARS[i]);
+            replace_all(buf, len, value, env_name(SECRET_VARS[i]));
     }
 }

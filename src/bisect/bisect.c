@@ -7,6 +7,7 @@
 
 #include "bisect_build.h"
 #include "cache.h"
+#include "fs.h"
 #include "hash.h"
 #include "interrupt.h"
 #include "report_common.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "fs.h"
 #include "runner.h"
 #include "interrupt.h"
 #include "util.h"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "fs.h"
 #include "strmap.h"
 
 struct bisect_repo {
@@ -196,7 +197,7 @@ void bgit_range_free(bisect_range *range)
 int bgit_checkout_tree(bisect_repo *r, const char *tree_hex, const char *dest, tmgt_error *err)
 {
     char *partial = xasprintf("%s.partial-%ld", dest, (long)getpid());
-    cache_remove_tree(partial);
+    remove_tree(partial);
     git_oid id;
     git_tree *tree = NULL;
     git_index *empty = NULL;
@@ -221,7 +222,7 @@ int bgit_checkout_tree(bisect_repo *r, const char *tree_hex, const char *dest, t
         rc = -1;
     }
     if (rc != 0)
-        cache_remove_tree(partial);
+        remove_tree(partial);
     git_index_free(empty);
     git_tree_free(tree);
     free(partial);

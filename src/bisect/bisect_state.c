@@ -3,21 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs.h"
+
 #define STATE_FORMAT 1
-
-void str_list_push(str_list *l, const char *s)
-{
-    l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
-    l->items[l->n++] = xstrdup(s);
-}
-
-void str_list_free(str_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
 
 char *bisect_state_dir(const char *cache_dir)
 {

@@ -12,11 +12,6 @@
 #include "util.h"
 
 typedef struct {
-    char **items;
-    size_t n;
-} str_list;
-
-typedef struct {
     char *repo;
     char *good_rev, *bad_rev;      /* as the user wrote them */
     char good[OID_HEX], bad[OID_HEX];
@@ -33,8 +28,5 @@ bool bisect_state_exists(const char *cache_dir);
 int bisect_state_load(const char *cache_dir, bisect_state *st, tmgt_error *err);
 int bisect_state_save(const char *cache_dir, const bisect_state *st, tmgt_error *err);
 void bisect_state_free(bisect_state *st);
-
-void str_list_push(str_list *l, const char *s);
-void str_list_free(str_list *l);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "bisect.h"
 #include "cache.h"
+#include "fs.h"
 #include "pipeline.h"
 #include "report_common.h"
 #include "suites.h"
@@ -206,7 +207,7 @@ static int reset(const cli_opts *o)
 {
     char *dir = bisect_state_dir(o->cache_dir);
     bool had = path_is_dir(dir);
-    cache_remove_tree(dir);
+    remove_tree(dir);
     printf(had ? "bisect state and checkouts removed from %s\n" : "no bisect in progress in %s\n", dir);
     free(dir);
     return EXIT_OK;

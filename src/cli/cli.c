@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "suites.h"
 
 static const char USAGE[] =
@@ -137,7 +138,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
     o->pipeline = "pipeline/default.json";
     o->results_dir = "results";
     o->keep_runs = 5;
-    const char *env_cache = getenv("TMGT_CACHE_DIR");
+    const char *env_cache = env_get(ENV_TMGT_CACHE_DIR);
     o->cache_dir = env_cache && *env_cache ? env_cache : "cache";
     o->argc = argc;
     o->argv = argv;

@@ -7,9 +7,8 @@
 #include <stdio.h>
 
 #include "cache.h"
+#include "exit_code.h"
 #include "plan.h"
-
-enum { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_ENV = 3, EXIT_INTERRUPTED = 130 };
 
 typedef struct {
     const char *command;

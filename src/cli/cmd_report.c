@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "env.h"
+#include "fs.h"
 #include "report.h"
 #include "results.h"
 
@@ -35,7 +37,7 @@ int cmd_report(const cli_opts *o)
         strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&t, &tm));
         rc = report_ticket(doc, out, date);
     } else if (!strcmp(fmt, "console")) {
-        const char *nc = getenv("NO_COLOR");
+        const char *nc = env_get(ENV_NO_COLOR);
         report_console_opts ro = {.color = out == stdout && isatty(1) && !(nc && *nc), .quiet = o->quiet};
         rc = report_console(doc, out, &ro);
     } else if (!strcmp(fmt, "junit")) {

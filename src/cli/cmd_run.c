@@ -7,6 +7,7 @@
 
 #include "action_key.h"
 #include "cli.h"
+#include "env.h"
 #include "evaluate.h"
 #include "exec.h"
 #include "hub_pull.h"
@@ -147,7 +148,7 @@ static int show_plan(const cli_opts *o, session *s)
                 continue;
             }
             tmgt_error err = {{0}};
-            cJSON *comp = action_compute_key(a, s->c, getenv("TMGT_CACHE_SALT"), &err);
+            cJSON *comp = action_compute_key(a, s->c, env_get(ENV_TMGT_CACHE_SALT), &err);
             cJSON *rec = comp ? cache_get_record(s->c, &a->key) : NULL;
             const cJSON *ex = cJSON_GetObjectItemCaseSensitive(rec, "exit");
             bool hit = rec && !o->no_cache && !(o->rerun_failed && cJSON_IsNumber(ex) && ex->valueint != 0);
@@ -192,7 +193,7 @@ static int show_plan(const cli_opts *o, session *s)
  * simulator's GPU needs no device at all. */
 static bool gpu_available(void)
 {
-    const char *forced = getenv("TMGT_GPU");
+    const char *forced = env_get(ENV_TMGT_GPU);
     if (forced && *forced)
         return strcmp(forced, "0") != 0;
     return access("/dev/nvidia0", F_OK) == 0;
@@ -207,7 +208,7 @@ static int execute(const cli_opts *o, session *s, cJSON **doc, char **results_fi
         .rerun_failed = o->rerun_failed,
         .verbosity = o->quiet ? -1 : o->verbose,
         .tty = isatty(2) != 0,
-        .salt = getenv("TMGT_CACHE_SALT"),
+        .salt = env_get(ENV_TMGT_CACHE_SALT),
         .output_limit = 64u << 20,
         .kill_grace_ms = 2000,
     };
@@ -259,7 +260,7 @@ int run_selection(const cli_opts *o, cJSON **doc)
 
 static bool console_color(void)
 {
-    const char *nc = getenv("NO_COLOR");
+    const char *nc = env_get(ENV_NO_COLOR);
     return isatty(1) && !(nc && *nc);
 }
 

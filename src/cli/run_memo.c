@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "checksum.h"
+#include "env.h"
+#include "fs.h"
 #include "hash.h"
 #include "report.h"
 
@@ -18,26 +20,10 @@
  * be followed by another that leaves size and timestamps as they were. */
 static const int64_t RACY_MARGIN_NS = 100 * 1000000LL;
 
-extern char **environ;
-
 bool run_memo_applies(const cli_opts *o)
 {
     bool runs = !strcmp(o->command, "run") || !strcmp(o->command, "check") || !strcmp(o->command, "convert");
     return runs && !o->json && !o->no_cache && !o->rerun_failed && o->verbose == 0;
-}
-
-static bool env_matters(const char *entry)
-{
-    static const char *const prefixes[] = {"TMGT_", "HF_", "PATH=", "HOME=", "TRANSFORMERS_OFFLINE=", "NO_COLOR="};
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
-        if (!strncmp(entry, prefixes[i], strlen(prefixes[i])))
-            return true;
-    return false;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 char *run_memo_path(const cli_opts *o, bool color, bool gpu)
@@ -50,15 +36,8 @@ char *run_memo_path(const cli_opts *o, bool color, bool gpu)
     free(cwd);
     for (int i = 1; i < o->argc; i++)
         hasher_field_str(h, "arg", o->argv[i]);
-    size_t n = 0;
-    for (char **e = environ; e && *e; e++)
-        n++;
-    const char **vars = xcalloc(n + 1, sizeof *vars);
     size_t k = 0;
-    for (char **e = environ; e && *e; e++)
-        if (env_matters(*e))
-            vars[k++] = *e;
-    qsort(vars, k, sizeof *vars, cmp_str);
+    const char **vars = env_run_entries(&k);
     for (size_t i = 0; i < k; i++)
         hasher_field_str(h, "env", vars[i]);
     free(vars);

@@ -10,6 +10,8 @@
 #include <uv.h>
 
 #include "action_key.h"
+#include "exit_code.h"
+#include "fs.h"
 #include "interrupt.h"
 #include "ready_queue.h"
 #include "redact.h"
@@ -481,7 +483,7 @@ static void on_run_done(void *ctx, run_result *res)
     }
     run_result_free(res);
     if (ra->staged)
-        cache_remove_tree(ra->staged);
+        remove_tree(ra->staged);
     free(ra->staged);
     cJSON_Delete(ra->components);
     free(ra);
@@ -686,5 +688,5 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     ready_queue_free(&s.ready);
     free(s.exclusive.items);
     st->wall_ms = now_ms() - t0;
-    return st->interrupted ? 130 : 0;
+    return st->interrupted ? EXIT_INTERRUPTED : EXIT_OK;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "deps.h"
+#include "fs.h"
 #include "hub_cache.h"
 #include "template.h"
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "json_stream.h"
 
 static const char *status_name(check_status s)

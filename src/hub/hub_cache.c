@@ -6,17 +6,19 @@
 #include <sys/stat.h>
 
 #include "deps.h"
+#include "env.h"
+#include "fs.h"
 #include "util.h"
 
 char *hub_cache_root(void)
 {
-    const char *v = getenv("HF_HUB_CACHE");
+    const char *v = env_get(ENV_HF_HUB_CACHE);
     if (v && *v)
         return xstrdup(v);
-    v = getenv("HF_HOME");
+    v = env_get(ENV_HF_HOME);
     if (v && *v)
         return path_join(v, "hub");
-    v = getenv("HOME");
+    v = env_get(ENV_HOME);
     return xasprintf("%s/.cache/huggingface/hub", v && *v ? v : ".");
 }
 

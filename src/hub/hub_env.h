@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "env.h"
+
 /* HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set to a true value. */
 bool hub_offline(void);
 /* HF_ENDPOINT without trailing slashes; the public Hub by default. */
@@ -11,6 +13,6 @@ char *hub_endpoint(void);
 /* HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the file HF_TOKEN_PATH ($HF_HOME/token); NULL if none. */
 char *hub_token(void);
 /* A positive number of seconds from `name`, else `fallback`. */
-long hub_env_seconds(const char *name, long fallback);
+long hub_env_seconds(env_var name, long fallback);
 
 #endif

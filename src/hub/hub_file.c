@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "hub_publish.h"
 #include "hub_pull_internal.h"
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "fs.h"
 
 char *hub_blob_path(const char *repo_dir, const char *etag)
 {
@@ -95,7 +96,7 @@ int hub_publish_snapshot(const char *repo_dir, const char *commit, const hub_sna
         rc = link_all(final, entries, n, err);
     } else if (rc == 0) {
         char *staging = xasprintf("%s/.%s.%ld.tmp", snaps, commit, (long)getpid());
-        cache_remove_tree(staging);
+        remove_tree(staging);
         rc = mkdir_p(staging, 0755, err);
         if (rc == 0)
             rc = link_all(staging, entries, n, err);
@@ -105,7 +106,7 @@ int hub_publish_snapshot(const char *repo_dir, const char *commit, const hub_sna
             if (rc)
                 err_set(err, "cannot publish %s: %s", final, strerror(errno));
         }
-        cache_remove_tree(staging);
+        remove_tree(staging);
         free(staging);
     }
     if (rc == 0)

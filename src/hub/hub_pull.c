@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "hub_cache.h"
 #include "interrupt.h"
 #include "hub_publish.h"
@@ -152,8 +153,8 @@ static void load_conf(pull_ctx *ctx)
     ctx->conf = (hub_http_conf){
         .endpoint = ctx->endpoint,
         .token = ctx->token,
-        .connect_timeout_s = hub_env_seconds("HF_HUB_ETAG_TIMEOUT", 10),
-        .stall_timeout_s = hub_env_seconds("HF_HUB_DOWNLOAD_TIMEOUT", 10),
+        .connect_timeout_s = hub_env_seconds(ENV_HF_HUB_ETAG_TIMEOUT, 10),
+        .stall_timeout_s = hub_env_seconds(ENV_HF_HUB_DOWNLOAD_TIMEOUT, 10),
         .max_attempts = MAX_ATTEMPTS,
         .backoff_ms = BACKOFF_MS,
         .cancelled = &ctx->interrupted,

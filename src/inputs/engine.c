@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "deps.h"
+#include "env.h"
+#include "fs.h"
 
 extern char **environ;
 
@@ -32,7 +34,7 @@ static char *find_in_path(const char *name)
         deps_note(name);
         return path_exists(name) ? absolute(name) : NULL;
     }
-    const char *path = getenv("PATH");
+    const char *path = env_get(ENV_PATH);
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
     char *copy = xstrdup(path);

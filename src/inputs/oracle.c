@@ -6,6 +6,7 @@
 
 #include "compare.h"
 #include "deps.h"
+#include "fs.h"
 
 /* The oracle is the ground truth every check is judged against, so its files are held to the
  * schema the original harness's drift tests pinned (suites.md §4.1, §7): a subtly wrong oracle

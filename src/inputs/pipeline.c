@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "deps.h"
+#include "fs.h"
 
 /* Parsing state: the file name and a field path, so every error says where it is. */
 typedef struct {

@@ -8,6 +8,7 @@
 
 #include "compare.h"
 #include "deps.h"
+#include "fs.h"
 #include "util.h"
 
 struct vocab {

@@ -13,6 +13,8 @@
 #include "cache_internal.h"
 #include "compare.h"
 #include "deps.h"
+#include "env.h"
+#include "fs.h"
 
 static bool pid_alive(long pid)
 {
@@ -33,7 +35,7 @@ static void sweep_dead_staging(const char *tmp)
         if (end == e->d_name || *end != '-' || pid_alive(pid))
             continue;
         char *p = path_join(tmp, e->d_name);
-        cache_remove_tree(p);
+        remove_tree(p);
         free(p);
     }
     closedir(d);
@@ -52,7 +54,7 @@ static void sweep_dead_staging(const char *tmp)
  *        whose loss costs hours and whose machine may lose power mid-run. */
 static int fsync_mode_each(bool *each, tmgt_error *err)
 {
-    const char *v = getenv("TMGT_CACHE_FSYNC");
+    const char *v = env_get(ENV_TMGT_CACHE_FSYNC);
     *each = v && !strcmp(v, "each");
     if (v && *v && !*each && strcmp(v, "run") != 0) {
         err_set(err, "TMGT_CACHE_FSYNC=%s: expected \"run\" (one sync at the end of the run, the default) or "
@@ -148,31 +150,8 @@ const char *cache_tmp_dir(const cache *c)
 char *cache_staging_path(cache *c, const char *name)
 {
     char *p = xasprintf("%s/%ld-%u-%s", c->tmp, (long)getpid(), ++c->staging_seq, name);
-    cache_remove_tree(p);
+    remove_tree(p);
     return p;
-}
-
-void cache_remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char *p = path_join(path, e->d_name);
-            cache_remove_tree(p);
-            free(p);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
 }
 
 int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, tmgt_error *err)

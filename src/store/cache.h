@@ -25,11 +25,10 @@ const char *cache_tmp_dir(const cache *c);
 
 /* A fresh path under the cache's tmp/ for an action to write its output `name` to (the name
  * stays the end of it, so an engine that reads the format from the extension still can); the
- * caller removes it (cache_remove_tree) once the output is published. A file, not a directory of
+ * caller removes it (remove_tree) once the output is published. A file, not a directory of
  * its own: on ext4 a directory's inode costs a search of the block groups, which was most of the
  * executor's own time on a cold run. */
 char *cache_staging_path(cache *c, const char *name);
-void cache_remove_tree(const char *path);
 
 /* Hashes `path` and publishes it as a blob; `path` is consumed (moved into the store). */
 int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, tmgt_error *err);

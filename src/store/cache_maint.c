@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cache_internal.h"
+#include "fs.h"
 
 typedef struct {
     cache *c;
@@ -49,7 +50,7 @@ static void forget_memos(const cache *c, const cache_report *r)
     if (!r->removed_blobs && !r->removed_records && !r->corrupt_blobs && !r->bad_records && !r->dangling_records)
         return;
     char *memos = path_join(c->root, "memo");
-    cache_remove_tree(memos);
+    remove_tree(memos);
     free(memos);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "deps.h"
+#include "fs.h"
 
 typedef struct {
     uint64_t dev, ino, size;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "compare.h"
+#include "fs.h"
 #include "util.h"
 
 /* A small deterministic generator, so property tests are reproducible. */

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fs.h"
 #include "json_stream.h"
 
 static char *streamed(const cJSON *doc)

@@ -17,6 +17,7 @@
 #include "compare.h"
 #include "oracle.h"
 #include "pipeline.h"
+#include "fs.h"
 #include "suites.h"
 #include "util.h"
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "hash.h"
 #include "oracle.h"
 #include "util.h"

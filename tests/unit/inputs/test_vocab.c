@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "util.h"
 #include "vocab.h"
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "fs.h"
 
 static char *make_tmpdir(void)
 {
@@ -74,7 +75,7 @@ static void test_publish_read_and_records(void **state)
     assert_null(cache_get_record(c, &key));
     free(blob);
     cache_close(c);
-    cache_remove_tree(dir);
+    remove_tree(dir);
     free(dir);
 }
 
@@ -119,7 +120,7 @@ static void test_materialize_links_and_digest_tree(void **state)
     free(b);
     free(src);
     cache_close(c);
-    cache_remove_tree(dir);
+    remove_tree(dir);
     free(dir);
 }
 
@@ -156,7 +157,7 @@ static void test_gc_keeps_what_recent_runs_used(void **state)
     cJSON_Delete(r1);
     cJSON_Delete(r2);
     cache_close(c);
-    cache_remove_tree(dir);
+    remove_tree(dir);
     free(dir);
 }
 
@@ -215,7 +216,7 @@ static void test_short_text_streams_stay_in_the_record(void **state)
     assert_non_null(strstr(err.msg, "kept in the record is corrupt"));
     cJSON_Delete(rec);
     cache_close(c);
-    cache_remove_tree(dir);
+    remove_tree(dir);
     free(dir);
 }
 
