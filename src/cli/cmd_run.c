@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "action_key.h"
+#include "action_record.h"
 #include "cli.h"
 #include "env.h"
 #include "evaluate.h"
@@ -29,7 +30,7 @@ typedef struct {
 typedef struct {
     char *results_file;  /* the document written, or NULL */
     bool asked_hub;
-} run_outcome;
+} run_extras;
 
 static void session_close(session *s)
 {
@@ -150,17 +151,10 @@ static int show_plan(const cli_opts *o, session *s)
             tmgt_error err = {{0}};
             cJSON *comp = action_compute_key(a, s->c, env_get(ENV_TMGT_CACHE_SALT), &err);
             cJSON *rec = comp ? cache_get_record(s->c, &a->key) : NULL;
-            const cJSON *ex = cJSON_GetObjectItemCaseSensitive(rec, "exit");
-            bool hit = rec && !o->no_cache && !(o->rerun_failed && cJSON_IsNumber(ex) && ex->valueint != 0);
-            if (hit && a->output) {
-                const cJSON *dg = cJSON_GetObjectItemCaseSensitive(
-                    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "outputs"), a->output->name),
-                    "digest");
-                if (cJSON_IsString(dg) && digest_is_valid_hex(dg->valuestring)) {
-                    memcpy(a->output->d.hex, dg->valuestring, sizeof a->output->d.hex);
-                    a->output->have_digest = true;
-                }
-            }
+            bool hit = rec && !o->no_cache && record_answers(rec, o->rerun_failed);
+            uint64_t size;
+            if (hit && a->output && record_output(rec, a->output->name, &a->output->d, &size))
+                a->output->have_digest = true;
             if (hit) {
                 cached++;
                 printf("cached  %s\n", a->label);
@@ -170,8 +164,8 @@ static int show_plan(const cli_opts *o, session *s)
                 if (o->explain && comp) {
                     digest id;
                     action_identity_key(a, &id);
-                    cJSON *last = cache_get_record(s->c, &id);
-                    why = action_explain_change(cJSON_GetObjectItemCaseSensitive(last, "components"), comp);
+                    cJSON *last = record_identity_components(s->c, &id);
+                    why = action_explain_change(last, comp);
                     cJSON_Delete(last);
                 } else if (o->explain) {
                     why = xstrdup(err.msg);
@@ -199,18 +193,29 @@ static bool gpu_available(void)
     return access("/dev/nvidia0", F_OK) == 0;
 }
 
+/* Engines run as local subprocesses; past OUTPUT_LIMIT bytes of output one is killed, and a
+ * killed one gets KILL_GRACE_MS between SIGTERM and SIGKILL. */
+enum { OUTPUT_MEMORY = 1u << 20, KILL_GRACE_MS = 2000 };
+#define OUTPUT_LIMIT (64ull << 20)
+
+static runner *local_runner(uv_loop_t *loop, void *ctx)
+{
+    return runner_local_new(loop, OUTPUT_MEMORY, OUTPUT_LIMIT, KILL_GRACE_MS);
+}
+
 /* Executes the plan through the cache, judges it and writes the results document. */
 static int execute(const cli_opts *o, session *s, cJSON **doc, char **results_file)
 {
+    terminal_progress progress;
+    terminal_progress_init(&progress, o->quiet ? -1 : o->verbose, isatty(2) != 0);
     exec_opts eo = {
         .jobs = o->jobs,
         .read_cache = !o->no_cache,
         .rerun_failed = o->rerun_failed,
-        .verbosity = o->quiet ? -1 : o->verbose,
-        .tty = isatty(2) != 0,
         .salt = env_get(ENV_TMGT_CACHE_SALT),
-        .output_limit = 64u << 20,
-        .kill_grace_ms = 2000,
+        .output_limit = OUTPUT_LIMIT,
+        .new_runner = local_runner,
+        .progress = &progress.base,
     };
     run_info info = {.command = o->command, .argc = o->argc, .argv = o->argv, .started_at = iso8601_now(),
                      .jobs = o->jobs};
@@ -238,7 +243,7 @@ static int execute(const cli_opts *o, session *s, cJSON **doc, char **results_fi
     return rc;
 }
 
-static int run_and_tell(const cli_opts *o, cJSON **doc, run_outcome *out)
+static int run_and_tell(const cli_opts *o, cJSON **doc, run_extras *out)
 {
     session s;
     *doc = NULL;
@@ -252,7 +257,7 @@ static int run_and_tell(const cli_opts *o, cJSON **doc, run_outcome *out)
 
 int run_selection(const cli_opts *o, cJSON **doc)
 {
-    run_outcome out = {0};
+    run_extras out = {0};
     int rc = run_and_tell(o, doc, &out);
     free(out.results_file);
     return rc;
@@ -289,7 +294,7 @@ static double number_of(const cJSON *doc, const char *name)
 }
 
 /* Prints the report as print_results does, and remembers the run when it executed nothing. */
-static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, const run_outcome *out,
+static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, const run_extras *out,
                                 const char *memo, const dep_list *deps, int64_t started_ns)
 {
     char *findings = NULL;
@@ -342,7 +347,7 @@ static int run_remembered(const cli_opts *o)
         deps_note(self);
     free(self);
     cJSON *doc = NULL;
-    run_outcome out = {0};
+    run_extras out = {0};
     rc = run_and_tell(o, &doc, &out);
     dep_list deps;
     deps_take(&deps);

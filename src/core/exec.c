@@ -7,18 +7,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include "action_key.h"
+#include "action_record.h"
+#include "child_env.h"
 #include "exit_code.h"
 #include "fs.h"
 #include "interrupt.h"
 #include "ready_queue.h"
 #include "redact.h"
-#include "runner.h"
-#include "template.h"
-
-extern char **environ;
 
 typedef struct {
     action **items;
@@ -67,33 +64,6 @@ static action *queue_pop(action_queue *q)
     return q->head < q->tail ? q->items[q->head++] : NULL;
 }
 
-static void progress(exec_state *s, const action *a)
-{
-    if (s->o->verbosity < 0)
-        return;
-    char what[128];
-    if (a->cached)
-        snprintf(what, sizeof what, "cached");
-    else if (a->status == ST_OK)
-        snprintf(what, sizeof what, "%.1fs", (double)a->wall_ms / 1000.0);
-    else if (a->status == ST_EXIT)
-        snprintf(what, sizeof what, "exit %d, %.1fs", a->exit_code, (double)a->wall_ms / 1000.0);
-    else if (a->status == ST_SIGNAL)
-        snprintf(what, sizeof what, "killed by signal %d", a->term_signal);
-    else
-        snprintf(what, sizeof what, "%s", action_status_name(a->status));
-    if (s->o->tty) {
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s (%s)", s->done, s->total, a->label, what);
-        if (action_status_is_failure(a->status) && a->status != ST_EXIT && a->reason)
-            fprintf(stderr, "\n  %s\n", a->reason);
-    } else {
-        bool why = a->reason && action_status_is_failure(a->status);
-        fprintf(stderr, "[%zu/%zu] %s (%s)%s%s\n", s->done, s->total, a->label, what, why ? ": " : "",
-                why ? a->reason : "");
-    }
-    fflush(stderr);
-}
-
 static void enqueue(exec_state *s, action *a)
 {
     a->queued = true;
@@ -121,7 +91,8 @@ static void finish(exec_state *s, action *a)
         }
         if (action_status_is_failure(a->status))
             s->st->failed++;
-        progress(s, a);
+        if (s->o->progress)
+            s->o->progress->finished(s->o->progress, a, s->done, s->total);
     } else if (a->status == ST_SKIPPED) {
         s->st->skipped++;
         s->total--; /* keeps the progress denominator honest */
@@ -149,88 +120,31 @@ static void finish(exec_state *s, action *a)
  * action runs again and the user is told why. */
 static bool try_cached(exec_state *s, action *a)
 {
-    cJSON *rec = cache_get_record(s->c, &a->key);
-    if (!rec)
-        return false;
-    const cJSON *exit_v = cJSON_GetObjectItemCaseSensitive(rec, "exit");
-    if (!cJSON_IsNumber(exit_v) || (exit_v->valueint != 0 && s->o->rerun_failed)) {
-        cJSON_Delete(rec);
-        return false;
-    }
+    action_result res;
     tmgt_error err = {{0}};
-    char *out = NULL, *errs = NULL;
-    size_t out_len = 0, err_len = 0;
-    bool ok = cache_get_stream(s->c, rec, "stdout", &out, &out_len, &err) == 0 &&
-              cache_get_stream(s->c, rec, "stderr", &errs, &err_len, &err) == 0;
-    if (ok && a->output) {
-        const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "outputs"),
-                                                          a->output->name);
-        const cJSON *dg = cJSON_GetObjectItemCaseSensitive(o, "digest");
-        const cJSON *sz = cJSON_GetObjectItemCaseSensitive(o, "size");
-        uint64_t have = 0;
-        if (exit_v->valueint == 0) {
-            ok = cJSON_IsString(dg) && digest_is_valid_hex(dg->valuestring) && cJSON_IsNumber(sz);
-            if (ok) {
-                memcpy(a->output->d.hex, dg->valuestring, sizeof a->output->d.hex);
-                ok = cache_has_blob(s->c, &a->output->d, &have) && have == (uint64_t)sz->valuedouble;
-                if (!ok)
-                    err_set(&err, "cached output %s is missing or damaged", a->output->name);
-            }
-            if (ok && cache_materialize(s->c, &a->output->d, a->output->path, &err) != 0)
-                ok = false;
-            if (ok) {
-                a->output->have_digest = true;
-                a->output->size = have;
-            }
-        }
-    }
-    if (!ok) {
-        free(out);
-        free(errs);
-        if (s->o->verbosity >= 0)
-            fprintf(stderr, "tmgt: %s: %s; re-executing\n", a->label, err.msg);
-        cache_drop_record(s->c, &a->key);
-        cJSON_Delete(rec);
+    int rc = record_restore(s->c, &a->key, s->o->rerun_failed, a->output ? a->output->name : NULL,
+                            a->output ? a->output->path : NULL, &res, &err);
+    if (rc < 0 && s->o->progress)
+        s->o->progress->retrying(s->o->progress, a, err.msg);
+    if (rc <= 0)
         return false;
-    }
-    const cJSON *wall = cJSON_GetObjectItemCaseSensitive(rec, "wall_ms");
-    a->out = out;
-    a->out_len = out_len;
-    a->err = errs;
-    a->err_len = err_len;
-    a->exit_code = exit_v->valueint;
+    a->out = res.out;
+    a->out_len = res.out_len;
+    a->err = res.err;
+    a->err_len = res.err_len;
+    a->exit_code = res.exit_code;
     a->status = a->exit_code == 0 ? ST_OK : ST_EXIT;
-    a->wall_ms = cJSON_IsNumber(wall) ? (uint64_t)wall->valuedouble : 0;
+    a->wall_ms = res.wall_ms;
     a->cached = true;
     a->have_streams = true;
-    const cJSON *so = cJSON_GetObjectItemCaseSensitive(rec, "stdout");
-    const cJSON *se = cJSON_GetObjectItemCaseSensitive(rec, "stderr");
-    memcpy(a->stdout_d.hex, so->valuestring, sizeof a->stdout_d.hex);
-    memcpy(a->stderr_d.hex, se->valuestring, sizeof a->stderr_d.hex);
-    cache_note_use(s->c, &a->key);
-    cJSON_Delete(rec);
-    return true;
-}
-
-/* The environment an engine sees: ours, with the engine profile's variables on top. */
-static char **engine_environment(const pipeline_engine *def)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = xcalloc(n + def->n_env + 1, sizeof *env);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool overridden = false;
-        size_t klen = strcspn(environ[i], "=");
-        for (size_t j = 0; j < def->n_env && !overridden; j++)
-            overridden = !strncmp(def->env[j], environ[i], klen) && def->env[j][klen] == '=';
-        if (!overridden)
-            env[k++] = environ[i];
+    a->stdout_d = res.stdout_d;
+    a->stderr_d = res.stderr_d;
+    if (a->output && a->exit_code == 0) {
+        a->output->d = res.output_d;
+        a->output->have_digest = true;
+        a->output->size = res.output_size;
     }
-    for (size_t j = 0; j < def->n_env; j++)
-        env[k++] = def->env[j];
-    return env;
+    return true;
 }
 
 /* The identity record (what `plan --explain` compares with) already naming this key is left
@@ -239,27 +153,7 @@ static bool identity_is_stale(exec_state *s, action *a)
 {
     digest id;
     action_identity_key(a, &id);
-    cJSON *last = cache_get_record(s->c, &id);
-    const cJSON *last_key = cJSON_GetObjectItemCaseSensitive(last, "key");
-    bool unchanged = cJSON_IsString(last_key) && !strcmp(last_key->valuestring, a->key.hex);
-    cJSON_Delete(last);
-    return !unchanged;
-}
-
-/* The identity record (what `plan --explain` compares with): the stored result under a second
- * name, or, where there is none or linking fails, a record of its own. Touches only files, so a
- * deferred record's identity is written on the thread pool with it. */
-static void write_identity(cache *c, const digest *id, const digest *key, bool stored, const cJSON *components)
-{
-    if (stored && cache_link_record(c, id, key, NULL) == 0)
-        return;
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "key", key->hex);
-    cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
-    char *json = cJSON_PrintUnformatted(rec);
-    cJSON_Delete(rec);
-    cache_write_record(c, id, json, strlen(json), NULL);
-    cJSON_free(json);
+    return !record_identity_names(s->c, &id, &a->key);
 }
 
 static void record_identity(exec_state *s, const action *a, const cJSON *components, bool stored)
@@ -267,7 +161,7 @@ static void record_identity(exec_state *s, const action *a, const cJSON *compone
     digest id;
     action_identity_key(a, &id);
     cache_note_write(s->c, &id);
-    write_identity(s->c, &id, &a->key, stored, components);
+    record_write_identity(s->c, &id, &a->key, stored, components);
 }
 
 static char *read_spill_or_take(char **mem, const char *spill, size_t *len)
@@ -297,46 +191,27 @@ static void note_not_cached(action *a, const char *why)
 }
 
 /* Publishes the streams and the declared output, and returns the record naming them (NULL when
- * one could not be stored: the action is then marked not cached). The record also carries what
- * an identity record holds (key, components), so the identity record can be the same file under
- * a second name. */
+ * one could not be stored: the action is then marked not cached). */
 static cJSON *publish_result(exec_state *s, running_action *ra)
 {
     action *a = ra->a;
     tmgt_error err = {{0}};
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddNumberToObject(rec, "format", 1);
-    cJSON_AddStringToObject(rec, "key", a->key.hex);
-    cJSON_AddNumberToObject(rec, "exit", a->exit_code);
-    int rc = cache_put_stream(s->c, rec, "stdout", a->out, a->out_len, &a->stdout_d, &err);
-    if (rc == 0)
-        rc = cache_put_stream(s->c, rec, "stderr", a->err, a->err_len, &a->stderr_d, &err);
-    a->have_streams = rc == 0;
-    cJSON *outputs = cJSON_AddObjectToObject(rec, "outputs");
-    if (rc == 0 && a->output && a->status == ST_OK) {
-        uint64_t size = 0;
-        rc = cache_publish_file(s->c, ra->staged, &a->output->d, &size, &err);
-        if (rc == 0)
-            rc = cache_materialize(s->c, &a->output->d, a->output->path, &err);
-        if (rc == 0) {
-            a->output->have_digest = true;
-            a->output->size = size;
-            cJSON *o = cJSON_AddObjectToObject(outputs, a->output->name);
-            cJSON_AddStringToObject(o, "digest", a->output->d.hex);
-            cJSON_AddNumberToObject(o, "size", (double)size);
-        }
+    bool output = a->output && a->status == ST_OK;
+    action_result res = {.exit_code = a->exit_code, .wall_ms = a->wall_ms,
+                         .out = a->out, .out_len = a->out_len, .err = a->err, .err_len = a->err_len};
+    cJSON *rec = record_publish(s->c, &a->key, &res, output ? a->output->name : NULL, output ? ra->staged : NULL,
+                                output ? a->output->path : NULL, ra->components, &err);
+    a->have_streams = res.have_streams;
+    a->stdout_d = res.stdout_d;
+    a->stderr_d = res.stderr_d;
+    if (rec && output) {
+        a->output->d = res.output_d;
+        a->output->have_digest = true;
+        a->output->size = res.output_size;
     }
-    if (rc == 0) {
-        cJSON_AddNumberToObject(rec, "wall_ms", (double)a->wall_ms);
-        char *now = iso8601_now();
-        cJSON_AddStringToObject(rec, "created_at", now);
-        free(now);
-        cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(ra->components, 1));
-        return rec;
-    }
-    cJSON_Delete(rec);
-    note_not_cached(a, err.msg);
-    return NULL;
+    if (!rec)
+        note_not_cached(a, err.msg);
+    return rec;
 }
 
 /* The record is the commit point, written after everything it names. */
@@ -371,7 +246,7 @@ static void write_record_work(uv_work_t *w)
     cache *c = d->s->c;
     d->rc = cache_write_record(c, &d->key, d->json, strlen(d->json), &d->err);
     if (d->components)
-        write_identity(c, &d->identity, &d->key, d->rc == 0, d->components);
+        record_write_identity(c, &d->identity, &d->key, d->rc == 0, d->components);
 }
 
 static void write_record_done(uv_work_t *w, int status)
@@ -491,34 +366,6 @@ static void on_run_done(void *ctx, run_result *res)
     pump(s);
 }
 
-/* The engine's argv with real paths: the binary, then the expanded step template. */
-static char **expand_command(action *a, const char *out_path, tmgt_error *err)
-{
-    const char **names = xcalloc(a->n_inputs + 1, sizeof *names);
-    const char **paths = xcalloc(a->n_inputs + 1, sizeof *paths);
-    for (size_t i = 0; i < a->n_inputs; i++) {
-        names[i] = a->in_names[i];
-        paths[i] = a->inputs[i]->path;
-    }
-    template_env env = {
-        .in_names = names, .in_paths = paths, .n_in = a->n_inputs, .out = out_path,
-        .prompt = a->prompt_text, .model = a->model ? a->model->slug : NULL,
-        .scopes = a->scopes, .n_scopes = a->n_scopes,
-    };
-    char **tail = NULL;
-    size_t tail_n = 0;
-    int rc = template_expand(a->step->argv, a->step->argc, &env, &tail, &tail_n, err);
-    free(names);
-    free(paths);
-    if (rc != 0)
-        return NULL;
-    char **argv = xcalloc(tail_n + 2, sizeof *argv);
-    argv[0] = xstrdup(a->eng->path);
-    memcpy(argv + 1, tail, tail_n * sizeof *tail);
-    free(tail);
-    return argv;
-}
-
 static void start_action(exec_state *s, action *a)
 {
     tmgt_error err = {{0}};
@@ -534,7 +381,7 @@ static void start_action(exec_state *s, action *a)
     if (s->o->read_cache && try_cached(s, a)) {
         if (identity_stale)
             record_identity(s, a, components, false);
-        a->argv = expand_command(a, a->output ? a->output->path : NULL, &err);
+        a->argv = child_argv(a, a->output ? a->output->path : NULL, &err);
         cJSON_Delete(components);
         finish(s, a);
         return;
@@ -548,7 +395,7 @@ static void start_action(exec_state *s, action *a)
      * shared tmp/ under a unique name, and run_result_free removes the spill. */
     if (a->output)
         ra->staged = cache_staging_path(s->c, a->output->name);
-    a->argv = expand_command(a, ra->staged, &err);
+    a->argv = child_argv(a, ra->staged, &err);
     if (!a->argv) {
         a->status = ST_SPAWN_ERROR;
         a->reason = xstrdup(err.msg);
@@ -560,13 +407,9 @@ static void start_action(exec_state *s, action *a)
         finish(s, a);
         return;
     }
-    if (s->o->verbosity > 0) {
-        fprintf(stderr, "%s%s:", s->o->tty ? "\r\033[K" : "", a->label);
-        for (char **p = a->argv; *p; p++)
-            fprintf(stderr, " %s", *p);
-        fputc('\n', stderr);
-    }
-    char **envp = engine_environment(a->eng->def);
+    if (s->o->progress)
+        s->o->progress->starting(s->o->progress, a);
+    char **envp = child_environment(a->eng->def);
     run_request req = {.argv = a->argv, .env = envp, .cwd = NULL,
                        .spill_dir = cache_tmp_dir(s->c),
                        .timeout_ms = a->step->timeout_ms};
@@ -601,9 +444,8 @@ static void on_signal(uv_signal_t *h, int signum)
         return;
     s->interrupted = true;
     s->st->interrupted = true;
-    if (s->o->verbosity >= 0)
-        fprintf(stderr, "%stmgt: %s: stopping %zu running action(s); finished results are kept\n",
-                s->o->tty ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated", s->running);
+    if (s->o->progress)
+        s->o->progress->stopping(s->o->progress, signum, s->running);
     s->r->ops->cancel_all(s->r);
 }
 
@@ -643,7 +485,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     ready_queue_init(&s.ready);
     uint64_t t0 = now_ms();
     uv_loop_init(&s.loop);
-    s.r = runner_local_new(&s.loop, 1u << 20, o->output_limit, o->kill_grace_ms);
+    s.r = o->new_runner(&s.loop, o->runner_ctx);
     uv_signal_init(&s.loop, &s.sigint);
     uv_signal_init(&s.loop, &s.sigterm);
     s.sigint.data = s.sigterm.data = &s;
@@ -676,8 +518,8 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
             finish(&s, a);
         }
     }
-    if (o->tty && o->verbosity >= 0)
-        fputc('\n', stderr);
+    if (o->progress)
+        o->progress->ended(o->progress);
     uv_signal_stop(&s.sigint);
     uv_signal_stop(&s.sigterm);
     interrupt_install(); /* stopping the watchers put the default disposition back */

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "cache_internal.h"
-#include "compare.h"
 #include "deps.h"
 #include "env.h"
 #include "fs.h"
@@ -266,74 +265,6 @@ int cache_materialize(cache *c, const digest *d, const char *dest, tmgt_error *e
     if (rc == 0)
         deps_note(dest);
     return rc;
-}
-
-/* Most engine answers are a few hundred bytes of text: as a blob each would be a file of its
- * own, the dearest thing a cold run makes. Bigger or binary streams (JSON holds text only,
- * and no NUL) stay blobs. */
-enum { STREAM_INLINE_MAX = 4096 };
-
-static bool inlinable(const char *data, size_t len)
-{
-    return len <= STREAM_INLINE_MAX && utf8_is_text(data, len);
-}
-
-static const cJSON *stream_text(const cJSON *record, const char *field)
-{
-    char *name = xasprintf("%s_text", field);
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(record, name);
-    free(name);
-    return t;
-}
-
-bool cache_stream_is_inline(const cJSON *record, const char *field)
-{
-    return stream_text(record, field) != NULL;
-}
-
-int cache_put_stream(cache *c, cJSON *record, const char *field, const char *data, size_t len, digest *out,
-                     tmgt_error *err)
-{
-    if (inlinable(data, len)) {
-        hash_bytes(data, len, out);
-        char *name = xasprintf("%s_text", field);
-        char *text = len ? xstrndup(data, len) : xstrdup("");
-        cJSON_AddStringToObject(record, name, text);
-        free(text);
-        free(name);
-    } else if (cache_publish_bytes(c, data, len, out, err) != 0) {
-        return -1;
-    }
-    cJSON_AddStringToObject(record, field, out->hex);
-    char *size = xasprintf("%s_size", field);
-    cJSON_AddNumberToObject(record, size, (double)len);
-    free(size);
-    return 0;
-}
-
-int cache_get_stream(cache *c, const cJSON *record, const char *field, char **data, size_t *len, tmgt_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(record, field);
-    if (!cJSON_IsString(v) || !digest_is_valid_hex(v->valuestring)) {
-        err_set(err, "record has no %s digest", field);
-        return -1;
-    }
-    digest d;
-    memcpy(d.hex, v->valuestring, sizeof d.hex);
-    const cJSON *text = stream_text(record, field);
-    if (!text)
-        return cache_read_blob(c, &d, data, len, err);
-    digest got = {{0}};
-    if (cJSON_IsString(text))
-        hash_bytes(text->valuestring, strlen(text->valuestring), &got);
-    if (strcmp(got.hex, d.hex) != 0) {
-        err_set(err, "cached %s %.12s kept in the record is corrupt (content hashes to %.12s)", field, d.hex,
-                got.hex[0] ? got.hex : "nothing");
-        return -1;
-    }
-    *len = strlen(text->valuestring);
-    *data = xstrdup(text->valuestring);
-    return 0;
 }
 
 cJSON *cache_get_record(cache *c, const digest *key)

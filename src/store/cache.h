@@ -45,17 +45,6 @@ int cache_read_blob(cache *c, const digest *d, char **data, size_t *len, tmgt_er
  * nothing at all when it already is that blob. */
 int cache_materialize(cache *c, const digest *d, const char *dest, tmgt_error *err);
 
-/* A captured stream (stdout, stderr) of an action record: `field` gets its digest and
- * `field`_size; a short text stream is kept in the record itself (`field`_text), saving the
- * new file a blob costs, anything else becomes a blob. */
-int cache_put_stream(cache *c, cJSON *record, const char *field, const char *data, size_t len, digest *out,
-                     tmgt_error *err);
-/* Reads it back, checked against its digest (a mismatch is reported like a corrupt blob). */
-int cache_get_stream(cache *c, const cJSON *record, const char *field, char **data, size_t *len,
-                     tmgt_error *err);
-/* Whether the record keeps that stream inline (so no blob is named by it). */
-bool cache_stream_is_inline(const cJSON *record, const char *field);
-
 cJSON *cache_get_record(cache *c, const digest *key);
 /* The record is published last, after every blob it names: a reader never sees a record
  * whose outputs are missing. */

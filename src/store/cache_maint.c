@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action_record.h"
 #include "cache_internal.h"
 #include "fs.h"
 
@@ -82,24 +83,6 @@ static void verify_blob(const digest *d, const char *path, void *arg)
     w->r->blob_bytes += size;
 }
 
-/* The blobs a record depends on: its captured streams and its outputs. (Records also hold
- * other digests — input trees, engine identities, other keys — that are not blobs.) */
-static void each_blob_ref(const cJSON *rec, void (*fn)(const char *hex, void *ctx), void *ctx)
-{
-    static const char *const streams[] = {"stdout", "stderr"};
-    for (size_t i = 0; i < 2; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, streams[i]);
-        if (cJSON_IsString(v) && digest_is_valid_hex(v->valuestring) && !cache_stream_is_inline(rec, streams[i]))
-            fn(v->valuestring, ctx);
-    }
-    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(rec, "outputs");
-    for (const cJSON *o = cJSON_IsObject(outs) ? outs->child : NULL; o; o = o->next) {
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "digest");
-        if (cJSON_IsString(d) && digest_is_valid_hex(d->valuestring))
-            fn(d->valuestring, ctx);
-    }
-}
-
 typedef struct {
     cache *c;
     const char *missing;
@@ -114,14 +97,6 @@ static void note_missing(const char *hex, void *arg)
         p->missing = hex;
 }
 
-/* An identity record is often the result record of the key it names, under a second name
- * (cache_link_record): the blobs are that record's to answer for, not the alias's. */
-static bool is_alias(const cJSON *rec, const digest *name)
-{
-    const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, "key");
-    return cJSON_IsString(k) && strcmp(k->valuestring, name->hex) != 0;
-}
-
 static void verify_record(const digest *key, const char *path, void *arg)
 {
     walk_ctx *w = arg;
@@ -133,8 +108,8 @@ static void verify_record(const digest *key, const char *path, void *arg)
         rec = cJSON_ParseWithLength(json, len);
     free(json);
     presence pr = {.c = w->c};
-    if (rec && cJSON_IsObject(rec) && !is_alias(rec, key))
-        each_blob_ref(rec, note_missing, &pr);
+    if (rec && cJSON_IsObject(rec) && !record_is_alias(rec, key))
+        record_each_blob(rec, note_missing, &pr);
     const char *missing = pr.missing;
     if (!rec || !cJSON_IsObject(rec)) {
         w->r->bad_records++;
@@ -227,7 +202,7 @@ static void gc_record(const digest *key, const char *path, void *arg)
     if (read_file(path, &json, &len, NULL) == 0) {
         cJSON *rec = cJSON_ParseWithLength(json, len);
         if (rec)
-            each_blob_ref(rec, mark_kept, w->keep);
+            record_each_blob(rec, mark_kept, w->keep);
         cJSON_Delete(rec);
     }
     free(json);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action_record.h"
 #include "cache.h"
 #include "fs.h"
 
@@ -167,7 +168,7 @@ static bool stream_round_trip(cache *c, const char *data, size_t len)
     tmgt_error err = {{0}};
     cJSON *rec = cJSON_CreateObject();
     digest d, want;
-    assert_int_equal(cache_put_stream(c, rec, "stdout", data, len, &d, &err), 0);
+    assert_int_equal(record_put_stream(c, rec, "stdout", data, len, &d, &err), 0);
     hash_bytes(data, len, &want);
     assert_string_equal(d.hex, want.hex);
     assert_string_equal(cJSON_GetObjectItem(rec, "stdout")->valuestring, want.hex);
@@ -178,10 +179,10 @@ static bool stream_round_trip(cache *c, const char *data, size_t len)
     cJSON_free(json);
     char *got = NULL;
     size_t got_len = 0;
-    assert_int_equal(cache_get_stream(c, back, "stdout", &got, &got_len, &err), 0);
+    assert_int_equal(record_get_stream(c, back, "stdout", &got, &got_len, &err), 0);
     assert_int_equal(got_len, len);
     assert_memory_equal(got, data, len);
-    bool in_record = cache_stream_is_inline(back, "stdout");
+    bool in_record = record_stream_is_inline(back, "stdout");
     assert_true(in_record != cache_has_blob(c, &d, NULL) || len == 0);
     free(got);
     cJSON_Delete(back);
@@ -207,11 +208,11 @@ static void test_short_text_streams_stay_in_the_record(void **state)
 
     cJSON *rec = cJSON_CreateObject();
     digest d;
-    assert_int_equal(cache_put_stream(c, rec, "stderr", "warning\n", 8, &d, &err), 0);
+    assert_int_equal(record_put_stream(c, rec, "stderr", "warning\n", 8, &d, &err), 0);
     cJSON_ReplaceItemInObject(rec, "stderr_text", cJSON_CreateString("warnin9\n"));
     char *got = NULL;
     size_t len = 0;
-    assert_int_equal(cache_get_stream(c, rec, "stderr", &got, &len, &err), -1);
+    assert_int_equal(record_get_stream(c, rec, "stderr", &got, &len, &err), -1);
     assert_null(got);
     assert_non_null(strstr(err.msg, "kept in the record is corrupt"));
     cJSON_Delete(rec);
