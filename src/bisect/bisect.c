@@ -7,14 +7,14 @@
 
 #include "bisect_build.h"
 #include "cache.h"
+#include "exit_code.h"
 #include "fs.h"
 #include "hash.h"
 #include "interrupt.h"
 #include "report_common.h"
-#include "run_selection.h"
 
 typedef struct {
-    const cli_opts *o;
+    const session_opts *o;
     bisect_state *st;
     bisect_repo *repo;
     char *dir;   /* <cache>/bisect */
@@ -178,8 +178,9 @@ static int run_checks(loop_ctx *c, const char *binary, const bisect_commit *cm, 
     str_list_push(&overrides, mine);
     char *sub = xasprintf("bisect/%.12s", cm->oid);
     char *results = path_join(c->st->results_dir, sub);
-    cli_opts o = *c->o;
+    session_opts o = *c->o;
     o.command = "check";
+    o.pull = true;
     o.pipeline = c->st->pipeline;
     o.results_dir = results;
     o.sel = (selection){.models = c->st->models.items, .n_models = c->st->models.n,
@@ -188,10 +189,8 @@ static int run_checks(loop_ctx *c, const char *binary, const bisect_commit *cm, 
     o.n_engine_overrides = overrides.n;
     o.quiet = c->o->verbose == 0;
     o.verbose = c->o->verbose > 0 ? c->o->verbose - 1 : 0;
-    o.rest = NULL;
-    o.n_rest = 0;
     cJSON *doc = NULL;
-    int rc = run_selection(&o, &doc);
+    int rc = session_run(&o, &doc, NULL);
     cJSON_AddStringToObject(step, "results", results);
     if (rc != EXIT_INTERRUPTED && doc)
         classify(c, doc, step);
@@ -308,7 +307,7 @@ static void conclude(const bisect_range *range, pick_outcome po, bisect_end *end
     copy_commit(&end->could_be[end->n_could_be++], &range->commits[range->bad]);
 }
 
-int bisect_run(const cli_opts *o, bisect_state *st, bisect_end *end)
+int bisect_run(const session_opts *o, bisect_state *st, bisect_end *end)
 {
     memset(end, 0, sizeof *end);
     tmgt_error err = {{0}};

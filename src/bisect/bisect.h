@@ -4,7 +4,7 @@
 #define TMGT_BISECT_H
 
 #include "bisect_state.h"
-#include "cli.h"
+#include "session.h"
 
 typedef struct {
     bool found;            /* first_bad is the answer */
@@ -16,7 +16,7 @@ typedef struct {
 /* Runs until the answer is known (0), the user interrupts (EXIT_INTERRUPTED; the state keeps
  * every finished step), or the repository or cache fails (EXIT_ENV, message printed). `o`
  * supplies -j, -v, -q and --cache-dir; everything else comes from the state. */
-int bisect_run(const cli_opts *o, bisect_state *st, bisect_end *end);
+int bisect_run(const session_opts *o, bisect_state *st, bisect_end *end);
 void bisect_end_free(bisect_end *end);
 
 #endif

@@ -115,16 +115,17 @@ static int takes_value(int argc, char **argv, int *i, const char *longname, cons
     return 0;
 }
 
-static const char *const COMMANDS[] = {"run", "convert", "check", "plan", "report", "ticket", "cache", "pull", "bisect", NULL};
-
 /* Commands that parse their own arguments: whatever the shared options do not claim (positional
  * arguments, unknown options and their values) is handed to them in order. */
-static const char *const OWN_ARG_COMMANDS[] = {"pull", "bisect", NULL};
-
-static bool owns_arguments(const char *command)
+static bool owns_arguments(const cli_opts *o)
 {
-    for (const char *const *c = OWN_ARG_COMMANDS; command && *c; c++)
-        if (!strcmp(*c, command))
+    return o->cmd && (o->cmd->flags & CMD_OWNS_ARGUMENTS);
+}
+
+static bool is_subcommand(const command *cmd, const char *name)
+{
+    for (const char *const *c = cmd->subcommands; *c; c++)
+        if (!strcmp(*c, name))
             return true;
     return false;
 }
@@ -146,7 +147,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
         const char *a = argv[i];
         const char *val = NULL;
         int t;
-        if ((!strcmp(a, "-h") || !strcmp(a, "--help")) && !owns_arguments(o->command)) {
+        if ((!strcmp(a, "-h") || !strcmp(a, "--help")) && !owns_arguments(o)) {
             fputs(USAGE, stdout);
             print_suites(stdout);
             *done = true;
@@ -209,35 +210,33 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
             o->quiet = true;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbose++;
-        } else if (owns_arguments(o->command)) {
+        } else if (owns_arguments(o)) {
             o->rest = xrealloc(o->rest, (size_t)(o->n_rest + 1) * sizeof *o->rest);
             o->rest[o->n_rest++] = argv[i];
         } else if (a[0] == '-') {
             return usage_error("unknown option %s", a);
-        } else if (!o->command) {
-            for (const char *const *c = COMMANDS; *c && !o->command; c++)
-                if (!strcmp(*c, a))
-                    o->command = *c;
-            if (!o->command)
+        } else if (!o->cmd) {
+            if (!(o->cmd = command_find(a)))
                 return usage_error("unknown command \"%s\"", a);
-        } else if (!strcmp(o->command, "cache") && !o->subcommand) {
-            if (strcmp(a, "stats") && strcmp(a, "verify") && strcmp(a, "gc"))
+        } else if (o->cmd->subcommands && !o->subcommand) {
+            if (!is_subcommand(o->cmd, a))
                 return usage_error("unknown cache command \"%s\" (stats, verify or gc)", a);
             o->subcommand = a;
         } else {
             return usage_error("unexpected argument \"%s\"", a);
         }
     }
-    if (!o->command)
-        o->command = "run";
+    if (!o->cmd)
+        o->cmd = command_find("run");
+    o->command = o->cmd->name;
     /* bisect's --engine NAME names the engine its builds play; the command may come after it. */
     for (size_t i = 0; i < o->n_engine_overrides; i++) {
         const char *val = o->engine_overrides[i], *eq = strchr(val, '=');
-        bool bare_name = !eq && *val && !strcmp(o->command, "bisect");
+        bool bare_name = !eq && *val && (o->cmd->flags & CMD_ENGINE_NAME);
         if (!bare_name && (!eq || eq == val || !eq[1]))
             return usage_error("--engine wants NAME=PATH, not \"%s\"", val);
     }
-    if (!strcmp(o->command, "cache") && !o->subcommand)
+    if (o->cmd->subcommands && !o->subcommand)
         return usage_error("%s", "cache needs a command: stats, verify or gc");
     return 0;
 }

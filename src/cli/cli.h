@@ -9,9 +9,13 @@
 #include "cache.h"
 #include "exit_code.h"
 #include "plan.h"
+#include "session.h"
+
+typedef struct command command;
 
 typedef struct {
-    const char *command;
+    const command *cmd;
+    const char *command;      /* cmd's name */
     const char *subcommand;   /* cache stats|verify|gc */
     size_t jobs;
     const char *pipeline;
@@ -35,13 +39,32 @@ typedef struct {
 int cli_parse(int argc, char **argv, cli_opts *o, bool *done);
 void cli_free(cli_opts *o);
 
-int cmd_run(const cli_opts *o);     /* run, convert, check, plan */
+/* One tmgt command, as git's commands[]: its name, what runs it, and how parsing and main
+ * treat it. */
+enum {
+    CMD_OWNS_ARGUMENTS = 1 << 0, /* what the shared options do not claim is handed over (o->rest) */
+    CMD_NO_INTERRUPT = 1 << 1,   /* works in place and publishes atomically: Ctrl-C may kill it */
+    CMD_ENGINE_NAME = 1 << 2,    /* --engine NAME without =PATH names the engine its builds play */
+};
+struct command {
+    const char *name;
+    int (*run)(const cli_opts *o);
+    unsigned flags;
+    const char *const *subcommands; /* one of them must follow the name; NULL when none */
+};
+/* The command called `name`, or NULL. */
+const command *command_find(const char *name);
+
+int cmd_run(const cli_opts *o);     /* run, check */
+int cmd_convert(const cli_opts *o);
+int cmd_plan(const cli_opts *o);
 int cmd_cache(const cli_opts *o);
-int cmd_report(const cli_opts *o);  /* report, ticket */
+int cmd_report(const cli_opts *o);
+int cmd_ticket(const cli_opts *o);
 int cmd_bisect(const cli_opts *o);
 int cmd_pull(const cli_opts *o);
-/* Pulls the hf:// sources of the selected models (summary on `out`): EXIT_OK, EXIT_ENV when one
- * failed, EXIT_INTERRUPTED after Ctrl-C. */
-int pull_selected_models(const cli_opts *o, const pipeline *pl, cache *c, FILE *out);
+/* The session (core/session.h) that the options describe: run's pipeline, cache, selection and
+ * engines; plan pulls nothing, convert judges conversions only. */
+session_opts cli_session_opts(const cli_opts *o);
 
 #endif

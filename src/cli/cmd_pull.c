@@ -1,54 +1,11 @@
 /* pull: the Hub repositories named on the command line, or those of the selected models. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "hub_cache.h"
-#include "hub_pull.h"
-
-/* The hf:// sources of the selected models (each once); local sources need no pull. */
-static size_t selected_sources(const cli_opts *o, const pipeline *pl, char ***uris)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < pl->n_models; i++) {
-        const pipeline_model *m = &pl->models[i];
-        bool chosen = o->sel.n_models == 0;
-        for (size_t j = 0; j < o->sel.n_models && !chosen; j++)
-            chosen = !strcmp(o->sel.models[j], m->slug);
-        for (size_t j = 0; j < n && chosen; j++)
-            chosen = strcmp((*uris)[j], m->source) != 0;
-        if (chosen && !strncmp(m->source, "hf://", 5)) {
-            *uris = xrealloc(*uris, (n + 1) * sizeof **uris);
-            (*uris)[n++] = m->source;
-        }
-    }
-    return n;
-}
-
-/* EXIT_OK, EXIT_ENV when a repository failed, EXIT_INTERRUPTED. */
-static int pull_and_report(const cli_opts *o, char **uris, size_t n, cache *c, FILE *out)
-{
-    hub_pull_opts po = {.progress = !o->quiet && isatty(2), .cas = c};
-    hub_pull_stats st;
-    size_t failed = hub_pull(uris, n, &po, &st);
-    if (!o->quiet)
-        fprintf(out, "pull: %zu of %zu repositories ready; %zu files: %zu downloaded (%" PRIu64
-               " bytes), %zu already cached%s\n",
-               st.repos, n, st.files, st.downloaded, st.bytes, st.reused, hub_offline() ? " (offline)" : "");
-    return st.interrupted ? EXIT_INTERRUPTED : failed ? EXIT_ENV : EXIT_OK;
-}
-
-int pull_selected_models(const cli_opts *o, const pipeline *pl, cache *c, FILE *out)
-{
-    char **uris = NULL;
-    size_t n = selected_sources(o, pl, &uris);
-    int rc = n ? pull_and_report(o, uris, n, c, out) : EXIT_OK;
-    free(uris);
-    return rc;
-}
+#include "model_pull.h"
 
 int cmd_pull(const cli_opts *o)
 {
@@ -72,7 +29,7 @@ int cmd_pull(const cli_opts *o)
     }
     int rc = EXIT_OK;
     if (o->n_rest) {
-        rc = pull_and_report(o, o->rest, (size_t)o->n_rest, c, stdout);
+        rc = pull_sources(o->rest, (size_t)o->n_rest, c, o->quiet, stdout);
     } else {
         pipeline *pl = pipeline_load(o->pipeline, &err);
         if (!pl) {
@@ -80,9 +37,9 @@ int cmd_pull(const cli_opts *o)
             rc = EXIT_ENV;
         } else {
             char **uris = NULL;
-            size_t n = selected_sources(o, pl, &uris);
+            size_t n = selected_sources(pl, &o->sel, &uris);
             if (n)
-                rc = pull_and_report(o, uris, n, c, stdout);
+                rc = pull_sources(uris, n, c, o->quiet, stdout);
             else if (!o->quiet)
                 printf("pull: none of the selected models comes from the Hub (hf://)\n");
             free(uris);

@@ -11,7 +11,35 @@
 #include "report.h"
 #include "results.h"
 
-int cmd_report(const cli_opts *o)
+static int write_report(const cli_opts *o, const cJSON *doc, FILE *out)
+{
+    const char *fmt = o->format ? o->format : "console";
+    if (!strcmp(fmt, "console")) {
+        const char *nc = env_get(ENV_NO_COLOR);
+        report_console_opts ro = {.color = out == stdout && isatty(1) && !(nc && *nc), .quiet = o->quiet};
+        return report_console(doc, out, &ro);
+    }
+    if (!strcmp(fmt, "junit"))
+        return report_junit(doc, out);
+    if (!strcmp(fmt, "html"))
+        return report_html(doc, out);
+    if (!strcmp(fmt, "md") || !strcmp(fmt, "markdown"))
+        return report_markdown(doc, out);
+    fprintf(stderr, "tmgt: unknown report format \"%s\" (console, junit, html, md)\n", fmt);
+    return EXIT_USAGE;
+}
+
+static int write_ticket(const cli_opts *o, const cJSON *doc, FILE *out)
+{
+    char date[16];
+    time_t t = time(NULL);
+    struct tm tm;
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&t, &tm));
+    return report_ticket(doc, out, date);
+}
+
+/* Loads the last results and writes them with `emit` to stdout or -o FILE. */
+static int render(const cli_opts *o, int (*emit)(const cli_opts *o, const cJSON *doc, FILE *out))
 {
     tmgt_error err = {{0}};
     char *path = path_join(o->results_dir, "latest.json");
@@ -28,32 +56,21 @@ int cmd_report(const cli_opts *o)
         cJSON_Delete(doc);
         return EXIT_ENV;
     }
-    int rc = 0;
-    const char *fmt = o->format ? o->format : "console";
-    if (!strcmp(o->command, "ticket")) {
-        char date[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&t, &tm));
-        rc = report_ticket(doc, out, date);
-    } else if (!strcmp(fmt, "console")) {
-        const char *nc = env_get(ENV_NO_COLOR);
-        report_console_opts ro = {.color = out == stdout && isatty(1) && !(nc && *nc), .quiet = o->quiet};
-        rc = report_console(doc, out, &ro);
-    } else if (!strcmp(fmt, "junit")) {
-        rc = report_junit(doc, out);
-    } else if (!strcmp(fmt, "html")) {
-        rc = report_html(doc, out);
-    } else if (!strcmp(fmt, "md") || !strcmp(fmt, "markdown")) {
-        rc = report_markdown(doc, out);
-    } else {
-        fprintf(stderr, "tmgt: unknown report format \"%s\" (console, junit, html, md)\n", fmt);
-        rc = EXIT_USAGE;
-    }
+    int rc = emit(o, doc, out);
     if (out != stdout && fclose(out) != 0) {
         fprintf(stderr, "tmgt: cannot write %s\n", o->output);
         rc = EXIT_ENV;
     }
     cJSON_Delete(doc);
     return rc < 0 ? EXIT_ENV : rc;
+}
+
+int cmd_report(const cli_opts *o)
+{
+    return render(o, write_report);
+}
+
+int cmd_ticket(const cli_opts *o)
+{
+    return render(o, write_ticket);
 }

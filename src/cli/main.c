@@ -1,6 +1,5 @@
-/* tmgt: argument parsing and dispatch only. */
+/* tmgt: argument parsing and dispatch (cli/commands.c) only. */
 #include <signal.h>
-#include <string.h>
 
 #include "cli.h"
 #include "interrupt.h"
@@ -14,19 +13,9 @@ int main(int argc, char **argv)
     bool done = false;
     int rc = cli_parse(argc, argv, &o, &done);
     if (rc == 0 && !done) {
-        /* report, ticket and cache work in place and publish atomically: Ctrl-C may kill them */
-        if (strcmp(o.command, "report") && strcmp(o.command, "ticket") && strcmp(o.command, "cache"))
+        if (!(o.cmd->flags & CMD_NO_INTERRUPT))
             interrupt_install();
-        if (!strcmp(o.command, "cache"))
-            rc = cmd_cache(&o);
-        else if (!strcmp(o.command, "pull"))
-            rc = cmd_pull(&o);
-        else if (!strcmp(o.command, "bisect"))
-            rc = cmd_bisect(&o);
-        else if (!strcmp(o.command, "report") || !strcmp(o.command, "ticket"))
-            rc = cmd_report(&o);
-        else
-            rc = cmd_run(&o);
+        rc = o.cmd->run(&o);
     }
     if (interrupt_pending() && rc != EXIT_USAGE)
         rc = EXIT_INTERRUPTED;

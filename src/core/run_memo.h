@@ -16,21 +16,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
 #include "deps.h"
+#include "util.h"
 
-/* Whether this invocation may use (and write) a memo: run, convert or check, reading the cache,
- * without --json or -v (whose output is per action). */
-bool run_memo_applies(const cli_opts *o);
-/* The memo for this invocation: its name digests argv, the working directory, the environment
- * variables tmgt reads, the console colour and whether a GPU is present. */
-char *run_memo_path(const cli_opts *o, bool color, bool gpu);
+/* The memo for this invocation (argv[1..argc-1]) in the cache at `cache_dir`: its name digests
+ * the arguments, the working directory, the environment variables tmgt reads (env.h), the
+ * console colour and whether a GPU is present. */
+char *run_memo_path(const char *cache_dir, int argc, char **argv, bool color, bool gpu);
 
 /* When the memo at `path` is intact and every file it lists is unchanged: points
  * <results>/latest.json at the document the remembered run wrote (as Bazel keeps a cached
  * test's log from the run that produced it), prints the console report and returns that run's
  * exit status. Otherwise returns -1 having done nothing but say (unless -q) what changed. */
-int run_memo_replay(const char *path, const cli_opts *o, uint64_t started_ms);
+int run_memo_replay(const char *path, const char *results_dir, bool quiet, uint64_t started_ms);
 
 typedef struct {
     const char *findings;           /* report_console_findings as printed */

@@ -10,6 +10,7 @@
 
 #include "checksum.h"
 #include "env.h"
+#include "exit_code.h"
 #include "fs.h"
 #include "hash.h"
 #include "report.h"
@@ -20,13 +21,7 @@
  * be followed by another that leaves size and timestamps as they were. */
 static const int64_t RACY_MARGIN_NS = 100 * 1000000LL;
 
-bool run_memo_applies(const cli_opts *o)
-{
-    bool runs = !strcmp(o->command, "run") || !strcmp(o->command, "check") || !strcmp(o->command, "convert");
-    return runs && !o->json && !o->no_cache && !o->rerun_failed && o->verbose == 0;
-}
-
-char *run_memo_path(const cli_opts *o, bool color, bool gpu)
+char *run_memo_path(const char *cache_dir, int argc, char **argv, bool color, bool gpu)
 {
     hasher *h = hasher_new();
     hasher_field_str(h, "memo", MEMO_MAGIC);
@@ -34,8 +29,8 @@ char *run_memo_path(const cli_opts *o, bool color, bool gpu)
     char *cwd = getcwd(NULL, 0);
     hasher_field_str(h, "cwd", cwd ? cwd : "");
     free(cwd);
-    for (int i = 1; i < o->argc; i++)
-        hasher_field_str(h, "arg", o->argv[i]);
+    for (int i = 1; i < argc; i++)
+        hasher_field_str(h, "arg", argv[i]);
     size_t k = 0;
     const char **vars = env_run_entries(&k);
     for (size_t i = 0; i < k; i++)
@@ -45,7 +40,7 @@ char *run_memo_path(const cli_opts *o, bool color, bool gpu)
     hasher_field_str(h, "gpu", gpu ? "1" : "0");
     digest d;
     hasher_final(h, &d);
-    return xasprintf("%s/memo/%s", o->cache_dir, d.hex);
+    return xasprintf("%s/memo/%s", cache_dir, d.hex);
 }
 
 /* ---- reading: a bounded cursor over the mapped file (never trusts a length or a number) ---- */
@@ -249,7 +244,7 @@ static int point_latest_at(const char *document, const char *results_dir)
     return rc;
 }
 
-int run_memo_replay(const char *path, const cli_opts *o, uint64_t started_ms)
+int run_memo_replay(const char *path, const char *results_dir, bool quiet, uint64_t started_ms)
 {
     memo m = {0};
     if (!map_file(path, &m.map, &m.size))
@@ -262,13 +257,13 @@ int run_memo_replay(const char *path, const cli_opts *o, uint64_t started_ms)
     if (usable && !changed && !document_intact(&m))
         changed = m.document.path;
     if (!usable || changed) {
-        if (changed && !o->quiet)
+        if (changed && !quiet)
             fprintf(stderr, "tmgt: judging again: %s changed since the last identical run\n", changed);
         memo_close(&m);
         return -1;
     }
-    int rc = point_latest_at(m.document.path, o->results_dir) == 0 ? (int)m.exit_code : EXIT_ENV;
-    if (!o->quiet)
+    int rc = point_latest_at(m.document.path, results_dir) == 0 ? (int)m.exit_code : EXIT_ENV;
+    if (!quiet)
         fprintf(stderr, "tmgt: nothing changed since the last identical run (%.*s; %zu files unchanged): "
                         "its %lld verdicts stand, in %s\n",
                 (int)m.started_at_len, m.started_at, m.deps.count,

@@ -6,6 +6,7 @@
 
 #include "bisect.h"
 #include "cache.h"
+#include "cli.h"
 #include "fs.h"
 #include "pipeline.h"
 #include "report_common.h"
@@ -363,7 +364,8 @@ int cmd_bisect(const cli_opts *o)
         return rc;
     }
     bisect_end end;
-    rc = bisect_run(o, &st, &end);
+    session_opts so = cli_session_opts(o);
+    rc = bisect_run(&so, &st, &end);
     if (rc == EXIT_OK)
         rc = finish(o, &st, &end);
     else if (rc == EXIT_INTERRUPTED)
