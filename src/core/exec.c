@@ -227,7 +227,8 @@ static bool commit_record(exec_state *s, action *a, cJSON *rec)
 
 /* A leaf's record (and its identity) written on the thread pool: nothing waits for it, so the
  * loop goes on starting and reaping engines while the file system creates the file — an inode
- * was most of the executor's own time on a cold run. */
+ * was most of the executor's own time on a cold run. The leaf finishes (and is reported) when
+ * its record is written. */
 typedef struct {
     uv_work_t work;
     exec_state *s;
@@ -256,6 +257,7 @@ static void write_record_done(uv_work_t *w, int status)
     if (d->rc != 0)
         note_not_cached(d->a, d->err.msg);
     d->s->storing--;
+    finish(d->s, d->a); /* only now: the user may take a finished action to be stored */
     cJSON_free(d->json);
     cJSON_Delete(d->components);
     free(d);
@@ -349,7 +351,8 @@ static void on_run_done(void *ctx, run_result *res)
     check_declared_output(ra);
     /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
     cJSON *rec = a->status == ST_OK || a->status == ST_EXIT ? publish_result(s, ra) : NULL;
-    if (rec && a->n_dependents == 0) {
+    bool deferred = rec && a->n_dependents == 0;
+    if (deferred) {
         defer_record(s, ra, rec);
     } else {
         bool stored = rec && commit_record(s, a, rec);
@@ -362,7 +365,8 @@ static void on_run_done(void *ctx, run_result *res)
     free(ra->staged);
     cJSON_Delete(ra->components);
     free(ra);
-    finish(s, a);
+    if (!deferred)
+        finish(s, a);
     pump(s);
 }
 
