@@ -1,12 +1,14 @@
 /* Lenient JSON reading of engine stdout. Engines print log lines, colour codes and progress
  * text around their JSON, and hand-printed JSON carries bare NaN/inf; a strict parser would
  * turn every such run into "invalid JSON" and hide what the engine actually answered. */
-#include "compare.h"
+#include "json_lenient.h"
 
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+#include "utf8.h"
 #include "util.h"
 
 /* Engine reports nest a handful of levels; the bound keeps recursion (and the cost of a
@@ -37,24 +39,6 @@ static bool literal(reader *r, const char *word)
         return false;
     r->pos += n;
     return true;
-}
-
-static void put_utf8(strbuf *sb, unsigned cp)
-{
-    char b[4];
-    size_t n;
-    if (cp < 0x80) {
-        b[0] = (char)cp, n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6)), b[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
-    } else {
-        b[0] = (char)(0xF0 | (cp >> 18)), b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
-    }
-    sb_append(sb, b, n);
 }
 
 static bool hex4(reader *r, size_t at, unsigned *v)
@@ -113,7 +97,7 @@ static bool parse_string(reader *r, char **out)
         }
         if (c == '\0') {
             if (out)
-                put_utf8(&sb, 0xFFFD);
+                utf8_put(&sb, 0xFFFD);
             continue;
         }
         if (c != '\\') {
@@ -137,12 +121,12 @@ static bool parse_string(reader *r, char **out)
                 if (e)
                     sb_putc(&sb, e);
                 else
-                    put_utf8(&sb, 0xFFFD);
+                    utf8_put(&sb, 0xFFFD);
             }
             continue;
         }
         if (out)
-            put_utf8(&sb, cp);
+            utf8_put(&sb, cp);
     }
     sb_free(&sb);
     return false;

@@ -23,7 +23,7 @@ typedef struct {
 
 static const char *step_str(const cJSON *step, const char *key)
 {
-    const char *s = rc_str(step, key);
+    const char *s = json_str(step, key);
     return s ? s : "";
 }
 
@@ -129,14 +129,14 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
 {
     const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts"), *item;
     double pass = 0, fail = 0, executed = 0, cached = 0;
-    rc_num(counts, "pass", &pass);
-    rc_num(counts, "fail", &fail);
-    rc_num(doc, "actions_executed", &executed);
-    rc_num(doc, "actions_cached", &cached);
+    json_num(counts, "pass", &pass);
+    json_num(counts, "fail", &fail);
+    json_num(doc, "actions_executed", &executed);
+    json_num(doc, "actions_cached", &cached);
     cJSON_AddNumberToObject(step, "executed", executed);
     cJSON_AddNumberToObject(step, "cached", cached);
     const char *crashed = NULL;
-    cJSON_ArrayForEach(item, rc_array(doc, "actions"))
+    cJSON_ArrayForEach(item, json_array(doc, "actions"))
     {
         const char *status = step_str(item, "status");
         if (!crashed && !strcmp(step_str(item, "engine"), c->st->engine) &&
@@ -144,7 +144,7 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
             crashed = step_str(item, "id");
     }
     cJSON *failing = cJSON_AddArrayToObject(step, "failing");
-    cJSON_ArrayForEach(item, rc_array(doc, "checks"))
+    cJSON_ArrayForEach(item, json_array(doc, "checks"))
     {
         if (strcmp(step_str(item, "status"), "FAIL") != 0)
             continue;
@@ -212,14 +212,14 @@ static void print_step(const loop_ctx *c, const cJSON *step)
     printf("[%d] %.12s %-4s ", cJSON_GetArraySize(c->st->steps), step_str(step, "commit"), step_str(step, "verdict"));
     rc_puts(stdout, step_str(step, "summary"), RC_VISIBLE);
     const cJSON *built = cJSON_GetObjectItemCaseSensitive(step, "built");
-    if (cJSON_IsTrue(built) && rc_num(step, "build_ms", &ms))
+    if (cJSON_IsTrue(built) && json_num(step, "build_ms", &ms))
         printf(" — built in %.1fs", ms / 1000.0);
     else
         printf(" — build shared with an identical tree");
-    if (rc_num(step, "executed", &executed) && rc_num(step, "cached", &cached))
+    if (json_num(step, "executed", &executed) && json_num(step, "cached", &cached))
         printf("; actions: %.0f run, %.0f cached", executed, cached);
-    if (rc_str(step, "reason"))
-        printf("; %s", rc_str(step, "reason"));
+    if (json_str(step, "reason"))
+        printf("; %s", json_str(step, "reason"));
     putchar('\n');
     fflush(stdout);
 }

@@ -184,22 +184,6 @@ bool status_passes(const cJSON *status)
     return str_ieq(s, "pass") || str_ieq(s, "passed") || str_ieq(s, "ok");
 }
 
-bool json_integer(const cJSON *v, long *out)
-{
-    if (cJSON_IsNumber(v))
-        return json_long(v, out);
-    const char *s = cJSON_GetStringValue(v);
-    if (!s || !*s)
-        return false;
-    char *end;
-    errno = 0;
-    long n = strtol(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = n;
-    return true;
-}
-
 static cJSON *side(const long *tokens, size_t n, const char *text, size_t text_len)
 {
     cJSON *o = cJSON_CreateObject();

@@ -8,14 +8,17 @@
 #include <cjson/cJSON.h>
 
 #include "compare.h"
+#include "json_read.h"
 #include "suites.h"
+#include "text.h"
+#include "utf8.h"
 
 extern const suite_def suite_canary, suite_token, suite_drift, suite_roundtrip, suite_ppl,
     suite_inspect, suite_validate, suite_tensors, suite_lint, suite_selftest, suite_diff,
     suite_tree, suite_oracle_id, suite_hex, suite_debug, suite_bench, suite_qa, suite_list,
     suite_rosetta_diff, suite_parity_gpu, suite_llamacpp_text, suite_cross_runtime;
 
-/* A quantized variant, the artefact that holds it and its mismatch bound (suites.md §5). */
+/* A quantized variant, the artefact that holds it and its mismatch bound (docs/DESIGN.md, "Bounds"). */
 typedef struct {
     const char *variant;
     const char *artifact;
@@ -70,8 +73,6 @@ const char *run_text(const check_ctx *ctx, size_t i, const cJSON *doc, check_res
 bool status_passes(const cJSON *status);
 bool str_ieq(const char *a, const char *b);
 bool str_icontains(const char *haystack, const char *needle);
-/* An integer from a JSON number or a decimal string (GGUF metadata values are strings). */
-bool json_integer(const cJSON *v, long *out);
 
 /* ---- comparisons ---- */
 

@@ -9,6 +9,10 @@
 #include <strings.h>
 
 #include "compare.h"
+#include "json_lenient.h"
+#include "json_read.h"
+#include "text.h"
+#include "utf8.h"
 #include "suite_common.h"
 #include "util.h"
 

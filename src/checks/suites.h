@@ -107,7 +107,7 @@ typedef struct {
     void (*evaluate)(const check_ctx *ctx, check_result *r);
 } suite_def;
 
-/* In the original harness's order (suites.md §2.5). */
+/* In the original harness's order (docs/DESIGN.md, "The original harness"). */
 const suite_def *const *suites_all(size_t *n);
 const suite_def *suite_find(const char *key);
 

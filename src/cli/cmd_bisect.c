@@ -219,7 +219,7 @@ static const cJSON *step_of(const bisect_state *st, const char *oid)
     const cJSON *step;
     cJSON_ArrayForEach(step, st->steps)
     {
-        const char *commit = rc_str(step, "commit");
+        const char *commit = json_str(step, "commit");
         if (commit && !strcmp(commit, oid))
             return step;
     }
@@ -234,12 +234,12 @@ static void print_failing(const cJSON *step)
         return;
     }
     puts("failing checks:");
-    cJSON_ArrayForEach(f, rc_array(step, "failing"))
+    cJSON_ArrayForEach(f, json_array(step, "failing"))
     {
         fputs("  ✗ ", stdout);
-        rc_puts(stdout, rc_str(f, "name"), RC_VISIBLE);
+        rc_puts(stdout, json_str(f, "name"), RC_VISIBLE);
         fputs(": ", stdout);
-        rc_puts(stdout, rc_str(f, "detail"), RC_VISIBLE);
+        rc_puts(stdout, json_str(f, "detail"), RC_VISIBLE);
         putchar('\n');
         char *div = rc_divergence_text(cJSON_GetObjectItemCaseSensitive(f, "divergence"));
         if (div)
@@ -267,7 +267,7 @@ static cJSON *summary_json(const bisect_state *st, const bisect_end *end)
     if (end->found) {
         cJSON *fb = commit_json(&end->first_bad);
         const cJSON *step = step_of(st, end->first_bad.oid);
-        cJSON_AddItemToObject(fb, "failing", step ? cJSON_Duplicate(rc_array(step, "failing"), 1) : cJSON_CreateNull());
+        cJSON_AddItemToObject(fb, "failing", step ? cJSON_Duplicate(json_array(step, "failing"), 1) : cJSON_CreateNull());
         cJSON_AddItemToObject(doc, "first_bad", fb);
     } else {
         cJSON_AddNullToObject(doc, "first_bad");
@@ -280,10 +280,10 @@ static cJSON *summary_json(const bisect_state *st, const bisect_end *end)
     cJSON_ArrayForEach(step, st->steps)
     {
         builds += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(step, "built"));
-        executed += rc_num(step, "executed", &v) ? v : 0;
-        cached += rc_num(step, "cached", &v) ? v : 0;
-        if (rc_str(step, "binary") && !cJSON_HasObjectItem(binaries, rc_str(step, "binary")))
-            cJSON_AddTrueToObject(binaries, rc_str(step, "binary"));
+        executed += json_num(step, "executed", &v) ? v : 0;
+        cached += json_num(step, "cached", &v) ? v : 0;
+        if (json_str(step, "binary") && !cJSON_HasObjectItem(binaries, json_str(step, "binary")))
+            cJSON_AddTrueToObject(binaries, json_str(step, "binary"));
     }
     cJSON_AddNumberToObject(doc, "tested", cJSON_GetArraySize(st->steps));
     cJSON_AddNumberToObject(doc, "builds", builds);
@@ -311,14 +311,14 @@ static void print_report(const bisect_state *st, const bisect_end *end, const cJ
     double n[5] = {0};
     const char *keys[] = {"tested", "builds", "binaries", "actions_executed", "actions_cached"};
     for (size_t i = 0; i < 5; i++)
-        rc_num(doc, keys[i], &n[i]);
+        json_num(doc, keys[i], &n[i]);
     printf("tested %.0f commits: %.0f builds, %.0f distinct binaries; actions: %.0f run, %.0f cached\n", n[0],
            n[1], n[2], n[3], n[4]);
     const cJSON *step;
     cJSON_ArrayForEach(step, st->steps)
     {
-        printf("  %.12s %-4s ", rc_str(step, "commit"), rc_str(step, "verdict"));
-        rc_puts(stdout, rc_str(step, "summary"), RC_VISIBLE);
+        printf("  %.12s %-4s ", json_str(step, "commit"), json_str(step, "verdict"));
+        rc_puts(stdout, json_str(step, "summary"), RC_VISIBLE);
         putchar('\n');
     }
 }

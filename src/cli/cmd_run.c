@@ -10,6 +10,7 @@
 #include "action_record.h"
 #include "cli.h"
 #include "env.h"
+#include "json_read.h"
 #include "report.h"
 #include "run_memo.h"
 #include "session.h"
@@ -115,14 +116,16 @@ static void print_results(const cli_opts *o, const cJSON *doc)
 
 static int count_of(const cJSON *doc, const char *name)
 {
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "counts"), name);
-    return cJSON_IsNumber(n) ? n->valueint : 0;
+    double n = 0;
+    json_num(json_object(doc, "counts"), name, &n);
+    return (int)n;
 }
 
 static double number_of(const cJSON *doc, const char *name)
 {
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, name);
-    return cJSON_IsNumber(n) ? n->valuedouble : -1;
+    double n = -1;
+    json_num(doc, name, &n);
+    return n;
 }
 
 /* Prints the report as print_results does, and remembers the run when it executed nothing. */

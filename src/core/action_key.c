@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_read.h"
 #include "template.h"
 
 static int input_digest(artifact *t, cache *c, tmgt_error *err)
@@ -102,8 +103,8 @@ void action_identity_key(const action *a, digest *out)
 
 static const char *str_of(const cJSON *o, const char *k)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
+    const char *s = json_str(o, k);
+    return s ? s : "";
 }
 
 char *action_explain_change(const cJSON *before, const cJSON *now)

@@ -1,5 +1,5 @@
 /* The action key: SHA-256 over a canonical, length-prefixed record of everything that can
- * change an action's result (DESIGN.md, "The cache"). */
+ * change an action's result (docs/DESIGN.md, "The cache"). */
 #ifndef TMGT_ACTION_KEY_H
 #define TMGT_ACTION_KEY_H
 

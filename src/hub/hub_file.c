@@ -38,7 +38,7 @@ static void file_done(pull_file *f, char *error, const char *status)
     }
     f->error = error;
     hub_progress_finish(ctx->progress, f->line, error ? "FAILED" : status);
-    pull_repo_file_done(f->repo);
+    f->done(f->repo);
 }
 
 static size_t on_file_body(hub_request *req, const char *data, size_t n)

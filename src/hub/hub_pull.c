@@ -24,7 +24,8 @@ static void repo_fail(pull_repo *r, char *msg)
         free(msg);
 }
 
-void pull_repo_file_done(pull_repo *r)
+/* Each file of the repository calls this once it is done, published or failed. */
+static void file_done(pull_repo *r)
 {
     if (--r->pending)
         return;
@@ -67,6 +68,7 @@ static void start_files(pull_repo *r, char **names, size_t n)
         pull_file *f = &r->files[i];
         hub_request_init(&f->req, &r->ctx->loop, r->ctx->client, &r->ctx->conf);
         f->repo = r;
+        f->done = file_done;
         f->name = names[i];
         f->fd = -1;
     }

@@ -14,6 +14,7 @@ typedef struct pull_repo pull_repo;
 typedef struct {
     hub_request req; /* first member: request callbacks cast back to the file */
     pull_repo *repo;
+    void (*done)(pull_repo *repo); /* called once the file is published or has failed */
     char *name;
     char etag[DIGEST_HEX_LEN + 1];
     uint64_t size;
@@ -47,9 +48,8 @@ struct pull_ctx {
     char *endpoint, *token, *root;
 };
 
-/* Asks the Hub for the file's metadata, then downloads it unless its blob is cached. */
+/* Asks the Hub for the file's metadata, then downloads it unless its blob is cached; f->done
+ * tells the repository when the file is through. */
 void pull_file_start(pull_file *f);
-/* Called by each file of the repository once it is done, published or failed. */
-void pull_repo_file_done(pull_repo *r);
 
 #endif

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "json_read.h"
 #include "deps.h"
 #include "fs.h"
 
 /* The oracle is the ground truth every check is judged against, so its files are held to the
- * schema the original harness's drift tests pinned (suites.md §4.1, §7): a subtly wrong oracle
+ * schema the original harness's drift tests pinned (oracle/README.md): a subtly wrong oracle
  * would turn every engine result into noise. */
 
 static int fail(tmgt_error *err, const char *path, const char *field, const char *msg)

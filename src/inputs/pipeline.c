@@ -249,7 +249,7 @@ static void parse_prompts(parse_ctx *pc, pipeline *p, const cJSON *node)
         if (read_file(path, &text, &len, &rerr) != 0) {
             fail(pc, f, "cannot read the prompt file: %s", rerr.msg);
         } else {
-            /* The original harness strips prompt files (suites.md §4.1). */
+            /* The original harness strips prompt files. */
             char *s = text;
             while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
                 s++;

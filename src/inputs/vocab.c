@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "utf8.h"
 #include "deps.h"
 #include "fs.h"
 #include "util.h"
@@ -101,17 +101,6 @@ static int byte_of_code_point(unsigned cp)
     return -1;
 }
 
-static void put_utf8(strbuf *out, unsigned cp)
-{
-    char b[4];
-    size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    static const unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
-    for (size_t i = n - 1; i > 0; i--, cp >>= 6)
-        b[i] = (char)(0x80 | (cp & 0x3F));
-    b[0] = (char)(n == 1 ? cp : (lead[n] | cp));
-    sb_append(out, b, n);
-}
-
 static void decode_byte_level(strbuf *out, const char *piece)
 {
     unsigned *cps = NULL;
@@ -121,7 +110,7 @@ static void decode_byte_level(strbuf *out, const char *piece)
         if (b >= 0)
             sb_putc(out, (char)b);
         else
-            put_utf8(out, cps[i]);
+            utf8_put(out, cps[i]);
     }
     free(cps);
 }

@@ -31,7 +31,7 @@ int report_html(const cJSON *results, FILE *out);
 /* The matrix and the failures as Markdown (for a PR comment or a README). */
 int report_markdown(const cJSON *results, FILE *out);
 
-/* The original harness's issue body (suites.md §6), with the engine version and oracle
+/* The original harness's issue body (docs/DESIGN.md, "Ticket"), with the engine version and oracle
  * provenance read from the results, one block per failure with its first divergence, and
  * reproduction commands using tmgt. `date` is YYYY-MM-DD (tests pass a fixed one). */
 int report_ticket(const cJSON *results, FILE *out, const char *date);

@@ -3,33 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *rc_str(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-bool rc_num(const cJSON *obj, const char *key, double *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!cJSON_IsNumber(v))
-        return false;
-    *out = v->valuedouble;
-    return true;
-}
-
-const cJSON *rc_array(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsArray(v) ? v : NULL;
-}
-
-static const cJSON *object_item(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsObject(v) ? v : NULL;
-}
-
 static const char *or_default(const char *s, const char *fallback)
 {
     return s ? s : fallback;
@@ -52,17 +25,17 @@ static rc_status parse_status(const char *s)
 
 void rc_check_read(const cJSON *item, rc_check *c)
 {
-    c->name = or_default(rc_str(item, "name"), "(unnamed check)");
-    c->suite = or_default(rc_str(item, "suite"), "?");
-    c->model = or_default(rc_str(item, "model"), "?");
-    c->detail = or_default(rc_str(item, "detail"), "");
-    c->details = non_empty(rc_str(item, "details"));
-    c->reproduce = non_empty(rc_str(item, "reproduce"));
-    c->status = parse_status(rc_str(item, "status"));
-    c->divergence = object_item(item, "divergence");
-    c->expected = object_item(item, "expected");
-    c->got = object_item(item, "got");
-    c->actions = rc_array(item, "actions");
+    c->name = or_default(json_str(item, "name"), "(unnamed check)");
+    c->suite = or_default(json_str(item, "suite"), "?");
+    c->model = or_default(json_str(item, "model"), "?");
+    c->detail = or_default(json_str(item, "detail"), "");
+    c->details = non_empty(json_str(item, "details"));
+    c->reproduce = non_empty(json_str(item, "reproduce"));
+    c->status = parse_status(json_str(item, "status"));
+    c->divergence = json_object(item, "divergence");
+    c->expected = json_object(item, "expected");
+    c->got = json_object(item, "got");
+    c->actions = json_array(item, "actions");
 }
 
 const char *rc_symbol(rc_status s)
@@ -75,41 +48,6 @@ const char *rc_status_word(rc_status s)
 {
     static const char *const words[RC_NSTATUS] = {"pass", "fail", "skip"};
     return words[s];
-}
-
-size_t rc_utf8_next(const char *s, size_t len, long *cp)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n;
-    long v, min;
-
-    *cp = -1;
-    if (len == 0)
-        return 0;
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    if ((p[0] & 0xE0) == 0xC0) {
-        n = 2, v = p[0] & 0x1F, min = 0x80;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        n = 3, v = p[0] & 0x0F, min = 0x800;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        n = 4, v = p[0] & 0x07, min = 0x10000;
-    } else {
-        return 1;
-    }
-    if (len < n)
-        return 1;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 1;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 1;
-    *cp = v;
-    return n;
 }
 
 /* XML 1.0 forbids C0 controls but tab, LF, CR, and U+FFFE/U+FFFF; DEL and C1 controls are
@@ -175,7 +113,7 @@ void rc_text(FILE *out, const char *s, size_t len, unsigned flags)
     size_t i = 0;
     while (i < len) {
         long cp;
-        size_t n = rc_utf8_next(s + i, len - i, &cp);
+        size_t n = utf8_next(s + i, len - i, &cp);
         write_unit(out, s + i, n, cp, flags);
         i += n;
     }
@@ -198,7 +136,7 @@ size_t rc_width(const char *s, unsigned flags)
     fclose(mem);
     for (size_t i = 0; i < len; width++) {
         long cp;
-        i += rc_utf8_next(buf + i, len - i, &cp);
+        i += utf8_next(buf + i, len - i, &cp);
     }
     free(buf);
     return width;
@@ -237,14 +175,14 @@ void rc_md_code(FILE *out, const char *s)
 bool rc_divergence_is_token(const cJSON *div)
 {
     double id;
-    return rc_num(div, "expected", &id) || rc_num(div, "got", &id);
+    return json_num(div, "expected", &id) || json_num(div, "got", &id);
 }
 
 static void divergence_side(FILE *out, const cJSON *div, const char *id_key, const char *text_key)
 {
     double id;
-    bool has_id = rc_num(div, id_key, &id);
-    const char *text = rc_str(div, text_key);
+    bool has_id = json_num(div, id_key, &id);
+    const char *text = json_str(div, text_key);
 
     if (has_id)
         fprintf(out, "%.0f", id);
@@ -267,13 +205,13 @@ char *rc_divergence_text(const cJSON *div)
     if (!cJSON_IsObject(div) || !(mem = open_memstream(&buf, &len)))
         return NULL;
     fputs("first divergence", mem);
-    if (rc_num(div, "index", &at))
+    if (json_num(div, "index", &at))
         fprintf(mem, " at %s %.0f", rc_divergence_is_token(div) ? "token" : "character", at);
     fputs(": expected ", mem);
     divergence_side(mem, div, "expected", "expected_text");
     fputs(", got ", mem);
     divergence_side(mem, div, "got", "got_text");
-    if (rc_num(div, "mismatches", &mismatches))
+    if (json_num(div, "mismatches", &mismatches))
         fprintf(mem, " (%.0f mismatch%s)", mismatches, mismatches == 1 ? "" : "es");
     fclose(mem);
     return buf;
@@ -281,7 +219,7 @@ char *rc_divergence_text(const cJSON *div)
 
 char *rc_oracle_text(const cJSON *model)
 {
-    const cJSON *oracle = object_item(model, "oracle");
+    const cJSON *oracle = json_object(model, "oracle");
     char *buf = NULL;
     size_t len = 0;
     FILE *mem;
@@ -289,11 +227,11 @@ char *rc_oracle_text(const cJSON *model)
     if (!oracle || !(mem = open_memstream(&buf, &len)))
         return NULL;
     fputs("transformers ", mem);
-    rc_puts(mem, or_default(rc_str(oracle, "transformers_version"), "unknown"), RC_VISIBLE);
+    rc_puts(mem, or_default(json_str(oracle, "transformers_version"), "unknown"), RC_VISIBLE);
     fputs(", torch ", mem);
-    rc_puts(mem, or_default(rc_str(oracle, "torch_version"), "unknown"), RC_VISIBLE);
+    rc_puts(mem, or_default(json_str(oracle, "torch_version"), "unknown"), RC_VISIBLE);
     fputs(", ", mem);
-    rc_puts(mem, or_default(rc_str(oracle, "format"), "unknown format"), RC_VISIBLE);
+    rc_puts(mem, or_default(json_str(oracle, "format"), "unknown format"), RC_VISIBLE);
     fputs(", CPU, greedy", mem);
     fclose(mem);
     return buf;
@@ -301,15 +239,15 @@ char *rc_oracle_text(const cJSON *model)
 
 const char *rc_engine_version(const cJSON *results)
 {
-    const cJSON *engines = rc_array(results, "engines");
+    const cJSON *engines = json_array(results, "engines");
     const cJSON *engine;
 
     cJSON_ArrayForEach(engine, engines) {
-        const char *name = rc_str(engine, "name");
-        if (name && strcmp(name, "apr") == 0 && rc_str(engine, "version"))
-            return rc_str(engine, "version");
+        const char *name = json_str(engine, "name");
+        if (name && strcmp(name, "apr") == 0 && json_str(engine, "version"))
+            return json_str(engine, "version");
     }
-    return or_default(rc_str(cJSON_GetArrayItem(engines, 0), "version"), "unknown");
+    return or_default(json_str(cJSON_GetArrayItem(engines, 0), "version"), "unknown");
 }
 
 static size_t find_label(const char **labels, size_t n, const char *s)
@@ -331,7 +269,7 @@ static void collect_labels(const cJSON *results, const cJSON *checks, rc_matrix 
     const cJSON *item;
     bool global = false;
 
-    cJSON_ArrayForEach(item, rc_array(results, "suites")) {
+    cJSON_ArrayForEach(item, json_array(results, "suites")) {
         if (cJSON_IsString(item))
             add_label(m->cols, &m->ncols, item->valuestring);
     }
@@ -350,7 +288,7 @@ static void collect_labels(const cJSON *results, const cJSON *checks, rc_matrix 
 
 int rc_matrix_build(const cJSON *results, rc_matrix *m)
 {
-    const cJSON *checks = rc_array(results, "checks");
+    const cJSON *checks = json_array(results, "checks");
     const cJSON *item;
     size_t nchecks, nsuites;
 
@@ -358,7 +296,7 @@ int rc_matrix_build(const cJSON *results, rc_matrix *m)
     if (!checks)
         return -1;
     nchecks = (size_t)cJSON_GetArraySize(checks);
-    nsuites = (size_t)cJSON_GetArraySize(rc_array(results, "suites"));
+    nsuites = (size_t)cJSON_GetArraySize(json_array(results, "suites"));
     m->rows = calloc(nchecks + 1, sizeof *m->rows);
     m->cols = calloc(nchecks + nsuites + 1, sizeof *m->cols);
     if (!m->rows || !m->cols)
@@ -424,11 +362,11 @@ void rc_totals(FILE *out, const cJSON *results, const rc_cell *total)
 
     fprintf(out, "%d passed, %d failed, %d skipped (%d check%s)", total->n[RC_PASS],
             total->n[RC_FAIL], total->n[RC_SKIP], checks, plural(checks));
-    if (rc_num(results, "actions_executed", &executed)) {
-        rc_num(results, "actions_cached", &cached);
+    if (json_num(results, "actions_executed", &executed)) {
+        json_num(results, "actions_cached", &cached);
         fprintf(out, " — %.0f action%s executed, %.0f cached", executed, plural(executed), cached);
     }
-    if (rc_num(results, "wall_ms", &wall_ms))
+    if (json_num(results, "wall_ms", &wall_ms))
         fprintf(out, " in %.1fs", wall_ms / 1000);
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(results, "interrupted")))
         fputs(" — interrupted, results incomplete", out);

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <cjson/cJSON.h>
 
+#include "json_read.h"
+#include "utf8.h"
+
 /* A status other than PASS or SKIP reads as FAIL: a parity checker must never turn a result it
  * does not understand into a pass. */
 typedef enum { RC_PASS, RC_FAIL, RC_SKIP, RC_NSTATUS } rc_status;
@@ -26,9 +29,6 @@ typedef struct {
     const cJSON *actions;                  /* an array of action ids, or NULL */
 } rc_check;
 
-const char *rc_str(const cJSON *obj, const char *key);          /* NULL unless a string */
-bool rc_num(const cJSON *obj, const char *key, double *out);
-const cJSON *rc_array(const cJSON *obj, const char *key);       /* NULL unless an array */
 void rc_check_read(const cJSON *item, rc_check *c);
 const char *rc_symbol(rc_status s);                            /* ✓ ✗ − */
 const char *rc_status_word(rc_status s);                       /* pass fail skip */
@@ -43,8 +43,6 @@ enum {
 };
 void rc_text(FILE *out, const char *s, size_t len, unsigned flags);
 void rc_puts(FILE *out, const char *s, unsigned flags);         /* NULL writes nothing */
-/* Length of the code point (or invalid byte, then *cp = -1) at s; 0 only when len is 0. */
-size_t rc_utf8_next(const char *s, size_t len, long *cp);
 size_t rc_width(const char *s, unsigned flags);                 /* columns as rc_puts writes it */
 /* `s` as a Markdown code span, delimited by enough backticks to survive its content. */
 void rc_md_code(FILE *out, const char *s);

@@ -143,7 +143,7 @@ static int findings(const cJSON *results, const rc_matrix *m, FILE *out, const r
     int rc = 0;
 
     opts = opts ? opts : &defaults;
-    if (check_lines(rc_array(results, "checks"), out, opts))
+    if (check_lines(json_array(results, "checks"), out, opts))
         fputc('\n', out);
     if (m->nrows) {
         rc = matrix(out, m, opts->color);

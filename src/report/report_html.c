@@ -34,7 +34,7 @@ static const char CSS[] =
 
 static void head(FILE *out, const cJSON *results)
 {
-    const char *started = rc_str(results, "started_at");
+    const char *started = json_str(results, "started_at");
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
@@ -58,13 +58,13 @@ static void info_row(FILE *out, const char *label, const char *value)
 
 static void engine_row(FILE *out, const cJSON *engine)
 {
-    const char *digest = rc_str(engine, "digest");
+    const char *digest = json_str(engine, "digest");
     const cJSON *available = cJSON_GetObjectItemCaseSensitive(engine, "available");
 
     fputs("<tr><th>Engine</th><td><strong>", out);
-    rc_puts(out, rc_str(engine, "name") ? rc_str(engine, "name") : "?", RC_MARKUP);
+    rc_puts(out, json_str(engine, "name") ? json_str(engine, "name") : "?", RC_MARKUP);
     fputs("</strong> ", out);
-    rc_puts(out, rc_str(engine, "version") ? rc_str(engine, "version") : "version unknown", RC_MARKUP);
+    rc_puts(out, json_str(engine, "version") ? json_str(engine, "version") : "version unknown", RC_MARKUP);
     if (digest) {
         fputs(" <code title=\"", out);
         rc_puts(out, digest, RC_MARKUP);
@@ -72,9 +72,9 @@ static void engine_row(FILE *out, const cJSON *engine)
         rc_text(out, digest, strnlen(digest, DIGEST_SHOWN), RC_MARKUP);
         fputs("</code>", out);
     }
-    if (rc_str(engine, "path")) {
+    if (json_str(engine, "path")) {
         fputs(" <code>", out);
-        rc_puts(out, rc_str(engine, "path"), RC_MARKUP);
+        rc_puts(out, json_str(engine, "path"), RC_MARKUP);
         fputs("</code>", out);
     }
     if (cJSON_IsFalse(available))
@@ -89,9 +89,9 @@ static void oracle_row(FILE *out, const cJSON *model)
     if (!text)
         return;
     fputs("<tr><th>Oracle</th><td><strong>", out);
-    rc_puts(out, rc_str(model, "slug") ? rc_str(model, "slug") : "?", RC_MARKUP);
+    rc_puts(out, json_str(model, "slug") ? json_str(model, "slug") : "?", RC_MARKUP);
     fputs("</strong> ", out);
-    rc_puts(out, rc_str(cJSON_GetObjectItemCaseSensitive(model, "oracle"), "model"), RC_MARKUP);
+    rc_puts(out, json_str(cJSON_GetObjectItemCaseSensitive(model, "oracle"), "model"), RC_MARKUP);
     fputs(": ", out);
     rc_puts(out, text, RC_MARKUP);
     fputs("</td></tr>\n", out);
@@ -105,14 +105,14 @@ static void run_info(FILE *out, const cJSON *results, const rc_cell *total)
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(results, "interrupted")))
         fputs("<p class=\"warn\">The run was interrupted: these results are incomplete.</p>\n", out);
     fputs("<table class=\"info\">\n", out);
-    info_row(out, "Started", rc_str(results, "started_at"));
-    info_row(out, "Finished", rc_str(results, "finished_at"));
-    info_row(out, "Command", rc_str(results, "command"));
-    info_row(out, "Pipeline", rc_str(results, "pipeline"));
-    info_row(out, "tmgt", rc_str(cJSON_GetObjectItemCaseSensitive(results, "tool"), "version"));
-    cJSON_ArrayForEach(item, rc_array(results, "engines"))
+    info_row(out, "Started", json_str(results, "started_at"));
+    info_row(out, "Finished", json_str(results, "finished_at"));
+    info_row(out, "Command", json_str(results, "command"));
+    info_row(out, "Pipeline", json_str(results, "pipeline"));
+    info_row(out, "tmgt", json_str(cJSON_GetObjectItemCaseSensitive(results, "tool"), "version"));
+    cJSON_ArrayForEach(item, json_array(results, "engines"))
         engine_row(out, item);
-    cJSON_ArrayForEach(item, rc_array(results, "models"))
+    cJSON_ArrayForEach(item, json_array(results, "models"))
         oracle_row(out, item);
     fputs("<tr><th>Results</th><td>", out);
     rc_totals(out, results, total);
@@ -163,7 +163,7 @@ static const cJSON *next(const cJSON *item)
 
 static const cJSON *first(const cJSON *side, const char *key)
 {
-    const cJSON *array = rc_array(side, key);
+    const cJSON *array = json_array(side, key);
     return array ? array->child : NULL;
 }
 
@@ -190,7 +190,7 @@ static void token_table(FILE *out, const rc_check *c)
     const cJSON *e = first(c->expected, "tokens"), *g = first(c->got, "tokens");
     const cJSON *ep = first(c->expected, "token_texts"), *gp = first(c->got, "token_texts");
     double at = -1;
-    bool indexed = rc_divergence_is_token(c->divergence) && rc_num(c->divergence, "index", &at);
+    bool indexed = rc_divergence_is_token(c->divergence) && json_num(c->divergence, "index", &at);
     bool marked = false;
 
     fputs("<table class=\"tokens\">\n<thead><tr><th>#</th><th colspan=\"2\">expected (oracle)</th>"
@@ -201,8 +201,8 @@ static void token_table(FILE *out, const rc_check *c)
         bool diverge = indexed ? i == at : mismatch && !marked;
         marked = marked || diverge;
         fprintf(out, "<tr%s><td>%d</td>", diverge ? " class=\"diverge\"" : mismatch ? " class=\"mismatch\"" : "", i);
-        token_cells(out, e, ep, diverge ? rc_str(c->divergence, "expected_text") : NULL);
-        token_cells(out, g, gp, diverge ? rc_str(c->divergence, "got_text") : NULL);
+        token_cells(out, e, ep, diverge ? json_str(c->divergence, "expected_text") : NULL);
+        token_cells(out, g, gp, diverge ? json_str(c->divergence, "got_text") : NULL);
         fputs("</tr>\n", out);
     }
     fputs("</tbody>\n</table>\n", out);
@@ -211,7 +211,7 @@ static void token_table(FILE *out, const rc_check *c)
 static size_t unit_length(const char *s)
 {
     long cp;
-    return rc_utf8_next(s, strnlen(s, 4), &cp); /* a code point never spans more bytes */
+    return utf8_next(s, strnlen(s, 4), &cp); /* a code point never spans more bytes */
 }
 
 /* Byte offset of the first differing code point; both texts share the bytes before it. */
@@ -246,7 +246,7 @@ static void marked_text(FILE *out, const char *label, const char *text, size_t o
 
 static void text_comparison(FILE *out, const rc_check *c)
 {
-    const char *expected = rc_str(c->expected, "text"), *got = rc_str(c->got, "text");
+    const char *expected = json_str(c->expected, "text"), *got = json_str(c->got, "text");
     size_t off = expected && got ? first_difference(expected, got) : 0;
     bool differ = expected && got && (expected[off] || got[off]);
 
@@ -285,9 +285,9 @@ static void failure(FILE *out, const rc_check *c)
     paragraph(out, "detail", c->detail);
     paragraph(out, "divergence", divergence);
     preformatted(out, "details", c->details);
-    if (rc_array(c->expected, "tokens") || rc_array(c->got, "tokens"))
+    if (json_array(c->expected, "tokens") || json_array(c->got, "tokens"))
         token_table(out, c);
-    if (rc_str(c->expected, "text") || rc_str(c->got, "text"))
+    if (json_str(c->expected, "text") || json_str(c->got, "text"))
         text_comparison(out, c);
     preformatted(out, "reproduce", c->reproduce);
     fputs("</section>\n", out);
@@ -328,7 +328,7 @@ static void all_checks(FILE *out, const cJSON *checks, int count)
 
 int report_html(const cJSON *results, FILE *out)
 {
-    const cJSON *checks = rc_array(results, "checks");
+    const cJSON *checks = json_array(results, "checks");
     rc_matrix m;
 
     if (rc_matrix_build(results, &m) != 0)

@@ -15,10 +15,10 @@ static double action_ms(const cJSON *actions, const char *id)
     double ms;
 
     cJSON_ArrayForEach(action, actions) {
-        const char *action_id = rc_str(action, "id");
+        const char *action_id = json_str(action, "id");
         if (action_id && strcmp(action_id, id) == 0) {
             bool cached = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(action, "cached"));
-            return !cached && rc_num(action, "wall_ms", &ms) ? ms : 0;
+            return !cached && json_num(action, "wall_ms", &ms) ? ms : 0;
         }
     }
     return 0;
@@ -86,7 +86,7 @@ static void testcase(FILE *out, const rc_check *c, double seconds)
 /* The <testsuite> element carries totals, so the suite's checks are walked twice. */
 static void testsuite(FILE *out, const cJSON *results, const char *suite)
 {
-    const cJSON *checks = rc_array(results, "checks"), *actions = rc_array(results, "actions");
+    const cJSON *checks = json_array(results, "checks"), *actions = json_array(results, "actions");
     const cJSON *item;
     rc_cell counts = {{0}};
     double seconds = 0;
@@ -124,7 +124,7 @@ int report_junit(const cJSON *results, FILE *out)
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
     fprintf(out, "<testsuites name=\"tmgt\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\"",
             rc_cell_sum(&m.total), m.total.n[RC_FAIL], m.total.n[RC_SKIP]);
-    if (rc_num(results, "wall_ms", &wall_ms))
+    if (json_num(results, "wall_ms", &wall_ms))
         fprintf(out, " time=\"%.3f\"", wall_ms / 1000);
     fputs(">\n", out);
     for (size_t col = 0; col < m.ncols; col++)

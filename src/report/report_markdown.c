@@ -74,7 +74,7 @@ int report_markdown(const cJSON *results, FILE *out)
     if (m.nrows)
         table(out, &m);
     if (m.total.n[RC_FAIL])
-        failures(out, rc_array(results, "checks"));
+        failures(out, json_array(results, "checks"));
     rc_matrix_free(&m);
     return 0;
 }

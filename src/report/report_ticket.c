@@ -14,7 +14,7 @@ static void each_oracle(FILE *out, const cJSON *models)
         if (!text)
             continue;
         fputs(sep, out);
-        rc_puts(out, rc_str(model, "slug") ? rc_str(model, "slug") : "?", RC_VISIBLE);
+        rc_puts(out, json_str(model, "slug") ? json_str(model, "slug") : "?", RC_VISIBLE);
         fprintf(out, ": %s", text);
         sep = "; ";
         free(text);
@@ -141,7 +141,7 @@ static int reproduction(FILE *out, const cJSON *checks, size_t failures)
 
 int report_ticket(const cJSON *results, FILE *out, const char *date)
 {
-    const cJSON *checks = rc_array(results, "checks");
+    const cJSON *checks = json_array(results, "checks");
     const cJSON *item;
     rc_matrix m;
     int failures;
@@ -155,7 +155,7 @@ int report_ticket(const cJSON *results, FILE *out, const char *date)
     fputs("\n**Tool**: ", out);
     rc_md_code(out, rc_engine_version(results));
     fputc('\n', out);
-    oracle_line(out, rc_array(results, "models"));
+    oracle_line(out, json_array(results, "models"));
     if (!failures) {
         fputs("\nNo failures.\n", out);
         return 0;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
+#include "utf8.h"
 
 enum { RECORD_FORMAT = 1 };
 

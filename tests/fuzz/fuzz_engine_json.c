@@ -2,8 +2,11 @@
  * quote it in messages must survive any bytes. */
 #include <stdlib.h>
 
-#include "compare.h"
 #include "fuzz_util.h"
+#include "json_lenient.h"
+#include "json_read.h"
+#include "text.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* A fake world for the suite tests: the three-model pipeline of the original harness, the real
  * oracle files, engine outputs from tests/data/engine-outputs, and a helper that expands a
  * suite, finds one check by name and judges it on given outputs. Header-only: every
- * tests/unit/test_*.c file builds into its own executable. */
+ * tests/unit/<layer>/test_*.c file builds into its own executable. */
 #ifndef TMGT_TEST_SUITES_FIXTURE_H
 #define TMGT_TEST_SUITES_FIXTURE_H
 
@@ -15,10 +15,12 @@
 #include <string.h>
 
 #include "compare.h"
+#include "fs.h"
+#include "json_lenient.h"
 #include "oracle.h"
 #include "pipeline.h"
-#include "fs.h"
 #include "suites.h"
+#include "utf8.h"
 #include "util.h"
 
 #define N_MODELS 3

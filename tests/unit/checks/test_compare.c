@@ -1,4 +1,5 @@
-/* Comparators and lenient JSON reading (src/compare.c, src/json_lenient.c). */
+/* Comparators (checks/compare.c) and the text they compare: UTF-8, one-line quoting and lenient
+ * JSON reading (base/utf8.c, base/text.c, base/json_lenient.c, base/json_read.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,10 @@
 
 #include "compare.h"
 #include "fs.h"
+#include "json_lenient.h"
+#include "json_read.h"
+#include "text.h"
+#include "utf8.h"
 #include "util.h"
 
 /* A small deterministic generator, so property tests are reproducible. */

@@ -73,7 +73,7 @@ static void test_expand_counts(void **state)
         total += l.count;
         check_list_free(&l);
     }
-    assert_int_equal(total, 175); /* 139 + 24 llamacpp-text + 12 cross-runtime (suites.md §2.5) */
+    assert_int_equal(total, 175); /* 139 + 24 llamacpp-text + 12 cross-runtime (docs/DESIGN.md, "The original harness") */
     /* Names are unique across the whole matrix. */
     for (size_t i = 0; i < everything.count; i++)
         for (size_t j = i + 1; j < everything.count; j++)
@@ -345,7 +345,7 @@ static void test_query_json_messages(void **state)
 
 /* Properties of every check of the matrix: queries that could not run make a SKIP carrying
  * their reason; a crashed engine a FAIL; a report without the fields a suite needs a FAIL
- * naming the field, never a silent PASS (suites.md §0 (a), (b)). */
+ * naming the field, never a silent PASS (docs/DESIGN.md, "Where tmgt deliberately differs" (a), (b)). */
 static void test_every_check(void **state)
 {
     world *w = *state;

@@ -1,5 +1,5 @@
 /* Oracle files: the committed references load, are byte-for-byte the original's (SHA-256
- * pins, suites.md §4.1), and every schema violation is reported with file and field. */
+ * pins, oracle/README.md), and every schema violation is reported with file and field. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
