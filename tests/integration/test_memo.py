@@ -1,4 +1,4 @@
-"""Issue 8: a run that executed nothing is remembered (src/run_memo.h); its identical successor
+"""A run that executed nothing is remembered (src/core/run_memo.h); its identical successor
 replays the verdicts when every file the run read is unchanged, and judges again after any change
 that could alter them."""
 import json
