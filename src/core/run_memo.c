@@ -15,7 +15,8 @@
 #include "hash.h"
 #include "report.h"
 
-#define MEMO_MAGIC "tmgt run memo 2\n"
+/* 3: the checksums are XXH3 (checksum.h); a memo of another version is ignored, never misread. */
+#define MEMO_MAGIC "tmgt run memo 3\n"
 
 /* A file's timestamp can lag the clock by a tick; a change this close to the run's start could
  * be followed by another that leaves size and timestamps as they were. */

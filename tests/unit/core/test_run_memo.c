@@ -177,6 +177,23 @@ static void test_a_damaged_memo_is_not_replayed(void **state)
     forget(&r);
 }
 
+/* A memo of another format (an older tmgt's checksums) is ignored, not misread. */
+static void test_a_memo_of_another_version_is_ignored(void **state)
+{
+    remembered r;
+    remember(&r);
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(read_file(r.memo, &data, &len, NULL), 0);
+    char *digit = strchr(data, '\n') - 1; /* "tmgt run memo N\n" */
+    *digit = *digit == '9' ? '1' : (char)(*digit + 1);
+    tmgt_error err = {{0}};
+    assert_int_equal(write_file_atomic(r.memo, data, len, 0644, &err), 0);
+    free(data);
+    assert_int_equal(replay(&r), -1);
+    forget(&r);
+}
+
 static void test_a_file_changed_during_the_run_cannot_vouch(void **state)
 {
     remembered r;
@@ -204,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_a_changed_input_makes_it_stale),
         cmocka_unit_test(test_a_changed_or_missing_document_makes_it_stale),
         cmocka_unit_test(test_a_damaged_memo_is_not_replayed),
+        cmocka_unit_test(test_a_memo_of_another_version_is_ignored),
         cmocka_unit_test(test_a_file_changed_during_the_run_cannot_vouch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
