@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit integration check sim clean distclean asan fuzz valgrind e2e e2e-setup deps bench bench-build bench-smoke format format-check
+.PHONY: all build test unit integration pull convert check ticket sim clean distclean asan fuzz valgrind e2e e2e-setup deps bench bench-build bench-smoke format format-check
 
 all: build
 
@@ -30,11 +30,25 @@ sim: build
 	$(BUILD)/tmgt --pipeline tests/sim/pipeline.json --cache-dir $(BUILD)/sim-cache --results-dir $(BUILD)/sim-results
 
 # The main job: install what is missing, then pull + convert + check the offline model set.
+# pull, convert and ticket are the original harness's other entry points, on the same pipeline
+# with the same engines (third_party/bin: llama.cpp; ~/.cargo/bin: apr).
+TMGT_DEFAULT = PATH="$(CURDIR)/third_party/bin:$$HOME/.cargo/bin:$$PATH" $(BUILD)/tmgt --pipeline pipeline/default.json
+
 deps:
 	ci/setup-deps.sh
 
 check: deps build e2e-setup
-	PATH="$(CURDIR)/third_party/bin:$$HOME/.cargo/bin:$$PATH" $(BUILD)/tmgt --pipeline pipeline/default.json
+	$(TMGT_DEFAULT)
+
+pull: deps build
+	$(TMGT_DEFAULT) pull
+
+convert: deps build e2e-setup
+	$(TMGT_DEFAULT) convert
+
+# The Markdown issue body for the last run's failures (results/latest.json); runs nothing.
+ticket: build
+	$(TMGT_DEFAULT) ticket
 
 # Real engines and the real model, end to end (installs them first; long the first time).
 e2e-setup:

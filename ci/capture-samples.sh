@@ -2,12 +2,16 @@
 # Captures real outputs of apr and llama-completion on the SmolLM2-135M fixture, as test data for
 # tmgt's parsers:
 #   docs/apr-0.72.3-samples/<name>.{cmd,stdout,stderr,meta}     (part "apr")
+#   docs/apr-0.72.3-samples/logprobs/<name>.…                     (part "apr-logprobs": --logprobs K)
 #   docs/llamacpp-v0.4.0-samples/<name>.{cmd,stdout,stderr,meta} (part "llama")
+#   docs/llamacpp-v0.4.0-samples/probe/<name>.…                   (part "probe": tools/llama-probe)
 # .cmd = the command line; .meta = rc=, wall_s=, stdout_bytes=, stderr_bytes=, truncated=.
-# Streams over 20 KB are cut to their first 20,000 bytes plus a "[... truncated ...]" line.
-# Model files are written to $WORK (default /tmp/tmgt-samples), never into the repository.
+# Streams over 20 KB are cut to their first 20,000 bytes plus a "[... truncated ...]" line
+# (100 KB for the probe's). Model files are written to $WORK (default /tmp/tmgt-samples), never
+# into the repository.
 #
-# usage: ci/capture-samples.sh [apr|llama|all]   (default all; "apr" needs ~/.cargo/bin/apr)
+# usage: ci/capture-samples.sh [apr|apr-logprobs|llama|probe|all]   (default all; the apr parts
+# need ~/.cargo/bin/apr, "probe" third_party/bin/llama-probe)
 # Needs: ci/setup-oracle.sh, ci/setup-fixture.sh, ci/install-llamacpp.sh (for the llama part and
 # for the f16/q8_0/q4_0 GGUFs). Idempotent for model files (kept in $WORK); samples are rewritten.
 set -euo pipefail
@@ -111,7 +115,33 @@ llama_part() {
 "GGUFs: f16 = convert-hf-to-gguf of the fixture; q8_0/q4_0 = llama-quantize of the f16; q4_1-f32 = llama-quantize --allow-requantize of the original Q4_1 to F32."
 }
 
-# --- apr ---------------------------------------------------------------------------------------
+# --- tools/llama-probe ------------------------------------------------------------------------
+# llama.cpp's prompt ids, greedy steps with top-K logprobs and a teacher-forced pass over the
+# oracle's tokens, per format and prompt: the data a near-tie bound per format is calibrated on.
+probe_part() {
+  make_ggufs
+  local D="docs/llamacpp-v0.4.0-samples/probe" P="$TPB/llama-probe" LIMIT=100000
+  [ -x "$P" ] || { log "third_party/bin/llama-probe missing: run ci/install-llamacpp.sh"; exit 3; }
+  rm -f "$D"/*.cmd "$D"/*.stdout "$D"/*.stderr "$D"/*.meta
+  for q in q4_1-f32 f16 q8_0 q4_0; do
+    for p in arithmetic code completion greeting; do
+      cap "$D" "$q-$p" "$P" -m "$W/smollm2-135m-$q.gguf" -p "$(cat prompts/$p.txt)" -n 32 -k 5 -t 1 \
+        --teacher-oracle "oracle/smollm2-135m/$p.json"
+    done
+  done
+  cap "$D" q8_0-completion-k20 "$P" -m "$W/smollm2-135m-q8_0.gguf" -p "$(cat prompts/completion.txt)" -n 32 -k 20 -t 1
+  # an oracle without margins, as the seed's: llama.cpp encodes the prompt, no KLD
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d.pop(k) for k in ("prompt_tokens","top_logprobs")]; json.dump(d,open(sys.argv[2],"w"))' \
+    oracle/smollm2-135m/completion.json "$W/completion-no-margins.json"
+  cap "$D" q8_0-completion-no-margins "$P" -m "$W/smollm2-135m-q8_0.gguf" -p "$(cat prompts/completion.txt)" -n 32 -k 5 -t 1 \
+    --teacher-oracle "$W/completion-no-margins.json"
+  cap "$D" usage-no-prompt "$P" -m "$W/smollm2-135m-q8_0.gguf"
+  cap "$D" missing-model "$P" -m "$W/does-not-exist.gguf" -p hi
+  index "$D" "tools/llama-probe (llama.cpp v0.4.0, libllama of ci/install-llamacpp.sh) samples" \
+"GGUFs as in ../README.md. Greedy decoding with the top 5 (-k 5; one run with 20) at every step, and a teacher-forced pass over oracle/smollm2-135m/<prompt>.json. Streams are cut at 100,000 bytes here (none is). NOTES.md: what the samples show."
+}
+
+# --- apr --------------------------------------------------------------------------------------
 apr_part() {
   [ -x "$APR" ] || { log "apr not found at $APR (ci/install-apr.sh)"; exit 3; }
   make_ggufs
@@ -181,10 +211,43 @@ apr_part() {
   index "$D/help" "apr 0.72.3 --help texts"
 }
 
+# --- apr run --logprobs K ----------------------------------------------------------------------
+# Where apr records per-step logprobs and prompt ids (GGUF only) and where it refuses them, and
+# when it applies a chat template: a GGUF carrying tokenizer.chat_template is templated, so the
+# same q8_0 without that key shows the raw prompt.
+apr_logprobs_part() {
+  [ -x "$APR" ] || { log "apr not found at $APR (ci/install-apr.sh)"; exit 3; }
+  make_ggufs
+  local D="docs/apr-0.72.3-samples/logprobs" Q8="$W/smollm2-135m-q8_0.gguf" RAW="$W/smollm2-135m-q8_0-notemplate.gguf" LIMIT=100000
+  local C; C="$(cat prompts/completion.txt)"
+  rm -f "$D"/*.cmd "$D"/*.stdout "$D"/*.stderr "$D"/*.meta
+  [ -f "$RAW" ] || PYTHONPATH="$ROOT/third_party/llama.cpp/gguf-py" "$ROOT/.venv/bin/python" \
+    third_party/llama.cpp/gguf-py/gguf/scripts/gguf_new_metadata.py --force --remove-metadata tokenizer.chat_template \
+    "$Q8" "$RAW" > "$W/notemplate.log" 2>&1
+  for p in arithmetic code completion greeting; do
+    cap "$D" "q8_0-gguf-$p" "$APR" run "$Q8" "$(cat prompts/$p.txt)" -n 32 -f json --logprobs 5
+    cap "$D" "q8_0-notemplate-gguf-$p" "$APR" run "$RAW" "$(cat prompts/$p.txt)" -n 32 -f json --logprobs 5
+  done
+  cap "$D" q8_0-gguf-completion-k20 "$APR" run "$Q8" "$C" -n 32 -f json --logprobs 20
+  cap "$D" f16-gguf-completion "$APR" run "$W/smollm2-135m-f16.gguf" "$C" -n 32 -f json --logprobs 5
+  cap "$D" q4_1-f32-gguf-completion "$APR" run "$W/smollm2-135m-q4_1-f32.gguf" "$C" -n 32 -f json --logprobs 5
+  [ -f "$W/smollm2-135m-int4.gguf" ] && cap "$D" apr-int4-gguf-completion "$APR" run "$W/smollm2-135m-int4.gguf" "$C" -n 32 -f json --logprobs 5
+  # refusals: APR and SafeTensors inputs, the text surface, K beyond 20
+  [ -f "$W/smollm2-135m-int8.apr" ] || "$APR" import "$FIX" --quantize int8 -o "$W/smollm2-135m-int8.apr" > "$W/import-int8.log" 2>&1
+  cap "$D" int8-apr-completion "$APR" run "$W/smollm2-135m-int8.apr" "$C" -n 32 -f json --logprobs 5
+  cap "$D" safetensors-completion "$APR" run "$FIX/model.safetensors" "$C" -n 32 -f json --logprobs 5
+  cap "$D" q8_0-gguf-completion-text "$APR" run "$Q8" "$C" -n 32 --logprobs 5
+  cap "$D" q8_0-gguf-completion-k21 "$APR" run "$Q8" "$C" -n 32 -f json --logprobs 21
+  index "$D" "apr 0.72.3 run --logprobs K samples" \
+"Streams are cut at 100,000 bytes here. Q8 = llama.cpp's q8_0 GGUF of the fixture (carries tokenizer.chat_template, copied by convert-hf-to-gguf from chat_template.jinja); notemplate = the same file with that key removed by gguf-py's gguf_new_metadata.py --force --remove-metadata."
+}
+
 case "$PART" in
   llama) llama_part ;;
+  probe) probe_part ;;
   apr) apr_part ;;
-  all) apr_part; llama_part ;;
-  *) echo "usage: $0 [apr|llama|all]" >&2; exit 2 ;;
+  apr-logprobs) apr_logprobs_part ;;
+  all) apr_part; apr_logprobs_part; llama_part; probe_part ;;
+  *) echo "usage: $0 [apr|apr-logprobs|llama|probe|all]" >&2; exit 2 ;;
 esac
 log "done in $(( $(date +%s) - T_ALL ))s"

@@ -12,6 +12,13 @@
 #      convert-hf-to-gguf runs the bundled convert_hf_to_gguf.py with .venv/bin/python
 #      (made by ci/setup-oracle.sh: it needs numpy, torch, transformers, sentencepiece and
 #      the bundled gguf-py, which the wrapper puts first on PYTHONPATH).
+#   5. third_party/bin/llama-probe: our tools/llama-probe.c (prompt ids, greedy steps with
+#      top-K logprobs, a teacher-forced pass over an oracle) linked against the libllama of
+#      step 3 and libcjson; rebuilt when the source or libllama is newer.
+#   6. third_party/bin/{llama-quantize,convert-hf-to-gguf}.version (ci/llamacpp-version-files.sh):
+#      what was built, for the two tools that cannot say it; tmgt reads them (pipeline
+#      "version_file"): "llama.cpp 0.4.0-dev, commit 80fb11a" and
+#      "convert_hf_to_gguf.py of llama.cpp checkout 80fb11a (0.4.0-dev)".
 # Times are printed and appended to third_party/timings.log.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -93,7 +100,24 @@ export PYTHONPATH="$ROOT/third_party/llama.cpp/gguf-py${PYTHONPATH:+:$PYTHONPATH
 exec "$PY" "$ROOT/third_party/llama.cpp/convert_hf_to_gguf.py" "$@"
 EOF
 chmod +x "$TP/bin/convert-hf-to-gguf"
+
+# --- 5. tools/llama-probe ---------------------------------------------------------------
+PROBE="$TP/bin/llama-probe"
+if [ -x "$PROBE" ] && [ "$PROBE" -nt "$ROOT/tools/llama-probe.c" ] && [ "$PROBE" -nt "$BUILD/bin/libllama.so" ]; then
+  log "llama-probe already built in third_party/bin"
+else
+  log "cc tools/llama-probe.c -> third_party/bin/llama-probe"
+  # shellcheck disable=SC2046,SC2016  # pkg-config's words split on purpose; $ORIGIN is for the linker
+  timed probe-build "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Wshadow -Werror \
+    -I"$SRC/include" -I"$SRC/ggml/include" $(pkg-config --cflags libcjson) \
+    "$ROOT/tools/llama-probe.c" -o "$PROBE" -L"$BUILD/bin" -lllama -lggml -lggml-base \
+    $(pkg-config --libs libcjson) -lm -Wl,-rpath,'$ORIGIN/../llama.cpp/build/bin'
+fi
+
+# --- 6. version files (rewritten on every run: they name the build that is there now) ---
+"$ROOT/ci/llamacpp-version-files.sh" "$TP"
 log "third_party/bin: $(ls "$TP/bin" | tr '\n' ' ')"
 "$TP/bin/llama-completion" --version 2>&1 | sed 's/^/install-llamacpp:   /' | head -3 || true
+for f in llama-quantize convert-hf-to-gguf; do log "$f: $(cat "$TP/bin/$f.version")"; done
 dt=$(( $(date +%s) - T_ALL )); log "done in ${dt}s"
 echo "$(date -u +%FT%TZ) install-llamacpp total ${dt}s" >> "$TP/timings.log"

@@ -15,10 +15,12 @@ OUT=$BUILD/fuzz-stats.json
 samples() {
   case "$1" in
     engine_json) ls docs/apr-0.72.3-samples/*.stdout docs/llamacpp-v0.4.0-samples/*.stdout \
+                    docs/apr-0.72.3-samples/logprobs/*.stdout docs/llamacpp-v0.4.0-samples/probe/*.stdout \
                     tests/data/engine-outputs/*.json ;;
     oracle)      ls oracle/*/*.json ;;
     pipeline)    ls pipeline/*.json tests/sim/pipeline.json ;;
     results)     ls tests/data/results-*.json ;;
+    writers)     ls tests/data/results-escape.json docs/llamacpp-v0.4.0-samples/*.stderr ;;
   esac
 }
 

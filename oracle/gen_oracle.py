@@ -14,14 +14,22 @@ directory instead of a Hub id:
     model, model_slug, prompt, prompt_file, runtime, format, transformers_version, torch_version,
     tokens, text, token_count, max_new_tokens, do_sample (the committed CPU oracles' key set)
 
+Beyond the harness's key set, two fields say how sure the reference was (issue 15):
+  * prompt_tokens (after prompt_file): the ids transformers fed the model, no chat template
+  * top_logprobs (last): per generated position, the TOP_K highest {"id", "logprob"} of the
+    float32 log_softmax of the raw logits (generate(output_logits=True)), descending; the first
+    entry is the chosen token. Logprobs are written as the shortest decimal that reads back as
+    the same float32, so regeneration is byte-identical.
+
 Example:
   .venv/bin/python oracle/gen_oracle.py --model-dir models/fixture/smollm2-135m \\
       --slug smollm2-135m --model-id HuggingFaceTB/SmolLM2-135M-Instruct \\
       --prompts-dir prompts --out-dir oracle/smollm2-135m [--check]
 
 --check regenerates into a temporary directory and compares with OUT_DIR: exit 1 if any file is
-missing or its tokens differ (the first divergence is printed), 0 otherwise; other differences
-(text, versions, bytes) are reported but do not fail.
+missing, its tokens or prompt_tokens differ (the first divergence is printed), its top_logprobs
+name other ids or a logprob moved by more than 1e-4; 0 otherwise; other differences (text,
+versions, bytes) are reported but do not fail.
 
 Reproducibility across hosts: unless already set, ATEN_CPU_CAPABILITY=avx2 and
 MKL_ENABLE_INSTRUCTIONS=AVX2 pin torch's CPU kernels to the AVX2 code paths (no AVX-512), and
@@ -45,6 +53,8 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 
 MAX_NEW_TOKENS = 32
 SEED = 42
+TOP_K = 20
+LOGPROB_TOLERANCE = 1e-4
 
 
 def load_prompts(prompts_dir):
@@ -52,6 +62,25 @@ def load_prompts(prompts_dir):
     if not files:
         raise SystemExit(f"gen_oracle: no *.txt prompts in {prompts_dir}")
     return [(p.stem, p.name, p.read_text(encoding="utf-8").strip()) for p in files]
+
+
+def top_logprobs(torch, logits, ids, where):
+    """The TOP_K most likely ids at each generated position, chosen token first."""
+    if len(logits) != len(ids):
+        raise SystemExit(f"gen_oracle: {where}{len(logits)} logit rows for {len(ids)} generated tokens")
+    steps = []
+    for pos, (row, chosen) in enumerate(zip(logits, ids)):
+        logp = torch.log_softmax(row[0].to(torch.float32), dim=-1)
+        values, order = torch.topk(logp, TOP_K)
+        top = list(zip(order.tolist(), values.numpy()))
+        # Greedy decoding takes the first maximal id; topk may order equal values otherwise.
+        first = next((k for k, (i, _) in enumerate(top) if i == chosen), None)
+        if first is None or top[first][1] != top[0][1]:
+            raise SystemExit(f"gen_oracle: {where}position {pos}: generated {chosen} is not the argmax "
+                             "of the raw logits (a logits processor changed the choice)")
+        top.insert(0, top.pop(first))
+        steps.append([{"id": i, "logprob": float(str(v))} for i, v in top])
+    return steps
 
 
 def generate(args, out_dir):
@@ -73,9 +102,11 @@ def generate(args, out_dir):
         t = time.monotonic()
         with torch.no_grad():
             inputs = tokenizer(prompt, return_tensors="pt")
-            output = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=False)
-        prompt_len = inputs["input_ids"].shape[1]
-        ids = output[0][prompt_len:].tolist()
+            output = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=False,
+                                    output_logits=True, return_dict_in_generate=True)
+        prompt_ids = inputs["input_ids"][0].tolist()
+        ids = output.sequences[0][len(prompt_ids):].tolist()
+        margins = top_logprobs(torch, output.logits, ids, f"{stem}: ")
         text = tokenizer.decode(ids, skip_special_tokens=True)
         obj = {"model": args.model_id, "model_slug": args.slug}
         if args.source:
@@ -83,6 +114,7 @@ def generate(args, out_dir):
         obj.update({
             "prompt": prompt,
             "prompt_file": fname,
+            "prompt_tokens": prompt_ids,
             "runtime": "transformers",
             "format": "float32",
             "transformers_version": transformers.__version__,
@@ -92,13 +124,34 @@ def generate(args, out_dir):
             "token_count": len(ids),
             "max_new_tokens": MAX_NEW_TOKENS,
             "do_sample": False,
+            "top_logprobs": margins,
         })
         path = out_dir / f"{stem}.json"
         path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
-        print(f"gen_oracle: {path} prompt_ids={inputs['input_ids'][0].tolist()} "
+        print(f"gen_oracle: {path} prompt_ids={prompt_ids} "
               f"{len(ids)} tokens in {time.monotonic() - t:.2f}s: {text!r}", file=sys.stderr)
     return written
+
+
+def compare_margins(ref, new):
+    """Why the committed prompt ids or top-k differ from the regenerated ones, or None. The top-k
+    ids must agree; logprobs within LOGPROB_TOLERANCE (float32 noise of another kernel or thread
+    count), and the largest difference is printed either way."""
+    if ref.get("prompt_tokens") != new["prompt_tokens"]:
+        return f"prompt_tokens {ref.get('prompt_tokens')} vs regenerated {new['prompt_tokens']}"
+    old_steps = ref.get("top_logprobs")
+    if not isinstance(old_steps, list) or len(old_steps) != len(new["top_logprobs"]):
+        return "top_logprobs missing or of another length"
+    worst = 0.0
+    for pos, (a, b) in enumerate(zip(old_steps, new["top_logprobs"])):
+        if [e.get("id") for e in a] != [e["id"] for e in b]:
+            return f"top_logprobs[{pos}]: ids {[e.get('id') for e in a]} vs {[e['id'] for e in b]}"
+        worst = max([worst] + [abs(e["logprob"] - n["logprob"]) for e, n in zip(a, b)])
+    if worst > LOGPROB_TOLERANCE:
+        return f"a logprob moved by {worst:.3g} (tolerance {LOGPROB_TOLERANCE})"
+    print(f"gen_oracle: largest logprob difference {worst:.3g}", file=sys.stderr)
+    return None
 
 
 def check(args):
@@ -123,6 +176,11 @@ def check(args):
                 print(f"gen_oracle: TOKENS DIFFER {old}: first divergence at index {i}: "
                       f"committed {exp} vs regenerated {got} (lengths {len(a)} / {len(b)})")
                 print(f"  committed text:   {ref.get('text')!r}\n  regenerated text: {new['text']!r}")
+                continue
+            margin_problem = compare_margins(ref, new)
+            if margin_problem:
+                bad += 1
+                print(f"gen_oracle: MARGINS DIFFER {old}: {margin_problem}")
                 continue
             same_bytes = old.read_bytes() == f.read_bytes()
             diffs = [k for k in new if ref.get(k) != new[k]]

@@ -53,3 +53,26 @@ const char **env_run_entries(size_t *n)
     *n = k;
     return entries;
 }
+
+bool env_withheld(const char *entry)
+{
+    static const env_var withheld[] = {ENV_TMGT_REMOTE_CACHE_HEADER};
+    for (size_t i = 0; i < sizeof withheld / sizeof *withheld; i++) {
+        size_t n = strlen(NAMES[withheld[i]]);
+        if (!strncmp(entry, NAMES[withheld[i]], n) && entry[n] == '=')
+            return true;
+    }
+    return false;
+}
+
+char **env_for_children(char **env)
+{
+    size_t n = 0;
+    while (env[n])
+        n++;
+    char **out = xcalloc(n + 1, sizeof *out);
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (!env_withheld(env[i]))
+            out[k++] = env[i];
+    return out;
+}

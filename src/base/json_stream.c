@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fs.h"
+#include "utf8.h"
 
 static const char *escape_for(unsigned char c)
 {
@@ -20,23 +21,38 @@ static const char *escape_for(unsigned char c)
     }
 }
 
-/* Runs of characters that need no escape go out in one fwrite: most strings are one run. */
+/* Every string tmgt writes into JSON passes here, whatever bytes an engine, a file name or a
+ * command line gave it: a byte that is not part of valid UTF-8 goes out as U+FFFD, so every
+ * document is valid JSON for a strict reader (Python's json, jq). Runs of characters that need
+ * no escape go out in one fwrite: most strings are one run. */
 static void put_string(const char *s, FILE *out)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
+    const char *p = s ? s : "", *run = p;
+    size_t len = strlen(p);
     putc('"', out);
-    for (; *p; p++) {
-        if (*p >= 32 && *p != '"' && *p != '\\')
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)p[i];
+        unsigned cp;
+        size_t n = 1; /* bytes that go out as they are */
+        if (c >= 0x80)
+            n = utf8_next(p + i, len - i, &cp);
+        else if (c < 32 || c == '"' || c == '\\')
+            n = 0;
+        if (n) {
+            i += n;
             continue;
-        fwrite(run, 1, (size_t)(p - run), out);
-        run = p + 1;
-        const char *esc = escape_for(*p);
-        if (esc)
+        }
+        fwrite(run, 1, (size_t)(p + i - run), out);
+        const char *esc = escape_for(c);
+        if (c >= 0x80)
+            fputs(UTF8_REPLACEMENT, out);
+        else if (esc)
             fputs(esc, out);
         else
-            fprintf(out, "\\u%04x", *p);
+            fprintf(out, "\\u%04x", c);
+        run = p + ++i;
     }
-    fwrite(run, 1, (size_t)(p - run), out);
+    fwrite(run, 1, (size_t)(p + len - run), out);
     putc('"', out);
 }
 
@@ -64,44 +80,54 @@ static void put_number(const cJSON *item, FILE *out)
     cJSON_free(text);
 }
 
+/* cJSON_Print's layout (pretty) or cJSON_PrintUnformatted's. */
+typedef struct {
+    FILE *out;
+    bool pretty;
+} writer;
+
 static void put_tabs(size_t n, FILE *out)
 {
     while (n--)
         putc('\t', out);
 }
 
-static void put_value(const cJSON *item, size_t depth, FILE *out);
+static void put_value(const cJSON *item, size_t depth, const writer *w);
 
-static void put_object(const cJSON *item, size_t depth, FILE *out)
+static void put_object(const cJSON *item, size_t depth, const writer *w)
 {
-    fputs("{\n", out);
+    fputs(w->pretty ? "{\n" : "{", w->out);
     for (const cJSON *c = item->child; c; c = c->next) {
-        put_tabs(depth + 1, out);
-        put_string(c->string, out);
-        fputs(":\t", out);
-        put_value(c, depth + 1, out);
+        if (w->pretty)
+            put_tabs(depth + 1, w->out);
+        put_string(c->string, w->out);
+        fputs(w->pretty ? ":\t" : ":", w->out);
+        put_value(c, depth + 1, w);
         if (c->next)
-            putc(',', out);
-        putc('\n', out);
+            putc(',', w->out);
+        if (w->pretty)
+            putc('\n', w->out);
     }
-    put_tabs(depth, out);
-    putc('}', out);
+    if (w->pretty)
+        put_tabs(depth, w->out);
+    putc('}', w->out);
 }
 
-static void put_array(const cJSON *item, size_t depth, FILE *out)
+static void put_array(const cJSON *item, size_t depth, const writer *w)
 {
-    putc('[', out);
+    putc('[', w->out);
     for (const cJSON *c = item->child; c; c = c->next) {
-        put_value(c, depth + 1, out);
+        put_value(c, depth + 1, w);
         if (c->next)
-            fputs(", ", out);
+            fputs(w->pretty ? ", " : ",", w->out);
     }
-    putc(']', out);
+    putc(']', w->out);
 }
 
 /* `depth` counts the containers around the value (the tabs before an object's closing brace). */
-static void put_value(const cJSON *item, size_t depth, FILE *out)
+static void put_value(const cJSON *item, size_t depth, const writer *w)
 {
+    FILE *out = w->out;
     switch (item->type & 0xFF) {
     case cJSON_NULL: fputs("null", out); break;
     case cJSON_False: fputs("false", out); break;
@@ -109,16 +135,33 @@ static void put_value(const cJSON *item, size_t depth, FILE *out)
     case cJSON_Number: put_number(item, out); break;
     case cJSON_Raw: fputs(item->valuestring ? item->valuestring : "", out); break;
     case cJSON_String: put_string(item->valuestring, out); break;
-    case cJSON_Array: put_array(item, depth, out); break;
-    case cJSON_Object: put_object(item, depth, out); break;
+    case cJSON_Array: put_array(item, depth, w); break;
+    case cJSON_Object: put_object(item, depth, w); break;
     default: break;
     }
 }
 
 int json_stream_print(const cJSON *item, FILE *out)
 {
-    put_value(item, 0, out);
+    writer w = {.out = out, .pretty = true};
+    put_value(item, 0, &w);
     return ferror(out) ? -1 : 0;
+}
+
+char *json_stream_text(const cJSON *item, bool pretty)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem) {
+        writer w = {.out = mem, .pretty = pretty};
+        put_value(item, 0, &w);
+        if (fclose(mem) == 0)
+            return text;
+    }
+    /* A memory stream fails only when memory runs out: as xmalloc, not recoverable. */
+    fputs("tmgt: out of memory writing JSON\n", stderr);
+    abort();
 }
 
 static int print_into(FILE *out, void *item)

@@ -59,9 +59,9 @@ char *text_one_line(const char *s, size_t len, size_t max_cps)
             break;
         }
         long cp;
-        size_t k = utf8_next(s + i, len - i, &cp);
+        size_t k = utf8_step(s + i, len - i, &cp);
         if (cp < 0)
-            sb_puts(&sb, "\xEF\xBF\xBD");
+            sb_puts(&sb, UTF8_REPLACEMENT);
         else if (cp < 0x20 || cp == 0x7F)
             sb_putc(&sb, ' ');
         else

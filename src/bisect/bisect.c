@@ -34,7 +34,7 @@ static void progress(const loop_ctx *c, size_t left, const bisect_commit *cm, co
     unsigned steps = bisect_steps_estimate(left);
     fprintf(stderr, "%sbisect: %zu commits left, ~%u step%s; %s %.12s \"", c->tty ? "\r\033[K" : "", left, steps,
             steps == 1 ? "" : "s", phase, cm->oid);
-    rc_puts(stderr, cm->summary, RC_VISIBLE | RC_QUOTED);
+    escape_puts(stderr, cm->summary, ESC_VISIBLE | ESC_QUOTED);
     fprintf(stderr, "\"%s", c->tty ? "" : "\n");
     fflush(stderr);
 }
@@ -124,7 +124,8 @@ static bool build_tree(loop_ctx *c, size_t left, const bisect_commit *cm, const 
 }
 
 /* Like `git bisect run`: a failed check is bad; an engine that crashes before anything passes,
- * or a selection with nothing judged, says nothing about the change: skip. */
+ * a check that ran out of time (no verdict, perhaps only a loaded machine), or a selection with
+ * nothing judged, says nothing about the change: skip. */
 static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
 {
     const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts"), *item;
@@ -135,7 +136,7 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
     json_num(doc, "actions_cached", &cached);
     cJSON_AddNumberToObject(step, "executed", executed);
     cJSON_AddNumberToObject(step, "cached", cached);
-    const char *crashed = NULL;
+    const char *crashed = NULL, *timed_out = NULL;
     cJSON_ArrayForEach(item, json_array(doc, "actions"))
     {
         const char *status = step_str(item, "status");
@@ -146,6 +147,8 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
     cJSON *failing = cJSON_AddArrayToObject(step, "failing");
     cJSON_ArrayForEach(item, json_array(doc, "checks"))
     {
+        if (!timed_out && !strcmp(step_str(item, "status"), "TIMEOUT"))
+            timed_out = step_str(item, "name");
         if (strcmp(step_str(item, "status"), "FAIL") != 0)
             continue;
         cJSON *f = cJSON_CreateObject();
@@ -155,10 +158,11 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
         cJSON_AddItemToObject(f, "divergence", cJSON_IsObject(div) ? cJSON_Duplicate(div, 1) : cJSON_CreateNull());
         cJSON_AddItemToArray(failing, f);
     }
-    if (crashed && pass == 0) {
-        char *why = xasprintf("the engine crashed: %s", crashed);
+    char *why = crashed && pass == 0      ? xasprintf("the engine crashed: %s", crashed)
+                : fail == 0 && timed_out ? xasprintf("a check timed out: %s", timed_out)
+                                         : NULL;
+    if (why) {
         set_verdict(step, "skip", why);
-        free(why);
     } else if (fail > 0) {
         set_verdict(step, "bad", NULL);
     } else if (pass > 0) {
@@ -166,6 +170,7 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
     } else {
         set_verdict(step, "skip", "no check could be judged (all skipped)");
     }
+    free(why);
 }
 
 /* The selection as `tmgt check` runs it, with the built binary playing the engine. */
@@ -210,7 +215,7 @@ static void print_step(const loop_ctx *c, const cJSON *step)
         fputs("\r\033[K", stderr);
     double ms = 0, executed = 0, cached = 0;
     printf("[%d] %.12s %-4s ", cJSON_GetArraySize(c->st->steps), step_str(step, "commit"), step_str(step, "verdict"));
-    rc_puts(stdout, step_str(step, "summary"), RC_VISIBLE);
+    escape_puts(stdout, step_str(step, "summary"), ESC_VISIBLE);
     const cJSON *built = cJSON_GetObjectItemCaseSensitive(step, "built");
     if (cJSON_IsTrue(built) && json_num(step, "build_ms", &ms))
         printf(" — built in %.1fs", ms / 1000.0);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "env.h"
 #include "fs.h"
 #include "runner.h"
 #include "interrupt.h"
@@ -82,7 +83,8 @@ void bisect_build(const char *command, const char *dir, const char *log_path, bu
     if (interrupt_pending())
         on_signal(&sigint, interrupt_pending());
     char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
-    run_request req = {.argv = argv, .env = environ, .cwd = dir, .spill_dir = dir, .timeout_ms = 0};
+    char **env = env_for_children(environ);
+    run_request req = {.argv = argv, .env = env, .cwd = dir, .spill_dir = dir, .timeout_ms = 0};
     s.r->ops->start(s.r, &req, on_done, &s);
     while (!s.res)
         uv_run(&loop, UV_RUN_ONCE);
@@ -93,6 +95,7 @@ void bisect_build(const char *command, const char *dir, const char *log_path, bu
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     s.r->ops->close(s.r);
+    free(env);
     write_log(log_path, s.res);
     out->wall_ms = s.res->wall_ms;
     out->interrupted = s.interrupted;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fs.h"
+#include "json_stream.h"
 
 #define STATE_FORMAT 1
 
@@ -53,16 +54,14 @@ int bisect_state_save(const char *cache_dir, const bisect_state *st, tmgt_error 
     add_list(doc, "models", &st->models);
     add_list(doc, "engine_overrides", &st->overrides);
     cJSON_AddItemToObject(doc, "steps", cJSON_Duplicate(st->steps, 1));
-    char *text = cJSON_Print(doc);
-    cJSON_Delete(doc);
     char *dir = bisect_state_dir(cache_dir);
     char *path = state_file(cache_dir);
     int rc = mkdir_p(dir, 0755, err);
     if (rc == 0)
-        rc = write_file_atomic(path, text, strlen(text), 0644, err);
+        rc = json_stream_write_atomic(doc, path, 0644, err);
+    cJSON_Delete(doc);
     free(dir);
     free(path);
-    cJSON_free(text);
     return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
 #include "util.h"
 
 const quant APR_QUANTS[2] = {{"int4", "int4.apr", 5}, {"int8", "int8.apr", 3}};

@@ -31,12 +31,10 @@ const suite_def *const *suites_all(size_t *n)
     return all_suites;
 }
 
-/* Users type either the --check key of the original ("token") or the label they read in a
- * result name ("token-parity"). */
 const suite_def *suite_find(const char *key)
 {
     for (size_t i = 0; key && i < sizeof all_suites / sizeof all_suites[0]; i++)
-        if (strcmp(all_suites[i]->key, key) == 0 || strcmp(all_suites[i]->label, key) == 0)
+        if (strcmp(all_suites[i]->key, key) == 0)
             return all_suites[i];
     return NULL;
 }
@@ -84,14 +82,18 @@ void check_add_query(check_spec *c, const char *step, const char *artifact_a, co
     q->prompt = prompt;
 }
 
+void check_spec_free(check_spec *c)
+{
+    free(c->name);
+    free(c->model);
+    free(c->variant);
+    free(c->prompt);
+}
+
 void check_list_free(check_list *l)
 {
-    for (size_t i = 0; i < l->count; i++) {
-        free(l->items[i].name);
-        free(l->items[i].model);
-        free(l->items[i].variant);
-        free(l->items[i].prompt);
-    }
+    for (size_t i = 0; i < l->count; i++)
+        check_spec_free(&l->items[i]);
     free(l->items);
     memset(l, 0, sizeof *l);
 }
@@ -248,7 +250,8 @@ bool query_ok_as(const check_ctx *ctx, size_t i, check_result *r, const char *la
         break;
     }
     case OUT_TIMEOUT:
-        msg = xasprintf("%s timed out", cmd);
+        st = CHECK_TIMEOUT;
+        msg = xasprintf("%s %s", cmd, q->reason ? q->reason : "timed out");
         break;
     case OUT_SPAWN_ERROR:
         msg = q->reason ? xasprintf("%s could not be started: %s", cmd, q->reason)

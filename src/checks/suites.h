@@ -44,6 +44,8 @@ check_spec *check_list_add(check_list *l, const char *suite, const char *name, c
                            const char *variant, const char *prompt, double threshold);
 void check_add_query(check_spec *c, const char *step, const char *artifact_a, const char *artifact_b,
                      const char *prompt);
+/* Frees the strings of one check (check_list_free frees them all). */
+void check_spec_free(check_spec *c);
 void check_list_free(check_list *l);
 
 /* What one query produced, as an evaluator sees it. */
@@ -78,7 +80,9 @@ typedef struct {
     size_t mismatches;
 } divergence;
 
-typedef enum { CHECK_PASS, CHECK_FAIL, CHECK_SKIP } check_status;
+/* TIMEOUT: a query was killed at its step's timeout_s, so the check has no verdict on the engine
+ * (the same inputs may pass on an idle machine); never cached, it runs again next time. */
+typedef enum { CHECK_PASS, CHECK_FAIL, CHECK_SKIP, CHECK_TIMEOUT } check_status;
 
 typedef struct {
     check_status status;
@@ -109,6 +113,7 @@ typedef struct {
 
 /* In the original harness's order (docs/DESIGN.md, "The original harness"). */
 const suite_def *const *suites_all(size_t *n);
+/* The suite whose --check name is `key` (selection.h matches what users type). */
 const suite_def *suite_find(const char *key);
 
 void check_result_set(check_result *r, check_status st, const char *fmt, ...)
@@ -116,8 +121,8 @@ void check_result_set(check_result *r, check_status st, const char *fmt, ...)
 void check_result_free(check_result *r);
 
 /* Shared judgement of a query that did not succeed: SKIP when something is unavailable or was
- * not run, FAIL naming the command, exit code or signal and the first "error:" line of stderr
- * otherwise. Returns true when the query is OK and the evaluator should go on. */
+ * not run, TIMEOUT when it ran out of time, FAIL naming the command, exit code or signal and the
+ * first "error:" line of stderr otherwise. Returns true when the query is OK and the evaluator should go on. */
 bool query_ok(const check_ctx *ctx, size_t i, check_result *r);
 /* Parses query i's stdout leniently; on failure sets r to FAIL "<command> returned invalid
  * JSON: <first 200 bytes>" and returns NULL. */

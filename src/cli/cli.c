@@ -7,6 +7,7 @@
 
 #include "env.h"
 #include "suites.h"
+#include "selection.h"
 
 static const char USAGE[] =
     "usage: tmgt [OPTIONS] [COMMAND]\n"
@@ -35,10 +36,18 @@ static const char USAGE[] =
     "  -j, --jobs N            concurrent engine processes (default: number of CPUs)\n"
     "  --pipeline FILE         pipeline file (default: pipeline/default.json)\n"
     "  --model SLUG            select a model (repeatable; default: all)\n"
-    "  --check SUITE           select a suite (repeatable; default: all)\n"
+    "  --check SEL             select checks (repeatable, the selections add up; default:\n"
+    "                          all): a suite (token), its result name (token-parity), or a\n"
+    "                          glob over check names, where * matches / too\n"
+    "                          ('token-parity/*/int8/*'); a name also selects the checks\n"
+    "                          under it (token-parity/smollm2-135m). Selecting no check is\n"
+    "                          a usage error; the conversions the checks need come along\n"
     "  --engine NAME=PATH      binary that plays an engine, e.g. apr=/usr/local/bin/apr\n"
     "  --cache-dir DIR         cache location (default: $TMGT_CACHE_DIR or cache/)\n"
     "  --results-dir DIR       where results go (default: results/)\n"
+    "  --remote-cache URL      also look for results on this server (Bazel's HTTP remote\n"
+    "                          cache: URL/cas/, URL/ac/; default: $TMGT_REMOTE_CACHE)\n"
+    "  --remote-upload=no      only read from it (default: yes, upload what ran here)\n"
     "  --no-cache              ignore cached results: execute every action again\n"
     "  --rerun-failed          re-execute actions whose cached result is a non-zero exit\n"
     "  --explain               with plan: say why each action must run\n"
@@ -48,20 +57,39 @@ static const char USAGE[] =
     "  --version, --help\n"
     "\n"
     "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR,\n"
+    "  COLUMNS (the console report's width; default: the terminal's, else 100),\n"
     "  TMGT_GPU=1|0 (a GPU is present or not; default: /dev/nvidia0 exists),\n"
     "  TMGT_CACHE_FSYNC=run|each (one sync at the end of a run, the default, or one per entry);\n"
+    "  remote cache: TMGT_REMOTE_CACHE_HEADER (\"Name: value\" lines, never printed),\n"
+    "  TMGT_REMOTE_CACHE_CA, TMGT_REMOTE_CACHE_NETRC, TMGT_REMOTE_CACHE_TIMEOUT (s, default 30),\n"
+    "  TMGT_REMOTE_CACHE_RETRIES (default 2);\n"
     "  pull: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME, HF_HUB_CACHE, HF_HUB_DOWNLOAD_TIMEOUT.\n"
-    "Exit: 0 all selected checks passed (skips allowed), 1 a check failed, 2 usage error,\n"
-    "      3 environment error (engine, pipeline, oracle or cache unusable), 130 interrupted.\n";
+    "Exit: 0 all selected checks passed (skips allowed), 1 a check failed or timed out (⏱),\n"
+    "      2 usage error, 3 environment error (engine, pipeline, oracle or cache unusable),\n"
+    "      130 interrupted.\n";
 
+/* The suites, wrapped between entries to the width of the text above. */
 static void print_suites(FILE *f)
 {
-    size_t n = 0;
-    const suite_def *const *all = suites_all(&n);
-    fputs("Suites (--check):", f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, " %s", all[i]->key);
-    fputs(" all\n", f);
+    strbuf sb;
+    sb_init(&sb);
+    selection_describe_suites(&sb);
+    sb_puts(&sb, ", all");
+    fputs("Suites (--check NAME, or the result name in parentheses):\n ", f);
+    size_t col = 1;
+    for (const char *item = sb.buf; item;) {
+        const char *next = strstr(item, ", ");
+        int len = next ? (int)(next - item) + 1 : (int)strlen(item); /* with its comma */
+        if (col > 1 && col + 1 + (size_t)len > 88) {
+            fputs("\n ", f);
+            col = 1;
+        }
+        fprintf(f, " %.*s", len, item);
+        col += 1 + (size_t)len;
+        item = next ? next + 2 : NULL;
+    }
+    fputc('\n', f);
+    sb_free(&sb);
 }
 
 static void push(char ***arr, size_t *n, const char *v)
@@ -141,6 +169,9 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
     o->keep_runs = 5;
     const char *env_cache = env_get(ENV_TMGT_CACHE_DIR);
     o->cache_dir = env_cache && *env_cache ? env_cache : "cache";
+    const char *env_remote = env_get(ENV_TMGT_REMOTE_CACHE);
+    o->remote_cache = env_remote && *env_remote ? env_remote : NULL;
+    o->remote_upload = true;
     o->argc = argc;
     o->argv = argv;
     for (int i = 1; i < argc; i++) {
@@ -181,6 +212,16 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
             if (t < 0)
                 return EXIT_USAGE;
             o->cache_dir = val;
+        } else if ((t = takes_value(argc, argv, &i, "--remote-cache", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->remote_cache = *val ? val : NULL;
+        } else if ((t = takes_value(argc, argv, &i, "--remote-upload", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            if (strcmp(val, "yes") && strcmp(val, "no"))
+                return usage_error("--remote-upload wants yes or no, not \"%s\"", val);
+            o->remote_upload = !strcmp(val, "yes");
         } else if ((t = takes_value(argc, argv, &i, "--results-dir", NULL, &val))) {
             if (t < 0)
                 return EXIT_USAGE;

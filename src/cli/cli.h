@@ -23,6 +23,8 @@ typedef struct {
     char **engine_overrides;  /* NAME=PATH */
     size_t n_engine_overrides;
     const char *cache_dir;
+    const char *remote_cache; /* --remote-cache URL, or TMGT_REMOTE_CACHE; NULL: none */
+    bool remote_upload;       /* --remote-upload=yes|no */
     const char *results_dir;
     const char *format;       /* report --format */
     const char *output;       /* -o FILE */

@@ -8,9 +8,10 @@
 #include "cache.h"
 #include "cli.h"
 #include "fs.h"
+#include "json_stream.h"
 #include "pipeline.h"
 #include "report_common.h"
-#include "suites.h"
+#include "selection.h"
 
 static const char HELP[] =
     "usage: tmgt bisect --repo DIR --good REV --bad REV [--check SUITE]... [--model SLUG]...\n"
@@ -121,12 +122,10 @@ static int check_selection(const cli_opts *o, const char *engine_name)
     int rc = 0;
     if (!pipeline_find_engine(pl, engine_name))
         rc = usage("--engine %s: the pipeline has no such engine", engine_name);
-    for (size_t i = 0; rc == 0 && i < o->sel.n_suites; i++)
-        if (strcmp(o->sel.suites[i], "all") != 0 && !suite_find(o->sel.suites[i]))
-            rc = usage("unknown suite \"%s\" (tmgt --help lists them)", o->sel.suites[i]);
-    for (size_t i = 0; rc == 0 && i < o->sel.n_models; i++)
-        if (!pipeline_find_model(pl, o->sel.models[i]))
-            rc = usage("the pipeline has no model \"%s\"", o->sel.models[i]);
+    char *problem = rc == 0 ? selection_problem(&o->sel, pl) : NULL;
+    if (problem)
+        rc = usage("%s", problem);
+    free(problem);
     pipeline_free(pl);
     return rc;
 }
@@ -237,9 +236,9 @@ static void print_failing(const cJSON *step)
     cJSON_ArrayForEach(f, json_array(step, "failing"))
     {
         fputs("  ✗ ", stdout);
-        rc_puts(stdout, json_str(f, "name"), RC_VISIBLE);
+        escape_puts(stdout, json_str(f, "name"), ESC_VISIBLE);
         fputs(": ", stdout);
-        rc_puts(stdout, json_str(f, "detail"), RC_VISIBLE);
+        escape_puts(stdout, json_str(f, "detail"), ESC_VISIBLE);
         putchar('\n');
         char *div = rc_divergence_text(cJSON_GetObjectItemCaseSensitive(f, "divergence"));
         if (div)
@@ -299,7 +298,7 @@ static void print_report(const bisect_state *st, const bisect_end *end, const cJ
 {
     if (end->found) {
         printf("%s is the first bad commit\n    ", end->first_bad.oid);
-        rc_puts(stdout, end->first_bad.summary, RC_VISIBLE);
+        escape_puts(stdout, end->first_bad.summary, ESC_VISIBLE);
         putchar('\n');
         print_failing(step_of(st, end->first_bad.oid));
     } else {
@@ -318,7 +317,7 @@ static void print_report(const bisect_state *st, const bisect_end *end, const cJ
     cJSON_ArrayForEach(step, st->steps)
     {
         printf("  %.12s %-4s ", json_str(step, "commit"), json_str(step, "verdict"));
-        rc_puts(stdout, json_str(step, "summary"), RC_VISIBLE);
+        escape_puts(stdout, json_str(step, "summary"), ESC_VISIBLE);
         putchar('\n');
     }
 }
@@ -327,18 +326,16 @@ static int finish(const cli_opts *o, const bisect_state *st, const bisect_end *e
 {
     cJSON *doc = summary_json(st, end);
     print_report(st, end, doc);
-    char *text = cJSON_Print(doc);
     char *path = path_join(st->results_dir, "bisect.json");
     tmgt_error err = {{0}};
     int rc = EXIT_OK;
-    if (mkdir_p(st->results_dir, 0755, &err) != 0 || write_file_atomic(path, text, strlen(text), 0644, &err) != 0) {
+    if (mkdir_p(st->results_dir, 0755, &err) != 0 || json_stream_write_atomic(doc, path, 0644, &err) != 0) {
         fprintf(stderr, "tmgt: cannot write %s: %s\n", path, err.msg);
         rc = EXIT_ENV;
     }
     if (!o->quiet)
         printf("checkouts stay in %s/bisect until tmgt bisect --reset\n", o->cache_dir);
     free(path);
-    cJSON_free(text);
     cJSON_Delete(doc);
     return rc;
 }

@@ -3,20 +3,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "env.h"
 #include "fs.h"
 #include "report.h"
 #include "results.h"
+#include "terminal.h"
 
 static int write_report(const cli_opts *o, const cJSON *doc, FILE *out)
 {
     const char *fmt = o->format ? o->format : "console";
     if (!strcmp(fmt, "console")) {
-        const char *nc = env_get(ENV_NO_COLOR);
-        report_console_opts ro = {.color = out == stdout && isatty(1) && !(nc && *nc), .quiet = o->quiet};
+        terminal t = terminal_of(out);
+        report_console_opts ro = {.color = t.color, .quiet = o->quiet, .width = t.width};
         return report_console(doc, out, &ro);
     }
     if (!strcmp(fmt, "junit"))

@@ -11,15 +11,18 @@
 #include "cli.h"
 #include "env.h"
 #include "json_read.h"
+#include "json_stream.h"
 #include "report.h"
 #include "run_memo.h"
 #include "session.h"
+#include "terminal.h"
 
 session_opts cli_session_opts(const cli_opts *o)
 {
     session_opts so = {
         .pipeline = o->pipeline, .cache_dir = o->cache_dir, .results_dir = o->results_dir, .sel = o->sel,
         .engine_overrides = o->engine_overrides, .n_engine_overrides = o->n_engine_overrides, .jobs = o->jobs,
+        .remote_cache = o->remote_cache, .remote_upload = o->remote_upload,
         .pull = true, .no_cache = o->no_cache, .rerun_failed = o->rerun_failed,
         .quiet = o->quiet, .verbose = o->verbose, .command = o->command, .argc = o->argc, .argv = o->argv,
     };
@@ -96,20 +99,19 @@ static int show_plan(const cli_opts *o, session *s)
     return EXIT_OK;
 }
 
-static bool console_color(void)
+static report_console_opts console_opts(const cli_opts *o)
 {
-    const char *nc = env_get(ENV_NO_COLOR);
-    return isatty(1) && !(nc && *nc);
+    terminal t = terminal_of(stdout);
+    return (report_console_opts){.color = t.color, .quiet = o->quiet, .width = t.width};
 }
 
 static void print_results(const cli_opts *o, const cJSON *doc)
 {
     if (o->json) {
-        char *json = cJSON_Print(doc);
-        puts(json);
-        cJSON_free(json);
+        json_stream_print(doc, stdout);
+        putchar('\n');
     } else {
-        report_console_opts ro = {.color = console_color(), .quiet = o->quiet};
+        report_console_opts ro = console_opts(o);
         report_console(doc, stdout, &ro);
     }
 }
@@ -135,15 +137,16 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
     char *findings = NULL;
     size_t len = 0;
     FILE *ms = open_memstream(&findings, &len);
-    report_console_opts ro = {.color = console_color(), .quiet = o->quiet};
+    report_console_opts ro = console_opts(o);
     if (!ms || report_console_findings(doc, ms, &ro) != 0 || fclose(ms) != 0) {
         print_results(o, doc); /* no memory for the text: report without remembering */
         free(findings);
         return;
     }
-    int pass = count_of(doc, "pass"), fail = count_of(doc, "fail"), skip = count_of(doc, "skip");
+    report_counts n = {.pass = count_of(doc, "pass"), .fail = count_of(doc, "fail"),
+                       .timeout = count_of(doc, "timeout"), .skip = count_of(doc, "skip")};
     fwrite(findings, 1, len, stdout);
-    report_console_totals(doc, pass, fail, skip, stdout);
+    report_console_totals(doc, &n, stdout, &ro);
     const cJSON *started_at = cJSON_GetObjectItemCaseSensitive(doc, "started_at");
     bool executed_nothing = number_of(doc, "actions_executed") == 0 &&
                             !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "interrupted"));
@@ -151,7 +154,7 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
         (rc == EXIT_OK || rc == EXIT_CHECK_FAILED)) {
         run_memo_facts f = {
             .started_at = started_at->valuestring, .findings = findings, .findings_len = len,
-            .pass = pass, .fail = fail, .skip = skip, .exit_code = rc,
+            .pass = n.pass, .fail = n.fail, .skip = n.skip, .exit_code = rc,
             .actions_cached = (long long)number_of(doc, "actions_cached"), .results_file = out->results_file,
             .deps = deps, .started_ns = started_ns,
         };
@@ -167,8 +170,9 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
 static int run_remembered(const cli_opts *o, const session_opts *so)
 {
     uint64_t started_ms = now_ms();
-    char *memo = run_memo_path(o->cache_dir, o->argc, o->argv, console_color(), gpu_available());
-    int rc = run_memo_replay(memo, o->results_dir, o->quiet, started_ms);
+    report_console_opts console = console_opts(o);
+    char *memo = run_memo_path(o->cache_dir, o->argc, o->argv, &console, gpu_available());
+    int rc = run_memo_replay(memo, o->results_dir, &console, started_ms);
     if (rc >= 0) {
         free(memo);
         return rc;

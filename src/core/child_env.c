@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "template.h"
 
 extern char **environ;
@@ -42,6 +43,8 @@ char **child_environment(const pipeline_engine *def)
     char **env = xcalloc(n + def->n_env + 1, sizeof *env);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
+        if (env_withheld(environ[i]))
+            continue;
         bool overridden = false;
         size_t klen = strcspn(environ[i], "=");
         for (size_t j = 0; j < def->n_env && !overridden; j++)

@@ -133,11 +133,21 @@ static void evaluate_conversion(const artifact *t, evaluated_check *ec)
     char *err = error_line(a);
     switch (a->status) {
     case ST_OK:
-        check_result_set(&ec->r, CHECK_PASS, "%s produced (%llu bytes, sha256 %.12s)", t->name,
-                         (unsigned long long)t->size, t->d.hex);
+        if (t->format_found)
+            check_result_set(&ec->r, CHECK_PASS, "%s: %s, %llu bytes (sha256 %.12s)", t->name, t->format_found,
+                             (unsigned long long)t->size, t->d.hex);
+        else
+            check_result_set(&ec->r, CHECK_PASS, "%s produced (%llu bytes, sha256 %.12s)", t->name,
+                             (unsigned long long)t->size, t->d.hex);
+        break;
+    case ST_OUTPUT_MALFORMED: /* the reason names the file and what it holds instead */
+        check_result_set(&ec->r, CHECK_FAIL, "%s", a->reason);
         break;
     case ST_EXIT:
         check_result_set(&ec->r, CHECK_FAIL, "%s failed (exit %d)%s%s", a->label, a->exit_code, *err ? ": " : "", err);
+        break;
+    case ST_TIMEOUT:
+        check_result_set(&ec->r, CHECK_TIMEOUT, "%s %s", a->label, a->reason ? a->reason : "timed out");
         break;
     case ST_SKIPPED: case ST_UNAVAILABLE: case ST_INTERRUPTED: case ST_NONE:
         check_result_set(&ec->r, CHECK_SKIP, "not run: %s", a->reason ? a->reason : action_status_name(a->status));

@@ -12,8 +12,10 @@
 #include "action_record.h"
 #include "child_env.h"
 #include "exit_code.h"
+#include "format_header.h"
 #include "fs.h"
 #include "interrupt.h"
+#include "json_stream.h"
 #include "ready_queue.h"
 #include "redact.h"
 
@@ -116,6 +118,24 @@ static void finish(exec_state *s, action *a)
     }
 }
 
+/* Reads the header of an output at `path` when its name declares a format. A file that is not
+ * what its name says gets `why` ("int4.gguf: not a GGUF file (first bytes 7f 45 4c 46)"). */
+static bool output_format_ok(artifact *t, const char *path, char **why)
+{
+    artefact_format f = artefact_format_of(t->name);
+    if (f == ARTEFACT_FORMAT_NONE)
+        return true;
+    header_finding h;
+    format_header_read_file(f, path, &h);
+    if (h.verdict != HEADER_OK) {
+        *why = xasprintf("%s: %s", t->name, h.what);
+        return false;
+    }
+    free(t->format_found);
+    t->format_found = xstrdup(h.what);
+    return true;
+}
+
 /* A record is usable only if everything it names is still there and intact; otherwise the
  * action runs again and the user is told why. */
 static bool try_cached(exec_state *s, action *a)
@@ -124,6 +144,17 @@ static bool try_cached(exec_state *s, action *a)
     tmgt_error err = {{0}};
     int rc = record_restore(s->c, &a->key, s->o->rerun_failed, a->output ? a->output->name : NULL,
                             a->output ? a->output->path : NULL, &res, &err);
+    /* an entry stored before outputs were checked for their format: nothing may read it */
+    char *why = NULL;
+    if (rc > 0 && a->output && res.exit_code == 0 && !output_format_ok(a->output, a->output->path, &why)) {
+        err_set(&err, "cached output %s", why);
+        free(why);
+        unlink(a->output->path);
+        cache_drop_record(s->c, &a->key);
+        free(res.out);
+        free(res.err);
+        rc = -1;
+    }
     if (rc < 0 && s->o->progress)
         s->o->progress->retrying(s->o->progress, a, err.msg);
     if (rc <= 0)
@@ -258,7 +289,7 @@ static void write_record_done(uv_work_t *w, int status)
         note_not_cached(d->a, d->err.msg);
     d->s->storing--;
     finish(d->s, d->a); /* only now: the user may take a finished action to be stored */
-    cJSON_free(d->json);
+    free(d->json);
     cJSON_Delete(d->components);
     free(d);
 }
@@ -270,7 +301,7 @@ static void defer_record(exec_state *s, running_action *ra, cJSON *rec)
     d->s = s;
     d->a = ra->a;
     d->key = ra->a->key;
-    d->json = cJSON_PrintUnformatted(rec);
+    d->json = json_stream_text(rec, false);
     cJSON_Delete(rec);
     cache_note_write(s->c, &d->key);
     if (ra->identity_stale) {
@@ -298,6 +329,8 @@ static void check_declared_output(running_action *ra)
     } else if (st.st_size == 0) {
         a->status = ST_OUTPUT_MISSING;
         a->reason = xasprintf("exited 0 but %s is empty", a->output->name);
+    } else if (!output_format_ok(a->output, ra->staged, &a->reason)) {
+        a->status = ST_OUTPUT_MALFORMED;
     }
 }
 
@@ -334,7 +367,7 @@ static void on_run_done(void *ctx, run_result *res)
     switch (res->outcome) {
     case RUN_EXITED: a->status = res->exit_code == 0 ? ST_OK : ST_EXIT; break;
     case RUN_SIGNALED: a->status = ST_SIGNAL; a->reason = xasprintf("killed by signal %d (%s)", res->term_signal, strsignal(res->term_signal)); break;
-    case RUN_TIMED_OUT: a->status = ST_TIMEOUT; a->reason = xasprintf("timed out after %.0f s", a->step->timeout_ms / 1000.0); break;
+    case RUN_TIMED_OUT: a->status = ST_TIMEOUT; a->reason = xasprintf("timed out after %.0f s (not cached)", a->step->timeout_ms / 1000.0); break;
     case RUN_OUTPUT_LIMIT: a->status = ST_OUTPUT_LIMIT; a->reason = xasprintf("printed more than %llu bytes; killed", (unsigned long long)s->o->output_limit); break;
     case RUN_SPAWN_FAILED: a->status = ST_SPAWN_ERROR; a->reason = xstrdup(res->error); break;
     case RUN_CANCELLED: a->status = ST_INTERRUPTED; a->reason = xstrdup("interrupted"); break;
@@ -349,7 +382,7 @@ static void on_run_done(void *ctx, run_result *res)
     }
     check_engine_unchanged(s, a);
     check_declared_output(ra);
-    /* Exits are measurements and are cached; timeouts, signals and missing outputs are not. */
+    /* Exits are measurements and are cached; timeouts, signals, missing or malformed outputs are not. */
     cJSON *rec = a->status == ST_OK || a->status == ST_EXIT ? publish_result(s, ra) : NULL;
     bool deferred = rec && a->n_dependents == 0;
     if (deferred) {

@@ -52,6 +52,7 @@ void graph_free(graph *g)
         free(t->name);
         free(t->path);
         free(t->unavailable);
+        free(t->format_found);
         free(t);
     }
     free(g->artifacts);
@@ -124,6 +125,7 @@ const char *action_status_name(action_status s)
         [ST_EXIT] = "exit",             [ST_TIMEOUT] = "timeout",
         [ST_SIGNAL] = "signal",         [ST_SPAWN_ERROR] = "spawn-error",
         [ST_OUTPUT_LIMIT] = "output-limit", [ST_OUTPUT_MISSING] = "output-missing",
+        [ST_OUTPUT_MALFORMED] = "output-malformed",
         [ST_SKIPPED] = "skipped",       [ST_UNAVAILABLE] = "unavailable",
         [ST_INTERRUPTED] = "interrupted", [ST_CACHE_ERROR] = "cache-error",
         [ST_ENGINE_CHANGED] = "engine-changed",

@@ -24,6 +24,7 @@ typedef struct {
     bool have_digest;
     digest d;
     uint64_t size;
+    char *format_found;  /* its header, as read: "GGUF v3, 272 tensors"; NULL when not read */
 } artifact;
 
 typedef enum {
@@ -35,6 +36,7 @@ typedef enum {
     ST_SPAWN_ERROR,
     ST_OUTPUT_LIMIT,
     ST_OUTPUT_MISSING, /* exit 0 but the declared output is absent or empty */
+    ST_OUTPUT_MALFORMED, /* exit 0 but the output is not of the format its name declares */
     ST_SKIPPED,        /* an input could not be produced */
     ST_UNAVAILABLE,    /* engine missing, source missing, no recipe */
     ST_INTERRUPTED,

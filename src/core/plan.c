@@ -174,47 +174,6 @@ static action *ensure_query(plan *p, const pipeline_model *m, const query_spec *
     return a;
 }
 
-static bool selected(char *const *names, size_t n, const char *name)
-{
-    if (!n)
-        return true;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(names[i], name) || !strcmp(names[i], "all"))
-            return true;
-    return false;
-}
-
-static int validate_selection(const pipeline *pl, const selection *sel, tmgt_error *err)
-{
-    for (size_t i = 0; i < sel->n_models; i++)
-        if (!pipeline_find_model(pl, sel->models[i])) {
-            strbuf known;
-            sb_init(&known);
-            for (size_t j = 0; j < pl->n_models; j++)
-                sb_printf(&known, "%s%s", j ? ", " : "", pl->models[j].slug);
-            err_set(err, "unknown model \"%s\" (the pipeline has: %s)", sel->models[i], known.buf ? known.buf : "");
-            sb_free(&known);
-            return -1;
-        }
-    for (size_t i = 0; i < sel->n_suites; i++)
-        if (strcmp(sel->suites[i], "all") != 0 && !suite_find(sel->suites[i])) {
-            err_set(err, "unknown check suite \"%s\" (see tmgt --help for the list)", sel->suites[i]);
-            return -1;
-        }
-    return 0;
-}
-
-/* The suites `--check all` means: those the pipeline lists, else every suite. */
-static bool in_pipeline_suites(const pipeline *pl, const char *key)
-{
-    if (!pl->n_suites)
-        return true;
-    for (size_t i = 0; i < pl->n_suites; i++)
-        if (!strcmp(pl->suites[i], key))
-            return true;
-    return false;
-}
-
 static int load_oracles(plan *p, const pipeline_model *m, size_t idx, tmgt_error *err)
 {
     const char **keys = xcalloc(p->pl->n_prompts + 1, sizeof *keys);
@@ -258,6 +217,52 @@ static int check_templates(const plan *p, tmgt_error *err)
     return 0;
 }
 
+/* Under `tmgt convert`, the artefacts the selected checks read, not the checks. */
+static int ensure_check_artifacts(plan *p, tmgt_error *err)
+{
+    for (size_t c = 0; c < p->checks.count; c++) {
+        const check_spec *cs = &p->checks.items[c];
+        const pipeline_model *m = pipeline_find_model(p->pl, cs->model);
+        for (size_t q = 0; m && q < cs->n_queries; q++)
+            for (size_t i = 0; i < cs->queries[q].n_artifacts; i++)
+                if (!ensure_artifact(p, m, cs->queries[q].artifacts[i], err))
+                    return -1;
+    }
+    check_list_free(&p->checks);
+    return 0;
+}
+
+static int ensure_queries(plan *p, tmgt_error *err)
+{
+    p->check_actions = xcalloc(p->checks.count + 1, sizeof *p->check_actions);
+    for (size_t c = 0; c < p->checks.count; c++) {
+        check_spec *cs = &p->checks.items[c];
+        const pipeline_model *m = pipeline_find_model(p->pl, cs->model);
+        p->check_actions[c] = xcalloc(cs->n_queries + 1, sizeof **p->check_actions);
+        for (size_t q = 0; q < cs->n_queries; q++) {
+            p->check_actions[c][q] = ensure_query(p, m, &cs->queries[q], err);
+            if (!p->check_actions[c][q])
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* The matrix's suites: those selected whole, and those with a selected check. */
+static void collect_suites(plan *p, const selection *sel)
+{
+    size_t n_all = 0;
+    const suite_def *const *all = suites_all(&n_all);
+    p->suites = xcalloc(n_all + 1, sizeof *p->suites);
+    for (size_t i = 0; i < n_all; i++) {
+        bool want = selection_names_suite(sel, p->pl, all[i]->key);
+        for (size_t c = 0; !want && c < p->checks.count; c++)
+            want = !strcmp(p->checks.items[c].suite, all[i]->key);
+        if (want)
+            p->suites[p->n_suites++] = all[i];
+    }
+}
+
 int plan_build(plan *p, const pipeline *pl, const selection *sel, engine *engines, tmgt_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -266,45 +271,24 @@ int plan_build(plan *p, const pipeline *pl, const selection *sel, engine *engine
     graph_init(&p->g);
     p->models_root = pipeline_path(pl, pl->models_dir);
     p->oracles = xcalloc(pl->n_models + 1, sizeof *p->oracles);
-    if (validate_selection(pl, sel, err) != 0)
-        return -1;
-    size_t n_all = 0;
-    const suite_def *const *all = suites_all(&n_all);
-    p->suites = xcalloc(n_all + 1, sizeof *p->suites);
-    bool all_requested = !sel->n_suites || selected(sel->suites, sel->n_suites, "all");
-    for (size_t i = 0; i < n_all; i++) {
-        bool want = all_requested ? in_pipeline_suites(pl, all[i]->key)
-                                  : selected(sel->suites, sel->n_suites, all[i]->key);
-        if (want)
-            p->suites[p->n_suites++] = all[i];
-    }
-    for (size_t s = 0; !sel->conversions_only && s < p->n_suites; s++)
-        if (p->suites[s]->global)
-            p->suites[s]->expand(pl, NULL, &p->checks);
+    /* `tmgt convert` with no --check converts everything; otherwise what the selection reads. */
+    bool every_artefact = sel->conversions_only && !sel->n_suites;
+    if (!every_artefact)
+        selection_expand(sel, pl, &p->checks);
+    collect_suites(p, sel);
     for (size_t i = 0; i < pl->n_models; i++) {
         const pipeline_model *m = &pl->models[i];
-        if (!selected(sel->models, sel->n_models, m->slug))
+        if (!selection_takes_model(sel, m->slug))
             continue;
         if (load_oracles(p, m, i, err) != 0)
             return -1;
-        for (size_t a = 0; sel->conversions_only && a < pl->n_artifacts; a++)
-            if (!ensure_artifact(p, m, pl->artifacts[a].name, err))
+        for (size_t a = 0; a < pl->n_artifacts; a++)
+            if ((every_artefact || selection_takes_conversion(sel, pl, m->slug, pl->artifacts[a].name)) &&
+                !ensure_artifact(p, m, pl->artifacts[a].name, err))
                 return -1;
-        for (size_t s = 0; !sel->conversions_only && s < p->n_suites; s++)
-            if (!p->suites[s]->global)
-                p->suites[s]->expand(pl, m, &p->checks);
     }
-    p->check_actions = xcalloc(p->checks.count + 1, sizeof *p->check_actions);
-    for (size_t c = 0; c < p->checks.count; c++) {
-        check_spec *cs = &p->checks.items[c];
-        const pipeline_model *m = pipeline_find_model(pl, cs->model);
-        p->check_actions[c] = xcalloc(cs->n_queries + 1, sizeof **p->check_actions);
-        for (size_t q = 0; q < cs->n_queries; q++) {
-            p->check_actions[c][q] = ensure_query(p, m, &cs->queries[q], err);
-            if (!p->check_actions[c][q])
-                return -1;
-        }
-    }
+    if (sel->conversions_only ? ensure_check_artifacts(p, err) != 0 : ensure_queries(p, err) != 0)
+        return -1;
     return check_templates(p, err);
 }
 

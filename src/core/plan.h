@@ -8,15 +8,8 @@
 #include "graph.h"
 #include "oracle.h"
 #include "pipeline.h"
+#include "selection.h"
 #include "suites.h"
-
-typedef struct {
-    char **models;  /* slugs; none means every model */
-    size_t n_models;
-    char **suites;  /* suite keys; none or "all" means the pipeline's suites (default: all) */
-    size_t n_suites;
-    bool conversions_only; /* `tmgt convert`: every artefact recipe, no checks */
-} selection;
 
 typedef struct {
     const pipeline *pl;
@@ -30,8 +23,8 @@ typedef struct {
     char *models_root;
 } plan;
 
-/* Errors (exit 3): unknown model or suite in the selection, an oracle that does not load, a
- * pipeline step whose inputs do not match what a suite passes. */
+/* The selection is one selection_problem() accepts. Errors (exit 3): an oracle that does not
+ * load, a pipeline step whose inputs do not match what a suite passes. */
 int plan_build(plan *p, const pipeline *pl, const selection *sel, engine *engines, tmgt_error *err);
 void plan_free(plan *p);
 

@@ -11,7 +11,9 @@
 
 static const char *status_name(check_status s)
 {
-    return s == CHECK_PASS ? "PASS" : s == CHECK_FAIL ? "FAIL" : "SKIP";
+    static const char *const names[] = {
+        [CHECK_PASS] = "PASS", [CHECK_FAIL] = "FAIL", [CHECK_SKIP] = "SKIP", [CHECK_TIMEOUT] = "TIMEOUT"};
+    return names[s];
 }
 
 static cJSON *string_or_null(const char *s)
@@ -104,7 +106,7 @@ static void add_engines(cJSON *doc, const plan *p)
         cJSON_AddItemToObject(j, "path", string_or_null(e->path));
         cJSON_AddItemToObject(j, "digest", e->path && !e->unavailable ? cJSON_CreateString(e->binary_digest.hex)
                                                                     : cJSON_CreateNull());
-        cJSON_AddStringToObject(j, "version", e->version ? e->version : "unknown");
+        cJSON_AddStringToObject(j, "version", e->version ? e->version : ENGINE_VERSION_UNKNOWN);
         cJSON_AddBoolToObject(j, "available", e->unavailable == NULL);
         if (e->unavailable)
             cJSON_AddStringToObject(j, "unavailable", e->unavailable);
@@ -152,18 +154,20 @@ cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const 
     cJSON_AddItemToArray(suites, cJSON_CreateString("convert"));
     for (size_t i = 0; i < p->n_suites; i++)
         cJSON_AddItemToArray(suites, cJSON_CreateString(p->suites[i]->key));
-    size_t pass = 0, fail = 0, skip = 0;
+    size_t pass = 0, fail = 0, skip = 0, timeout = 0;
     cJSON *checks = cJSON_CreateArray();
     for (size_t i = 0; i < ev->count; i++) {
         check_status s = ev->items[i].r.status;
         pass += s == CHECK_PASS;
         fail += s == CHECK_FAIL;
         skip += s == CHECK_SKIP;
+        timeout += s == CHECK_TIMEOUT;
         cJSON_AddItemToArray(checks, check_json(&ev->items[i]));
     }
     cJSON *counts = cJSON_AddObjectToObject(doc, "counts");
     cJSON_AddNumberToObject(counts, "pass", (double)pass);
     cJSON_AddNumberToObject(counts, "fail", (double)fail);
+    cJSON_AddNumberToObject(counts, "timeout", (double)timeout);
     cJSON_AddNumberToObject(counts, "skip", (double)skip);
     cJSON_AddNumberToObject(counts, "total", (double)ev->count);
     cJSON_AddNumberToObject(doc, "actions_executed", (double)st->executed);

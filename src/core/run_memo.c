@@ -22,7 +22,7 @@
  * be followed by another that leaves size and timestamps as they were. */
 static const int64_t RACY_MARGIN_NS = 100 * 1000000LL;
 
-char *run_memo_path(const char *cache_dir, int argc, char **argv, bool color, bool gpu)
+char *run_memo_path(const char *cache_dir, int argc, char **argv, const report_console_opts *console, bool gpu)
 {
     hasher *h = hasher_new();
     hasher_field_str(h, "memo", MEMO_MAGIC);
@@ -37,7 +37,10 @@ char *run_memo_path(const char *cache_dir, int argc, char **argv, bool color, bo
     for (size_t i = 0; i < k; i++)
         hasher_field_str(h, "env", vars[i]);
     free(vars);
-    hasher_field_str(h, "color", color ? "1" : "0");
+    hasher_field_str(h, "color", console->color ? "1" : "0");
+    char *width = xasprintf("%zu", console->width);
+    hasher_field_str(h, "width", width);
+    free(width);
     hasher_field_str(h, "gpu", gpu ? "1" : "0");
     digest d;
     hasher_final(h, &d);
@@ -245,7 +248,8 @@ static int point_latest_at(const char *document, const char *results_dir)
     return rc;
 }
 
-int run_memo_replay(const char *path, const char *results_dir, bool quiet, uint64_t started_ms)
+int run_memo_replay(const char *path, const char *results_dir, const report_console_opts *console,
+                    uint64_t started_ms)
 {
     memo m = {0};
     if (!map_file(path, &m.map, &m.size))
@@ -258,13 +262,13 @@ int run_memo_replay(const char *path, const char *results_dir, bool quiet, uint6
     if (usable && !changed && !document_intact(&m))
         changed = m.document.path;
     if (!usable || changed) {
-        if (changed && !quiet)
+        if (changed && !console->quiet)
             fprintf(stderr, "tmgt: judging again: %s changed since the last identical run\n", changed);
         memo_close(&m);
         return -1;
     }
     int rc = point_latest_at(m.document.path, results_dir) == 0 ? (int)m.exit_code : EXIT_ENV;
-    if (!quiet)
+    if (!console->quiet)
         fprintf(stderr, "tmgt: nothing changed since the last identical run (%.*s; %zu files unchanged): "
                         "its %lld verdicts stand, in %s\n",
                 (int)m.started_at_len, m.started_at, m.deps.count,
@@ -274,7 +278,10 @@ int run_memo_replay(const char *path, const char *results_dir, bool quiet, uint6
     cJSON_AddNumberToObject(totals, "actions_cached", (double)m.cached);
     cJSON_AddNumberToObject(totals, "wall_ms", (double)(now_ms() - started_ms));
     fwrite(m.findings, 1, m.findings_len, stdout);
-    report_console_totals(totals, (int)m.pass, (int)m.fail, (int)m.skip, stdout);
+    /* No timeouts: a timed-out action is never cached, so a run with one executed something
+     * and left no memo. */
+    report_counts n = {.pass = (int)m.pass, .fail = (int)m.fail, .skip = (int)m.skip};
+    report_console_totals(totals, &n, stdout, console);
     cJSON_Delete(totals);
     memo_close(&m);
     return rc;

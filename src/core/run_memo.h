@@ -17,18 +17,21 @@
 #include <stdint.h>
 
 #include "deps.h"
+#include "report.h"
 #include "util.h"
 
 /* The memo for this invocation (argv[1..argc-1]) in the cache at `cache_dir`: its name digests
  * the arguments, the working directory, the environment variables tmgt reads (env.h), the
- * console colour and whether a GPU is present. */
-char *run_memo_path(const char *cache_dir, int argc, char **argv, bool color, bool gpu);
+ * console's colour and width (the findings are kept as printed) and whether a GPU is present. */
+char *run_memo_path(const char *cache_dir, int argc, char **argv, const report_console_opts *console, bool gpu);
 
 /* When the memo at `path` is intact and every file it lists is unchanged: points
  * <results>/latest.json at the document the remembered run wrote (as Bazel keeps a cached
  * test's log from the run that produced it), prints the console report and returns that run's
  * exit status. Otherwise returns -1 having done nothing but say (unless -q) what changed. */
-int run_memo_replay(const char *path, const char *results_dir, bool quiet, uint64_t started_ms);
+/* console->quiet: say nothing of what changed. */
+int run_memo_replay(const char *path, const char *results_dir, const report_console_opts *console,
+                    uint64_t started_ms);
 
 typedef struct {
     const char *findings;           /* report_console_findings as printed */

@@ -5,11 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache_remote.h"
 #include "env.h"
 #include "evaluate.h"
 #include "exec.h"
 #include "exit_code.h"
 #include "hub_env.h"
+#include "json_read.h"
 #include "model_pull.h"
 #include "results.h"
 #include "runner.h"
@@ -48,6 +50,12 @@ int session_open(session *s, const session_opts *o)
         fprintf(stderr, "tmgt: %s\n", err.msg);
         return EXIT_ENV;
     }
+    char *problem = selection_problem(&o->sel, s->pl);
+    if (problem) {
+        fprintf(stderr, "tmgt: %s\n", problem);
+        free(problem);
+        return EXIT_USAGE;
+    }
     for (size_t i = 0; i < o->n_engine_overrides; i++) {
         char *name = xstrndup(o->engine_overrides[i], strcspn(o->engine_overrides[i], "="));
         bool known = pipeline_find_engine(s->pl, name) != NULL;
@@ -61,6 +69,10 @@ int session_open(session *s, const session_opts *o)
     if (!s->c) {
         fprintf(stderr, "tmgt: cannot use the cache: %s\n", err.msg);
         return EXIT_ENV;
+    }
+    if (o->remote_cache && cache_use_remote(s->c, o->remote_cache, o->remote_upload, &err) != 0) {
+        fprintf(stderr, "tmgt: --remote-cache: %s\n", err.msg);
+        return EXIT_USAGE;
     }
     /* run, convert and check use the Hub models as they are now; plan only looks. A model
      * that cannot be pulled is skipped by the plan with the reason. */
@@ -138,8 +150,12 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
         fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
         rc = EXIT_ENV;
     }
-    const cJSON *fail = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*doc, "counts"), "fail");
-    if (rc == EXIT_OK && cJSON_IsNumber(fail) && fail->valueint > 0)
+    /* A timeout is no verdict on the engine, but no pass either: the run is not green. */
+    const cJSON *counts = json_object(*doc, "counts");
+    double fail = 0, timeout = 0;
+    json_num(counts, "fail", &fail);
+    json_num(counts, "timeout", &timeout);
+    if (rc == EXIT_OK && (fail > 0 || timeout > 0))
         rc = EXIT_CHECK_FAILED;
     if (st.engine_changed)
         rc = EXIT_ENV; /* the checks after the change were not judged: the run proves nothing */

@@ -15,6 +15,8 @@
 typedef struct {
     const char *pipeline;
     const char *cache_dir, *results_dir;
+    const char *remote_cache;   /* a remote cache server's URL (cache_remote.h), or NULL */
+    bool remote_upload;         /* publish to it what this run stores */
     selection sel;              /* sel.conversions_only for `convert` */
     char **engine_overrides;    /* NAME=PATH: the binary that plays an engine */
     size_t n_engine_overrides;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http_retry.h"
 #include "util.h"
 
 enum { MAX_REDIRECTS = 10 };
@@ -230,20 +231,7 @@ static bool is_redirect(long status)
 
 static bool worth_retrying(const hub_request *r)
 {
-    if (*r->conf->cancelled)
-        return false;
-    switch (r->curl_rc) {
-    case CURLE_OK:
-        return r->status >= 500 || r->status == 429 || r->status == 408;
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_COULDNT_CONNECT:
-        return true;
-    default:
-        return false;
-    }
+    return !*r->conf->cancelled && http_failure_may_pass(r->curl_rc, r->status);
 }
 
 static void on_retry_timer(uv_timer_t *t)

@@ -8,10 +8,12 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "text.h"
 #include "deps.h"
 #include "env.h"
 #include "fs.h"
@@ -68,8 +70,10 @@ static pid_t probe_start(const char *path, const pipeline_engine *def, int *fd)
     posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     pid_t pid;
-    int rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+    char **env = env_for_children(environ);
+    int rc = posix_spawn(&pid, path, &fa, NULL, argv, env);
     posix_spawn_file_actions_destroy(&fa);
+    free(env);
     free(argv);
     close(fds[1]);
     if (rc != 0) {
@@ -80,11 +84,46 @@ static pid_t probe_start(const char *path, const pipeline_engine *def, int *fd)
     return pid;
 }
 
+/* Words a version command answers with when it did not print a version: llama-quantize and
+ * convert_hf_to_gguf.py print their usage for --version, other tools an error. */
+static bool says_no_version(const char *line)
+{
+    static const char *const words[] = {"usage", "error"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strncasecmp(line, words[i], strlen(words[i])) == 0)
+            return true;
+    return false;
+}
+
+/* The version an answer names: its first non-empty line as one line of text (ANSI colour
+ * dropped, control characters as spaces, invalid bytes as U+FFFD), so the identity it enters is
+ * the same whether it was just read or comes back from a cache record; ENGINE_VERSION_UNKNOWN
+ * when the command failed, said nothing, or printed its usage or an error instead. */
+static char *version_of(const char *text, size_t len, bool succeeded)
+{
+    const char *end = text + len;
+    for (const char *line = text; succeeded && line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        const char *stop = nl ? nl : end;
+        char *one = text_one_line(line, (size_t)(stop - line), 200);
+        size_t n;
+        const char *v = text_strip(one, strlen(one), &n);
+        char *version = !n ? NULL : says_no_version(v) ? xstrdup(ENGINE_VERSION_UNKNOWN) : xstrndup(v, n);
+        free(one);
+        if (version)
+            return version;
+        line = nl ? nl + 1 : end;
+    }
+    return xstrdup(ENGINE_VERSION_UNKNOWN);
+}
+
 /* Reads the version command's output with a hard limit (an engine that hangs on --version must
- * not hang tmgt) and returns its first non-empty line. */
+ * not hang tmgt) and returns the version it names. */
 static char *probe_finish(pid_t pid, int fd)
 {
     strbuf sb;
+    int status = -1;
+    bool killed = false;
     sb_init(&sb);
     if (pid > 0) {
         uint64_t deadline = now_ms() + 10000;
@@ -92,6 +131,7 @@ static char *probe_finish(pid_t pid, int fd)
             uint64_t now = now_ms();
             if (now >= deadline || sb.len > 65536) {
                 kill(pid, SIGKILL);
+                killed = true;
                 break;
             }
             struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -105,17 +145,35 @@ static char *probe_finish(pid_t pid, int fd)
                 break;
             sb_append(&sb, buf, (size_t)n);
         }
-        waitpid(pid, NULL, 0);
+        waitpid(pid, &status, 0);
         close(fd);
     }
-    char *out = sb_detach(&sb);
-    char *line = out;
-    while (*line == '\n' || *line == '\r' || *line == ' ')
-        line++;
-    size_t len = strcspn(line, "\r\n");
-    char *version = len ? xstrndup(line, len) : xstrdup("unknown");
-    free(out);
+    bool succeeded = !killed && status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    char *version = version_of(sb.buf ? sb.buf : "", sb.len, succeeded);
+    sb_free(&sb);
     return version;
+}
+
+/* A tool that cannot name its own version (llama-quantize, convert_hf_to_gguf.py) may have it in
+ * a file next to it, written by whatever built it (ci/install-llamacpp.sh). Read instead of asking
+ * the tool, never cached, and noted as a dependency of the run, so a rebuild that rewrites it is
+ * seen by the next run. False when the pipeline names none or it is not there. */
+static bool read_version_file(engine *e)
+{
+    if (!e->def->version_file)
+        return false;
+    char *dir = xstrndup(e->path, (size_t)(strrchr(e->path, '/') - e->path));
+    char *file = path_join(dir, e->def->version_file);
+    char *data = NULL;
+    size_t len = 0;
+    deps_note(file);
+    bool found = read_file(file, &data, &len, NULL) == 0;
+    if (found)
+        e->version = version_of(data, len, true);
+    free(data);
+    free(file);
+    free(dir);
+    return found;
 }
 
 /* The version text is cached per binary digest and name; when it is not, the probe starts now
@@ -123,7 +181,8 @@ static char *probe_finish(pid_t pid, int fd)
 static void look_up_version(cache *c, engine *e)
 {
     hasher *h = hasher_new();
-    hasher_field_str(h, "kind", "engine-version-v1");
+    /* v2: the text as version_of reads it (a v1 record may hold usage text). */
+    hasher_field_str(h, "kind", "engine-version-v2");
     hasher_field_str(h, "binary", e->binary_digest.hex);
     /* One binary may answer as several programs depending on its name (argv[0]). */
     const char *base = strrchr(e->path, '/');
@@ -176,7 +235,8 @@ void engine_resolve(engine *e, const pipeline_engine *def, const char *override,
         e->version = xstrdup("unavailable");
         return;
     }
-    look_up_version(c, e);
+    if (!read_version_file(e))
+        look_up_version(c, e);
 }
 
 void engine_resolve_finish(engine *e, cache *c)

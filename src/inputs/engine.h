@@ -9,13 +9,16 @@
 #include "deps.h"
 #include "pipeline.h"
 
+/* An engine whose version cannot be read (no answer, a failed command, its usage text). */
+#define ENGINE_VERSION_UNKNOWN "version unknown"
+
 typedef struct {
     const pipeline_engine *def;
     char *path;          /* resolved absolute path; NULL when unavailable */
     char *unavailable;   /* why it cannot be used, e.g. "apr not found in PATH" */
     digest binary_digest;
     digest identity;
-    char *version;       /* first line of the version command's output, or "unknown" */
+    char *version;       /* what the version file or command names, or ENGINE_VERSION_UNKNOWN */
     /* The binary's stat at resolve time (its path is `path`): a binary replaced mid-run (an
      * upgrade) must not have its results cached under the old identity. */
     dep binary;

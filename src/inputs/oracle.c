@@ -7,6 +7,7 @@
 #include "json_read.h"
 #include "deps.h"
 #include "fs.h"
+#include "oracle_margins.h"
 
 /* The oracle is the ground truth every check is judged against, so its files are held to the
  * schema the original harness's drift tests pinned (oracle/README.md): a subtly wrong oracle
@@ -57,18 +58,9 @@ static int read_tokens(const cJSON *doc, const char *path, oracle_entry *out, tm
         return -1;
     }
     out->tokens = xmalloc(sizeof *out->tokens * ORACLE_TOKENS);
-    const cJSON *t;
-    size_t i = 0;
-    cJSON_ArrayForEach(t, arr) {
-        long id;
-        bool integer = json_long(t, &id);
-        if (!integer || id < 0) {
-            err_set(err, "%s: tokens[%zu]: not %s", path, i, integer ? "a non-negative id" : "an integer");
-            return -1;
-        }
-        out->tokens[i++] = id;
-    }
-    out->n_tokens = i;
+    if (oracle_read_ids(arr, path, "tokens", out->tokens, err) < 0)
+        return -1;
+    out->n_tokens = (size_t)n;
     return 0;
 }
 
@@ -166,7 +158,7 @@ static int validate(const cJSON *doc, const char *path, const char *slug, oracle
                 out->n_tokens);
         return -1;
     }
-    return 0;
+    return oracle_read_margins(doc, path, out, err);
 }
 
 int oracle_parse(const char *path, const char *json, size_t len, const char *slug, oracle_entry *out,
@@ -176,10 +168,7 @@ int oracle_parse(const char *path, const char *json, size_t len, const char *slu
     memset(out, 0, sizeof *out);
     cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (!doc) {
-        size_t line = 1;
-        for (const char *p = json; end && p < end && p < json + len; p++)
-            line += *p == '\n';
-        err_set(err, "%s: invalid JSON near line %zu", path, line);
+        oracle_json_error(path, json, len, end, err);
         return -1;
     }
     int rc = validate(doc, path, slug, out, err);
@@ -268,6 +257,7 @@ void oracle_entry_free(oracle_entry *e)
     free(e->tokens);
     free(e->text);
     free(e->path);
+    oracle_margins_free(e);
     memset(e, 0, sizeof *e);
 }
 

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "strmap.h"
+#include "top_logprobs.h"
 #include "util.h"
 
 #define ORACLE_TOKENS 32 /* max_new_tokens of every oracle */
@@ -17,6 +18,10 @@ typedef struct {
     size_t n_tokens;
     char *text;        /* decoded generation, not stripped */
     char *path;
+    /* The margins (oracle_margins.h); NULL in oracles that predate them, as the seed's. */
+    long *prompt_tokens;  /* the ids transformers fed the model, no chat template */
+    size_t n_prompt_tokens;
+    position_top *top;    /* top_logprobs: n_tokens positions, the generated token first */
 } oracle_entry;
 
 typedef struct {
@@ -29,7 +34,8 @@ typedef struct {
 
 /* Loads <dir>/<key>.json for each prompt key and validates the schema (model_slug matches
  * `slug`, runtime "transformers", 32 int tokens, token_count == len(tokens), max_new_tokens 32,
- * do_sample false, versions present). Errors name the file and the field. */
+ * do_sample false, versions present, and the margins when recorded: oracle_margins.h).
+ * Errors name the file and the field. */
 oracle_set *oracle_load(const char *dir, const char *slug, const char *const *prompt_keys, size_t n_keys,
                         tmgt_error *err);
 /* Validates one parsed oracle document (exposed for tests and the fuzzer). */

@@ -97,6 +97,8 @@ static void parse_engine(parse_ctx *pc, const cJSON *node, pipeline_engine *e)
     char *f = xasprintf("%s.version", field);
     e->version_argv = want_str_array(pc, want(pc, node, "version", field, cJSON_Array, false), f, &e->n_version_argv);
     free(f);
+    const cJSON *version_file = want(pc, node, "version_file", field, cJSON_String, false);
+    e->version_file = version_file ? xstrdup(version_file->valuestring) : NULL;
     const cJSON *env = want(pc, node, "env", field, cJSON_Object, false);
     if (env) {
         size_t n = (size_t)cJSON_GetArraySize(env);
@@ -404,6 +406,7 @@ void pipeline_free(pipeline *p)
         free(e->name);
         free(e->binary);
         free_str_array(e->version_argv, e->n_version_argv);
+        free(e->version_file);
         free_str_array(e->env, e->n_env);
         free_str_array(e->identity_files, e->n_identity_files);
         cJSON_Delete(e->settings);

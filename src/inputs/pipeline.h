@@ -14,6 +14,7 @@ typedef struct {
     char *binary;        /* name looked up in PATH, or a path; overridden by --engine NAME=PATH */
     char **version_argv; /* arguments that print the version, e.g. ["--version"] */
     size_t n_version_argv;
+    char *version_file;  /* read instead, when it exists: relative to the binary's directory */
     char **env;          /* "KEY=VALUE" added to the engine's environment (and its action keys) */
     size_t n_env;
     char **identity_files; /* extra files whose digests are part of the engine's identity */

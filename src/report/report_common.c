@@ -20,6 +20,8 @@ static rc_status parse_status(const char *s)
         return RC_PASS;
     if (s && strcmp(s, "SKIP") == 0)
         return RC_SKIP;
+    if (s && strcmp(s, "TIMEOUT") == 0)
+        return RC_TIMEOUT;
     return RC_FAIL;
 }
 
@@ -40,106 +42,16 @@ void rc_check_read(const cJSON *item, rc_check *c)
 
 const char *rc_symbol(rc_status s)
 {
-    static const char *const symbols[RC_NSTATUS] = {"✓", "✗", "−"};
+    static const char *const symbols[RC_NSTATUS] = {
+        [RC_PASS] = "✓", [RC_FAIL] = "✗", [RC_TIMEOUT] = "⏱", [RC_SKIP] = "−"};
     return symbols[s];
 }
 
 const char *rc_status_word(rc_status s)
 {
-    static const char *const words[RC_NSTATUS] = {"pass", "fail", "skip"};
+    static const char *const words[RC_NSTATUS] = {
+        [RC_PASS] = "pass", [RC_FAIL] = "fail", [RC_TIMEOUT] = "timeout", [RC_SKIP] = "skip"};
     return words[s];
-}
-
-/* XML 1.0 forbids C0 controls but tab, LF, CR, and U+FFFE/U+FFFF; DEL and C1 controls are
- * legal there but drive terminals, so they are escaped too. */
-static bool writable(long cp)
-{
-    if (cp == '\t' || cp == '\n' || cp == '\r')
-        return true;
-    return cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp <= 0x9F) && cp != 0xFFFE && cp != 0xFFFF;
-}
-
-static const char *escape_for(long cp, unsigned flags)
-{
-    if (flags & RC_MARKUP) {
-        switch (cp) {
-        case '&': return "&amp;";
-        case '<': return "&lt;";
-        case '>': return "&gt;";
-        case '"': return "&quot;";
-        case '\'': return "&#39;";
-        }
-    }
-    if (flags & RC_QUOTED) {
-        switch (cp) {
-        case '\\': return "\\\\";
-        case '"': return "\\\"";
-        }
-    }
-    if (flags & RC_VISIBLE) {
-        switch (cp) {
-        case '\n': return "\\n";
-        case '\t': return "\\t";
-        case '\r': return "\\r";
-        }
-    }
-    if ((flags & RC_MD) && (cp == '\n' || cp == '\r'))
-        return " ";
-    return NULL;
-}
-
-static bool md_punctuation(long cp)
-{
-    return cp > 0 && cp < 0x80 && strchr("\\`*_[]<>|~&", (int)cp) != NULL;
-}
-
-static void write_unit(FILE *out, const char *unit, size_t n, long cp, unsigned flags)
-{
-    const char *rep = escape_for(cp, flags);
-    if (rep) {
-        fputs(rep, out);
-    } else if (cp >= 0 && writable(cp)) {
-        if ((flags & RC_MD) && md_punctuation(cp))
-            fputc('\\', out);
-        fwrite(unit, 1, n, out);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            fprintf(out, "\\x%02X", (unsigned char)unit[i]);
-    }
-}
-
-void rc_text(FILE *out, const char *s, size_t len, unsigned flags)
-{
-    size_t i = 0;
-    while (i < len) {
-        long cp;
-        size_t n = utf8_next(s + i, len - i, &cp);
-        write_unit(out, s + i, n, cp, flags);
-        i += n;
-    }
-}
-
-void rc_puts(FILE *out, const char *s, unsigned flags)
-{
-    if (s)
-        rc_text(out, s, strlen(s), flags);
-}
-
-size_t rc_width(const char *s, unsigned flags)
-{
-    char *buf = NULL;
-    size_t len = 0, width = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem)
-        return s ? strlen(s) : 0;
-    rc_puts(mem, s, flags);
-    fclose(mem);
-    for (size_t i = 0; i < len; width++) {
-        long cp;
-        i += utf8_next(buf + i, len - i, &cp);
-    }
-    free(buf);
-    return width;
 }
 
 size_t rc_backtick_run(const char *s)
@@ -167,7 +79,7 @@ void rc_md_code(FILE *out, const char *s)
     bool pad = len && (s[0] == '`' || s[0] == ' ' || s[len - 1] == '`' || s[len - 1] == ' ');
     rc_repeat(out, '`', ticks);
     fputs(pad ? " " : "", out);
-    rc_puts(out, s, RC_VISIBLE);
+    escape_puts(out, s, ESC_VISIBLE);
     fputs(pad ? " " : "", out);
     rc_repeat(out, '`', ticks);
 }
@@ -188,7 +100,7 @@ static void divergence_side(FILE *out, const cJSON *div, const char *id_key, con
         fprintf(out, "%.0f", id);
     if (text) {
         fputs(has_id ? " \"" : "\"", out);
-        rc_puts(out, text, RC_VISIBLE | RC_QUOTED);
+        escape_puts(out, text, ESC_VISIBLE | ESC_QUOTED);
         fputc('"', out);
     }
     if (!has_id && !text)
@@ -227,11 +139,11 @@ char *rc_oracle_text(const cJSON *model)
     if (!oracle || !(mem = open_memstream(&buf, &len)))
         return NULL;
     fputs("transformers ", mem);
-    rc_puts(mem, or_default(json_str(oracle, "transformers_version"), "unknown"), RC_VISIBLE);
+    escape_puts(mem, or_default(json_str(oracle, "transformers_version"), "unknown"), ESC_VISIBLE);
     fputs(", torch ", mem);
-    rc_puts(mem, or_default(json_str(oracle, "torch_version"), "unknown"), RC_VISIBLE);
+    escape_puts(mem, or_default(json_str(oracle, "torch_version"), "unknown"), ESC_VISIBLE);
     fputs(", ", mem);
-    rc_puts(mem, or_default(json_str(oracle, "format"), "unknown format"), RC_VISIBLE);
+    escape_puts(mem, or_default(json_str(oracle, "format"), "unknown format"), ESC_VISIBLE);
     fputs(", CPU, greedy", mem);
     fclose(mem);
     return buf;
@@ -334,20 +246,41 @@ const rc_cell *rc_matrix_cell(const rc_matrix *m, size_t row, size_t col)
 
 int rc_cell_sum(const rc_cell *c)
 {
-    return c->n[RC_PASS] + c->n[RC_FAIL] + c->n[RC_SKIP];
+    int sum = 0;
+    for (int s = 0; s < RC_NSTATUS; s++)
+        sum += c->n[s];
+    return sum;
 }
 
-void rc_cell_symbols(FILE *out, const rc_cell *c)
+void rc_cell_symbols_in(FILE *out, const rc_cell *c, const char *open, const char *close)
 {
     const char *sep = "";
     for (int s = 0; s < RC_NSTATUS; s++) {
         if (c->n[s]) {
-            fprintf(out, "%s%s %d", sep, rc_symbol((rc_status)s), c->n[s]);
+            fprintf(out, "%s%s%s %d%s", sep, open, rc_symbol((rc_status)s), c->n[s], close);
             sep = " ";
         }
     }
     if (!*sep)
         fputs("·", out);
+}
+
+void rc_cell_symbols(FILE *out, const rc_cell *c)
+{
+    rc_cell_symbols_in(out, c, "", "");
+}
+
+void rc_each_check(FILE *out, const cJSON *checks, rc_status status,
+                   void (*write)(FILE *out, const rc_check *c))
+{
+    const cJSON *item;
+
+    cJSON_ArrayForEach(item, checks) {
+        rc_check c;
+        rc_check_read(item, &c);
+        if (c.status == status)
+            write(out, &c);
+    }
 }
 
 static const char *plural(double n)
@@ -360,8 +293,10 @@ void rc_totals(FILE *out, const cJSON *results, const rc_cell *total)
     double executed, cached = 0, wall_ms;
     int checks = rc_cell_sum(total);
 
-    fprintf(out, "%d passed, %d failed, %d skipped (%d check%s)", total->n[RC_PASS],
-            total->n[RC_FAIL], total->n[RC_SKIP], checks, plural(checks));
+    fprintf(out, "%d passed, %d failed, ", total->n[RC_PASS], total->n[RC_FAIL]);
+    if (total->n[RC_TIMEOUT])
+        fprintf(out, "%d timed out, ", total->n[RC_TIMEOUT]);
+    fprintf(out, "%d skipped (%d check%s)", total->n[RC_SKIP], checks, plural(checks));
     if (json_num(results, "actions_executed", &executed)) {
         json_num(results, "actions_cached", &cached);
         fprintf(out, " — %.0f action%s executed, %.0f cached", executed, plural(executed), cached);

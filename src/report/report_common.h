@@ -1,6 +1,6 @@
 /* What every report reads from a results document, and how it writes untrusted text.
  * Engine output reaches the reports verbatim (token pieces, stderr in details), so nothing
- * from the document is written without going through rc_text. */
+ * from the document is written without going through escape_text (escape.h). */
 #ifndef TMGT_REPORT_COMMON_H
 #define TMGT_REPORT_COMMON_H
 
@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <cjson/cJSON.h>
 
+#include "escape.h"
 #include "json_read.h"
 #include "utf8.h"
 
-/* A status other than PASS or SKIP reads as FAIL: a parity checker must never turn a result it
- * does not understand into a pass. */
-typedef enum { RC_PASS, RC_FAIL, RC_SKIP, RC_NSTATUS } rc_status;
+/* A status other than PASS, TIMEOUT or SKIP reads as FAIL: a parity checker must never turn a
+ * result it does not understand into a pass. TIMEOUT is no verdict on the engine (the step ran
+ * out of time, perhaps on a loaded machine), so every report names it apart from FAIL. In this
+ * order cells list their counts: ✓ ✗ ⏱ −. */
+typedef enum { RC_PASS, RC_FAIL, RC_TIMEOUT, RC_SKIP, RC_NSTATUS } rc_status;
 
 /* The matrix row of checks that belong to no model (`list/global`). */
 #define RC_GLOBAL "global"
@@ -30,20 +33,12 @@ typedef struct {
 } rc_check;
 
 void rc_check_read(const cJSON *item, rc_check *c);
-const char *rc_symbol(rc_status s);                            /* ✓ ✗ − */
-const char *rc_status_word(rc_status s);                       /* pass fail skip */
+/* write() for each of the checks with this status, in the document's order. */
+void rc_each_check(FILE *out, const cJSON *checks, rc_status status,
+                   void (*write)(FILE *out, const rc_check *c));
+const char *rc_symbol(rc_status s);                            /* ✓ ✗ ⏱ − */
+const char *rc_status_word(rc_status s);                       /* pass fail timeout skip */
 
-/* rc_text flags. Without any, text is written as is except what would corrupt the medium:
- * control bytes, invalid UTF-8 and non-characters come out as \xNN, byte by byte. */
-enum {
-    RC_MARKUP = 1,  /* XML/HTML: & < > " ' as entities */
-    RC_VISIBLE = 2, /* \n \t \r as escapes, for one-line output and whitespace-only tokens */
-    RC_QUOTED = 4,  /* \ and " escaped, for text between double quotes */
-    RC_MD = 8       /* Markdown inline: punctuation backslash-escaped, newlines as spaces */
-};
-void rc_text(FILE *out, const char *s, size_t len, unsigned flags);
-void rc_puts(FILE *out, const char *s, unsigned flags);         /* NULL writes nothing */
-size_t rc_width(const char *s, unsigned flags);                 /* columns as rc_puts writes it */
 /* `s` as a Markdown code span, delimited by enough backticks to survive its content. */
 void rc_md_code(FILE *out, const char *s);
 size_t rc_backtick_run(const char *s);                         /* longest run of ` in s */
@@ -81,7 +76,10 @@ void rc_matrix_free(rc_matrix *m);
 const rc_cell *rc_matrix_cell(const rc_matrix *m, size_t row, size_t col);
 int rc_cell_sum(const rc_cell *c);
 void rc_cell_symbols(FILE *out, const rc_cell *c);              /* `✓ 4 ✗ 1`, or `·` */
-/* `5 passed, 3 failed, 2 skipped (10 checks) — 3 actions executed, 5 cached in 1.2s` */
+/* The same with each count between `open` and `close` (HTML: `<span>✓ 4</span>`). */
+void rc_cell_symbols_in(FILE *out, const rc_cell *c, const char *open, const char *close);
+/* `5 passed, 3 failed, 2 skipped (10 checks) — 3 actions executed, 5 cached in 1.2s`, with
+ * `1 timed out, ` before the skips when a check timed out. */
 void rc_totals(FILE *out, const cJSON *results, const rc_cell *total);
 
 #endif

@@ -4,39 +4,155 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void colour_on(FILE *out, bool color, rc_status s)
+#include "terminal.h"
+
+#define INDENT 2        /* before the check lines and the matrix */
+#define GAP 2           /* between matrix columns */
+#define CONTINUED 6     /* a check line's wrapped part, under its name */
+#define CONTINUED_MORE 8/* a divergence line's wrapped part, under its text */
+#define TOTALS_CONTINUED 2
+
+static const char ELLIPSIS[] = "…";
+
+static const char *colour_code(rc_status s)
 {
-    static const char *const codes[RC_NSTATUS] = {"\033[32m", "\033[31m", "\033[33m"};
-    if (color)
-        fputs(codes[s], out);
+    static const char *const codes[RC_NSTATUS] = {
+        [RC_PASS] = "\033[32m", [RC_FAIL] = "\033[31m", [RC_TIMEOUT] = "\033[35m", [RC_SKIP] = "\033[33m"};
+    return codes[s];
 }
 
-static void colour_off(FILE *out, bool color)
+static void colour_on(FILE *out, const char *code)
 {
-    if (color)
+    if (code)
+        fputs(code, out);
+}
+
+static void colour_off(FILE *out, const char *code)
+{
+    if (code)
         fputs("\033[0m", out);
 }
 
-static void check_line(FILE *out, const rc_check *c, bool color)
+/* Byte length of the first `cols` code points of s (all of it when shorter). Text here has been
+ * through rc_puts already, so every unit is a whole code point of one column. */
+static size_t prefix_bytes(const char *s, size_t len, size_t cols)
 {
-    char *divergence;
+    size_t i = 0;
+    long cp;
+    while (i < len && cols--)
+        i += utf8_step(s + i, len - i, &cp);
+    return i;
+}
 
-    colour_on(out, color, c->status);
-    fprintf(out, "  %s ", rc_symbol(c->status));
-    rc_puts(out, c->name, RC_VISIBLE);
-    if (*c->detail) {
-        fputs(": ", out);
-        rc_puts(out, c->detail, RC_VISIBLE);
+static size_t columns(const char *s, size_t len)
+{
+    size_t n = 0;
+    long cp;
+    for (size_t i = 0; i < len; n++)
+        i += utf8_step(s + i, len - i, &cp);
+    return n;
+}
+
+/* Where a line of s[0..len) that may take `avail` columns ends: before its last space past the
+ * first quarter (so never inside the indent and marker), preferring the space before a ` — `
+ * clause; else after exactly `avail` columns. */
+static size_t break_at(const char *s, size_t len, size_t avail)
+{
+    size_t i = 0, cols = 0, space = 0, dash = 0;
+    long cp;
+    while (i < len && cols < avail) {
+        if (s[i] == ' ' && cols > avail / 4) {
+            space = i;
+            if (strncmp(s + i + 1, "—", strlen("—")) == 0)
+                dash = i;
+        }
+        i += utf8_step(s + i, len - i, &cp);
+        cols++;
     }
-    colour_off(out, color);
-    fputc('\n', out);
-    if (c->status == RC_FAIL && (divergence = rc_divergence_text(c->divergence))) {
-        fprintf(out, "      %s\n", divergence);
-        free(divergence);
+    if (dash)
+        return dash;
+    if (i < len && s[i] == ' ')
+        return i;
+    return space ? space : i;
+}
+
+/* One logical line, already escaped, as lines of at most `width` columns: the parts after the
+ * first are indented by `indent`. Each physical line is coloured on its own, so a pager that
+ * shows one line shows it in colour. */
+static void wrapped(FILE *out, const char *s, size_t len, size_t width, size_t indent, const char *colour)
+{
+    size_t avail = width;
+    for (;;) {
+        size_t end = columns(s, len) <= avail ? len : break_at(s, len, avail);
+        colour_on(out, colour);
+        fwrite(s, 1, end, out);
+        colour_off(out, colour);
+        fputc('\n', out);
+        while (end < len && s[end] == ' ')
+            end++;
+        if (end >= len)
+            return;
+        s += end, len -= end;
+        rc_repeat(out, ' ', indent);
+        avail = width - indent;
     }
 }
 
-/* Returns how many lines were printed: only then does a blank line set the matrix apart. */
+typedef struct {
+    char *buf;
+    size_t len;
+    FILE *mem;
+} line_buf;
+
+static FILE *line_start(line_buf *l)
+{
+    l->buf = NULL;
+    l->len = 0;
+    return l->mem = open_memstream(&l->buf, &l->len);
+}
+
+static int line_end(line_buf *l, FILE *out, size_t width, size_t indent, const char *colour)
+{
+    if (!l->mem)
+        return -1;
+    if (fclose(l->mem) != 0) {
+        free(l->buf);
+        return -1;
+    }
+    wrapped(out, l->buf, l->len, width, indent, colour);
+    free(l->buf);
+    return 0;
+}
+
+static int check_line(FILE *out, const rc_check *c, const report_console_opts *opts)
+{
+    const char *colour = opts->color ? colour_code(c->status) : NULL;
+    line_buf l;
+    FILE *mem = line_start(&l);
+    char *divergence;
+    int rc;
+
+    if (mem) {
+        rc_repeat(mem, ' ', INDENT);
+        fprintf(mem, "%s ", rc_symbol(c->status));
+        escape_puts(mem, c->name, ESC_VISIBLE);
+        if (*c->detail) {
+            fputs(": ", mem);
+            escape_puts(mem, c->detail, ESC_VISIBLE);
+        }
+    }
+    rc = line_end(&l, out, opts->width, CONTINUED, colour);
+    if (rc == 0 && c->status == RC_FAIL && (divergence = rc_divergence_text(c->divergence))) {
+        if ((mem = line_start(&l)))
+            fprintf(mem, "%*s%s", CONTINUED, "", divergence);
+        rc = line_end(&l, out, opts->width, CONTINUED_MORE, NULL);
+        free(divergence);
+    }
+    return rc;
+}
+
+/* Returns how many lines were printed (only then does a blank line set the matrix apart), or
+ * -1 when memory ran out. */
 static int check_lines(const cJSON *checks, FILE *out, const report_console_opts *opts)
 {
     const cJSON *item;
@@ -47,136 +163,229 @@ static int check_lines(const cJSON *checks, FILE *out, const report_console_opts
     cJSON_ArrayForEach(item, checks) {
         rc_check c;
         rc_check_read(item, &c);
-        if (opts->failures_only && c.status != RC_FAIL)
+        if (opts->failures_only && c.status != RC_FAIL && c.status != RC_TIMEOUT)
             continue;
-        check_line(out, &c, opts->color);
+        if (check_line(out, &c, opts) != 0)
+            return -1;
         printed++;
     }
     return printed;
 }
 
-static void cell_text(const rc_cell *c, char *buf, size_t size)
-{
-    if (rc_cell_sum(c))
-        snprintf(buf, size, "%d/%d/%d", c->n[RC_PASS], c->n[RC_FAIL], c->n[RC_SKIP]);
-    else
-        snprintf(buf, size, "·");
-}
-
-/* A cell is as bad as its worst check, so one failure among passes still shows red. */
+/* A cell is as bad as its worst check, so one failure among passes still shows red, and a
+ * timeout shows unless something failed outright. */
 static rc_status cell_status(const rc_cell *c)
 {
-    if (c->n[RC_FAIL])
-        return RC_FAIL;
-    return c->n[RC_PASS] ? RC_PASS : RC_SKIP;
-}
-
-/* The last column is not padded: no trailing blanks. */
-static void column(FILE *out, const char *text, size_t width, bool last)
-{
-    size_t used = rc_width(text, RC_VISIBLE);
-    fputs("  ", out);
-    rc_puts(out, text, RC_VISIBLE);
-    if (!last)
-        rc_repeat(out, ' ', width - used);
-}
-
-static void column_widths(const rc_matrix *m, size_t *label_width, size_t *widths)
-{
-    char buf[48];
-
-    *label_width = rc_width("model", 0);
-    for (size_t r = 0; r < m->nrows; r++) {
-        size_t w = rc_width(m->rows[r], RC_VISIBLE);
-        *label_width = w > *label_width ? w : *label_width;
+    static const rc_status worst_first[] = {RC_FAIL, RC_TIMEOUT, RC_PASS};
+    for (size_t i = 0; i < sizeof worst_first / sizeof *worst_first; i++) {
+        if (c->n[worst_first[i]])
+            return worst_first[i];
     }
-    for (size_t col = 0; col < m->ncols; col++) {
-        widths[col] = rc_width(m->cols[col], RC_VISIBLE);
-        for (size_t r = 0; r < m->nrows; r++) {
-            cell_text(rc_matrix_cell(m, r, col), buf, sizeof buf);
-            size_t w = rc_width(buf, 0);
-            widths[col] = w > widths[col] ? w : widths[col];
-        }
-    }
+    return RC_SKIP;
 }
 
-static void matrix_row(FILE *out, const rc_matrix *m, size_t r, const size_t *widths,
-                       size_t label_width, bool color)
-{
-    char buf[48];
+/* `✓ 4 ✗ 1`: at most four counts of ten digits and their glyphs. */
+typedef struct {
+    char text[64];
+} cell_text;
 
-    column(out, m->rows[r], label_width, m->ncols == 0);
-    for (size_t col = 0; col < m->ncols; col++) {
-        const rc_cell *cell = rc_matrix_cell(m, r, col);
-        bool last = col + 1 == m->ncols;
-        cell_text(cell, buf, sizeof buf);
-        fputs("  ", out);
-        colour_on(out, color && rc_cell_sum(cell), cell_status(cell));
-        fputs(buf, out);
-        colour_off(out, color && rc_cell_sum(cell));
-        if (!last)
-            rc_repeat(out, ' ', widths[col] - rc_width(buf, 0));
+static cell_text cell_of(const rc_cell *c)
+{
+    cell_text t = {{0}};
+    FILE *mem = fmemopen(t.text, sizeof t.text, "w");
+    if (mem) {
+        rc_cell_symbols(mem, c);
+        fclose(mem);
     }
-    fputc('\n', out);
+    return t;
 }
 
-static int matrix(FILE *out, const rc_matrix *m, bool color)
-{
-    size_t label_width, *widths = calloc(m->ncols + 1, sizeof *widths);
+/* Suites are the rows and models the columns: there are a few models and many suites. A block is
+ * the suite labels and the model columns [first, end) that fit the width together. */
+typedef struct {
+    const rc_matrix *m;
+    size_t width, label_width;
+    size_t *widths;     /* per model column: its widest cell or its name, at most what fits */
+} layout;
 
-    if (!widths)
+static size_t at_most(size_t n, size_t limit)
+{
+    return n < limit ? n : limit;
+}
+
+static size_t widest_suite(const rc_matrix *m)
+{
+    size_t w = escape_width("suite", 0);
+    for (size_t s = 0; s < m->ncols; s++) {
+        size_t sw = escape_width(m->cols[s], ESC_VISIBLE);
+        w = sw > w ? sw : w;
+    }
+    return w;
+}
+
+static int layout_build(const rc_matrix *m, size_t width, layout *l)
+{
+    l->m = m;
+    l->width = width;
+    /* Half of what is left beside the indent keeps room for at least one model column. */
+    l->label_width = at_most(widest_suite(m), (width - INDENT - GAP) / 2);
+    size_t column_room = width - INDENT - l->label_width - GAP;
+    if (!(l->widths = calloc(m->nrows + 1, sizeof *l->widths)))
         return -1;
-    column_widths(m, &label_width, widths);
-    column(out, "model", label_width, m->ncols == 0);
-    for (size_t col = 0; col < m->ncols; col++)
-        column(out, m->cols[col], widths[col], col + 1 == m->ncols);
-    fputc('\n', out);
-    for (size_t r = 0; r < m->nrows; r++)
-        matrix_row(out, m, r, widths, label_width, color);
-    free(widths);
+    for (size_t model = 0; model < m->nrows; model++) {
+        size_t w = escape_width(m->rows[model], ESC_VISIBLE);
+        for (size_t s = 0; s < m->ncols; s++) {
+            cell_text t = cell_of(rc_matrix_cell(m, model, s));
+            size_t cw = escape_width(t.text, 0);
+            w = cw > w ? cw : w;
+        }
+        l->widths[model] = at_most(w, column_room);
+    }
     return 0;
+}
+
+static size_t block_end(const layout *l, size_t first)
+{
+    size_t used = INDENT + l->label_width + GAP + l->widths[first], end = first + 1;
+    while (end < l->m->nrows && used + GAP + l->widths[end] <= l->width)
+        used += GAP + l->widths[end++];
+    return end;
+}
+
+/* Text cut to `width` columns, its last one an ellipsis when it was longer; padded to the width
+ * unless it ends the line (no trailing blanks). */
+static void field(FILE *out, const char *text, unsigned flags, size_t width, bool last, const char *colour)
+{
+    line_buf l;
+    FILE *mem = line_start(&l);
+    if (!mem)
+        return;
+    escape_puts(mem, text, flags);
+    if (fclose(mem) != 0) {
+        free(l.buf);
+        return;
+    }
+    size_t cols = columns(l.buf, l.len), shown = cols;
+    colour_on(out, colour);
+    if (cols <= width) {
+        fwrite(l.buf, 1, l.len, out);
+    } else {
+        fwrite(l.buf, 1, prefix_bytes(l.buf, l.len, width - 1), out);
+        fputs(ELLIPSIS, out);
+        shown = width;
+    }
+    colour_off(out, colour);
+    if (!last)
+        rc_repeat(out, ' ', width - shown);
+    free(l.buf);
+}
+
+static void block(FILE *out, const layout *l, size_t first, size_t end, bool color)
+{
+    const rc_matrix *m = l->m;
+
+    rc_repeat(out, ' ', INDENT);
+    field(out, "suite", 0, l->label_width, false, NULL);
+    for (size_t model = first; model < end; model++) {
+        rc_repeat(out, ' ', GAP);
+        field(out, m->rows[model], ESC_VISIBLE, l->widths[model], model + 1 == end, NULL);
+    }
+    fputc('\n', out);
+    for (size_t s = 0; s < m->ncols; s++) {
+        rc_repeat(out, ' ', INDENT);
+        field(out, m->cols[s], ESC_VISIBLE, l->label_width, false, NULL);
+        for (size_t model = first; model < end; model++) {
+            const rc_cell *c = rc_matrix_cell(m, model, s);
+            cell_text t = cell_of(c);
+            const char *colour = color && rc_cell_sum(c) ? colour_code(cell_status(c)) : NULL;
+            rc_repeat(out, ' ', GAP);
+            field(out, t.text, 0, l->widths[model], model + 1 == end, colour);
+        }
+        fputc('\n', out);
+    }
+}
+
+static int matrix(FILE *out, const rc_matrix *m, const report_console_opts *opts)
+{
+    layout l;
+
+    if (layout_build(m, opts->width, &l) != 0)
+        return -1;
+    for (size_t first = 0; first < m->nrows;) {
+        size_t end = block_end(&l, first);
+        if (first)
+            fputc('\n', out);
+        block(out, &l, first, end, opts->color);
+        first = end;
+    }
+    free(l.widths);
+    return 0;
+}
+
+static report_console_opts with_defaults(const report_console_opts *opts)
+{
+    report_console_opts o = {0};
+    if (opts)
+        o = *opts;
+    if (!o.width)
+        o.width = TERMINAL_DEFAULT_WIDTH;
+    if (o.width < TERMINAL_MIN_WIDTH)
+        o.width = TERMINAL_MIN_WIDTH;
+    return o;
 }
 
 static int findings(const cJSON *results, const rc_matrix *m, FILE *out, const report_console_opts *opts)
 {
-    static const report_console_opts defaults = {false, false, false};
-    int rc = 0;
+    int printed = check_lines(json_array(results, "checks"), out, opts);
 
-    opts = opts ? opts : &defaults;
-    if (check_lines(json_array(results, "checks"), out, opts))
+    if (printed < 0)
+        return -1;
+    if (printed)
         fputc('\n', out);
-    if (m->nrows) {
-        rc = matrix(out, m, opts->color);
-        fputc('\n', out);
-    }
-    return rc;
+    if (!m->nrows)
+        return 0;
+    if (matrix(out, m, opts) != 0)
+        return -1;
+    fputc('\n', out);
+    return 0;
+}
+
+static void totals(FILE *out, const cJSON *results, const rc_cell *total, const report_console_opts *opts)
+{
+    line_buf l;
+    FILE *mem = line_start(&l);
+    if (mem)
+        rc_totals(mem, results, total);
+    line_end(&l, out, opts->width, TOTALS_CONTINUED, NULL);
 }
 
 int report_console_findings(const cJSON *results, FILE *out, const report_console_opts *opts)
 {
+    report_console_opts o = with_defaults(opts);
     rc_matrix m;
     if (rc_matrix_build(results, &m) != 0)
         return -1;
-    int rc = findings(results, &m, out, opts);
+    int rc = findings(results, &m, out, &o);
     rc_matrix_free(&m);
     return rc;
 }
 
-void report_console_totals(const cJSON *results, int pass, int fail, int skip, FILE *out)
+void report_console_totals(const cJSON *results, const report_counts *n, FILE *out,
+                           const report_console_opts *opts)
 {
-    rc_cell total = {{[RC_PASS] = pass, [RC_FAIL] = fail, [RC_SKIP] = skip}};
-    rc_totals(out, results, &total);
-    fputc('\n', out);
+    report_console_opts o = with_defaults(opts);
+    rc_cell total = {{[RC_PASS] = n->pass, [RC_FAIL] = n->fail, [RC_TIMEOUT] = n->timeout, [RC_SKIP] = n->skip}};
+    totals(out, results, &total, &o);
 }
 
 int report_console(const cJSON *results, FILE *out, const report_console_opts *opts)
 {
+    report_console_opts o = with_defaults(opts);
     rc_matrix m;
     if (rc_matrix_build(results, &m) != 0)
         return -1;
-    int rc = findings(results, &m, out, opts);
-    rc_totals(out, results, &m.total);
-    fputc('\n', out);
+    int rc = findings(results, &m, out, &o);
+    totals(out, results, &m.total, &o);
     rc_matrix_free(&m);
     return rc;
 }

@@ -16,18 +16,25 @@ static const char CSS[] =
     "word-break:break-all;margin:.4em 0}\n"
     "table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #d0d7de;"
     "padding:.25em .7em;text-align:left;vertical-align:top}\n"
+    /* Long names, paths and engine text wrap anywhere rather than widen the page past the
+     * window: nothing here may scroll sideways. Labels and counts stay whole. */
+    "td,code,h3,#matrix thead th{overflow-wrap:anywhere}\n"
     "table.info th{background:#f6f8fa;font-weight:600}\n"
-    "#matrix td{text-align:center;white-space:nowrap;min-width:4.5em}\n"
+    "#matrix th,#matrix td{padding:.25em .45em}#matrix td{text-align:center}\n"
+    "#matrix th:first-child,#matrix td span{white-space:nowrap}\n"
     ".pass{background:#dafbe1}.fail{background:#ffd8d3}.skip{background:#fff1c2}"
-    ".mixed{background:#ffe2b8}.empty{color:#8c959f}\n"
-    "tr.fail td:first-child{color:#cf222e}tr.pass td:first-child{color:#1a7f37}\n"
+    ".timeout{background:#eddeff}.mixed{background:#ffe2b8}.empty{color:#8c959f}\n"
+    "tr.fail td:first-child{color:#cf222e}tr.pass td:first-child{color:#1a7f37}"
+    "tr.timeout td:first-child{color:#8250df}\n"
     ".warn{background:#fff1c2;padding:.5em 1em;border-radius:6px}\n"
     "section.failure{border:1px solid #d0d7de;border-left:4px solid #cf222e;border-radius:6px;"
     "padding:.3em 1.2em .8em;margin:1.2em 0}\n"
+    "section.timeout{border-left-color:#8250df}\n"
     "section.failure h3{margin:.5em 0 .2em}.divergence{font-weight:600}\n"
-    "table.tokens td{white-space:pre}table.tokens tr.mismatch td{background:#ffebe9}\n"
+    "table.tokens td{white-space:pre-wrap}table.tokens tr.mismatch td{background:#ffebe9}\n"
     "table.tokens tr.diverge td{background:#ffb8b0;font-weight:700}\n"
-    ".texts{display:grid;grid-template-columns:1fr 1fr;gap:1em}.texts h4{margin:.4em 0 0}\n"
+    ".texts{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em}"
+    ".texts h4{margin:.4em 0 0}\n"
     "mark.diverge{background:#ff8182;border-radius:2px}mark.end{font-style:italic;"
     "font-size:.85em}\n"
     "details summary{cursor:pointer;font-weight:600;margin:1em 0}\n";
@@ -42,7 +49,7 @@ static void head(FILE *out, const cJSON *results)
           out);
     if (started) {
         fputs(" — ", out);
-        rc_puts(out, started, RC_MARKUP);
+        escape_puts(out, started, ESC_MARKUP);
     }
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>tmgt parity report</h1>\n", CSS);
 }
@@ -52,7 +59,7 @@ static void info_row(FILE *out, const char *label, const char *value)
     if (!value)
         return;
     fprintf(out, "<tr><th>%s</th><td>", label);
-    rc_puts(out, value, RC_MARKUP);
+    escape_puts(out, value, ESC_MARKUP);
     fputs("</td></tr>\n", out);
 }
 
@@ -62,19 +69,19 @@ static void engine_row(FILE *out, const cJSON *engine)
     const cJSON *available = cJSON_GetObjectItemCaseSensitive(engine, "available");
 
     fputs("<tr><th>Engine</th><td><strong>", out);
-    rc_puts(out, json_str(engine, "name") ? json_str(engine, "name") : "?", RC_MARKUP);
+    escape_puts(out, json_str(engine, "name") ? json_str(engine, "name") : "?", ESC_MARKUP);
     fputs("</strong> ", out);
-    rc_puts(out, json_str(engine, "version") ? json_str(engine, "version") : "version unknown", RC_MARKUP);
+    escape_puts(out, json_str(engine, "version") ? json_str(engine, "version") : "version unknown", ESC_MARKUP);
     if (digest) {
         fputs(" <code title=\"", out);
-        rc_puts(out, digest, RC_MARKUP);
+        escape_puts(out, digest, ESC_MARKUP);
         fputs("\">", out);
-        rc_text(out, digest, strnlen(digest, DIGEST_SHOWN), RC_MARKUP);
+        escape_text(out, digest, strnlen(digest, DIGEST_SHOWN), ESC_MARKUP);
         fputs("</code>", out);
     }
     if (json_str(engine, "path")) {
         fputs(" <code>", out);
-        rc_puts(out, json_str(engine, "path"), RC_MARKUP);
+        escape_puts(out, json_str(engine, "path"), ESC_MARKUP);
         fputs("</code>", out);
     }
     if (cJSON_IsFalse(available))
@@ -89,11 +96,11 @@ static void oracle_row(FILE *out, const cJSON *model)
     if (!text)
         return;
     fputs("<tr><th>Oracle</th><td><strong>", out);
-    rc_puts(out, json_str(model, "slug") ? json_str(model, "slug") : "?", RC_MARKUP);
+    escape_puts(out, json_str(model, "slug") ? json_str(model, "slug") : "?", ESC_MARKUP);
     fputs("</strong> ", out);
-    rc_puts(out, json_str(cJSON_GetObjectItemCaseSensitive(model, "oracle"), "model"), RC_MARKUP);
+    escape_puts(out, json_str(cJSON_GetObjectItemCaseSensitive(model, "oracle"), "model"), ESC_MARKUP);
     fputs(": ", out);
-    rc_puts(out, text, RC_MARKUP);
+    escape_puts(out, text, ESC_MARKUP);
     fputs("</td></tr>\n", out);
     free(text);
 }
@@ -131,24 +138,26 @@ static const char *cell_class(const rc_cell *c)
     return "mixed";
 }
 
+/* Suites as rows and models as columns, as on the console: there are many suites and few models,
+ * so the table grows down the page rather than across it. */
 static void matrix(FILE *out, const rc_matrix *m)
 {
-    fputs("<h2>Matrix</h2>\n<table id=\"matrix\">\n<thead><tr><th>model</th>", out);
-    for (size_t col = 0; col < m->ncols; col++) {
+    fputs("<h2>Matrix</h2>\n<table id=\"matrix\">\n<thead><tr><th>suite</th>", out);
+    for (size_t model = 0; model < m->nrows; model++) {
         fputs("<th>", out);
-        rc_puts(out, m->cols[col], RC_MARKUP);
+        escape_puts(out, m->rows[model], ESC_MARKUP);
         fputs("</th>", out);
     }
     fputs("</tr></thead>\n<tbody>\n", out);
-    for (size_t r = 0; r < m->nrows; r++) {
+    for (size_t suite = 0; suite < m->ncols; suite++) {
         fputs("<tr><th>", out);
-        rc_puts(out, m->rows[r], RC_MARKUP);
+        escape_puts(out, m->cols[suite], ESC_MARKUP);
         fputs("</th>", out);
-        for (size_t col = 0; col < m->ncols; col++) {
-            const rc_cell *c = rc_matrix_cell(m, r, col);
-            fprintf(out, "<td class=\"%s\" title=\"%d passed, %d failed, %d skipped\">", cell_class(c),
-                    c->n[RC_PASS], c->n[RC_FAIL], c->n[RC_SKIP]);
-            rc_cell_symbols(out, c);
+        for (size_t model = 0; model < m->nrows; model++) {
+            const rc_cell *c = rc_matrix_cell(m, model, suite);
+            fprintf(out, "<td class=\"%s\" title=\"%d passed, %d failed, %d timed out, %d skipped\">",
+                    cell_class(c), c->n[RC_PASS], c->n[RC_FAIL], c->n[RC_TIMEOUT], c->n[RC_SKIP]);
+            rc_cell_symbols_in(out, c, "<span>", "</span>"); /* a narrow column wraps between counts */
             fputs("</td>", out);
         }
         fputs("</tr>\n", out);
@@ -180,7 +189,7 @@ static void token_cells(FILE *out, const cJSON *id, const cJSON *piece, const ch
     else if (id)
         fputs("?", out);
     fputs("</td><td>", out);
-    rc_puts(out, cJSON_IsString(piece) ? piece->valuestring : fallback, RC_MARKUP | RC_VISIBLE);
+    escape_puts(out, cJSON_IsString(piece) ? piece->valuestring : fallback, ESC_MARKUP | ESC_VISIBLE);
     fputs("</td>", out);
 }
 
@@ -211,7 +220,7 @@ static void token_table(FILE *out, const rc_check *c)
 static size_t unit_length(const char *s)
 {
     long cp;
-    return utf8_next(s, strnlen(s, 4), &cp); /* a code point never spans more bytes */
+    return utf8_step(s, strnlen(s, 4), &cp); /* a code point never spans more bytes */
 }
 
 /* Byte offset of the first differing code point; both texts share the bytes before it. */
@@ -229,17 +238,17 @@ static void marked_text(FILE *out, const char *label, const char *text, size_t o
 
     fprintf(out, "<div><h4>%s</h4><pre>\n", label);
     if (!differ) {
-        rc_puts(out, text, RC_MARKUP);
+        escape_puts(out, text, ESC_MARKUP);
     } else if (!n) {
-        rc_puts(out, text, RC_MARKUP);
+        escape_puts(out, text, ESC_MARKUP);
         fputs("<mark class=\"diverge end\">end of text</mark>", out);
     } else {
-        /* RC_VISIBLE: a differing newline or tab must still show inside the mark */
-        rc_text(out, text, off, RC_MARKUP);
+        /* ESC_VISIBLE: a differing newline or tab must still show inside the mark */
+        escape_text(out, text, off, ESC_MARKUP);
         fputs("<mark class=\"diverge\">", out);
-        rc_text(out, text + off, n, RC_MARKUP | RC_VISIBLE);
+        escape_text(out, text + off, n, ESC_MARKUP | ESC_VISIBLE);
         fputs("</mark>", out);
-        rc_puts(out, text + off + n, RC_MARKUP);
+        escape_puts(out, text + off + n, ESC_MARKUP);
     }
     fputs("</pre></div>\n", out);
 }
@@ -261,7 +270,7 @@ static void paragraph(FILE *out, const char *cls, const char *text)
     if (!text || !*text)
         return;
     fprintf(out, "<p class=\"%s\">", cls);
-    rc_puts(out, text, RC_MARKUP);
+    escape_puts(out, text, ESC_MARKUP);
     fputs("</p>\n", out);
 }
 
@@ -271,7 +280,7 @@ static void preformatted(FILE *out, const char *cls, const char *text)
     if (!text)
         return;
     fprintf(out, "<pre class=\"%s\">\n", cls);
-    rc_puts(out, text, RC_MARKUP);
+    escape_puts(out, text, ESC_MARKUP);
     fputs("</pre>\n", out);
 }
 
@@ -279,8 +288,8 @@ static void failure(FILE *out, const rc_check *c)
 {
     char *divergence = rc_divergence_text(c->divergence);
 
-    fputs("<section class=\"failure\">\n<h3><code>", out);
-    rc_puts(out, c->name, RC_MARKUP);
+    fprintf(out, "<section class=\"failure%s\">\n<h3><code>", c->status == RC_TIMEOUT ? " timeout" : "");
+    escape_puts(out, c->name, ESC_MARKUP);
     fputs("</code></h3>\n", out);
     paragraph(out, "detail", c->detail);
     paragraph(out, "divergence", divergence);
@@ -296,17 +305,20 @@ static void failure(FILE *out, const rc_check *c)
 
 static void failures(FILE *out, const cJSON *checks, int count)
 {
-    const cJSON *item;
-
     fprintf(out, "<h2>Failures (%d)</h2>\n", count);
     if (!count)
         fputs("<p>No failures.</p>\n", out);
-    cJSON_ArrayForEach(item, checks) {
-        rc_check c;
-        rc_check_read(item, &c);
-        if (c.status == RC_FAIL)
-            failure(out, &c);
-    }
+    rc_each_check(out, checks, RC_FAIL, failure);
+}
+
+static void timeouts(FILE *out, const cJSON *checks, int count)
+{
+    if (!count)
+        return;
+    fprintf(out, "<h2>Timed out (%d)</h2>\n<p class=\"warn\">Killed at their step&#39;s "
+                 "<code>timeout_s</code>: no verdict on the engine (a loaded machine can be enough). "
+                 "Not cached: the next run tries them again.</p>\n", count);
+    rc_each_check(out, checks, RC_TIMEOUT, failure);
 }
 
 static void all_checks(FILE *out, const cJSON *checks, int count)
@@ -318,9 +330,9 @@ static void all_checks(FILE *out, const cJSON *checks, int count)
         rc_check c;
         rc_check_read(item, &c);
         fprintf(out, "<tr class=\"%s\"><td>%s</td><td><code>", rc_status_word(c.status), rc_symbol(c.status));
-        rc_puts(out, c.name, RC_MARKUP);
+        escape_puts(out, c.name, ESC_MARKUP);
         fputs("</code></td><td>", out);
-        rc_puts(out, c.detail, RC_MARKUP);
+        escape_puts(out, c.detail, ESC_MARKUP);
         fputs("</td></tr>\n", out);
     }
     fputs("</table>\n</details>\n", out);
@@ -338,6 +350,7 @@ int report_html(const cJSON *results, FILE *out)
     if (m.nrows)
         matrix(out, &m);
     failures(out, checks, m.total.n[RC_FAIL]);
+    timeouts(out, checks, m.total.n[RC_TIMEOUT]);
     all_checks(out, checks, rc_cell_sum(&m.total));
     fputs("</body>\n</html>\n", out);
     rc_matrix_free(&m);

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Attributes get RC_VISIBLE too: a parser would fold a raw newline there into a space. */
-#define ATTR (RC_MARKUP | RC_VISIBLE)
+/* Attributes get ESC_VISIBLE too: a parser would fold a raw newline there into a space. */
+#define ATTR (ESC_MARKUP | ESC_VISIBLE)
 
 /* A cached action cost nothing in this run; its recorded wall time belongs to the run that
  * executed it. */
@@ -36,48 +36,51 @@ static double check_seconds(const cJSON *actions, const rc_check *c)
     return ms / 1000;
 }
 
+/* A parity failure, or a timeout as an <error>: the test could not complete, which says nothing
+ * about the engine's output. */
 static void failure(FILE *out, const rc_check *c)
 {
     char *divergence = rc_divergence_text(c->divergence);
+    const char *element = c->status == RC_TIMEOUT ? "error" : "failure";
     const char *sep = "";
 
-    fputs("      <failure type=\"parity\" message=\"", out);
-    rc_puts(out, c->detail, ATTR);
+    fprintf(out, "      <%s type=\"%s\" message=\"", element, c->status == RC_TIMEOUT ? "timeout" : "parity");
+    escape_puts(out, c->detail, ATTR);
     fputs("\">", out);
     if (c->details) {
-        rc_puts(out, c->details, RC_MARKUP);
+        escape_puts(out, c->details, ESC_MARKUP);
         sep = "\n";
     }
     if (divergence) {
         fputs(sep, out);
-        rc_puts(out, divergence, RC_MARKUP);
+        escape_puts(out, divergence, ESC_MARKUP);
         sep = "\n";
     }
     if (c->reproduce) {
         fprintf(out, "%sreproduce: ", sep);
-        rc_puts(out, c->reproduce, RC_MARKUP);
+        escape_puts(out, c->reproduce, ESC_MARKUP);
     }
-    fputs("</failure>\n", out);
+    fprintf(out, "</%s>\n", element);
     free(divergence);
 }
 
 static void testcase(FILE *out, const rc_check *c, double seconds)
 {
     fputs("    <testcase classname=\"tmgt.", out);
-    rc_puts(out, c->suite, ATTR);
+    escape_puts(out, c->suite, ATTR);
     fputs("\" name=\"", out);
-    rc_puts(out, c->name, ATTR);
+    escape_puts(out, c->name, ATTR);
     fprintf(out, "\" time=\"%.3f\"", seconds);
     if (c->status == RC_PASS) {
         fputs("/>\n", out);
         return;
     }
     fputs(">\n", out);
-    if (c->status == RC_FAIL) {
+    if (c->status == RC_FAIL || c->status == RC_TIMEOUT) {
         failure(out, c);
     } else {
         fputs("      <skipped message=\"", out);
-        rc_puts(out, c->detail, ATTR);
+        escape_puts(out, c->detail, ATTR);
         fputs("\"/>\n", out);
     }
     fputs("    </testcase>\n", out);
@@ -102,9 +105,9 @@ static void testsuite(FILE *out, const cJSON *results, const char *suite)
     if (!rc_cell_sum(&counts))
         return;
     fputs("  <testsuite name=\"", out);
-    rc_puts(out, suite, ATTR);
-    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
-            rc_cell_sum(&counts), counts.n[RC_FAIL], counts.n[RC_SKIP], seconds);
+    escape_puts(out, suite, ATTR);
+    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+            rc_cell_sum(&counts), counts.n[RC_FAIL], counts.n[RC_TIMEOUT], counts.n[RC_SKIP], seconds);
     cJSON_ArrayForEach(item, checks) {
         rc_check c;
         rc_check_read(item, &c);
@@ -122,8 +125,8 @@ int report_junit(const cJSON *results, FILE *out)
     if (rc_matrix_build(results, &m) != 0)
         return -1;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-    fprintf(out, "<testsuites name=\"tmgt\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\"",
-            rc_cell_sum(&m.total), m.total.n[RC_FAIL], m.total.n[RC_SKIP]);
+    fprintf(out, "<testsuites name=\"tmgt\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\"",
+            rc_cell_sum(&m.total), m.total.n[RC_FAIL], m.total.n[RC_TIMEOUT], m.total.n[RC_SKIP]);
     if (json_num(results, "wall_ms", &wall_ms))
         fprintf(out, " time=\"%.3f\"", wall_ms / 1000);
     fputs(">\n", out);

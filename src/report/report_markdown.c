@@ -8,7 +8,7 @@ static void table(FILE *out, const rc_matrix *m)
     fputs("| model |", out);
     for (size_t col = 0; col < m->ncols; col++) {
         fputc(' ', out);
-        rc_puts(out, m->cols[col], RC_MD);
+        escape_puts(out, m->cols[col], ESC_MD);
         fputs(" |", out);
     }
     fputs("\n|---|", out);
@@ -17,7 +17,7 @@ static void table(FILE *out, const rc_matrix *m)
     fputc('\n', out);
     for (size_t r = 0; r < m->nrows; r++) {
         fputs("| ", out);
-        rc_puts(out, m->rows[r], RC_MD);
+        escape_puts(out, m->rows[r], ESC_MD);
         fputs(" |", out);
         for (size_t col = 0; col < m->ncols; col++) {
             fputc(' ', out);
@@ -36,7 +36,7 @@ static void failure_item(FILE *out, const rc_check *c)
     rc_md_code(out, c->name);
     if (*c->detail) {
         fputs(": ", out);
-        rc_puts(out, c->detail, RC_MD);
+        escape_puts(out, c->detail, ESC_MD);
     }
     fputc('\n', out);
     if (divergence) {
@@ -47,17 +47,13 @@ static void failure_item(FILE *out, const rc_check *c)
     free(divergence);
 }
 
-static void failures(FILE *out, const cJSON *checks)
+/* The checks of one status under their heading, when there are any. */
+static void listing(FILE *out, const cJSON *checks, int count, rc_status status, const char *heading)
 {
-    const cJSON *item;
-
-    fputs("\n### Failures\n\n", out);
-    cJSON_ArrayForEach(item, checks) {
-        rc_check c;
-        rc_check_read(item, &c);
-        if (c.status == RC_FAIL)
-            failure_item(out, &c);
-    }
+    if (!count)
+        return;
+    fprintf(out, "\n### %s\n\n", heading);
+    rc_each_check(out, checks, status, failure_item);
 }
 
 int report_markdown(const cJSON *results, FILE *out)
@@ -73,8 +69,9 @@ int report_markdown(const cJSON *results, FILE *out)
     fputs("\n\n", out);
     if (m.nrows)
         table(out, &m);
-    if (m.total.n[RC_FAIL])
-        failures(out, json_array(results, "checks"));
+    listing(out, json_array(results, "checks"), m.total.n[RC_FAIL], RC_FAIL, "Failures");
+    listing(out, json_array(results, "checks"), m.total.n[RC_TIMEOUT], RC_TIMEOUT,
+            "Timed out (no verdict on the engine; not cached, so the next run tries again)");
     rc_matrix_free(&m);
     return 0;
 }

@@ -14,7 +14,7 @@ static void each_oracle(FILE *out, const cJSON *models)
         if (!text)
             continue;
         fputs(sep, out);
-        rc_puts(out, json_str(model, "slug") ? json_str(model, "slug") : "?", RC_VISIBLE);
+        escape_puts(out, json_str(model, "slug") ? json_str(model, "slug") : "?", ESC_VISIBLE);
         fprintf(out, ": %s", text);
         sep = "; ";
         free(text);
@@ -59,7 +59,7 @@ static void fenced_body(FILE *out, const char *details, const char *divergence)
     rc_repeat(out, '`', ticks);
     fputc('\n', out);
     if (details) {
-        rc_puts(out, details, 0);
+        escape_puts(out, details, 0);
         if (details[strlen(details) - 1] != '\n')
             fputc('\n', out);
     }
@@ -75,8 +75,8 @@ static void failure_block(FILE *out, const rc_check *c)
 
     fputs("#### ", out);
     rc_md_code(out, c->name);
-    fputs("\n**Error**: ", out);
-    rc_puts(out, c->detail, RC_VISIBLE);
+    fputs(c->status == RC_TIMEOUT ? "\n**Timed out**: " : "\n**Error**: ", out);
+    escape_puts(out, c->detail, ESC_VISIBLE);
     fputc('\n', out);
     if (c->details || divergence)
         fenced_body(out, c->details, divergence);
@@ -102,6 +102,11 @@ static char *command_for(const rc_check *c)
     return buf;
 }
 
+static bool unsettled(rc_status s)
+{
+    return s == RC_FAIL || s == RC_TIMEOUT;
+}
+
 static bool seen(char *const *commands, size_t n, const char *command)
 {
     for (size_t i = 0; i < n; i++) {
@@ -111,9 +116,9 @@ static bool seen(char *const *commands, size_t n, const char *command)
     return false;
 }
 
-static int reproduction(FILE *out, const cJSON *checks, size_t failures)
+static int reproduction(FILE *out, const cJSON *checks, size_t unsettled_checks)
 {
-    char **commands = calloc(failures + 1, sizeof *commands);
+    char **commands = calloc(unsettled_checks + 1, sizeof *commands);
     const cJSON *item;
     size_t n = 0;
 
@@ -123,11 +128,11 @@ static int reproduction(FILE *out, const cJSON *checks, size_t failures)
     cJSON_ArrayForEach(item, checks) {
         rc_check c;
         rc_check_read(item, &c);
-        if (c.status != RC_FAIL)
+        if (!unsettled(c.status))
             continue;
         commands[n] = command_for(&c);
         if (commands[n] && !seen(commands, n, commands[n])) {
-            rc_puts(out, commands[n], RC_VISIBLE);
+            escape_puts(out, commands[n], ESC_VISIBLE);
             fputc('\n', out);
         }
         n++;
@@ -142,30 +147,34 @@ static int reproduction(FILE *out, const cJSON *checks, size_t failures)
 int report_ticket(const cJSON *results, FILE *out, const char *date)
 {
     const cJSON *checks = json_array(results, "checks");
-    const cJSON *item;
     rc_matrix m;
-    int failures;
+    int failures, timeouts;
 
     if (rc_matrix_build(results, &m) != 0)
         return -1;
     failures = m.total.n[RC_FAIL];
+    timeouts = m.total.n[RC_TIMEOUT];
     rc_matrix_free(&m);
     fputs("## Model Parity Failures\n\n**Date**: ", out);
-    rc_puts(out, date ? date : "unknown", RC_VISIBLE);
+    escape_puts(out, date ? date : "unknown", ESC_VISIBLE);
     fputs("\n**Tool**: ", out);
     rc_md_code(out, rc_engine_version(results));
     fputc('\n', out);
     oracle_line(out, json_array(results, "models"));
-    if (!failures) {
+    if (!failures && !timeouts) {
         fputs("\nNo failures.\n", out);
         return 0;
     }
-    fprintf(out, "\n### %d failure(s)\n\n", failures);
-    cJSON_ArrayForEach(item, checks) {
-        rc_check c;
-        rc_check_read(item, &c);
-        if (c.status == RC_FAIL)
-            failure_block(out, &c);
+    if (failures) {
+        fprintf(out, "\n### %d failure(s)\n\n", failures);
+        rc_each_check(out, checks, RC_FAIL, failure_block);
     }
-    return reproduction(out, checks, (size_t)failures);
+    if (timeouts) {
+        fprintf(out, "%s### %d timeout(s)\n\n", failures ? "" : "\n", timeouts); /* blocks end blank */
+        fputs("Killed at their step's `timeout_s`: no verdict on the engine (a loaded machine can be "
+              "enough). Not cached: the next run tries them again; with fewer `--jobs` or a larger "
+              "`timeout_s` they may finish.\n\n", out);
+        rc_each_check(out, checks, RC_TIMEOUT, failure_block);
+    }
+    return reproduction(out, checks, (size_t)(failures + timeouts));
 }

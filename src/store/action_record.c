@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_stream.h"
 #include "utf8.h"
 
 enum { RECORD_FORMAT = 1 };
@@ -222,8 +223,8 @@ void record_write_identity(cache *c, const digest *id, const digest *key, bool s
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "key", key->hex);
     cJSON_AddItemToObject(rec, "components", cJSON_Duplicate(components, 1));
-    char *json = cJSON_PrintUnformatted(rec);
+    char *json = json_stream_text(rec, false);
     cJSON_Delete(rec);
     cache_write_record(c, id, json, strlen(json), NULL);
-    cJSON_free(json);
+    free(json);
 }

@@ -14,6 +14,8 @@
 #include "deps.h"
 #include "env.h"
 #include "fs.h"
+#include "json_stream.h"
+#include "utf8.h"
 
 static bool pid_alive(long pid)
 {
@@ -302,10 +304,10 @@ void cache_note_write(cache *c, const digest *key)
 
 int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_error *err)
 {
-    char *json = cJSON_PrintUnformatted(record);
+    char *json = json_stream_text(record, false);
     cache_note_write(c, key);
     int rc = cache_write_record(c, key, json, strlen(json), err);
-    cJSON_free(json);
+    free(json);
     return rc;
 }
 

@@ -1,7 +1,8 @@
-/* Engine stdout is whatever a buggy engine prints: the lenient JSON reader and the helpers that
- * quote it in messages must survive any bytes. */
+/* Engine stdout is whatever a buggy engine prints: the lenient JSON reader, the reader of its
+ * logprobs and the helpers that quote it in messages must survive any bytes. */
 #include <stdlib.h>
 
+#include "engine_logprobs.h"
 #include "fuzz_util.h"
 #include "json_lenient.h"
 #include "json_read.h"
@@ -17,8 +18,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         long *ids = NULL;
         size_t n = 0;
         const char *const keys[] = { "tokens", "items", NULL };
-        if (json_int_list(json_first_list(doc, keys), &ids, &n))
+        if (json_int_list(json_first_list(doc, keys), &ids, &n)) {
+            engine_logprobs lp;
+            char *why = NULL;
+            if (engine_logprobs_read(cJSON_GetObjectItemCaseSensitive(doc, "logprobs"), ids, n, &lp, &why) == 0)
+                engine_logprobs_free(&lp);
+            free(why);
             free(ids);
+        }
         double v;
         json_number(cJSON_GetObjectItemCaseSensitive(doc, "perplexity"), &v);
     }

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *doc = results_load(path, &err);
     if (doc) {
         FILE *out = fuzz_null_stream();
-        report_console_opts ro = {.color = true};
+        report_console_opts ro = {.color = true, .width = 20 + size % 141}; /* wrapping and blocks too */
         report_console(doc, out, &ro);
         report_junit(doc, out);
         report_html(doc, out);

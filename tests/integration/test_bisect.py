@@ -27,7 +27,7 @@ int engine_revision = {rev};
 int main(int argc, char **argv)
 {{
     (void)argc;
-    {crash}
+    {at_start}
     if (ALTERED_TOKEN >= 0) {{
         char rule[64];
         snprintf(rule, sizeof rule, "run@code=alter-token:%d", ALTERED_TOKEN);
@@ -46,12 +46,13 @@ def git(repo, *args, **kw):
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, **kw).stdout
 
 
-def make_repo(path, code_commits=None, broken=(), crashing=(), frozen_after=None):
+def make_repo(path, code_commits=None, broken=(), crashing=(), hanging=(), frozen_after=None):
     """64 commits through one `git fast-import`. Commit k is "commit k"; code commits change
     engine.c, the others only README.md; commits in `broken` do not compile, those in `crashing`
-    abort at start; commits after `frozen_after` change nothing (identical trees)."""
+    abort at start, those in `hanging` hang on the `code` prompt; commits after `frozen_after`
+    change nothing (identical trees)."""
     code_commits = set(range(1, N_COMMITS + 1)) if code_commits is None else set(code_commits) | {1, FIRST_BAD}
-    special = set(broken) | set(crashing)
+    special = set(broken) | set(crashing) | set(hanging)
     stream, rev = [], 0
     for k in range(1, N_COMMITS + 1):
         files = {"README.md": f"# engine\n\nnotes revision {k}\n"}
@@ -59,7 +60,9 @@ def make_repo(path, code_commits=None, broken=(), crashing=(), frozen_after=None
             rev += 1
             files["engine.c"] = ENGINE_C.format(rev=rev, altered=3 if k >= FIRST_BAD else -1,
                                                 broken="#error this commit does not build" if k in broken else "",
-                                                crash="abort();" if k in crashing else "")
+                                                at_start="abort();" if k in crashing else
+                                                'setenv("APR_SIM_FAULTS", "run@code=hang", 1);' if k in hanging
+                                                else "")
         if frozen_after is not None and k > frozen_after:
             files = {}
         msg = f"commit {k}: {'engine' if 'engine.c' in files else 'docs'}\n"
@@ -175,15 +178,22 @@ def test_identical_trees_share_one_checkout_and_one_build(tmgt, tmp_path):
     assert "build shared with an identical tree; actions: 0 run, 5 cached" in r.out
 
 
-def test_an_engine_that_crashes_at_start_is_skipped(tmgt, tmp_path):
-    repo = make_repo(tmp_path / "engine", crashing={33})
-    r = bisect(tmgt, *start_args(repo))
+# An engine that crashes at start, or a check that times out (no verdict on the engine, issue
+# 13.6), says nothing about the change: the commit is skipped, not called bad.
+@pytest.mark.parametrize("fault, reason", [
+    ("crashing", "the engine crashed: apr import → smollm-135m/int8.apr"),
+    ("hanging", "a check timed out: canary/smollm-135m/code"),
+])
+def test_a_commit_that_gives_no_verdict_is_skipped(tmgt, tmp_path, fault, reason):
+    repo = make_repo(tmp_path / "engine", **{fault: {33}})
+    pipeline = tmgt.make_pipeline(run={"timeout_s": 1}) if fault == "hanging" else None
+    r = bisect(tmgt, *start_args(repo), pipeline=pipeline)
     assert r.rc == 0, r.err
     doc = summary(tmgt)
     assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
-    crashed = [s for s in doc["steps"] if s["verdict"] == "skip"]
-    assert [commit_no(repo, s["commit"]) for s in crashed] == [33]
-    assert crashed[0]["reason"] == "the engine crashed: apr import → smollm-135m/int8.apr"
+    skipped = [s for s in doc["steps"] if s["verdict"] == "skip"]
+    assert [commit_no(repo, s["commit"]) for s in skipped] == [33]
+    assert skipped[0]["reason"] == reason
 
 
 def test_skips_around_the_change_give_the_exact_range(tmgt, tmp_path):
@@ -290,7 +300,7 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
     assert not (tmgt.cache / "bisect").exists()
 
     first = bisect(tmgt, *start_args(repo, "--check", "nosuch"))
-    assert first.rc == 2 and 'unknown suite "nosuch"' in first.err
+    assert first.rc == 2 and "tmgt: bisect: --check nosuch selects no check" in first.err
     # a damaged state file is reported, not trusted
     (tmgt.cache / "bisect").mkdir(parents=True)
     (tmgt.cache / "bisect" / "state.json").write_text("{")
@@ -309,6 +319,33 @@ def test_bad_input_is_refused_before_anything_is_built(tmgt, tmp_path):
     (tmgt.cache / "bisect" / "state.json").write_text(json.dumps(state))
     r = bisect(tmgt, "--continue")  # well-formed, but its repository is gone
     assert r.rc == 3 and "tmgt: x is not a git repository" in r.err
+
+
+@pytest.mark.parametrize("selection, problem", [
+    (("--check", "token-parity/nosuch"), "--check token-parity/nosuch selects no check"),
+    (("--model", "smollm-135m", "--check", "*/gpt2-124m/*"), "--check */gpt2-124m/* selects no check of --model"),
+    (("--model", "nope"), "--model nope: the pipeline has no such model"),
+], ids=["glob", "other-model", "model"])
+def test_a_selection_of_no_check_is_refused_before_any_checkout_or_build(tmgt, tmp_path, selection, problem):
+    repo = make_repo(tmp_path / "engine")
+    built = tmp_path / "built"
+    r = bisect(tmgt, "--repo", str(repo), "--good", "HEAD~63", "--bad", "main", "--build", f"touch {built}",
+               "--binary", "engine", *selection)
+    assert r.rc == 2 and f"tmgt: bisect: {problem}" in r.err, r.err
+    assert "token (token-parity)" in r.err and "models (--model): smollm-135m, qwen2-0.5b, gpt2-124m" in r.err
+    assert not built.exists() and not (tmgt.cache / "bisect").exists() and tmgt.engine_calls() == []
+
+
+def test_a_glob_selection_bisects_the_checks_it_names(tmgt, tmp_path):
+    repo = make_repo(tmp_path / "engine", code_commits=())
+    r = bisect(tmgt, "--repo", str(repo), "--good", "HEAD~63", "--bad", "main", "--build", BUILD,
+               "--binary", "engine", "--check", "canary/*/code", "--model", "smollm-135m")
+    assert r.rc == 0, r.err
+    doc = summary(tmgt)
+    assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
+    assert [f["name"] for f in doc["first_bad"]["failing"]] == ["canary/smollm-135m/code"]
+    step = json.loads((Path(doc["steps"][0]["results"]) / "latest.json").read_text())
+    assert [c["name"] for c in step["checks"]] == ["convert/smollm-135m/int8.apr", "canary/smollm-135m/code"]
 
 
 if __name__ == "__main__":

@@ -81,17 +81,67 @@ def test_engine_killed_by_a_signal_fails_its_check_and_is_not_cached(tmgt, tmp_p
     assert_rerun_reexecutes_only(tmgt, tmp_path, [CODE_RUN])
 
 
+TIMED_OUT = "timed out after 1 s (not cached)"
+
+
 @pytest.mark.parametrize("mode", ["hang", "hang:noterm", "hang:child:noterm"])
 def test_hung_engine_is_killed_at_its_timeout(tmgt, tmp_path, mode):
     pipeline = tmgt.make_pipeline(run={"timeout_s": 1})
     r = run_with_fault(tmgt, f"run@code={mode}", pipeline=pipeline)
     assert r.rc == 1
-    assert r.checks()[CODE] == ("FAIL", "apr run timed out")
+    assert r.checks()[CODE] == ("TIMEOUT", f"apr run {TIMED_OUT}")
     a = action(r, CODE_RUN)
-    assert (a["status"], a["reason"], a["cached"]) == ("timeout", "timed out after 1 s", False)
+    assert (a["status"], a["reason"], a["cached"]) == ("timeout", TIMED_OUT, False)
     # the process group is gone: no simulator is left holding the pipes
     assert processes_mentioning(str(tmgt.tmp / "models")) == []
     assert_rerun_reexecutes_only(tmgt, tmp_path, [CODE_RUN], pipeline=pipeline)
+
+
+def matrix_row(out, suite):
+    """The cells of a suite's row in the console matrix."""
+    row = next(line for line in out.splitlines() if line.split()[:1] == [suite] and "/" not in line)
+    return row.split(None, 1)[1]
+
+
+# A timeout is not an engine verdict, and no report may let it pass for one.
+def test_a_timeout_is_named_apart_from_a_failure_everywhere_and_runs_again(tmgt, tmp_path):
+    pipeline = tmgt.make_pipeline(run={"timeout_s": 1})
+    r = run_with_fault(tmgt, "run@code=hang", pipeline=pipeline)
+    assert r.rc == 1
+    assert f"  ⏱ {CODE}: apr run {TIMED_OUT}" in r.out.splitlines()
+    assert matrix_row(r.out, "canary") == "✓ 3 ⏱ 1"
+    assert r.out.splitlines()[-1].startswith("4 passed, 0 failed, 1 timed out, 0 skipped (5 checks)")
+    assert "✗" not in r.out
+    assert (r.results["counts"]["timeout"], r.results["counts"]["fail"]) == (1, 0)
+
+    junit = tmgt.run("report", "--format", "junit").out
+    assert 'failures="0" errors="1"' in junit
+    assert f'<error type="timeout" message="apr run {TIMED_OUT}">' in junit
+    ticket = tmgt.run("ticket").out
+    assert "### 1 timeout(s)" in ticket and "failure(s)" not in ticket
+    assert f"#### `{CODE}`\n**Timed out**: apr run {TIMED_OUT}\n" in ticket
+    html = tmgt.run("report", "--format", "html").out
+    assert "<h2>Timed out (1)</h2>" in html and "<h2>Failures (0)</h2>" in html
+    markdown = tmgt.run("report", "--format", "md").out
+    assert "| smollm-135m | ✓ 1 | ✓ 3 ⏱ 1 |" in markdown.splitlines()
+
+    # not cached: the next run executes exactly the timed-out action again
+    again = tmgt.run(*CANARY, pipeline=pipeline, env=tmgt.env(APR_SIM_FAULTS="run@code=hang"))
+    assert executed(again.results) == [CODE_RUN]
+    assert again.checks()[CODE] == ("TIMEOUT", f"apr run {TIMED_OUT}")
+    assert_rerun_reexecutes_only(tmgt, tmp_path, [CODE_RUN], pipeline=pipeline)
+
+
+def test_a_conversion_that_times_out_is_a_timeout_and_its_dependents_say_why(tmgt, tmp_path):
+    pipeline = tmgt.make_pipeline(**{"import": {"timeout_s": 1}})
+    r = run_with_fault(tmgt, "import=hang", pipeline=pipeline)
+    assert r.rc == 1
+    assert r.checks()["convert/smollm-135m/int8.apr"] == ("TIMEOUT", f"{IMPORT} {TIMED_OUT}")
+    for prompt in ("arithmetic", "code", "completion", "greeting"):
+        status, detail = r.checks()[f"canary/smollm-135m/{prompt}"]
+        assert status == "SKIP" and detail.endswith(TIMED_OUT)
+    assert matrix_row(r.out, "convert") == "⏱ 1"
+    assert_rerun_reexecutes_only(tmgt, tmp_path, [a["id"] for a in r.results["actions"]], pipeline=pipeline)
 
 
 def test_exit_0_without_the_declared_output_fails_and_is_not_cached(tmgt, tmp_path):

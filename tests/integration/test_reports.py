@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from conftest import TMGT
+from conftest import ROOT, TMGT
+from faultlib import pipeline_with
 from png import pixels
 
 # pass, fail, skip, mixed cells of the matrix, and the divergent row of a token table (report_html.c)
@@ -60,8 +61,9 @@ def test_html_report_renders_the_matrix_grid_in_headless_chromium(tmgt, failing_
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "CONSOLE" not in dom.stderr and "Uncaught" not in dom.stderr
     matrix = re.search(r'<table id="matrix">(.*?)</table>', dom.stdout, re.S).group(1)
-    assert re.findall(r"<th>([^<]+)</th>", matrix) == ["model", "convert", "canary", "token", "lint",
-                                                        "parity-gpu", "smollm-135m"]
+    # suites as rows, models as columns
+    assert re.findall(r"<th>([^<]+)</th>", matrix) == ["suite", "smollm-135m", "convert", "canary", "token",
+                                                        "lint", "parity-gpu"]
     cells = re.findall(r'<td class="(\w+)"', matrix)
     assert cells == ["pass", "pass", "mixed", "fail", "skip"]
     # each failing token check shows both streams with the divergence marked at index 0
@@ -74,6 +76,80 @@ def test_html_report_renders_the_matrix_grid_in_headless_chromium(tmgt, failing_
     seen = collections.Counter(pixels(shot))
     for name, rgb in COLOURS.items():
         assert seen[rgb] > 300, f"{name} ({rgb}) hardly drawn: {seen[rgb]} pixels"
+
+
+def page_width(tmp_path, page, window_width):
+    """(document width, window width) of the page in Chromium: a copy of it measures itself
+    (the report has no script of its own)."""
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text().replace(
+        "</body>", "<script>document.body.dataset.fit = document.documentElement.scrollWidth + 'x' + "
+                   "window.innerWidth;</script></body>"))
+    dom = headless(tmp_path, f"--window-size={window_width},900", "--dump-dom", probe.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    return tuple(int(n) for n in re.search(r'data-fit="(\d+)x(\d+)"', dom.stdout).groups())
+
+
+def many_models(tmgt):
+    """The simulator pipeline with three more copies of each model, under long slugs (each with
+    its oracle copied under that slug)."""
+    def mutate(doc):
+        extra = []
+        for copy in range(3):
+            for m in doc["models"]:
+                slug = f"{m['slug']}-a-deliberately-long-slug-for-the-layout-{copy}"
+                oracle = tmgt.tmp / "oracle" / slug
+                oracle.mkdir(parents=True)
+                for prompt in (ROOT / m["oracle"]).glob("*.json"):
+                    (oracle / prompt.name).write_text(json.dumps(dict(json.loads(prompt.read_text()),
+                                                                      model_slug=slug)))
+                extra.append(dict(m, slug=slug, oracle=str(oracle)))
+        doc["models"] += extra
+    return pipeline_with(tmgt, mutate)
+
+
+# The matrix of twelve models over every suite, failures with long details, fits a
+# 1024 px window: nothing on the page scrolls sideways.
+def test_html_report_fits_a_1024_px_window(tmgt, tmp_path):
+    r = tmgt.run("-j2", pipeline=many_models(tmgt), env=tmgt.env(APR_SIM_FAULTS=FAULTS, TMGT_GPU=0))
+    assert r.rc == 1, r.err
+    assert len({c["model"] for c in r.results["checks"]}) == 13  # twelve models and "global"
+    page = tmp_path / "report.html"
+    assert tmgt.run("report", "--format", "html", "-o", str(page)).rc == 0
+    assert page_width(tmp_path, page, 1024) == (1024, 1024)
+
+
+def assert_fits(text, width):
+    wide = [line for line in text.splitlines() if len(line) > width]
+    assert not wide, f"{len(wide)} lines wider than {width} columns, e.g. {wide[0]!r}"
+
+
+# No line of the console report is wider than the terminal.
+def test_console_report_fits_80_columns(tmgt):
+    r = tmgt.run("-j2", env=tmgt.env(COLUMNS=80, TMGT_GPU=0))
+    assert r.rc == 0, r.err
+    assert len({c["model"] for c in r.results["checks"]}) == 4  # three models and "global"
+    assert_fits(r.out, 80)
+    header = next(line for line in r.out.splitlines() if line.startswith("  suite "))
+    assert header.split() == ["suite", "smollm-135m", "qwen2-0.5b", "gpt2-124m", "global"]
+    assert "  canary         ✓ 4          ✓ 4         ✓ 4        ·" in r.out.splitlines()
+    # a no-op rerun replays the report it remembered at this width, never one of another width
+    cached = tmgt.run("-j2", env=tmgt.env(COLUMNS=80, TMGT_GPU=0))
+    replayed = tmgt.run("-j2", env=tmgt.env(COLUMNS=80, TMGT_GPU=0))
+    assert "nothing changed since the last identical run" in replayed.err
+    assert replayed.out.rsplit("\n\n", 1)[0] == cached.out.rsplit("\n\n", 1)[0]
+    narrow = tmgt.run("-j2", env=tmgt.env(COLUMNS=40, TMGT_GPU=0))
+    assert "nothing changed" not in narrow.err
+    assert_fits(narrow.out, 40)
+    assert narrow.out.count("  suite ") == 2  # the models in two blocks
+
+
+def test_console_report_fits_the_terminal_without_columns(tmgt):
+    tmgt.run(env=tmgt.env(TMGT_GPU=0))
+    rc, shown = run_on_a_terminal(tmgt, "report", columns=60)
+    assert rc == 0
+    assert_fits(re.sub("\x1b\\[[0-9;]*m", "", shown), 60)
+    assert "\n      " in shown  # long check lines wrapped under their name
 
 
 def trace_processes(tmp_path, argv):
@@ -108,12 +184,19 @@ def test_ticket_starts_no_process_and_lists_exactly_the_failures(tmgt, failing_r
     assert stdout.rc == 0 and stdout.out == ticket
 
 
-def run_on_a_terminal(tmgt, *args, **env):
-    """Runs tmgt with stdout on a pseudo-terminal; returns (exit status, what the terminal got)."""
+def run_on_a_terminal(tmgt, *args, columns=None, **env):
+    """Runs tmgt with stdout on a pseudo-terminal (of `columns` columns, stderr then kept off
+    it); returns (exit status, what the terminal got)."""
+    import fcntl
     import pty
+    import struct
+    import termios
 
     pid, fd = pty.fork()
     if pid == 0:
+        if columns:
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
         os.chdir(tmgt.tmp)
         os.execve(str(TMGT), [str(TMGT), "--pipeline", str(tmgt.pipeline), "--cache-dir", str(tmgt.cache),
                               "--results-dir", str(tmgt.results), *args], tmgt.env(**env))
@@ -140,9 +223,8 @@ def test_console_lists_each_check_then_the_matrix_with_colour_only_on_a_terminal
     assert "  ✓ lint/smollm-135m/int4: 2 warnings, 0 critical" in lines
     assert any(line.startswith("  ✗ lint/smollm-135m/int8: 1 critical violations") for line in lines)
     assert any(line.startswith("  − parity-gpu/smollm-135m: no GPU") for line in lines)
-    matrix = next(i for i, line in enumerate(lines) if line.split()[:2] == ["model", "convert"])
-    assert lines[matrix].split() == ["model", "convert", "lint", "parity-gpu"]
-    assert lines[matrix + 1].split() == ["smollm-135m", "3/0/0", "1/1/0", "0/0/1"]
+    matrix = lines.index("  suite       smollm-135m")
+    assert lines[matrix + 1:matrix + 4] == ["  convert     ✓ 3", "  lint        ✓ 1 ✗ 1", "  parity-gpu  − 1"]
     assert lines[-1].startswith("4 passed, 1 failed, 1 skipped (6 checks)")
 
     rc, shown = run_on_a_terminal(tmgt, *args, **env, NO_COLOR="")

@@ -106,8 +106,11 @@ def test_full_matrix_has_the_documented_checks_and_names(tmgt):
 
 def test_the_suites_match_the_help_text(tmgt):
     r = tmgt.run("--help")
-    listed = r.out.split("Suites (--check):")[1].split()
-    assert sorted(listed) == sorted([*DOCUMENTED, "all"])
+    listed = r.out.split("Suites (--check NAME, or the result name in parentheses):")[1]
+    names = re.findall(r"([\w-]+)(?: \(([\w-]+)\))?,?", listed)
+    assert sorted(key for key, _ in names) == sorted([*DOCUMENTED, "convert", "all"])
+    assert dict(names)["token"] == "token-parity" and dict(names)["drift"] == "quant-drift"
+    assert all(label == "" for key, label in names if key not in ("token", "drift"))
 
 
 @pytest.mark.parametrize("suite", list(FAILS))

@@ -175,8 +175,8 @@ int cmd_import(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
     const char *o = args_get(pa, "--output");
     char *out = o ? strdup(o) : default_output(pos[0], "apr");
     char *step = sim_printf("import:%s", quant);
-    char *content = model_derive(&m, "apr", quant, step);
-    out_file(ctx, out, content);
+    struct sim_file content = model_derive(&m, "apr", quant, step);
+    out_file(ctx, out, &content);
 
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "source", pos[0]);
@@ -198,7 +198,7 @@ int cmd_import(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
         out_text(ctx, msg);
         free(msg);
     }
-    free(content);
+    free(content.data);
     free(step);
     free(out);
     model_free(&m);
@@ -254,7 +254,7 @@ int cmd_export(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
     if (getenv("APR_SIM_NO_CLOBBER") && stat(out, &st) == 0 && !args_has(pa, "--force"))
         sim_die(5, "Validation failed: %s already exists; use --force to overwrite (#2392)", out);
     char *step = sim_printf("export:%s", format);
-    char *content = model_derive(&m, format, quant, step);
+    struct sim_file content = model_derive(&m, format, quant, step);
     struct sim_tensor *t;
     int nt = model_tensors(&m, &t);
     free(t);
@@ -263,18 +263,18 @@ int cmd_export(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
     if (args_has(pa, "--plan")) {
         cJSON_AddBoolToObject(doc, "plan", true);
     } else {
-        out_file(ctx, out, content);
+        out_file(ctx, out, &content);
         cJSON_AddStringToObject(doc, "status", "success");
     }
     cJSON_AddStringToObject(doc, "input", pos[0]);
     cJSON_AddStringToObject(doc, "output", out);
     cJSON_AddNumberToObject(doc, "original_size", (double)m.file_size);
-    cJSON_AddNumberToObject(doc, "exported_size", (double)strlen(content));
+    cJSON_AddNumberToObject(doc, "exported_size", (double)content.len);
     cJSON_AddNumberToObject(doc, "tensor_count", nt);
     cJSON_AddStringToObject(doc, "format", format);
     cJSON_AddStringToObject(doc, "quantization", quant);
     apr_emit(ctx, doc);
-    free(content);
+    free(content.data);
     free(step);
     free(out);
     model_free(&m);

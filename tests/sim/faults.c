@@ -121,6 +121,12 @@ static const char *parse_action(char *act, struct sim_faults *f)
         im->num = n;
         im->text = msg;
         f->nimm++;
+    } else if (strcmp(act, "usage") == 0) {
+        if (arg && (!parse_ll(arg, &n) || n > 255))
+            return "usage takes an optional exit status 0..255 (usage:0)";
+        im->kind = IMM_USAGE;
+        im->num = arg ? n : 1;
+        f->nimm++;
     } else if (strcmp(act, "status") == 0) {
         if (!parse_ll(arg, &n) || n > 255)
             return "status needs an exit status 0..255 (status:5)";
@@ -146,6 +152,8 @@ static const char *parse_action(char *act, struct sim_faults *f)
         }
     } else if (strcmp(act, "nooutput") == 0) {
         f->nooutput = true;
+    } else if (strcmp(act, "elf") == 0) {
+        f->elf = true;
     } else if (strcmp(act, "truncate") == 0) {
         if (arg && !parse_ll(arg, &n))
             return "truncate takes an optional byte count (truncate:0)";
@@ -347,6 +355,12 @@ void faults_run_immediate(const struct sim_ctx *ctx)
             break;
         case IMM_EXIT:
             fprintf(stderr, "error: %s\n", im->text ? im->text : "simulated failure");
+            fflush(NULL);
+            exit((int)im->num);
+        case IMM_USAGE: /* what llama-quantize answers to --version: usage on stdout, exit 1 */
+            printf("usage: %s [--help] [--allow-requantize] [--pure] model-f32.gguf [model-quant.gguf] type\n"
+                   "       [nthreads]\n",
+                   ctx->argv[0]);
             fflush(NULL);
             exit((int)im->num);
         }

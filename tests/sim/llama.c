@@ -196,14 +196,14 @@ int quantize_main(struct sim_ctx *ctx)
         quant[i] = (char)((type[i] >= 'A' && type[i] <= 'Z') ? type[i] + 32 : type[i]);
     quant[i] = '\0';
     char *step = sim_printf("quantize:%s", quant);
-    char *content = model_derive(&m, "gguf", quant, step);
+    struct sim_file content = model_derive(&m, "gguf", quant, step);
     fprintf(stderr, "main: quantizing '%s' to '%s' as %s\n", in, out, type);
-    out_file(ctx, out, content);
+    out_file(ctx, out, &content);
     char *summary = sim_printf("main: quantize time = %8.2f ms\nmain:    total time = %8.2f ms\n",
                                123.45, 130.5);
     out_text(ctx, summary);
     free(summary);
-    free(content);
+    free(content.data);
     free(step);
     model_free(&m);
     return 0;
@@ -290,11 +290,11 @@ int convert_main(struct sim_ctx *ctx)
     fprintf(stderr, "INFO:hf-to-gguf:Loading model: %s\nINFO:hf-to-gguf:Model architecture: %s\n",
             sim_basename(src), model_arch(&m));
     char *step = sim_printf("convert:%s", outtype);
-    char *content = model_derive(&m, "gguf", outtype, step);
+    struct sim_file content = model_derive(&m, "gguf", outtype, step);
     if (!args_has(&pa, "--dry-run"))
-        out_file(ctx, out, content);
+        out_file(ctx, out, &content);
     fprintf(stderr, "INFO:hf-to-gguf:Model successfully exported to %s\n", out);
-    free(content);
+    free(content.data);
     free(step);
     free(out);
     model_free(&m);

@@ -4,8 +4,8 @@
  * A source is an HF-like directory holding sim-model.json (the descriptor:
  * architecture, sizes, perplexities and the exact answer for each known
  * prompt).  Every file an engine writes (import, export, quantize, convert)
- * is a "derived" file: pretty JSON {sim_format, quant, model: <descriptor>,
- * lineage: [steps]}.  Carrying the descriptor along is what makes
+ * is a "derived" file: the header of its format (container.c) around pretty
+ * JSON {sim_format, quant, model: <descriptor>, lineage: [steps]}.  Carrying the descriptor along is what makes
  * APR -> GGUF -> APR round trips reproduce the original answers, and keeping
  * paths out of the file makes its bytes depend only on its inputs.
  *
@@ -159,10 +159,11 @@ static int load_any(const char *path, bool offline, struct sim_model *m, char **
         *msg = sim_printf("Not a file: %s", path);
         return 3;
     }
-    size_t len = 0;
-    char *text = sim_read_file(path, &len);
-    cJSON *doc = text ? cJSON_Parse(text) : NULL;
-    free(text);
+    size_t len = 0, payload_len = 0;
+    char *data = sim_read_file(path, &len);
+    const char *payload = data ? container_payload(data, len, &payload_len) : NULL;
+    cJSON *doc = payload ? cJSON_ParseWithLength(payload, payload_len) : NULL;
+    free(data);
     cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "sim_format");
     cJSON *desc = cJSON_GetObjectItemCaseSensitive(doc, "model");
     if (cJSON_IsString(fmt) && cJSON_IsObject(desc)) {
@@ -266,8 +267,8 @@ double model_ppl(const struct sim_model *m)
     return cJSON_IsNumber(v) ? v->valuedouble : 10.0;
 }
 
-char *model_derive(const struct sim_model *src, const char *format, const char *quant,
-                   const char *step)
+struct sim_file model_derive(const struct sim_model *src, const char *format, const char *quant,
+                             const char *step)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "sim_format", format);
@@ -281,7 +282,18 @@ char *model_derive(const struct sim_model *src, const char *format, const char *
     cJSON_Delete(doc);
     char *text = sim_printf("%s\n", body);
     free(body);
-    return text;
+    /* the tensors as the new file holds them: its format and quantisation */
+    struct sim_model derived = *src;
+    derived.format = strdup(format);
+    derived.quant = strdup(quant);
+    struct sim_tensor *t;
+    int n = model_tensors(&derived, &t);
+    struct sim_file f = container_wrap(format, model_arch(src), t, n, text);
+    free(t);
+    free(derived.format);
+    free(derived.quant);
+    free(text);
+    return f;
 }
 
 /* ------------------------------------------------------------- tensors */

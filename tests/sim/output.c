@@ -1,7 +1,7 @@
 /*
  * output.c - the only place that writes stdout or engine output files, so
  * that every output fault (empty, huge, garbage, badjson, ansi, nan,
- * badutf8, wrongshape, set/del, nooutput, truncate) applies uniformly to
+ * badutf8, wrongshape, set/del, nooutput, truncate, elf) applies uniformly to
  * every subcommand of every personality.
  */
 #include "sim.h"
@@ -297,19 +297,40 @@ void out_human(const struct sim_ctx *ctx, cJSON *doc)
     free(buf);
 }
 
-void out_file(const struct sim_ctx *ctx, const char *path, const char *content)
+/* `elf`: what a build step that wrote its own binary instead of the model
+ * would leave: an ELF64 header, then filler. */
+static void elf_bytes(unsigned char *buf, size_t len)
+{
+    static const unsigned char ident[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0 };
+    memset(buf, 0, len);
+    memcpy(buf, ident, sizeof ident);
+    for (size_t i = 64; i < len; i++)
+        buf[i] = (unsigned char)(i * 131u);
+}
+
+void out_file(const struct sim_ctx *ctx, const char *path, const struct sim_file *content)
 {
     const struct sim_faults *f = &ctx->faults;
     if (f->nooutput)
         return; /* claims success, writes nothing (an old file stays as it was) */
-    size_t len = strlen(content);
-    if (f->truncate)
-        len = f->truncate_bytes < 0 ? len / 2
+    unsigned char elf[1024];
+    const void *data = content->data;
+    size_t len = content->len;
+    if (f->elf) {
+        elf_bytes(elf, sizeof elf);
+        data = elf;
+        len = sizeof elf;
+    } else if (f->truncate) {
+        /* by default half of the data section goes, the header stays: a large model
+         * file cut short loses its tensors, not the few bytes in front of them */
+        size_t keep = content->payload_at + (len - content->payload_at) / 2;
+        len = f->truncate_bytes < 0 ? keep
               : (size_t)f->truncate_bytes < len ? (size_t)f->truncate_bytes
                                                 : len;
+    }
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         sim_die(7, "I/O error: cannot create %s: %s", path, strerror(errno));
-    if (sim_write_all(fd, content, len) != 0 || close(fd) != 0)
+    if (sim_write_all(fd, data, len) != 0 || close(fd) != 0)
         sim_die(7, "I/O error: writing %s: %s", path, strerror(errno));
 }

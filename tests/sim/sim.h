@@ -10,6 +10,7 @@
  *   faults.c  APR_SIM_FAULTS rules: parsing, matching, immediate actions
  *   output.c  everything written to stdout or to output files (fault-aware)
  *   model.c   model descriptors, derived model files, tensors, generation
+ *   container.c  the GGUF / APR v2 / safetensors headers of derived files
  *   apr.c     the apr personality (subcommands)
  *   llama.c   llama-completion, llama-quantize, convert_hf_to_gguf
  *   main.c    personality dispatch, call log, global delay
@@ -123,11 +124,11 @@ struct sim_edit {
     const char *value; /* NULL: delete the field */
 };
 
-enum sim_imm_kind { IMM_DELAY, IMM_CRASH, IMM_HANG, IMM_EXIT };
+enum sim_imm_kind { IMM_DELAY, IMM_CRASH, IMM_HANG, IMM_EXIT, IMM_USAGE };
 
 struct sim_immediate {
     enum sim_imm_kind kind;
-    long long num;    /* ms for delay, signal for crash, status for exit */
+    long long num;    /* ms for delay, signal for crash, status for exit and usage */
     const char *text; /* exit message */
     bool child, noterm; /* hang options */
 };
@@ -139,7 +140,7 @@ struct sim_faults {
     int nimm;
     enum sim_out_mode out_mode;
     unsigned long long huge_bytes;
-    bool ansi, nan, badutf8, nooutput, truncate;
+    bool ansi, nan, badutf8, nooutput, truncate, elf;
     long long truncate_bytes; /* -1: half of the content */
     enum sim_shape shape;
     struct sim_alter alters[SIM_MAX_EDITS];
@@ -169,7 +170,7 @@ struct sim_ctx {
  * rule exits 64 so a typo never silently disables a test), and records the
  * first rule matching ctx->subcmd / ctx->joined in ctx->faults. */
 void faults_load(struct sim_ctx *ctx);
-/* Runs delay / crash / hang / exit actions in the order they were written. */
+/* Runs delay / crash / hang / exit / usage actions in the order they were written. */
 void faults_run_immediate(const struct sim_ctx *ctx);
 /* Version string for --version: fault `version:`, APR_SIM_VERSION, default. */
 const char *faults_version(const struct sim_ctx *ctx, const char *dflt);
@@ -183,9 +184,16 @@ void out_json(const struct sim_ctx *ctx, cJSON *doc);
 void out_text(const struct sim_ctx *ctx, const char *text);
 /* Renders doc as "key: value" lines via out_text; frees doc. */
 void out_human(const struct sim_ctx *ctx, cJSON *doc);
-/* Writes an engine output file honouring `nooutput` and `truncate`; exits 7
- * (apr's Io code) when the file cannot be written. */
-void out_file(const struct sim_ctx *ctx, const char *path, const char *content);
+/* A derived model file: a format's header, then the JSON payload. */
+struct sim_file {
+    char *data;
+    size_t len;
+    size_t payload_at; /* where the payload (the data section) starts */
+};
+
+/* Writes an engine output file honouring `nooutput`, `truncate` and `elf`;
+ * exits 7 (apr's Io code) when the file cannot be written. */
+void out_file(const struct sim_ctx *ctx, const char *path, const struct sim_file *content);
 /* Inserts invalid UTF-8 into a copy of s (the `badutf8` fault). */
 char *out_badutf8(const char *s);
 
@@ -230,9 +238,10 @@ const char *model_arch(const struct sim_model *m);
 long model_int(const struct sim_model *m, const char *field, long dflt);
 enum qclass model_qclass(const char *quant);
 double model_ppl(const struct sim_model *m);
-/* Builds the JSON text of a derived model file. */
-char *model_derive(const struct sim_model *src, const char *format, const char *quant,
-                   const char *step);
+/* Builds a derived model file of `format` (apr, gguf, safetensors); the
+ * caller frees its data. */
+struct sim_file model_derive(const struct sim_model *src, const char *format, const char *quant,
+                             const char *step);
 /* Synthetic tensor list (HF names) for the architecture; caller frees. */
 int model_tensors(const struct sim_model *m, struct sim_tensor **out);
 long long model_param_count(const struct sim_model *m);
@@ -242,6 +251,16 @@ double tensor_sample(const struct sim_tensor *t, int i);
 void model_generate(const struct sim_model *m, const char *prompt, int n,
                     const struct sim_faults *faults, struct sim_gen *out);
 void gen_free(struct sim_gen *g);
+
+/* ------------------------------------------------------------- container.c */
+
+/* Wraps the payload in a minimal but real header of `format` describing the
+ * tensors (sorts them by name for apr, as apr does). */
+struct sim_file container_wrap(const char *format, const char *arch, struct sim_tensor *t, int n,
+                               const char *payload);
+/* The JSON payload of a file container_wrap wrote, or NULL when the bytes are
+ * not such a file (or were cut before the payload). Points into data. */
+const char *container_payload(const char *data, size_t len, size_t *payload_len);
 
 /* ---------------------------------------------------------- personalities */
 

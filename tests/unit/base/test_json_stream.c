@@ -1,5 +1,7 @@
-/* The streamed results writer must produce exactly what cJSON_Print does: reports, diffs of
- * results documents and users' scripts see the same bytes whichever wrote them. */
+/* The streamed results writer must produce exactly what cJSON_Print does (and its compact form
+ * what cJSON_PrintUnformatted does) for valid text: reports, diffs of results documents and users'
+ * scripts see the same bytes whichever wrote them. Invalid UTF-8, which cJSON would copy as it
+ * is, becomes U+FFFD. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,11 +30,37 @@ static char *streamed(const cJSON *doc)
 
 static void assert_same_as_cjson(const cJSON *doc)
 {
-    char *want = cJSON_Print(doc);
-    char *got = streamed(doc);
+    char *want = cJSON_Print(doc), *compact = cJSON_PrintUnformatted(doc);
+    char *got = streamed(doc), *text = json_stream_text(doc, true), *got_compact = json_stream_text(doc, false);
     assert_string_equal(got, want);
+    assert_string_equal(text, want);
+    assert_string_equal(got_compact, compact);
     free(got);
+    free(text);
+    free(got_compact);
     cJSON_free(want);
+    cJSON_free(compact);
+}
+
+static void invalid_utf8_becomes_the_replacement_character(void **state)
+{
+    (void)state;
+    cJSON *doc = cJSON_CreateObject();
+    /* a lone continuation byte, a truncated sequence, an overlong '/', a surrogate, a code point
+     * above U+10FFFF, then valid multi-byte text that must stay as it is */
+    cJSON_AddStringToObject(doc, "bad",
+                            "a\x80" "b\xe2\x82 \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 caf\xc3\xa9 \xf0\x9f\x98\x80");
+    cJSON_AddStringToObject(doc, "key \xff", "\"\xfe\\");
+    char *text = json_stream_text(doc, false);
+#define R "\xef\xbf\xbd"
+    assert_string_equal(text, "{\"bad\":\"a" R "b" R R " " R R " " R R R " " R R R R " caf\xc3\xa9 \xf0\x9f\x98\x80\","
+                              "\"key " R "\":\"\\\"" R "\\\\\"}");
+#undef R
+    cJSON *back = cJSON_Parse(text);
+    assert_non_null(back);
+    cJSON_Delete(back);
+    free(text);
+    cJSON_Delete(doc);
 }
 
 static void every_kind_of_value(void **state)
@@ -119,6 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_kind_of_value),
         cmocka_unit_test(results_documents),
+        cmocka_unit_test(invalid_utf8_becomes_the_replacement_character),
         cmocka_unit_test(atomic_write_replaces_the_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

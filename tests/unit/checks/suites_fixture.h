@@ -19,6 +19,7 @@
 #include "json_lenient.h"
 #include "oracle.h"
 #include "pipeline.h"
+#include "source_files.h"
 #include "suites.h"
 #include "utf8.h"
 #include "util.h"
@@ -33,27 +34,6 @@ typedef struct {
     oracle_set *oracles[N_MODELS];
     bool gpu;
 } world;
-
-static inline const char *source_dir(void)
-{
-    const char *d = getenv("TMGT_SOURCE_DIR");
-    return d && *d ? d : ".";
-}
-
-/* The file's content (NUL-terminated); fails the test when it cannot be read. */
-static inline char *read_source_file(const char *rel, size_t *len)
-{
-    char *path = xasprintf("%s/%s", source_dir(), rel);
-    char *data = NULL;
-    size_t n = 0;
-    tmgt_error err;
-    if (read_file(path, &data, &n, &err) != 0)
-        fail_msg("%s", err.msg);
-    free(path);
-    if (len)
-        *len = n;
-    return data;
-}
 
 static inline char *fixture(const char *name)
 {
@@ -165,12 +145,18 @@ static inline check_result judge(world *w, const char *suite_key, const char *na
     return r;
 }
 
+static inline const char *status_word(check_status s)
+{
+    static const char *const words[] = {
+        [CHECK_PASS] = "PASS", [CHECK_FAIL] = "FAIL", [CHECK_SKIP] = "SKIP", [CHECK_TIMEOUT] = "TIMEOUT"};
+    return words[s];
+}
+
 #define assert_status(r, st, text)                                                                 \
     do {                                                                                           \
         if ((r).status != (st) || !strstr((r).detail, (text)))                                     \
             fail_msg("expected %s containing \"%s\", got %s: %s", #st, (text),                     \
-                     (r).status == CHECK_PASS ? "PASS" : (r).status == CHECK_FAIL ? "FAIL" : "SKIP", \
-                     (r).detail);                                                                  \
+                     status_word((r).status), (r).detail);                                         \
     } while (0)
 
 /* The document printed back as engine output (for variants of the fixtures). */

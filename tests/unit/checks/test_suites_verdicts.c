@@ -50,7 +50,7 @@ static void test_validate_exit_5(void **state)
     q = q_exit(5, "", err);
     expect(judge(w, "validate", n, &q), CHECK_FAIL, "apr validate failed (exit 5): error: Validation failed");
     q = q_kind(OUT_TIMEOUT, NULL);
-    expect(judge(w, "validate", n, &q), CHECK_FAIL, "apr validate timed out");
+    expect(judge(w, "validate", n, &q), CHECK_TIMEOUT, "apr validate timed out");
     free(failing);
     free(passing);
 }

@@ -113,7 +113,7 @@ static void test_exits_are_cached_timeouts_and_missing_outputs_run_again(void **
         exec_stats st;
         assert_int_equal(world_run(&w, &s, 2, &st), EXIT_OK);
         assert_int_equal(slow->status, ST_TIMEOUT);
-        assert_string_equal(slow->reason, "timed out after 1 s");
+        assert_string_equal(slow->reason, "timed out after 1 s (not cached)");
         assert_int_equal(forgets->status, ST_OUTPUT_MISSING);
         assert_int_equal(fails->status, ST_EXIT);
         assert_int_equal(fails->exit_code, 3);

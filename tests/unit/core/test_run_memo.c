@@ -17,9 +17,15 @@
 
 static char *argv_run[] = {"tmgt", "check", "--model", "m"};
 
+static char *memo_name_as_shown(char **argv, int argc, bool color, size_t width, bool gpu)
+{
+    report_console_opts console = {.color = color, .width = width};
+    return run_memo_path("/cache", argc, argv, &console, gpu);
+}
+
 static char *memo_name(char **argv, int argc, bool color, bool gpu)
 {
-    return run_memo_path("/cache", argc, argv, color, gpu);
+    return memo_name_as_shown(argv, argc, color, 100, gpu);
 }
 
 static void test_the_memo_is_per_invocation(void **state)
@@ -32,11 +38,13 @@ static void test_the_memo_is_per_invocation(void **state)
     char *args = memo_name(other_args, 4, false, false);
     char *color = memo_name(argv_run, 4, true, false);
     char *gpu = memo_name(argv_run, 4, false, true);
+    char *width = memo_name_as_shown(argv_run, 4, false, 80, false); /* the findings wrap to it */
     assert_string_not_equal(args, base);
+    assert_string_not_equal(width, base);
     assert_string_not_equal(color, base);
     assert_string_not_equal(gpu, base);
     /* every variable tmgt reads counts, the Hub token under its older name included */
-    const char *read[] = {"HUGGING_FACE_HUB_TOKEN", "TMGT_CACHE_SALT", "HF_HOME", "NO_COLOR", "PATH"};
+    const char *read[] = {"HUGGING_FACE_HUB_TOKEN", "TMGT_CACHE_SALT", "HF_HOME", "NO_COLOR", "PATH", "COLUMNS"};
     for (size_t i = 0; i < sizeof read / sizeof *read; i++) {
         char *was = getenv(read[i]) ? strdup(getenv(read[i])) : NULL;
         setenv(read[i], "a value no test sets", 1);
@@ -62,6 +70,7 @@ static void test_the_memo_is_per_invocation(void **state)
     free(args);
     free(color);
     free(gpu);
+    free(width);
     free(ours);
     free(unrelated);
 }
@@ -125,7 +134,8 @@ static void forget(remembered *r)
 
 static int replay(const remembered *r)
 {
-    return run_memo_replay(r->memo, r->results, true, now_ms());
+    report_console_opts quiet = {.quiet = true, .width = 100};
+    return run_memo_replay(r->memo, r->results, &quiet, now_ms());
 }
 
 static void test_an_unchanged_world_replays_the_exit_status(void **state)

@@ -13,7 +13,7 @@
 
 typedef enum { CONSOLE, JUNIT, HTML, MARKDOWN, TICKET, NKINDS } report_kind;
 
-static const report_console_opts plain = {false, false, false};
+static const report_console_opts plain = {.width = 100};
 
 static cJSON *load(const char *name)
 {
@@ -183,10 +183,11 @@ static const char sample_console[] =
     "\n";
 
 static const char sample_matrix[] =
-    "  model        canary  token  drift  list\n"
-    "  smollm-135m  1/1/0   1/1/0  0/0/1  ·\n"
-    "  qwen2-0.5b   1/0/0   1/1/0  0/0/1  ·\n"
-    "  global       ·       ·      ·      1/0/0\n"
+    "  suite   smollm-135m  qwen2-0.5b  global\n"
+    "  canary  ✓ 1 ✗ 1      ✓ 1         ·\n"
+    "  token   ✓ 1 ✗ 1      ✓ 1 ✗ 1     ·\n"
+    "  drift   − 1          − 1         ·\n"
+    "  list    ·            ·           ✓ 1\n"
     "\n"
     "5 passed, 3 failed, 2 skipped (10 checks) — 3 actions executed, 5 cached in 1.2s\n";
 
@@ -205,7 +206,7 @@ static void test_console_lines_matrix_totals(void **state)
 static void test_console_quiet(void **state)
 {
     cJSON *doc = load("results-sample.json");
-    report_console_opts opts = {false, true, true};
+    report_console_opts opts = {.quiet = true, .failures_only = true};
     char *text = report(CONSOLE, doc, &opts);
 
     (void)state;
@@ -217,15 +218,16 @@ static void test_console_quiet(void **state)
 static void test_console_failures_only(void **state)
 {
     cJSON *doc = load("results-sample.json");
-    report_console_opts opts = {false, false, true};
+    report_console_opts opts = {.failures_only = true};
     char *text = report(CONSOLE, doc, &opts);
 
     (void)state;
-    assert_int_equal(occurrences(text, "  ✗ "), 3);
-    assert_lacks(text, "  ✓ ");
-    assert_lacks(text, "  − ");
-    assert_contains(text, "  ✗ token-parity/qwen2-0.5b/int8/code: 4 mismatches exceeds threshold 3\n\n"
-                          "  model ");
+    /* a check line starts with its glyph; a matrix line with a suite */
+    assert_starts_with(text, "  ✗ ");
+    assert_int_equal(occurrences(text, "\n  ✗ "), 2);
+    assert_lacks(text, "\n  ✓ ");
+    assert_lacks(text, "\n  − ");
+    assert_contains(text, "  ✗ token-parity/qwen2-0.5b/int8/code: 4 mismatches exceeds threshold 3");
     assert_contains(text, "\n      first divergence at token 7: expected 448 \" n\", got 123 \" of\"");
     free(text);
     cJSON_Delete(doc);
@@ -234,7 +236,7 @@ static void test_console_failures_only(void **state)
 static void test_console_color(void **state)
 {
     cJSON *doc = load("results-sample.json");
-    report_console_opts opts = {true, false, false};
+    report_console_opts opts = {.color = true};
     char *text = report(CONSOLE, doc, &opts);
 
     (void)state;
@@ -242,7 +244,193 @@ static void test_console_color(void **state)
     assert_contains(text, "\033[32m  ✓ canary/smollm-135m/code: exact match\033[0m\n");
     assert_contains(text, "\033[33m  − quant-drift/smollm-135m/code: int4 run failed\033[0m\n");
     /* colour codes must not disturb the alignment of the matrix */
-    assert_contains(text, "  smollm-135m  \033[31m1/1/0\033[0m   \033[31m1/1/0\033[0m  \033[33m0/0/1\033[0m  ·\n");
+    assert_contains(text, "  token   \033[31m✓ 1 ✗ 1\033[0m      \033[31m✓ 1 ✗ 1\033[0m     ·\n");
+    assert_contains(text, "  drift   \033[33m− 1\033[0m          \033[33m− 1\033[0m         ·\n");
+    free(text);
+    cJSON_Delete(doc);
+}
+
+/* Columns a line takes on a terminal: code points, colour sequences taking none. */
+static size_t display_width(const char *s, size_t len)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\033') {
+            while (i < len && s[i] != 'm')
+                i++;
+        } else if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            w++;
+        }
+    }
+    return w;
+}
+
+static size_t widest_line(const char *text)
+{
+    size_t widest = 0;
+    for (const char *line = text; *line;) {
+        size_t len = strcspn(line, "\n"), w = display_width(line, len);
+        widest = w > widest ? w : widest;
+        line += len + (line[len] == '\n');
+    }
+    return widest;
+}
+
+#define LONG_MODEL "an-exceptionally-long-model-name-that-no-narrow-terminal-column-could-hold"
+
+/* Twelve models (one with a 74-character name) over all 23 suites, every status, a detail of
+ * many words and a check name without any space to break at. */
+static cJSON *wide_results(void)
+{
+    static const char *const suites[] = {"convert", "list", "canary", "token", "drift", "roundtrip",
+                                         "ppl", "inspect", "validate", "tensors", "lint", "selftest",
+                                         "diff", "tree", "oracle-id", "hex", "debug", "bench", "qa",
+                                         "rosetta-diff", "parity-gpu", "llamacpp-text", "cross-runtime"};
+    static const char *const statuses[] = {"PASS", "FAIL", "TIMEOUT", "SKIP"};
+    cJSON *doc = cJSON_CreateObject(), *checks = cJSON_AddArrayToObject(doc, "checks");
+    char model[128], name[256];
+
+    cJSON_AddNumberToObject(doc, "actions_executed", 1234);
+    cJSON_AddNumberToObject(doc, "actions_cached", 56789);
+    cJSON_AddNumberToObject(doc, "wall_ms", 123456);
+    for (int m = 0; m < 12; m++) {
+        snprintf(model, sizeof model, m == 5 ? LONG_MODEL : "model-%d-of-the-set", m);
+        for (size_t s = 0; s < sizeof suites / sizeof *suites; s++) {
+            for (int k = 0; k <= (int)(s + (size_t)m) % 3; k++) {
+                cJSON *c = cJSON_CreateObject();
+                snprintf(name, sizeof name, "%s/%s/variant-%d", suites[s], model, k);
+                cJSON_AddStringToObject(c, "name", name);
+                cJSON_AddStringToObject(c, "suite", suites[s]);
+                cJSON_AddStringToObject(c, "model", model);
+                cJSON_AddStringToObject(c, "status", statuses[(s + (size_t)k + (size_t)m) % 4]);
+                cJSON_AddStringToObject(c, "detail", "apr qa failed (exit 101): thread main panicked at "
+                                                     "crates/apr/src/qa.rs:412 called unwrap on an Err "
+                                                     "value: the gate could not be judged, see stderr end");
+                cJSON_AddItemToArray(checks, c);
+            }
+        }
+    }
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "name", "token/" LONG_MODEL "/" LONG_MODEL "/" LONG_MODEL);
+    cJSON_AddStringToObject(c, "suite", "token");
+    cJSON_AddStringToObject(c, "model", LONG_MODEL);
+    cJSON_AddStringToObject(c, "status", "FAIL");
+    cJSON_AddItemToObject(c, "divergence", cJSON_Parse("{\"index\":7,\"expected\":448,\"got\":123,"
+                                                       "\"expected_text\":\" a rather long piece\","
+                                                       "\"got_text\":\" another long piece\",\"mismatches\":9}"));
+    cJSON_AddItemToArray(checks, c);
+    return doc;
+}
+
+static int lines_starting(const char *text, const char *prefix)
+{
+    int n = strncmp(text, prefix, strlen(prefix)) == 0;
+    for (const char *p = text; (p = strchr(p, '\n')); p++)
+        n += strncmp(p + 1, prefix, strlen(prefix)) == 0;
+    return n;
+}
+
+/* No line is wider than the width given, whatever the names; the matrix is cut into blocks of
+ * models where it must be, and no word of a long detail is lost to the wrapping. */
+static void test_console_fits_its_width(void **state)
+{
+    static const size_t widths[] = {40, 80, 160};
+    int blocks[3];
+    cJSON *doc = wide_results();
+
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        for (int color = 0; color < 2; color++) {
+            report_console_opts opts = {.color = color, .width = widths[i]};
+            char *text = report(CONSOLE, doc, &opts);
+            if (widest_line(text) > widths[i])
+                fail_msg("a line of %zu columns at width %zu:\n%s", widest_line(text), widths[i], text);
+            blocks[i] = lines_starting(text, "  suite ");
+            /* every check but the last has the long detail: its words survive the wrapping */
+            assert_int_equal(occurrences(text, "panicked"), cJSON_GetArraySize(cJSON_GetObjectItem(doc, "checks")) - 1);
+            assert_int_equal(occurrences(text, "stderr"), cJSON_GetArraySize(cJSON_GetObjectItem(doc, "checks")) - 1);
+            free(text);
+        }
+    }
+    assert_true(blocks[0] > blocks[1] && blocks[1] > blocks[2] && blocks[2] >= 1);
+
+    report_console_opts narrow = {.width = 40}, wide = {.width = 160};
+    char *text = report(CONSOLE, doc, &narrow);
+    /* a name wider than a whole column ends in an ellipsis; every row keeps its suite */
+    assert_contains(text, "  suite          an-exceptionally-long-…\n");
+    assert_int_equal(lines_starting(text, "  cross-runtime  "), blocks[0]);
+    assert_contains(text, "\n      first divergence at token 7:\n        expected 448 \" a rather long\n"
+                          "        piece\", got 123 \" another long\n        piece\" (9 mismatches)\n");
+    /* the totals break before their clause, not inside a figure */
+    assert_contains(text, "\n  — 1234 actions executed, 56789 cached\n  in 123.5s\n");
+    free(text);
+    text = report(CONSOLE, doc, &wide);
+    assert_contains(text, "  " LONG_MODEL);
+    assert_lacks(text, "…");
+    free(text);
+    cJSON_Delete(doc);
+}
+
+/* Checks of every status; the timeout is named apart from the failure everywhere. */
+static const char timeout_doc[] =
+    "{\"suites\":[\"qa\",\"lint\"],\"checks\":["
+    "{\"name\":\"qa/m/int8\",\"suite\":\"qa\",\"model\":\"m\",\"status\":\"PASS\",\"detail\":\"6 gates\"},"
+    "{\"name\":\"qa/m/int4\",\"suite\":\"qa\",\"model\":\"m\",\"status\":\"TIMEOUT\","
+    "\"detail\":\"apr qa timed out after 300 s (not cached)\",\"reproduce\":\"tmgt --model m --check qa\"},"
+    "{\"name\":\"lint/m/int4\",\"suite\":\"lint\",\"model\":\"m\",\"status\":\"FAIL\",\"detail\":\"1 critical\","
+    "\"reproduce\":\"tmgt --model m --check lint\"},"
+    "{\"name\":\"lint/m/int8\",\"suite\":\"lint\",\"model\":\"m\",\"status\":\"SKIP\",\"detail\":\"no input\"}]}";
+
+static void test_timeout_in_every_report(void **state)
+{
+    cJSON *doc = cJSON_Parse(timeout_doc);
+    report_console_opts color = {.color = true}, failures = {.failures_only = true};
+    char *text;
+
+    (void)state;
+    text = report(CONSOLE, doc, &plain);
+    assert_contains(text, "  ⏱ qa/m/int4: apr qa timed out after 300 s (not cached)\n");
+    assert_contains(text, "  suite  m\n  qa     ✓ 1 ⏱ 1\n  lint   ✗ 1 − 1\n");
+    assert_contains(text, "1 passed, 1 failed, 1 timed out, 1 skipped (4 checks)\n");
+    free(text);
+    text = report(CONSOLE, doc, &color);
+    assert_contains(text, "\033[35m  ⏱ qa/m/int4: apr qa timed out after 300 s (not cached)\033[0m\n");
+    assert_contains(text, "  qa     \033[35m✓ 1 ⏱ 1\033[0m\n");
+    free(text);
+    text = report(CONSOLE, doc, &failures);
+    assert_starts_with(text, "  ⏱ qa/m/int4: apr qa timed out after 300 s (not cached)\n  ✗ lint/m/int4");
+    free(text);
+
+    text = report(JUNIT, doc, NULL);
+    assert_contains(text, "<testsuites name=\"tmgt\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\">");
+    assert_contains(text, "<testsuite name=\"qa\" tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\"");
+    assert_contains(text, "      <error type=\"timeout\" message=\"apr qa timed out after 300 s (not cached)\">"
+                          "reproduce: tmgt --model m --check qa</error>\n");
+    assert_int_equal(occurrences(text, "<failure "), 1);
+    free(text);
+
+    text = report(HTML, doc, NULL);
+    assert_contains(text, "<td class=\"mixed\" title=\"1 passed, 0 failed, 1 timed out, 0 skipped\">"
+                          "<span>✓ 1</span> <span>⏱ 1</span></td>");
+    assert_contains(text, "<h2>Failures (1)</h2>");
+    assert_contains(text, "<h2>Timed out (1)</h2>");
+    assert_int_equal(occurrences(text, "<section class=\"failure timeout\">\n<h3><code>qa/m/int4</code>"), 1);
+    assert_int_equal(occurrences(text, "<section class=\"failure\">"), 1);
+    assert_contains(text, "<tr class=\"timeout\"><td>⏱</td><td><code>qa/m/int4</code>");
+    free(text);
+
+    text = report(MARKDOWN, doc, NULL);
+    assert_contains(text, "| m | ✓ 1 ⏱ 1 | ✗ 1 − 1 |\n");
+    assert_contains(text, "### Failures\n\n- `lint/m/int4`: 1 critical\n");
+    assert_contains(text, "### Timed out (no verdict on the engine; not cached, so the next run tries again)\n\n"
+                          "- `qa/m/int4`: apr qa timed out after 300 s (not cached)\n");
+    free(text);
+
+    text = report(TICKET, doc, NULL);
+    assert_contains(text, "\n### 1 failure(s)\n\n#### `lint/m/int4`\n**Error**: 1 critical\n\n"
+                          "### 1 timeout(s)\n\nKilled at their step's `timeout_s`: no verdict on the engine");
+    assert_contains(text, "#### `qa/m/int4`\n**Timed out**: apr qa timed out after 300 s (not cached)\n\n");
+    assert_contains(text, "```bash\ntmgt --model m --check qa\ntmgt --model m --check lint\n```\n");
     free(text);
     cJSON_Delete(doc);
 }
@@ -308,12 +496,20 @@ static void test_html_sample(void **state)
     assert_contains(text, "\">abcdef012345</code>");
     assert_contains(text, "5 passed, 3 failed, 2 skipped (10 checks)");
     assert_contains(text, "<table id=\"matrix\">");
-    assert_contains(text, "<tr><th>smollm-135m</th>"
-                          "<td class=\"mixed\" title=\"1 passed, 1 failed, 0 skipped\">✓ 1 ✗ 1</td>"
-                          "<td class=\"mixed\" title=\"1 passed, 1 failed, 0 skipped\">✓ 1 ✗ 1</td>"
-                          "<td class=\"skip\" title=\"0 passed, 0 failed, 1 skipped\">− 1</td>"
-                          "<td class=\"empty\" title=\"0 passed, 0 failed, 0 skipped\">·</td></tr>");
-    assert_contains(text, "<td class=\"pass\" title=\"1 passed, 0 failed, 0 skipped\">✓ 1</td></tr>");
+    /* suites as rows, models as columns */
+    assert_contains(text, "<thead><tr><th>suite</th><th>smollm-135m</th><th>qwen2-0.5b</th><th>global</th>"
+                          "</tr></thead>");
+    assert_contains(text, "<tr><th>token</th>"
+                          "<td class=\"mixed\" title=\"1 passed, 1 failed, 0 timed out, 0 skipped\">"
+                          "<span>✓ 1</span> <span>✗ 1</span></td>"
+                          "<td class=\"mixed\" title=\"1 passed, 1 failed, 0 timed out, 0 skipped\">"
+                          "<span>✓ 1</span> <span>✗ 1</span></td>"
+                          "<td class=\"empty\" title=\"0 passed, 0 failed, 0 timed out, 0 skipped\">·</td></tr>");
+    assert_contains(text, "<tr><th>drift</th>"
+                          "<td class=\"skip\" title=\"0 passed, 0 failed, 0 timed out, 1 skipped\"><span>− 1</span></td>");
+    assert_contains(text, "<td class=\"pass\" title=\"1 passed, 0 failed, 0 timed out, 0 skipped\">"
+                          "<span>✓ 1</span></td></tr>");
+    assert_lacks(text, "<h2>Timed out");
     /* the divergence row, the other mismatches, and an agreeing row */
     assert_contains(text, "<tr><td>6</td><td>42</td><td></td><td>42</td><td></td></tr>\n"
                           "<tr class=\"diverge\"><td>7</td><td>448</td><td> n</td><td>123</td><td> of</td></tr>\n"
@@ -501,7 +697,7 @@ static void test_missing_fields(void **state)
     assert_contains(text, "  − canary/x/code\n");
     assert_contains(text, "  ✗ token-parity/x/int4/code\n      first divergence: expected end of output, got end "
                           "of output\n");
-    assert_contains(text, "  model  ?      token  canary\n  ?      0/4/0  ·      ·\n  x      ·      0/1/0  0/0/1\n");
+    assert_contains(text, "  suite   ?    x\n  ?       ✗ 4  ·\n  token   ·    ✗ 1\n  canary  ·    − 1\n");
     assert_contains(text, "\n0 passed, 5 failed, 1 skipped (6 checks)\n");
     free(text);
 
@@ -567,7 +763,7 @@ static char *written(const char *s, unsigned flags)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    rc_puts(out, s, flags);
+    escape_puts(out, s, flags);
     fclose(out);
     return text;
 }
@@ -582,13 +778,17 @@ static void assert_written(const char *s, unsigned flags, const char *expected)
 static void test_text_escaping(void **state)
 {
     (void)state;
-    assert_written("a\xff" "b\xe2\x82", 0, "a\\xFFb\\xE2\\x82");
-    assert_written("\xed\xa0\x80", 0, "\\xED\\xA0\\x80"); /* a UTF-16 surrogate is not UTF-8 */
-    assert_written("\xef\xbf\xbe ok \xc3\xa9", RC_MARKUP, "\\xEF\\xBF\\xBE ok \xc3\xa9");
-    assert_written("<a href=\"x\">&'", RC_MARKUP, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-    assert_written("a\"b\\c\n", RC_VISIBLE | RC_QUOTED, "a\\\"b\\\\c\\n");
-    assert_written("a|b*c_d\ne", RC_MD, "a\\|b\\*c\\_d e");
-    assert_int_equal(rc_width("·x\t", RC_VISIBLE), 4);
+    /* each invalid byte is one U+FFFD, as in the results document */
+#define FFFD "\xef\xbf\xbd"
+    assert_written("a\xff" "b\xe2\x82", 0, "a" FFFD "b" FFFD FFFD);
+    assert_written("\xed\xa0\x80", 0, FFFD FFFD FFFD); /* a UTF-16 surrogate is not UTF-8 */
+    assert_written("\x01\x7f\xc2\x85", 0, "\\x01\\x7F\\xC2\\x85"); /* controls stay visible */
+#undef FFFD
+    assert_written("\xef\xbf\xbe ok \xc3\xa9", ESC_MARKUP, "\\xEF\\xBF\\xBE ok \xc3\xa9");
+    assert_written("<a href=\"x\">&'", ESC_MARKUP, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    assert_written("a\"b\\c\n", ESC_VISIBLE | ESC_QUOTED, "a\\\"b\\\\c\\n");
+    assert_written("a|b*c_d\ne", ESC_MD, "a\\|b\\*c\\_d e");
+    assert_int_equal(escape_width("·x\t", ESC_VISIBLE), 4);
 }
 
 static void test_md_code_span(void **state)
@@ -617,6 +817,8 @@ int main(void)
         cmocka_unit_test(test_console_quiet),
         cmocka_unit_test(test_console_failures_only),
         cmocka_unit_test(test_console_color),
+        cmocka_unit_test(test_console_fits_its_width),
+        cmocka_unit_test(test_timeout_in_every_report),
         cmocka_unit_test(test_junit_sample),
         cmocka_unit_test(test_junit_escaping),
         cmocka_unit_test(test_html_sample),

@@ -1,0 +1,1 @@
+apr run $WORK/smollm2-135m-q8_0.gguf The\ capital\ of\ France\ is -n 32 -f json --logprobs 20

@@ -1,0 +1,1 @@
+third_party/bin/llama-probe -m $WORK/does-not-exist.gguf -p hi

@@ -1,0 +1,1 @@
+third_party/bin/llama-probe -m $WORK/smollm2-135m-q4_0.gguf -p The\ capital\ of\ France\ is -n 32 -k 5 -t 1 --teacher-oracle oracle/smollm2-135m/completion.json

@@ -1,0 +1,1 @@
+third_party/bin/llama-probe -m $WORK/smollm2-135m-q8_0.gguf -p What\ is\ 2+2\?\ Answer: -n 32 -k 5 -t 1 --teacher-oracle oracle/smollm2-135m/arithmetic.json
