@@ -2,6 +2,7 @@
  * logprobs and the helpers that quote it in messages must survive any bytes. */
 #include <stdlib.h>
 
+#include "compare.h"
 #include "engine_logprobs.h"
 #include "fuzz_util.h"
 #include "json_lenient.h"
