@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit integration pull convert check ticket sim clean distclean asan fuzz valgrind e2e e2e-setup deps bench bench-build bench-smoke
+.PHONY: all build test unit integration pull convert check ticket sim clean distclean asan fuzz valgrind e2e e2e-setup deps bench bench-build bench-smoke format format-check
 
 all: build
 
@@ -73,6 +73,15 @@ fuzz:
 # valgrind memcheck of the whole simulator matrix: any leak or invalid access fails.
 valgrind: build
 	ci/run-valgrind.sh $(BUILD)
+
+# C formatting by .clang-format (Debian's clang-format, ci/setup-fuzz-deps.sh): format-check lists
+# what differs and fails, format rewrites the files in place.
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+format:
+	clang-format -i $(FORMAT_FILES)
 
 clean:
 	rm -rf $(BUILD)/sim-cache $(BUILD)/sim-results

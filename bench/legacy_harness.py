@@ -1,7 +1,7 @@
 """The original harness's approach, replayed on the same engine commands as a tmgt run: one
 process at a time, no cache, the conversions once, then every check calls the engine itself,
 even when another check already asked the same question (28 `apr run` per model where 14
-suffice, suites.md §2.7).
+suffice, docs/DESIGN.md).
 
     python3 bench/legacy_harness.py RESULTS_JSON WORKSPACE_DIR
 

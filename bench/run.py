@@ -195,7 +195,7 @@ def synthetic_ws(tmp, name, shape):
 
 def settle_and_remember(cmd, env):
     """The no-op after a run that executed something judges everything again and leaves the memo
-    its successors replay (src/run_memo.h); files younger than 100 ms cannot vouch for one."""
+    its successors replay (src/core/run_memo.h); files younger than 100 ms cannot vouch for one."""
     time.sleep(0.3)
     lib.run(cmd, env=env)
 

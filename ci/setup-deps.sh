@@ -3,7 +3,7 @@
 # as arguments (ci/setup-fuzz-deps.sh adds the fuzz and valgrind tools).
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config libuv1-dev libcjson-dev libcurl4-openssl-dev
-      libgit2-dev libssl-dev libcmocka-dev python3 git
+      libgit2-dev libssl-dev libxxhash-dev libcmocka-dev python3 git
       strace chromium fonts-dejavu-core  # strace, chromium: the report tests
       ninja-build make time openssl      # bench/ (make bench, bench-smoke)
       "$@")

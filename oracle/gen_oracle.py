@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate (or check) greedy-decoding oracle JSON files with HF transformers on CPU, float32.
 
-Reproduces the original TMGT harness (suites.md §4.1, scripts/gen_oracle.py) for a local model
+Reproduces the original TMGT harness (its scripts/gen_oracle.py) for a local model
 directory instead of a Hub id:
 
   * prompts: every PROMPTS_DIR/*.txt, sorted by file name; key = file stem; text .strip()ed

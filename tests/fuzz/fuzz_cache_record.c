@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "fs.h"
 #include "fuzz_util.h"
 
 /* One key for every input: the record file under test is always the same path. */

@@ -5,6 +5,9 @@
 #include "compare.h"
 #include "engine_logprobs.h"
 #include "fuzz_util.h"
+#include "json_lenient.h"
+#include "json_read.h"
+#include "text.h"
 #include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

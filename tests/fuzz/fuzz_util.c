@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "fs.h"
 #include "util.h"
 
 static char *g_scratch;
@@ -12,7 +13,7 @@ static FILE *g_null;
 
 static void remove_scratch(void)
 {
-    cache_remove_tree(g_scratch);
+    remove_tree(g_scratch);
     free(g_scratch);
     if (g_null)
         fclose(g_null);

@@ -1,4 +1,4 @@
-"""Issue 7: malformed pipeline, oracle and results files get one clear line and exit 3; nothing
+"""Malformed pipeline, oracle and results files get one clear line and exit 3; nothing
 runs, nothing is cached, and the files that were there before are left as they were."""
 import json
 import shutil

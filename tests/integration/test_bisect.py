@@ -1,4 +1,4 @@
-"""Issue 6: `tmgt bisect` on a real git repository of a small engine, built by the test."""
+"""`tmgt bisect` on a real git repository of a small engine, built by the test."""
 import hashlib
 import json
 import signal

@@ -1,4 +1,4 @@
-"""Issue 7: the cache damaged behind tmgt's back, and a disk that fills up while tmgt writes it."""
+"""The cache damaged behind tmgt's back, and a disk that fills up while tmgt writes it."""
 import hashlib
 import os
 import resource

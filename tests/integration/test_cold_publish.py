@@ -1,4 +1,4 @@
-"""Issue 8: what a cold run publishes — short answers inline in their records, the identity
+"""What a cold run publishes — short answers inline in their records, the identity
 record as a second name of the result record, one sync per run — and that none of it costs a
 guarantee: entries are whole after a kill -9, and damage is found on use."""
 import hashlib

@@ -1,4 +1,4 @@
-"""Issue 13.4: a conversion check reads the header of what the engine wrote and passes only for a
+"""A conversion check reads the header of what the engine wrote and passes only for a
 file of the format its name declares (.gguf, .apr, .safetensors); a file that is something else
 fails naming what it holds, and what reads it is skipped with that reason."""
 import hashlib

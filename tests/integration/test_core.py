@@ -1,4 +1,4 @@
-"""Issue 2: the executor, the cache and the CLI, observed from outside."""
+"""The executor, the cache and the CLI, observed from outside."""
 import json
 import os
 import random

@@ -1,9 +1,9 @@
-"""Issue 7: every way an engine can misbehave, and what tmgt makes of it.
+"""Every way an engine can misbehave, and what tmgt makes of it.
 
 Each case asserts the status and message of the check that saw the fault, the action's status,
 whether it was cached, a clean `tmgt cache verify`, and that a rerun without the fault reaches
 the results of a run that never saw it. Faults that end in a normal exit are measurements (the
-engine's bug is the finding, DESIGN.md): they stay cached, and only a fixed engine (a new binary)
+engine's bug is the finding, docs/DESIGN.md): they stay cached, and only a fixed engine (a new binary)
 re-executes them. Faults that are not measurements (signals, timeouts, missing outputs, runaway
 output) are never cached, so a plain rerun re-executes exactly the faulted actions.
 """
@@ -103,7 +103,7 @@ def matrix_row(out, suite):
     return row.split(None, 1)[1]
 
 
-# Issue 13.6: a timeout is not an engine verdict, and no report may let it pass for one.
+# A timeout is not an engine verdict, and no report may let it pass for one.
 def test_a_timeout_is_named_apart_from_a_failure_everywhere_and_runs_again(tmgt, tmp_path):
     pipeline = tmgt.make_pipeline(run={"timeout_s": 1})
     r = run_with_fault(tmgt, "run@code=hang", pipeline=pipeline)

@@ -1,4 +1,4 @@
-"""Issue 7: tmgt itself interrupted at random points, and several tmgt processes on one cache."""
+"""tmgt itself interrupted at random points, and several tmgt processes on one cache."""
 import random
 import re
 import signal

@@ -1,4 +1,4 @@
-"""Issue 13.8: the original harness's entry points (make pull, convert, check, ticket) are thin
+"""The original harness's entry points (make pull, convert, check, ticket) are thin
 targets over tmgt on pipeline/default.json, with the engines the ci/ scripts install on PATH."""
 import os
 import re

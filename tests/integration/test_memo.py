@@ -1,4 +1,4 @@
-"""Issue 8: a run that executed nothing is remembered (src/run_memo.h); its identical successor
+"""A run that executed nothing is remembered (src/core/run_memo.h); its identical successor
 replays the verdicts when every file the run read is unchanged, and judges again after any change
 that could alter them."""
 import json
@@ -184,7 +184,9 @@ def test_any_change_to_what_the_run_read_means_judging_again(ws, change):
     assert ("tmgt: judging again: " in again.err) == (change is not gc_everything), again.err
 
 
-@pytest.mark.parametrize("differs", [("env", {"TMGT_GPU": "1"}), ("args", ("--jobs", "3")),
+@pytest.mark.parametrize("differs", [("env", {"TMGT_GPU": "1"}),
+                                     ("env", {"HUGGING_FACE_HUB_TOKEN": "hf_another_token"}),
+                                     ("args", ("--jobs", "3")),
                                      ("args", ("-q",))], ids=lambda d: d[0] + "-" + str(d[1]))
 def test_another_command_line_or_environment_has_its_own_memo(ws, differs):
     remembered(ws)

@@ -1,4 +1,4 @@
-"""Issue 5: `tmgt pull` against a fake Hub on loopback (tests/fakehub), selected by HF_ENDPOINT."""
+"""`tmgt pull` against a fake Hub on loopback (tests/fakehub), selected by HF_ENDPOINT."""
 import hashlib
 import json
 import os

@@ -108,7 +108,7 @@ def many_models(tmgt):
     return pipeline_with(tmgt, mutate)
 
 
-# Issue 13.5: the matrix of twelve models over every suite, failures with long details, fits a
+# The matrix of twelve models over every suite, failures with long details, fits a
 # 1024 px window: nothing on the page scrolls sideways.
 def test_html_report_fits_a_1024_px_window(tmgt, tmp_path):
     r = tmgt.run("-j2", pipeline=many_models(tmgt), env=tmgt.env(APR_SIM_FAULTS=FAULTS, TMGT_GPU=0))
@@ -124,7 +124,7 @@ def assert_fits(text, width):
     assert not wide, f"{len(wide)} lines wider than {width} columns, e.g. {wide[0]!r}"
 
 
-# Issue 13.3: no line of the console report is wider than the terminal.
+# No line of the console report is wider than the terminal.
 def test_console_report_fits_80_columns(tmgt):
     r = tmgt.run("-j2", env=tmgt.env(COLUMNS=80, TMGT_GPU=0))
     assert r.rc == 0, r.err

@@ -1,4 +1,4 @@
-"""Issue 8: what a rerun costs, observed on the cache directory, and the benchmarks' claim that
+"""What a rerun costs, observed on the cache directory, and the benchmarks' claim that
 make, ninja and the original harness run exactly tmgt's engine commands."""
 import shutil
 import subprocess

@@ -1,4 +1,4 @@
-"""Issue 7: no shell between tmgt and an engine, no file name that escapes its directory, no
+"""No shell between tmgt and an engine, no file name that escapes its directory, no
 world-writable cache file, no token in anything tmgt writes."""
 import os
 import stat

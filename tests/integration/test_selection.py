@@ -1,4 +1,4 @@
-"""Issue 13.1: --check selects by the names the reports print (a suite's command-line name, its
+"""--check selects by the names the reports print (a suite's command-line name, its
 result name, a glob over check names), the conversions the selected checks need come along, and a
 selection of no check is a usage error that lists what exists."""
 import fnmatch

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 
-# suites.md §2.6: checks per suite for the three models, and the shape of their names.
+# The original harness (docs/DESIGN.md): checks per suite for the three models, and the shape of their names.
 SLUG = r"(smollm-135m|qwen2-0\.5b|gpt2-124m)"
 PROMPT = r"(arithmetic|code|completion|greeting)"
 QUANT = r"(int4|int8)"

@@ -1,4 +1,4 @@
-"""Issue 13, part 2: whatever bytes an engine prints (its version, its stderr) and whatever bytes
+"""Whatever bytes an engine prints (its version, its stderr) and whatever bytes
 a file name holds, every document tmgt writes is valid UTF-8 and well-formed in its format: a
 strict reader (Python's json, xml.etree) takes them all, and the bad bytes read as U+FFFD."""
 import json

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "hash.h"
 #include "remote_cache_env.h"
 #include "store_remote.h"

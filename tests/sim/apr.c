@@ -2,8 +2,7 @@
  * apr.c - the CLI surface of the apr personality: global flags, clap-style
  * usage errors (exit 2), the command table and dispatch, --help/--version,
  * and helpers shared by the handlers (apr.h).  The argv shapes, JSON field
- * names and exit codes follow the real apr CLI (shared/spec/apr-cli.md §2,
- * §4, §5).
+ * names and exit codes follow the real apr CLI (docs/apr-0.72.3-samples/).
  */
 #include "apr.h"
 

@@ -2,7 +2,7 @@
  * apr_diag.c - apr's single-model diagnostic commands (exempt from the
  * contract gate): inspect, validate, tensors, lint, tree, oracle, hex,
  * debug, qa, list.  Their JSON carries the fields apr-cli.md §2.3 lists and
- * that TMGT's suites (suites.md §2.6) read.
+ * that TMGT's suites read.
  */
 #include "apr.h"
 

@@ -25,7 +25,7 @@ static enum sim_role role_of(const char *name)
     return ROLE_APR;
 }
 
-/* TMGT's four fixed prompts (suites.md §4.2, ADR-002).  Their names are
+/* TMGT's four fixed prompts (docs/DESIGN.md, "Prompts").  Their names are
  * appended to the text fault rules search, so `run@code=...` targets the
  * "def fibonacci(n):" prompt without quoting it. */
 static const char *const PROMPT_NAMES[][2] = {

@@ -1,12 +1,13 @@
 /* Files of the source tree (oracles, captured engine samples) read by unit tests, found through
- * TMGT_SOURCE_DIR as CTest sets it. Header-only: every tests/unit/test_*.c file builds into its
+ * TMGT_SOURCE_DIR as CTest sets it. Header-only: every tests/unit/<layer>/test_*.c file builds into its
  * own executable. Include after cmocka.h. */
 #ifndef TMGT_TEST_SOURCE_FILES_H
 #define TMGT_TEST_SOURCE_FILES_H
 
 #include <stdlib.h>
 
-#include "compare.h"
+#include "fs.h"
+#include "json_lenient.h"
 #include "util.h"
 
 static inline const char *source_dir(void)

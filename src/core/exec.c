@@ -1,0 +1,571 @@
+#include "exec.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "action_key.h"
+#include "action_record.h"
+#include "child_env.h"
+#include "exit_code.h"
+#include "format_header.h"
+#include "fs.h"
+#include "interrupt.h"
+#include "json_stream.h"
+#include "ready_queue.h"
+#include "redact.h"
+
+typedef struct {
+    action **items;
+    size_t head, tail, cap;
+} action_queue;
+
+typedef struct {
+    graph *g;
+    cache *c;
+    const exec_opts *o;
+    exec_stats *st;
+    uv_loop_t loop;
+    runner *r;
+    uv_signal_t sigint, sigterm;
+    ready_queue ready;
+    action_queue exclusive; /* run alone, in arrival order, once nothing else is ready */
+    size_t running;
+    bool exclusive_running;
+    bool interrupted;
+    bool flushing;
+    size_t storing;        /* records being written on the thread pool */
+    size_t done, total;
+} exec_state;
+
+typedef struct {
+    exec_state *s;
+    action *a;
+    char *staged;        /* where the engine writes the declared output */
+    cJSON *components;
+    bool identity_stale; /* the identity record names another key: point it at this one */
+} running_action;
+
+static void pump(exec_state *s);
+
+static void queue_push(action_queue *q, action *a)
+{
+    if (q->tail == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 64;
+        q->items = xrealloc(q->items, q->cap * sizeof *q->items);
+    }
+    q->items[q->tail++] = a;
+}
+
+static action *queue_pop(action_queue *q)
+{
+    return q->head < q->tail ? q->items[q->head++] : NULL;
+}
+
+static void enqueue(exec_state *s, action *a)
+{
+    a->queued = true;
+    if (a->step && a->step->exclusive)
+        queue_push(&s->exclusive, a);
+    else
+        ready_queue_push(&s->ready, a);
+}
+
+/* A finished action releases its dependents: ready ones are queued, and those that can no
+ * longer run are skipped with the reason, transitively. */
+static void finish(exec_state *s, action *a)
+{
+    if (a->finished)
+        return;
+    a->finished = true;
+    bool counted = a->status != ST_UNAVAILABLE && a->status != ST_SKIPPED && a->status != ST_INTERRUPTED;
+    if (counted) {
+        s->done++;
+        if (a->cached) {
+            s->st->cached++;
+        } else {
+            s->st->executed++;
+            ready_queue_learn(&s->ready, a, a->wall_ms);
+        }
+        if (action_status_is_failure(a->status))
+            s->st->failed++;
+        if (s->o->progress)
+            s->o->progress->finished(s->o->progress, a, s->done, s->total);
+    } else if (a->status == ST_SKIPPED) {
+        s->st->skipped++;
+        s->total--; /* keeps the progress denominator honest */
+    } else if (a->status == ST_UNAVAILABLE) {
+        s->st->unavailable++;
+    }
+    for (size_t i = 0; i < a->n_dependents; i++) {
+        action *d = a->dependents[i];
+        if (d->finished)
+            continue;
+        d->waiting_on--;
+        if (a->status != ST_OK) {
+            d->status = a->status == ST_INTERRUPTED ? ST_INTERRUPTED : ST_SKIPPED;
+            free(d->reason);
+            d->reason = xasprintf("input %s not produced: %s %s%s%s", a->output ? a->output->id : "?", a->label,
+                                  action_status_name(a->status), a->reason ? ": " : "", a->reason ? a->reason : "");
+            finish(s, d);
+        } else if (d->waiting_on == 0 && !d->queued) {
+            enqueue(s, d);
+        }
+    }
+}
+
+/* Reads the header of an output at `path` when its name declares a format. A file that is not
+ * what its name says gets `why` ("int4.gguf: not a GGUF file (first bytes 7f 45 4c 46)"). */
+static bool output_format_ok(artifact *t, const char *path, char **why)
+{
+    artefact_format f = artefact_format_of(t->name);
+    if (f == ARTEFACT_FORMAT_NONE)
+        return true;
+    header_finding h;
+    format_header_read_file(f, path, &h);
+    if (h.verdict != HEADER_OK) {
+        *why = xasprintf("%s: %s", t->name, h.what);
+        return false;
+    }
+    free(t->format_found);
+    t->format_found = xstrdup(h.what);
+    return true;
+}
+
+/* A record is usable only if everything it names is still there and intact; otherwise the
+ * action runs again and the user is told why. */
+static bool try_cached(exec_state *s, action *a)
+{
+    action_result res;
+    tmgt_error err = {{0}};
+    int rc = record_restore(s->c, &a->key, s->o->rerun_failed, a->output ? a->output->name : NULL,
+                            a->output ? a->output->path : NULL, &res, &err);
+    /* an entry stored before outputs were checked for their format: nothing may read it */
+    char *why = NULL;
+    if (rc > 0 && a->output && res.exit_code == 0 && !output_format_ok(a->output, a->output->path, &why)) {
+        err_set(&err, "cached output %s", why);
+        free(why);
+        unlink(a->output->path);
+        cache_drop_record(s->c, &a->key);
+        free(res.out);
+        free(res.err);
+        rc = -1;
+    }
+    if (rc < 0 && s->o->progress)
+        s->o->progress->retrying(s->o->progress, a, err.msg);
+    if (rc <= 0)
+        return false;
+    a->out = res.out;
+    a->out_len = res.out_len;
+    a->err = res.err;
+    a->err_len = res.err_len;
+    a->exit_code = res.exit_code;
+    a->status = a->exit_code == 0 ? ST_OK : ST_EXIT;
+    a->wall_ms = res.wall_ms;
+    a->cached = true;
+    a->have_streams = true;
+    a->stdout_d = res.stdout_d;
+    a->stderr_d = res.stderr_d;
+    if (a->output && a->exit_code == 0) {
+        a->output->d = res.output_d;
+        a->output->have_digest = true;
+        a->output->size = res.output_size;
+    }
+    return true;
+}
+
+/* The identity record (what `plan --explain` compares with) already naming this key is left
+ * alone: a no-op rerun reads it but writes nothing. */
+static bool identity_is_stale(exec_state *s, action *a)
+{
+    digest id;
+    action_identity_key(a, &id);
+    return !record_identity_names(s->c, &id, &a->key);
+}
+
+static void record_identity(exec_state *s, const action *a, const cJSON *components, bool stored)
+{
+    digest id;
+    action_identity_key(a, &id);
+    cache_note_write(s->c, &id);
+    record_write_identity(s->c, &id, &a->key, stored, components);
+}
+
+static char *read_spill_or_take(char **mem, const char *spill, size_t *len)
+{
+    if (!spill) {
+        char *p = *mem;
+        *mem = NULL;
+        return p;
+    }
+    char *data = NULL;
+    if (read_file(spill, &data, len, NULL) != 0) {
+        *len = 0;
+        return xstrdup("");
+    }
+    return data;
+}
+
+/* A producer whose output could not be stored cannot feed its dependents; a query's output is
+ * still in memory and its checks can be judged, just not cached. */
+static void note_not_cached(action *a, const char *why)
+{
+    if (a->output && a->status == ST_OK)
+        a->status = ST_CACHE_ERROR;
+    free(a->reason);
+    a->reason = xasprintf("not cached: %s", why);
+    fprintf(stderr, "tmgt: %s: %s\n", a->label, a->reason);
+}
+
+/* Publishes the streams and the declared output, and returns the record naming them (NULL when
+ * one could not be stored: the action is then marked not cached). */
+static cJSON *publish_result(exec_state *s, running_action *ra)
+{
+    action *a = ra->a;
+    tmgt_error err = {{0}};
+    bool output = a->output && a->status == ST_OK;
+    action_result res = {.exit_code = a->exit_code, .wall_ms = a->wall_ms,
+                         .out = a->out, .out_len = a->out_len, .err = a->err, .err_len = a->err_len};
+    cJSON *rec = record_publish(s->c, &a->key, &res, output ? a->output->name : NULL, output ? ra->staged : NULL,
+                                output ? a->output->path : NULL, ra->components, &err);
+    a->have_streams = res.have_streams;
+    a->stdout_d = res.stdout_d;
+    a->stderr_d = res.stderr_d;
+    if (rec && output) {
+        a->output->d = res.output_d;
+        a->output->have_digest = true;
+        a->output->size = res.output_size;
+    }
+    if (!rec)
+        note_not_cached(a, err.msg);
+    return rec;
+}
+
+/* The record is the commit point, written after everything it names. */
+static bool commit_record(exec_state *s, action *a, cJSON *rec)
+{
+    tmgt_error err = {{0}};
+    int rc = cache_put_record(s->c, &a->key, rec, &err);
+    cJSON_Delete(rec);
+    if (rc != 0)
+        note_not_cached(a, err.msg);
+    return rc == 0;
+}
+
+/* A leaf's record (and its identity) written on the thread pool: nothing waits for it, so the
+ * loop goes on starting and reaping engines while the file system creates the file — an inode
+ * was most of the executor's own time on a cold run. The leaf finishes (and is reported) when
+ * its record is written. */
+typedef struct {
+    uv_work_t work;
+    exec_state *s;
+    action *a;
+    digest key;
+    char *json;
+    digest identity;
+    cJSON *components; /* taken from the action when its identity is stale; NULL otherwise */
+    tmgt_error err;
+    int rc;
+} deferred_record;
+
+static void write_record_work(uv_work_t *w)
+{
+    deferred_record *d = w->data;
+    cache *c = d->s->c;
+    d->rc = cache_write_record(c, &d->key, d->json, strlen(d->json), &d->err);
+    if (d->components)
+        record_write_identity(c, &d->identity, &d->key, d->rc == 0, d->components);
+}
+
+static void write_record_done(uv_work_t *w, int status)
+{
+    (void)status;
+    deferred_record *d = w->data;
+    if (d->rc != 0)
+        note_not_cached(d->a, d->err.msg);
+    d->s->storing--;
+    finish(d->s, d->a); /* only now: the user may take a finished action to be stored */
+    free(d->json);
+    cJSON_Delete(d->components);
+    free(d);
+}
+
+static void defer_record(exec_state *s, running_action *ra, cJSON *rec)
+{
+    deferred_record *d = xcalloc(1, sizeof *d);
+    d->work.data = d;
+    d->s = s;
+    d->a = ra->a;
+    d->key = ra->a->key;
+    d->json = json_stream_text(rec, false);
+    cJSON_Delete(rec);
+    cache_note_write(s->c, &d->key);
+    if (ra->identity_stale) {
+        action_identity_key(ra->a, &d->identity);
+        cache_note_write(s->c, &d->identity);
+        d->components = ra->components;
+        ra->components = NULL;
+    }
+    s->storing++;
+    if (uv_queue_work(&s->loop, &d->work, write_record_work, write_record_done) != 0) {
+        write_record_work(&d->work);
+        write_record_done(&d->work, 0);
+    }
+}
+
+static void check_declared_output(running_action *ra)
+{
+    action *a = ra->a;
+    if (!a->output || a->status != ST_OK)
+        return;
+    struct stat st;
+    if (stat(ra->staged, &st) != 0 || !S_ISREG(st.st_mode)) {
+        a->status = ST_OUTPUT_MISSING;
+        a->reason = xasprintf("exited 0 but did not write %s", a->output->name);
+    } else if (st.st_size == 0) {
+        a->status = ST_OUTPUT_MISSING;
+        a->reason = xasprintf("exited 0 but %s is empty", a->output->name);
+    } else if (!output_format_ok(a->output, ra->staged, &a->reason)) {
+        a->status = ST_OUTPUT_MALFORMED;
+    }
+}
+
+/* A result from a binary other than the one in the action key would poison the cache. */
+static void check_engine_unchanged(exec_state *s, action *a)
+{
+    if ((a->status != ST_OK && a->status != ST_EXIT) || !engine_changed(a->eng))
+        return;
+    s->st->engine_changed = true;
+    if (!a->eng->change_reported)
+        fprintf(stderr, "tmgt: %s changed during the run (%s); results from after the change are not cached\n",
+                a->eng->def->name, a->eng->path);
+    a->eng->change_reported = true;
+    a->status = ST_ENGINE_CHANGED;
+    free(a->reason);
+    a->reason = xasprintf("%s changed during the run; not cached", a->eng->def->name);
+}
+
+static void on_run_done(void *ctx, run_result *res)
+{
+    running_action *ra = ctx;
+    exec_state *s = ra->s;
+    action *a = ra->a;
+    s->running--;
+    if (a->step->exclusive)
+        s->exclusive_running = false;
+    /* Nothing waits for what this action stores: start the next one first, so an engine runs
+     * while we hash, write and fsync, and a job slot never idles on our bookkeeping. */
+    if (a->n_dependents == 0)
+        pump(s);
+    a->wall_ms = res->wall_ms;
+    a->exit_code = res->exit_code;
+    a->term_signal = res->term_signal;
+    switch (res->outcome) {
+    case RUN_EXITED: a->status = res->exit_code == 0 ? ST_OK : ST_EXIT; break;
+    case RUN_SIGNALED: a->status = ST_SIGNAL; a->reason = xasprintf("killed by signal %d (%s)", res->term_signal, strsignal(res->term_signal)); break;
+    case RUN_TIMED_OUT: a->status = ST_TIMEOUT; a->reason = xasprintf("timed out after %.0f s (not cached)", a->step->timeout_ms / 1000.0); break;
+    case RUN_OUTPUT_LIMIT: a->status = ST_OUTPUT_LIMIT; a->reason = xasprintf("printed more than %llu bytes; killed", (unsigned long long)s->o->output_limit); break;
+    case RUN_SPAWN_FAILED: a->status = ST_SPAWN_ERROR; a->reason = xstrdup(res->error); break;
+    case RUN_CANCELLED: a->status = ST_INTERRUPTED; a->reason = xstrdup("interrupted"); break;
+    }
+    if (a->status != ST_OUTPUT_LIMIT) {
+        a->out = read_spill_or_take(&res->out, res->out_spill, &res->out_len);
+        a->out_len = res->out_len;
+        a->err = read_spill_or_take(&res->err, res->err_spill, &res->err_len);
+        a->err_len = res->err_len;
+        redact_secrets(&a->out, &a->out_len);
+        redact_secrets(&a->err, &a->err_len);
+    }
+    check_engine_unchanged(s, a);
+    check_declared_output(ra);
+    /* Exits are measurements and are cached; timeouts, signals, missing or malformed outputs are not. */
+    cJSON *rec = a->status == ST_OK || a->status == ST_EXIT ? publish_result(s, ra) : NULL;
+    bool deferred = rec && a->n_dependents == 0;
+    if (deferred) {
+        defer_record(s, ra, rec);
+    } else {
+        bool stored = rec && commit_record(s, a, rec);
+        if (ra->identity_stale)
+            record_identity(s, a, ra->components, stored);
+    }
+    run_result_free(res);
+    if (ra->staged)
+        remove_tree(ra->staged);
+    free(ra->staged);
+    cJSON_Delete(ra->components);
+    free(ra);
+    if (!deferred)
+        finish(s, a);
+    pump(s);
+}
+
+static void start_action(exec_state *s, action *a)
+{
+    tmgt_error err = {{0}};
+    a->started = true;
+    cJSON *components = action_compute_key(a, s->c, s->o->salt, &err);
+    if (!components) {
+        a->status = ST_UNAVAILABLE;
+        a->reason = xstrdup(err.msg);
+        finish(s, a);
+        return;
+    }
+    bool identity_stale = identity_is_stale(s, a);
+    if (s->o->read_cache && try_cached(s, a)) {
+        if (identity_stale)
+            record_identity(s, a, components, false);
+        a->argv = child_argv(a, a->output ? a->output->path : NULL, &err);
+        cJSON_Delete(components);
+        finish(s, a);
+        return;
+    }
+    running_action *ra = xcalloc(1, sizeof *ra);
+    ra->s = s;
+    ra->a = a;
+    ra->components = components;
+    ra->identity_stale = identity_stale;
+    /* Only a producer gets a path to write to; outputs past the memory limit spill into the
+     * shared tmp/ under a unique name, and run_result_free removes the spill. */
+    if (a->output)
+        ra->staged = cache_staging_path(s->c, a->output->name);
+    a->argv = child_argv(a, ra->staged, &err);
+    if (!a->argv) {
+        a->status = ST_SPAWN_ERROR;
+        a->reason = xstrdup(err.msg);
+        if (identity_stale)
+            record_identity(s, a, ra->components, false);
+        free(ra->staged);
+        cJSON_Delete(ra->components);
+        free(ra);
+        finish(s, a);
+        return;
+    }
+    if (s->o->progress)
+        s->o->progress->starting(s->o->progress, a);
+    char **envp = child_environment(a->eng->def);
+    run_request req = {.argv = a->argv, .env = envp, .cwd = NULL,
+                       .spill_dir = cache_tmp_dir(s->c),
+                       .timeout_ms = a->step->timeout_ms};
+    s->running++;
+    if (a->step->exclusive)
+        s->exclusive_running = true;
+    s->r->ops->start(s->r, &req, on_run_done, ra);
+    free(envp);
+}
+
+/* Starts what it can. Cache hits finish inline, so a fully cached graph never waits on the
+ * loop. Exclusive actions (timings) start only when nothing else runs. */
+static void pump(exec_state *s)
+{
+    while (!s->interrupted && !s->exclusive_running) {
+        action *a = NULL;
+        if (s->running < s->o->jobs && s->ready.count)
+            a = ready_queue_pop(&s->ready);
+        else if (s->running == 0 && !s->ready.count && s->exclusive.head < s->exclusive.tail)
+            a = queue_pop(&s->exclusive);
+        if (!a)
+            break;
+        start_action(s, a);
+    }
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    exec_state *s = h->data;
+    interrupt_note(signum);
+    if (s->interrupted)
+        return;
+    s->interrupted = true;
+    s->st->interrupted = true;
+    if (s->o->progress)
+        s->o->progress->stopping(s->o->progress, signum, s->running);
+    s->r->ops->cancel_all(s->r);
+}
+
+static void flush_cache_work(uv_work_t *w)
+{
+    exec_state *s = w->data;
+    if (cache_flush(s->c) != 0)
+        fprintf(stderr, "tmgt: cannot sync the cache to disk: %s\n", strerror(errno));
+}
+
+static void flush_cache_done(uv_work_t *w, int status)
+{
+    (void)status;
+    ((exec_state *)w->data)->flushing = false;
+}
+
+/* The run's cache entries reach the disk in one pass at the end, on the thread pool, so the
+ * loop still answers Ctrl-C / SIGTERM while the disk works. */
+static void flush_cache(exec_state *s)
+{
+    uv_work_t w = {.data = s};
+    s->flushing = uv_queue_work(&s->loop, &w, flush_cache_work, flush_cache_done) == 0;
+    while (s->flushing)
+        uv_run(&s->loop, UV_RUN_ONCE);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    exec_state s = {.g = g, .c = c, .o = o, .st = st};
+    ready_queue_init(&s.ready);
+    uint64_t t0 = now_ms();
+    uv_loop_init(&s.loop);
+    s.r = o->new_runner(&s.loop, o->runner_ctx);
+    uv_signal_init(&s.loop, &s.sigint);
+    uv_signal_init(&s.loop, &s.sigterm);
+    s.sigint.data = s.sigterm.data = &s;
+    uv_signal_start(&s.sigint, on_signal, SIGINT);
+    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    /* Ctrl-C during planning: start nothing. */
+    if (interrupt_pending())
+        on_signal(&s.sigint, interrupt_pending());
+    for (size_t i = 0; i < g->n_actions; i++)
+        if (g->actions[i]->status != ST_UNAVAILABLE)
+            s.total++;
+    for (size_t i = 0; i < g->n_actions; i++) {
+        action *a = g->actions[i];
+        if (a->finished)
+            continue;
+        if (a->status == ST_UNAVAILABLE)
+            finish(&s, a);
+        else if (a->waiting_on == 0 && !a->queued)
+            enqueue(&s, a);
+    }
+    pump(&s);
+    while (s.running > 0 || s.storing > 0)
+        uv_run(&s.loop, UV_RUN_ONCE);
+    flush_cache(&s);
+    for (size_t i = 0; i < g->n_actions; i++) {
+        action *a = g->actions[i];
+        if (!a->finished) {
+            a->status = ST_INTERRUPTED;
+            a->reason = xstrdup("not started: the run was interrupted");
+            finish(&s, a);
+        }
+    }
+    if (o->progress)
+        o->progress->ended(o->progress);
+    uv_signal_stop(&s.sigint);
+    uv_signal_stop(&s.sigterm);
+    interrupt_install(); /* stopping the watchers put the default disposition back */
+    uv_walk(&s.loop, close_walk, NULL);
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s.loop);
+    s.r->ops->close(s.r);
+    ready_queue_free(&s.ready);
+    free(s.exclusive.items);
+    st->wall_ms = now_ms() - t0;
+    return st->interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+}

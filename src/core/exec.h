@@ -1,0 +1,40 @@
+/* The executor: walks the action graph on a libuv loop, answers what it can from the cache,
+ * runs the rest through a runner with at most `jobs` at once, and stops cleanly on Ctrl-C.
+ * It schedules only: the runner (how an engine starts), the action record (what the cache
+ * holds, store/action_record.h) and the progress (what the user is told) are other modules'. */
+#ifndef TMGT_EXEC_H
+#define TMGT_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "cache.h"
+#include "graph.h"
+#include "progress.h"
+#include "runner.h"
+
+typedef struct {
+    size_t jobs;
+    bool read_cache;      /* false with --no-cache: execute everything (results are still stored) */
+    bool rerun_failed;    /* re-execute cached non-zero exits */
+    const char *salt;     /* TMGT_CACHE_SALT */
+    uint64_t output_limit;/* bytes of stdout/stderr the runner keeps per action before it kills it */
+    /* The runner engines start through, made on the executor's loop (runner_local_new for
+     * tmgt, a fake for the unit tests); closed by the executor. */
+    runner *(*new_runner)(uv_loop_t *loop, void *ctx);
+    void *runner_ctx;
+    exec_progress *progress; /* NULL: tell nothing */
+} exec_opts;
+
+typedef struct {
+    size_t executed, cached, failed, skipped, unavailable;
+    bool interrupted;
+    bool engine_changed; /* an engine binary was replaced mid-run: its later results are unjudged */
+    uint64_t wall_ms;
+} exec_stats;
+
+/* EXIT_OK, or EXIT_INTERRUPTED after Ctrl-C / SIGTERM. */
+int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st);
+
+#endif

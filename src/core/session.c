@@ -1,0 +1,183 @@
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache_remote.h"
+#include "env.h"
+#include "evaluate.h"
+#include "exec.h"
+#include "exit_code.h"
+#include "hub_env.h"
+#include "json_read.h"
+#include "model_pull.h"
+#include "results.h"
+#include "runner.h"
+
+/* Engines run as local subprocesses; past OUTPUT_LIMIT bytes of output one is killed, and a
+ * killed one gets KILL_GRACE_MS between SIGTERM and SIGKILL. */
+enum { OUTPUT_MEMORY = 1u << 20, KILL_GRACE_MS = 2000 };
+#define OUTPUT_LIMIT (64ull << 20)
+
+void session_close(session *s)
+{
+    if (s->planned)
+        plan_free(&s->p);
+    for (size_t i = 0; s->pl && s->engines && i < s->pl->n_engines; i++)
+        engine_free(&s->engines[i]);
+    free(s->engines);
+    cache_close(s->c);
+    pipeline_free(s->pl);
+}
+
+static const char *override_for(const session_opts *o, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < o->n_engine_overrides; i++)
+        if (!strncmp(o->engine_overrides[i], name, n) && o->engine_overrides[i][n] == '=')
+            return o->engine_overrides[i] + n + 1;
+    return NULL;
+}
+
+int session_open(session *s, const session_opts *o)
+{
+    tmgt_error err = {{0}};
+    memset(s, 0, sizeof *s);
+    s->pl = pipeline_load(o->pipeline, &err);
+    if (!s->pl) {
+        fprintf(stderr, "tmgt: %s\n", err.msg);
+        return EXIT_ENV;
+    }
+    char *problem = selection_problem(&o->sel, s->pl);
+    if (problem) {
+        fprintf(stderr, "tmgt: %s\n", problem);
+        free(problem);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < o->n_engine_overrides; i++) {
+        char *name = xstrndup(o->engine_overrides[i], strcspn(o->engine_overrides[i], "="));
+        bool known = pipeline_find_engine(s->pl, name) != NULL;
+        if (!known)
+            fprintf(stderr, "tmgt: --engine %s: the pipeline has no engine \"%s\"\n", o->engine_overrides[i], name);
+        free(name);
+        if (!known)
+            return EXIT_USAGE;
+    }
+    s->c = cache_open(o->cache_dir, &err);
+    if (!s->c) {
+        fprintf(stderr, "tmgt: cannot use the cache: %s\n", err.msg);
+        return EXIT_ENV;
+    }
+    if (o->remote_cache && cache_use_remote(s->c, o->remote_cache, o->remote_upload, &err) != 0) {
+        fprintf(stderr, "tmgt: --remote-cache: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    /* run, convert and check use the Hub models as they are now; plan only looks. A model
+     * that cannot be pulled is skipped by the plan with the reason. */
+    if (o->pull && !hub_offline()) {
+        for (size_t i = 0; i < s->pl->n_models; i++)
+            s->asked_hub |= !strncmp(s->pl->models[i].source, "hf://", 5);
+        if (pull_selected_models(s->pl, &o->sel, s->c, o->quiet, stderr) == EXIT_INTERRUPTED)
+            return EXIT_INTERRUPTED;
+    }
+    s->engines = xcalloc(s->pl->n_engines + 1, sizeof *s->engines);
+    for (size_t i = 0; i < s->pl->n_engines; i++) {
+        /* A relative binary path in the pipeline is relative to the pipeline's base, like every
+         * other path in it; a bare name is looked up in PATH; --engine paths are the user's. */
+        const pipeline_engine *def = &s->pl->engines[i];
+        const char *override = override_for(o, def->name);
+        char *from_pipeline = !override && strchr(def->binary, '/') && def->binary[0] != '/'
+                                  ? pipeline_path(s->pl, def->binary) : NULL;
+        engine_resolve(&s->engines[i], def, override ? override : from_pipeline, s->c);
+        free(from_pipeline);
+    }
+    for (size_t i = 0; i < s->pl->n_engines; i++)
+        engine_resolve_finish(&s->engines[i], s->c);
+    if (plan_build(&s->p, s->pl, &o->sel, s->engines, &err) != 0) {
+        s->planned = true;
+        fprintf(stderr, "tmgt: %s\n", err.msg);
+        return EXIT_ENV;
+    }
+    s->planned = true;
+    /* A named engine override that does not work is the user's explicit request: say so. */
+    for (size_t i = 0; i < s->pl->n_engines; i++)
+        if (override_for(o, s->pl->engines[i].name) && s->engines[i].unavailable) {
+            fprintf(stderr, "tmgt: %s\n", s->engines[i].unavailable);
+            return EXIT_ENV;
+        }
+    return 0;
+}
+
+bool gpu_available(void)
+{
+    const char *forced = env_get(ENV_TMGT_GPU);
+    if (forced && *forced)
+        return strcmp(forced, "0") != 0;
+    return access("/dev/nvidia0", F_OK) == 0;
+}
+
+static runner *local_runner(uv_loop_t *loop, void *ctx)
+{
+    return runner_local_new(loop, OUTPUT_MEMORY, OUTPUT_LIMIT, KILL_GRACE_MS);
+}
+
+int session_execute(session *s, const session_opts *o, cJSON **doc, char **results_file)
+{
+    terminal_progress progress;
+    terminal_progress_init(&progress, o->quiet ? -1 : o->verbose, isatty(2) != 0);
+    exec_opts eo = {
+        .jobs = o->jobs,
+        .read_cache = !o->no_cache,
+        .rerun_failed = o->rerun_failed,
+        .salt = env_get(ENV_TMGT_CACHE_SALT),
+        .output_limit = OUTPUT_LIMIT,
+        .new_runner = local_runner,
+        .progress = &progress.base,
+    };
+    run_info info = {.command = o->command, .argc = o->argc, .argv = o->argv, .started_at = iso8601_now(),
+                     .jobs = o->jobs};
+    exec_stats st;
+    exec_run(&s->p.g, s->c, &eo, &st);
+    evaluation ev;
+    evaluate_plan(&s->p, gpu_available(), &ev);
+    graph_release_streams(&s->p.g);
+    *doc = results_build(&s->p, &ev, &st, &info);
+    tmgt_error err = {{0}};
+    int rc = EXIT_OK;
+    if (results_write(*doc, o->results_dir, results_file, &err) != 0) {
+        fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
+        rc = EXIT_ENV;
+    }
+    /* A timeout is no verdict on the engine, but no pass either: the run is not green. */
+    const cJSON *counts = json_object(*doc, "counts");
+    double fail = 0, timeout = 0;
+    json_num(counts, "fail", &fail);
+    json_num(counts, "timeout", &timeout);
+    if (rc == EXIT_OK && (fail > 0 || timeout > 0))
+        rc = EXIT_CHECK_FAILED;
+    if (st.engine_changed)
+        rc = EXIT_ENV; /* the checks after the change were not judged: the run proves nothing */
+    if (st.interrupted)
+        rc = EXIT_INTERRUPTED;
+    evaluation_free(&ev);
+    free(info.started_at);
+    return rc;
+}
+
+int session_run(const session_opts *o, cJSON **doc, session_outcome *out)
+{
+    session s;
+    session_outcome ignored = {0};
+    if (!out)
+        out = &ignored;
+    *doc = NULL;
+    int rc = session_open(&s, o);
+    if (rc == 0)
+        rc = session_execute(&s, o, doc, &out->results_file);
+    out->asked_hub = s.asked_hub;
+    session_close(&s);
+    free(ignored.results_file);
+    return rc;
+}
