@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# A run refuses to vouch for files changed within 100 ms of its start (git's racy-clean rule), so a
+# test that wants the next run to be a remembered no-op waits this long after writing anything.
+SETTLE_S = 0.25
 BUILD = Path(os.environ.get("TMGT_BUILD", ROOT / "build"))
 TMGT = BUILD / "tmgt"
 SIM = BUILD / "tests" / "apr-sim"

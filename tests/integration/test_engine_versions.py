@@ -8,13 +8,10 @@ import time
 
 import pytest
 
-from conftest import ROOT, SIM
+from conftest import ROOT, SETTLE_S, SIM
 from faultlib import CANARY, executed, pipeline_with
 
 UNKNOWN = "version unknown"
-# A run refuses to vouch for files changed within 100 ms of its start (git's racy-clean rule),
-# so a no-op run that must leave a memo starts this long after the files it reads were written.
-SETTLE_S = 0.25
 ENGINES = ("apr", "llama-completion", "llama-quantize", "convert-hf")
 LLAMACPP = ("--model", "smollm-135m", "--check", "llamacpp-text")
 

@@ -10,14 +10,12 @@ import time
 
 import pytest
 
-from conftest import ROOT, SIM, TMGT, check_table
+from conftest import ROOT, SETTLE_S, SIM, TMGT, check_table
 from faultlib import verify
 
 SLUG = "smollm-135m"
 SELECTION = ("--model", SLUG, "--check", "canary", "--check", "token")
 REPLAYED = "tmgt: nothing changed since the last identical run"
-# A run refuses to vouch for files changed within 100 ms of its start (git's racy-clean rule).
-SETTLE_S = 0.25
 
 
 @pytest.fixture

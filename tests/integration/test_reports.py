@@ -6,10 +6,11 @@ import json
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
-from conftest import ROOT, TMGT
+from conftest import ROOT, SETTLE_S, TMGT
 from faultlib import pipeline_with
 from png import pixels
 
@@ -134,6 +135,7 @@ def test_console_report_fits_80_columns(tmgt):
     assert header.split() == ["suite", "smollm-135m", "qwen2-0.5b", "gpt2-124m", "global"]
     assert "  canary         ✓ 4          ✓ 4         ✓ 4        ·" in r.out.splitlines()
     # a no-op rerun replays the report it remembered at this width, never one of another width
+    time.sleep(SETTLE_S)
     cached = tmgt.run("-j2", env=tmgt.env(COLUMNS=80, TMGT_GPU=0))
     replayed = tmgt.run("-j2", env=tmgt.env(COLUMNS=80, TMGT_GPU=0))
     assert "nothing changed since the last identical run" in replayed.err
