@@ -85,7 +85,8 @@ if deep:
     diff = deep.get("differential")
     if diff:
         deep_lines += ["", f"Header readers against the second implementations ({diff['reference']}) on "
-                       f"{diff['files']:,} fuzzed files: {diff['agree']:,} agree, {diff['lenient']:,} accepted "
+                       f"{diff['files']:,} fuzzed files: {diff['agree']:,} agree ({diff['both_accept']:,} accepted by "
+                       f"both with the same tensor count), {diff['lenient']:,} accepted "
                        f"here and refused there for what only a full read sees, {diff['by_design']:,} refused "
                        f"here by design (big-endian GGUF), **{diff['disagree']:,} disagreements**."]
 else:

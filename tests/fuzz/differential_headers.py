@@ -259,7 +259,8 @@ def safetensors_parts(rng):
         n = ST_DTYPES[dtype]
         for d in shape:
             n *= d
-        header[f"t{i}.{rng.choice(['w', 'b', 'é'])}"] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + n]}
+        name = f"t{i}.{rng.choice(['w', 'b', 'é'])}"
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + n]}
         offset += n
     return header, bytes(rng.getrandbits(8) for _ in range(offset))
 
@@ -387,7 +388,7 @@ def judged_counts(what):
 
 def shape_of(message):
     """A message with its numbers, bytes and quoted parts blanked, to group files by kind."""
-    message = re.sub(r"`[^`]*`|\"[^\"]*\"|'[^']*'", "…", message)
+    message = re.sub(r"`[^`]*`|\"[^\"]*\"|'[^']*'|(?<=first bytes )[0-9a-f ]+", "…", message)
     message = re.sub(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]*\d[0-9a-fA-F]*\b", "N", message)
     return re.sub(r"\b(N )+N\b", "N…", message)[:120]
 
@@ -406,9 +407,9 @@ def compare(fmt, path, data, c_verdict):
         if counted != tensors:
             more = "more" if counted is not None and counted > tensors else "other"
             return "disagree", f"{fmt}: both accept, tmgt counts {more} tensors than the reference"
-        return "agree", ""
+        return "agree", "both accept"
     if not c_ok and not ref_ok:
-        return "agree", ""
+        return "agree", "both refuse"
     if c_ok:
         if lenient_beyond_header(fmt, reason):
             return "lenient", f"{fmt}: {shape_of(reason)}"
@@ -459,7 +460,9 @@ def main():
             cls, kind = compare(fmt, path, data, verdicts[path])
             classes[cls] += 1
             per_format.setdefault(fmt, Counter())[cls] += 1
-            if cls != "agree":
+            if cls == "agree":
+                per_format[fmt][kind] += 1
+            else:
                 kinds[(cls, kind)] += 1
             if cls == "disagree":
                 os.makedirs(keep, exist_ok=True)
@@ -467,12 +470,15 @@ def main():
                 shutil.copyfile(path, kept)
                 if len(examples) < 20:
                     examples.append({"file": kept, "origin": origin, "kind": kind, "tmgt": verdicts[path][1]})
+    both_accept = sum(c["both accept"] for c in per_format.values())
     summary = {"reference": reference_name(), "files": len(cases), "agree": classes["agree"],
+               "both_accept": both_accept,
                "lenient": classes["lenient"], "by_design": classes["by_design"], "disagree": classes["disagree"],
                "formats": {f: dict(c) for f, c in sorted(per_format.items())},
                "kinds": [{"class": c, "kind": k, "files": n} for (c, k), n in kinds.most_common()],
                "examples": examples}
-    print(f"differential: {summary['files']} files ({summary['reference']}): {summary['agree']} agree, "
+    print(f"differential: {summary['files']} files ({summary['reference']}): {summary['agree']} agree "
+          f"({both_accept} accepted by both), "
           f"{summary['lenient']} lenient (refused only by a full read), {summary['by_design']} by design, "
           f"{summary['disagree']} disagree")
     for k in summary["kinds"]:
