@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "fuzz_util.h"
+#include "fs.h"
 #include "pipeline.h"
 #include "util.h"
 
