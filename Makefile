@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit integration pull convert check ticket sim clean distclean asan fuzz valgrind e2e e2e-setup deps bench bench-build bench-smoke format format-check
+.PHONY: all build test unit integration pull convert check ticket sim clean distclean asan fuzz fuzz-build fuzz-deep valgrind e2e e2e-setup deps bench bench-build bench-smoke format format-check
 
 all: build
 
@@ -63,12 +63,33 @@ e2e: build e2e-setup
 asan:
 	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DTMGT_SANITIZE=ON -DTMGT_WERROR=ON" test
 
-# libFuzzer targets (clang) over every parser of outside data, FUZZ_SECONDS each (ci/run-fuzz.sh).
+# libFuzzer targets (clang, ASan/UBSan) over every parser of outside data (ci/run-fuzz.sh):
+# `make fuzz` is CI's short run, FUZZ_SECONDS each; `make fuzz-deep` runs each target to
+# FUZZ_DEEP_RUNS executions (or FUZZ_DEEP_SECONDS, 0: no time limit), JOBS targets at once, then
+# the header readers' differential check, and keeps the figures in FUZZ_DEEP_OUT (committed;
+# ci/update-readme-reliability.sh puts them in the README). Hours on a few cores.
 FUZZ_SECONDS ?= 20
-fuzz:
+FUZZ_DEEP_RUNS ?= 10000000
+FUZZ_DEEP_SECONDS ?= 0
+FUZZ_DEEP_OUT ?= tests/fuzz/results/deep.json
+FUZZ_DIFF_FILES ?= 20000
+VENV_PYTHON = $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
+
+fuzz-build:
 	CC=clang cmake -S . -B build-fuzz -DTMGT_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz -j$(JOBS)
+
+fuzz: fuzz-build
 	ci/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzz-deep: fuzz-build
+	FUZZ_RUNS=$(FUZZ_DEEP_RUNS) FUZZ_JOBS=$(JOBS) FUZZ_OUT=$(FUZZ_DEEP_OUT) ci/run-fuzz.sh build-fuzz $(FUZZ_DEEP_SECONDS)
+	@if [ -x build-fuzz/tests/fuzz/format_header_probe ]; then set -x; \
+	  $(VENV_PYTHON) tests/fuzz/differential_headers.py --build build-fuzz --generate $(FUZZ_DIFF_FILES) \
+	    --corpus build-fuzz/fuzz-corpus/format_header --files 'tests/sim/models/*/model.safetensors' \
+	    --files 'tests/fuzz/regressions/differential/*' \
+	    --into $(FUZZ_DEEP_OUT); \
+	else echo "fuzz-deep: no header reader probe (it comes with the format_header target): no differential check"; fi
 
 # valgrind memcheck of the whole simulator matrix: any leak or invalid access fails.
 valgrind: build

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates the README's reliability figures from real runs: the fault, interrupt, cache,
 # input and security tests (pytest's JUnit XML, with the kill loop's counts as properties), the
-# last bounded fuzz run (build-fuzz/fuzz-stats.json, from `make fuzz`) and a valgrind run.
+# last bounded fuzz run (build-fuzz/fuzz-stats.json, from `make fuzz`), the last deep fuzz run
+# (tests/fuzz/results/deep.json, committed by whoever ran `make fuzz-deep`) and a valgrind run.
 #   make build fuzz && ci/update-readme-reliability.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 FUZZ_STATS=${FUZZ_STATS:-build-fuzz/fuzz-stats.json}
+FUZZ_DEEP=${FUZZ_DEEP:-tests/fuzz/results/deep.json}
 [[ -f $FUZZ_STATS ]] || { echo "update-readme-reliability: $FUZZ_STATS missing (make fuzz)" >&2; exit 3; }
 xml=$BUILD/reliability.xml
 TESTS=(tests/integration/test_faults.py tests/integration/test_interrupts.py
@@ -14,11 +16,11 @@ TESTS=(tests/integration/test_faults.py tests/integration/test_interrupts.py
        tests/integration/test_security.py)
 python3 -m pytest -q -o junit_family=xunit1 --junitxml="$xml" "${TESTS[@]}"
 valgrind_summary=$(ci/run-valgrind.sh "$BUILD" | tr '\n' ';')
-python3 - "$xml" "$FUZZ_STATS" "$valgrind_summary" <<'PY' | ci/replace-readme-block.py reliability
+python3 - "$xml" "$FUZZ_STATS" "$FUZZ_DEEP" "$valgrind_summary" <<'PY' | ci/replace-readme-block.py reliability
 import ast, json, re, sys, xml.etree.ElementTree as ET
 from collections import OrderedDict
 
-xml_path, fuzz_path, valgrind = sys.argv[1:]
+xml_path, fuzz_path, deep_path, valgrind = sys.argv[1:]
 cases = ET.parse(xml_path).getroot().iter("testcase")
 groups = OrderedDict()
 props = {}
@@ -53,13 +55,42 @@ kill_line = (f"Randomized kill loop: {sum(kills.values())} kills "
              f"{props.get('finished_results_checked', '?')} results reported finished by the killed runs, "
              f"**{props.get('lost_results', '?')} lost**, **{props.get('corrupt_caches', '?')} corrupt cache states**.")
 
+def fuzz_table(run):
+    rows = ["| fuzz target | seconds | executions | coverage (edges / features) | crashes | corpus (seeds) |",
+            "|---|---|---|---|---|---|"]
+    for t in run["targets"]:
+        rows.append(f"| `{t['target']}` | {t['seconds']:,} | {t['executions']:,} | {t['coverage']:,} / "
+                    f"{t['features']:,} | {t['crashes']} | {t['corpus']:,} ({t['seeds']}) |")
+    return rows
+
+
+def totals(run):
+    return (sum(t["executions"] for t in run["targets"]), sum(t["crashes"] for t in run["targets"]))
+
+
 fuzz = json.load(open(fuzz_path))
-flines = ["| fuzz target | seconds | executions | crashes | corpus (seeds) |", "|---|---|---|---|---|"]
-for t in fuzz["targets"]:
-    flines.append(f"| `{t['target']}` | {t['seconds']} | {t['executions']:,} | {t['crashes']} | "
-                  f"{t['corpus']} ({t['seeds']}) |")
-execs = sum(t["executions"] for t in fuzz["targets"])
-crashes = sum(t["crashes"] for t in fuzz["targets"])
+execs, crashes = totals(fuzz)
+
+try:
+    deep = json.load(open(deep_path))
+except FileNotFoundError:
+    deep = None
+if deep:
+    bound = " or ".join(b for b in (f"{deep['runs_per_target']:,} executions" if deep["runs_per_target"] else "",
+                                    f"{deep['seconds_per_target']:,} s" if deep["seconds_per_target"] else "") if b)
+    dexecs, dcrashes = totals(deep)
+    deep_lines = [f"Deep fuzzing (`make fuzz-deep`, each target to {bound}, {deep['jobs']} at a time on "
+                  f"{deep['cpus']} CPUs, {deep['compiler']}, ASan/UBSan, at {deep['commit']}, {deep['date']}): "
+                  f"{dexecs:,} executions, {dcrashes} crashes.", "", *fuzz_table(deep)]
+    diff = deep.get("differential")
+    if diff:
+        deep_lines += ["", f"Header readers against the second implementations ({diff['reference']}) on "
+                       f"{diff['files']:,} fuzzed files: {diff['agree']:,} agree ({diff['both_accept']:,} accepted by "
+                       f"both with the same tensor count), {diff['lenient']:,} accepted "
+                       f"here and refused there for what only a full read sees, {diff['by_design']:,} refused "
+                       f"here by design (big-endian GGUF), **{diff['disagree']:,} disagreements**."]
+else:
+    deep_lines = [f"No deep fuzzing run recorded yet (`make fuzz-deep` writes `{deep_path}`)."]
 
 md = "\n".join([
     f"{passed} of {total} fault, interrupt, bad-input and security cases pass; every one asserts the",
@@ -69,7 +100,8 @@ md = "\n".join([
     *lines, "",
     f"Fuzzing (`make fuzz`, {fuzz['seconds_per_target']} s per target as in CI, {fuzz['date']}): "
     f"{execs:,} executions, {crashes} crashes.", "",
-    *flines, "",
+    *fuzz_table(fuzz), "",
+    *deep_lines, "",
     "valgrind memcheck (`make valgrind`, no definite or indirect leak, no invalid access): "
     + "; ".join(v.replace("valgrind: ", "") for v in valgrind.split(";") if v) + ".",
 ])

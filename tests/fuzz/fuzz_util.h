@@ -13,6 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 char *fuzz_cstring(const uint8_t *data, size_t size);
 /* This process's scratch directory, created on first use and removed at exit. */
 const char *fuzz_scratch_dir(void);
+/* Replaces the file at path with the input (aborts when it cannot). */
+void fuzz_write_file(const char *path, const uint8_t *data, size_t size);
 /* Writes the input to <scratch>/<name> and returns that path (owned by the caller). */
 char *fuzz_write_input(const char *name, const uint8_t *data, size_t size);
 /* A FILE that discards what a renderer writes. */
