@@ -50,8 +50,9 @@ typedef struct {
     double lse; /* ln(sum(exp(logits))) */
 } distribution;
 
-#define USAGE "usage: llama-probe -m MODEL.gguf -p PROMPT [-n 32] [-k 20] [-t 2] [--ctx 512] " \
-              "[--teacher-oracle ORACLE.json]"
+#define USAGE                                                                        \
+    "usage: llama-probe -m MODEL.gguf -p PROMPT [-n 32] [-k 20] [-t 2] [--ctx 512] " \
+    "[--teacher-oracle ORACLE.json]"
 
 static void usage(const char *msg)
 {
@@ -132,7 +133,11 @@ static void quiet_log(enum ggml_log_level level, const char *text, void *user)
 /* Length of the valid UTF-8 sequence at s, or 0. */
 static size_t utf8_len(const unsigned char *s, size_t left)
 {
-    size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    size_t n = s[0] < 0x80             ? 1
+               : (s[0] & 0xE0) == 0xC0 ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
     if (!n || n > left || (n == 2 && s[0] < 0xC2))
         return 0;
     for (size_t i = 1; i < n; i++)
@@ -199,7 +204,10 @@ static distribution distribution_of(const float *logits, int n_vocab)
     return (distribution){logits, n_vocab, max + log(sum)};
 }
 
-static double logprob_of(const distribution *d, llama_token t) { return d->logits[t] - d->lse; }
+static double logprob_of(const distribution *d, llama_token t)
+{
+    return d->logits[t] - d->lse;
+}
 
 /* Whether a ranks above b: the higher logit, the lower id on a tie (argmax's first maximum). */
 static bool above(const distribution *d, llama_token a, llama_token b)
@@ -407,8 +415,8 @@ static void generate(FILE *f, const engine *e, const options *o)
 typedef struct {
     llama_token *prompt, *tokens;
     int n_prompt, n_tokens;
-    const cJSON *top;   /* the oracle's top_logprobs, or NULL */
-    bool own_prompt;    /* the prompt is llama.cpp's encoding: the oracle records none */
+    const cJSON *top; /* the oracle's top_logprobs, or NULL */
+    bool own_prompt;  /* the prompt is llama.cpp's encoding: the oracle records none */
 } reference;
 
 static llama_token *read_ids(const cJSON *arr, const char *field, int n_vocab, int *n)
@@ -420,7 +428,7 @@ static llama_token *read_ids(const cJSON *arr, const char *field, int n_vocab, i
         die("out of memory", NULL);
     int i = 0;
     const cJSON *v;
-    cJSON_ArrayForEach(v, arr) {
+    cJSON_ArrayForEach (v, arr) {
         double id = cJSON_IsNumber(v) ? v->valuedouble : -1;
         if (!(id >= 0 && id < n_vocab && id == floor(id)))
             die(field, "holds an id that is not in the model's vocabulary");
@@ -468,12 +476,14 @@ typedef struct {
 } kld_totals;
 
 /* KLD(oracle || llama.cpp) over the oracle's listed ids plus one bucket for the rest. */
-static void put_reference_stats(FILE *f, const distribution *d, const cJSON *top, llama_token token, kld_totals *t)
+static void put_reference_stats(FILE *f, const distribution *d, const cJSON *top, llama_token token,
+                                kld_totals *t)
 {
     double p_listed = 0, q_listed = 0, kld = 0, p_token = NAN;
     const cJSON *e;
-    cJSON_ArrayForEach(e, top) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id"), *lp = cJSON_GetObjectItemCaseSensitive(e, "logprob");
+    cJSON_ArrayForEach (e, top) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id"),
+                    *lp = cJSON_GetObjectItemCaseSensitive(e, "logprob");
         if (!cJSON_IsNumber(id) || !cJSON_IsNumber(lp) || id->valueint < 0 || id->valueint >= d->n_vocab)
             die("top_logprobs", "an entry without a valid id and logprob in the oracle");
         double p = exp(lp->valuedouble), q = exp(logprob_of(d, id->valueint));

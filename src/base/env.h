@@ -7,37 +7,37 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TMGT_ENV_VARS(X)                                                                           \
-    X(TMGT_CACHE_DIR)          /* --cache-dir's default */                                         \
-    X(TMGT_CACHE_SALT)         /* part of every action key: a fresh salt is a cold cache */         \
-    X(TMGT_CACHE_FSYNC)        /* run | each (store/cache.c) */                                     \
-    X(TMGT_GPU)                /* 1|0 overrides the GPU probe */                                    \
-    X(TMGT_REMOTE_CACHE)       /* --remote-cache's default (store/cache_remote.h) */                \
-    X(TMGT_REMOTE_CACHE_HEADER) /* request headers: credentials, withheld from children */          \
-    X(TMGT_REMOTE_CACHE_CA)    /* the remote cache's settings (store/remote_cache_env.h) */         \
-    X(TMGT_REMOTE_CACHE_NETRC)                                                                     \
-    X(TMGT_REMOTE_CACHE_TIMEOUT)                                                                   \
-    X(TMGT_REMOTE_CACHE_RETRIES)                                                                   \
-    X(NO_COLOR)                /* no colour on the console */                                       \
-    X(COLUMNS)                 /* the console report's width (terminal.h) */                        \
-    X(PATH)                    /* where bare engine names are looked up */                          \
-    X(HOME)                    /* the default Hub cache and token file */                           \
-    X(HF_HOME)                 /* the Hub settings as huggingface_hub reads them (hub/hub_env.h) */ \
-    X(HF_HUB_CACHE)                                                                                \
-    X(HF_HUB_OFFLINE)                                                                              \
-    X(TRANSFORMERS_OFFLINE)                                                                        \
-    X(HF_ENDPOINT)                                                                                 \
-    X(HF_TOKEN)                                                                                    \
-    X(HUGGING_FACE_HUB_TOKEN)                                                                      \
-    X(HF_TOKEN_PATH)                                                                               \
-    X(HF_HUB_ETAG_TIMEOUT)                                                                         \
+#define TMGT_ENV_VARS(X)                                                                     \
+    X(TMGT_CACHE_DIR)           /* --cache-dir's default */                                  \
+    X(TMGT_CACHE_SALT)          /* part of every action key: a fresh salt is a cold cache */ \
+    X(TMGT_CACHE_FSYNC)         /* run | each (store/cache.c) */                             \
+    X(TMGT_GPU)                 /* 1|0 overrides the GPU probe */                            \
+    X(TMGT_REMOTE_CACHE)        /* --remote-cache's default (store/cache_remote.h) */        \
+    X(TMGT_REMOTE_CACHE_HEADER) /* request headers: credentials, withheld from children */   \
+    X(TMGT_REMOTE_CACHE_CA)     /* the remote cache's settings (store/remote_cache_env.h) */ \
+    X(TMGT_REMOTE_CACHE_NETRC)                                                               \
+    X(TMGT_REMOTE_CACHE_TIMEOUT)                                                             \
+    X(TMGT_REMOTE_CACHE_RETRIES)                                                             \
+    X(NO_COLOR) /* no colour on the console */                                               \
+    X(COLUMNS)  /* the console report's width (terminal.h) */                                \
+    X(PATH)     /* where bare engine names are looked up */                                  \
+    X(HOME)     /* the default Hub cache and token file */                                   \
+    X(HF_HOME)  /* the Hub settings as huggingface_hub reads them (hub/hub_env.h) */         \
+    X(HF_HUB_CACHE)                                                                          \
+    X(HF_HUB_OFFLINE)                                                                        \
+    X(TRANSFORMERS_OFFLINE)                                                                  \
+    X(HF_ENDPOINT)                                                                           \
+    X(HF_TOKEN)                                                                              \
+    X(HUGGING_FACE_HUB_TOKEN)                                                                \
+    X(HF_TOKEN_PATH)                                                                         \
+    X(HF_HUB_ETAG_TIMEOUT)                                                                   \
     X(HF_HUB_DOWNLOAD_TIMEOUT)
 
 typedef enum {
 #define TMGT_ENV_ENUM(name) ENV_##name,
     TMGT_ENV_VARS(TMGT_ENV_ENUM)
 #undef TMGT_ENV_ENUM
-    ENV_COUNT
+        ENV_COUNT
 } env_var;
 
 /* The variable's value as getenv returns it: NULL when unset, possibly empty. */

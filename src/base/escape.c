@@ -19,24 +19,34 @@ static const char *escape_for(long cp, unsigned flags)
 {
     if (flags & ESC_MARKUP) {
         switch (cp) {
-        case '&': return "&amp;";
-        case '<': return "&lt;";
-        case '>': return "&gt;";
-        case '"': return "&quot;";
-        case '\'': return "&#39;";
+        case '&':
+            return "&amp;";
+        case '<':
+            return "&lt;";
+        case '>':
+            return "&gt;";
+        case '"':
+            return "&quot;";
+        case '\'':
+            return "&#39;";
         }
     }
     if (flags & ESC_QUOTED) {
         switch (cp) {
-        case '\\': return "\\\\";
-        case '"': return "\\\"";
+        case '\\':
+            return "\\\\";
+        case '"':
+            return "\\\"";
         }
     }
     if (flags & ESC_VISIBLE) {
         switch (cp) {
-        case '\n': return "\\n";
-        case '\t': return "\\t";
-        case '\r': return "\\r";
+        case '\n':
+            return "\\n";
+        case '\t':
+            return "\\t";
+        case '\r':
+            return "\\r";
         }
     }
     if ((flags & ESC_MD) && (cp == '\n' || cp == '\r'))

@@ -186,7 +186,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
     return write_file_replace(path, data, len, mode, true, err);
 }
 
-int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable, tmgt_error *err)
+int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable,
+                       tmgt_error *err)
 {
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

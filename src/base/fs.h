@@ -19,7 +19,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 /* The same replace-by-rename; `durable` false skips the fsyncs, for writers that make a whole
  * batch durable at once later (a kill -9 cannot expose a partial file either way: the page
  * cache outlives the process). */
-int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable, tmgt_error *err);
+int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable,
+                       tmgt_error *err);
 int fsync_dir_of(const char *path);
 /* Like write_file_atomic for content produced piecewise: `fill` writes it to the stream (a
  * 64 KiB buffer, one thread) and returns 0, or -1 with errno set. */

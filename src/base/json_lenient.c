@@ -139,9 +139,8 @@ static bool non_finite(reader *r, cJSON **out)
     static const struct {
         const char *word, *as;
     } words[] = {
-        {"-Infinity", "-inf"}, {"+Infinity", "inf"}, {"Infinity", "inf"}, {"-inf", "-inf"},
-        {"+inf", "inf"},       {"inf", "inf"},       {"-nan", "NaN"},     {"NaN", "NaN"},
-        {"nan", "NaN"},
+        {"-Infinity", "-inf"}, {"+Infinity", "inf"}, {"Infinity", "inf"}, {"-inf", "-inf"}, {"+inf", "inf"},
+        {"inf", "inf"},        {"-nan", "NaN"},      {"NaN", "NaN"},      {"nan", "NaN"},
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         if (literal(r, words[i].word)) {

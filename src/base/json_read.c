@@ -41,7 +41,7 @@ bool json_number(const cJSON *item, double *out)
         double sign;
         bool nan;
     } special[] = {
-        {"NaN", 1, true}, {"nan", 1, true}, {"-nan", 1, true},  {"inf", 1, false},
+        {"NaN", 1, true},       {"nan", 1, true},    {"-nan", 1, true},        {"inf", 1, false},
         {"Infinity", 1, false}, {"-inf", -1, false}, {"-Infinity", -1, false},
     };
 
@@ -104,7 +104,7 @@ bool json_int_list(const cJSON *arr, long **out, size_t *n)
     long *v = xmalloc(((size_t)cJSON_GetArraySize(arr) + 1) * sizeof *v);
     size_t i = 0;
     const cJSON *it;
-    cJSON_ArrayForEach(it, arr) {
+    cJSON_ArrayForEach (it, arr) {
         if (!json_long(it, &v[i++])) {
             free(v);
             return false;

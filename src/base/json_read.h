@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-const char *json_str(const cJSON *obj, const char *key);          /* NULL unless a string */
-bool json_num(const cJSON *obj, const char *key, double *out);    /* false unless a number */
-const cJSON *json_array(const cJSON *obj, const char *key);       /* NULL unless an array */
-const cJSON *json_object(const cJSON *obj, const char *key);      /* NULL unless an object */
+const char *json_str(const cJSON *obj, const char *key);       /* NULL unless a string */
+bool json_num(const cJSON *obj, const char *key, double *out); /* false unless a number */
+const cJSON *json_array(const cJSON *obj, const char *key);    /* NULL unless an array */
+const cJSON *json_object(const cJSON *obj, const char *key);   /* NULL unless an object */
 
 /* Number access that accepts the "NaN"/"inf"/"-inf" strings of json_parse_lenient. */
 bool json_number(const cJSON *item, double *out);

@@ -10,14 +10,22 @@
 static const char *escape_for(unsigned char c)
 {
     switch (c) {
-    case '"': return "\\\"";
-    case '\\': return "\\\\";
-    case '\b': return "\\b";
-    case '\f': return "\\f";
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
-    default: return NULL;
+    case '"':
+        return "\\\"";
+    case '\\':
+        return "\\\\";
+    case '\b':
+        return "\\b";
+    case '\f':
+        return "\\f";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    case '\t':
+        return "\\t";
+    default:
+        return NULL;
     }
 }
 
@@ -129,15 +137,32 @@ static void put_value(const cJSON *item, size_t depth, const writer *w)
 {
     FILE *out = w->out;
     switch (item->type & 0xFF) {
-    case cJSON_NULL: fputs("null", out); break;
-    case cJSON_False: fputs("false", out); break;
-    case cJSON_True: fputs("true", out); break;
-    case cJSON_Number: put_number(item, out); break;
-    case cJSON_Raw: fputs(item->valuestring ? item->valuestring : "", out); break;
-    case cJSON_String: put_string(item->valuestring, out); break;
-    case cJSON_Array: put_array(item, depth, w); break;
-    case cJSON_Object: put_object(item, depth, w); break;
-    default: break;
+    case cJSON_NULL:
+        fputs("null", out);
+        break;
+    case cJSON_False:
+        fputs("false", out);
+        break;
+    case cJSON_True:
+        fputs("true", out);
+        break;
+    case cJSON_Number:
+        put_number(item, out);
+        break;
+    case cJSON_Raw:
+        fputs(item->valuestring ? item->valuestring : "", out);
+        break;
+    case cJSON_String:
+        put_string(item->valuestring, out);
+        break;
+    case cJSON_Array:
+        put_array(item, depth, w);
+        break;
+    case cJSON_Object:
+        put_object(item, depth, w);
+        break;
+    default:
+        break;
     }
 }
 

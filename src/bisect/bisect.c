@@ -17,7 +17,7 @@ typedef struct {
     const session_opts *o;
     bisect_state *st;
     bisect_repo *repo;
-    char *dir;   /* <cache>/bisect */
+    char *dir; /* <cache>/bisect */
     bool tty;
 } loop_ctx;
 
@@ -32,8 +32,8 @@ static void progress(const loop_ctx *c, size_t left, const bisect_commit *cm, co
     if (c->o->quiet)
         return;
     unsigned steps = bisect_steps_estimate(left);
-    fprintf(stderr, "%sbisect: %zu commits left, ~%u step%s; %s %.12s \"", c->tty ? "\r\033[K" : "", left, steps,
-            steps == 1 ? "" : "s", phase, cm->oid);
+    fprintf(stderr, "%sbisect: %zu commits left, ~%u step%s; %s %.12s \"", c->tty ? "\r\033[K" : "", left,
+            steps, steps == 1 ? "" : "s", phase, cm->oid);
     escape_puts(stderr, cm->summary, ESC_VISIBLE | ESC_QUOTED);
     fprintf(stderr, "\"%s", c->tty ? "" : "\n");
     fflush(stderr);
@@ -46,8 +46,7 @@ static int current_range(loop_ctx *c, bisect_range *range, tmgt_error *err)
     str_list goods = {0};
     str_list_push(&goods, c->st->good);
     const cJSON *step;
-    cJSON_ArrayForEach(step, c->st->steps)
-    {
+    cJSON_ArrayForEach (step, c->st->steps) {
         if (!strcmp(step_str(step, "verdict"), "good"))
             str_list_push(&goods, step_str(step, "commit"));
         else if (!strcmp(step_str(step, "verdict"), "bad"))
@@ -57,8 +56,7 @@ static int current_range(loop_ctx *c, bisect_range *range, tmgt_error *err)
     str_list_free(&goods);
     if (rc != 0)
         return -1;
-    cJSON_ArrayForEach(step, c->st->steps)
-    {
+    cJSON_ArrayForEach (step, c->st->steps) {
         if (strcmp(step_str(step, "verdict"), "skip") != 0)
             continue;
         for (size_t i = 0; i < range->n; i++)
@@ -71,8 +69,7 @@ static int current_range(loop_ctx *c, bisect_range *range, tmgt_error *err)
 static const cJSON *step_for_tree(const cJSON *steps, const char *tree)
 {
     const cJSON *step;
-    cJSON_ArrayForEach(step, steps)
-    {
+    cJSON_ArrayForEach (step, steps) {
         if (!strcmp(step_str(step, "tree"), tree) && cJSON_HasObjectItem(step, "build_error"))
             return step;
     }
@@ -137,16 +134,14 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
     cJSON_AddNumberToObject(step, "executed", executed);
     cJSON_AddNumberToObject(step, "cached", cached);
     const char *crashed = NULL, *timed_out = NULL;
-    cJSON_ArrayForEach(item, json_array(doc, "actions"))
-    {
+    cJSON_ArrayForEach (item, json_array(doc, "actions")) {
         const char *status = step_str(item, "status");
         if (!crashed && !strcmp(step_str(item, "engine"), c->st->engine) &&
             (!strcmp(status, "signal") || !strcmp(status, "spawn-error")))
             crashed = step_str(item, "id");
     }
     cJSON *failing = cJSON_AddArrayToObject(step, "failing");
-    cJSON_ArrayForEach(item, json_array(doc, "checks"))
-    {
+    cJSON_ArrayForEach (item, json_array(doc, "checks")) {
         if (!timed_out && !strcmp(step_str(item, "status"), "TIMEOUT"))
             timed_out = step_str(item, "name");
         if (strcmp(step_str(item, "status"), "FAIL") != 0)
@@ -155,10 +150,11 @@ static void classify(const loop_ctx *c, const cJSON *doc, cJSON *step)
         cJSON_AddStringToObject(f, "name", step_str(item, "name"));
         cJSON_AddStringToObject(f, "detail", step_str(item, "detail"));
         const cJSON *div = cJSON_GetObjectItemCaseSensitive(item, "divergence");
-        cJSON_AddItemToObject(f, "divergence", cJSON_IsObject(div) ? cJSON_Duplicate(div, 1) : cJSON_CreateNull());
+        cJSON_AddItemToObject(f, "divergence",
+                              cJSON_IsObject(div) ? cJSON_Duplicate(div, 1) : cJSON_CreateNull());
         cJSON_AddItemToArray(failing, f);
     }
-    char *why = crashed && pass == 0      ? xasprintf("the engine crashed: %s", crashed)
+    char *why = crashed && pass == 0     ? xasprintf("the engine crashed: %s", crashed)
                 : fail == 0 && timed_out ? xasprintf("a check timed out: %s", timed_out)
                                          : NULL;
     if (why) {
@@ -188,8 +184,10 @@ static int run_checks(loop_ctx *c, const char *binary, const bisect_commit *cm, 
     o.pull = true;
     o.pipeline = c->st->pipeline;
     o.results_dir = results;
-    o.sel = (selection){.models = c->st->models.items, .n_models = c->st->models.n,
-                        .suites = c->st->checks.items, .n_suites = c->st->checks.n};
+    o.sel = (selection){.models = c->st->models.items,
+                        .n_models = c->st->models.n,
+                        .suites = c->st->checks.items,
+                        .n_suites = c->st->checks.n};
     o.engine_overrides = overrides.items;
     o.n_engine_overrides = overrides.n;
     o.quiet = c->o->verbose == 0;
@@ -214,7 +212,8 @@ static void print_step(const loop_ctx *c, const cJSON *step)
     if (c->tty && !c->o->quiet)
         fputs("\r\033[K", stderr);
     double ms = 0, executed = 0, cached = 0;
-    printf("[%d] %.12s %-4s ", cJSON_GetArraySize(c->st->steps), step_str(step, "commit"), step_str(step, "verdict"));
+    printf("[%d] %.12s %-4s ", cJSON_GetArraySize(c->st->steps), step_str(step, "commit"),
+           step_str(step, "verdict"));
     escape_puts(stdout, step_str(step, "summary"), ESC_VISIBLE);
     const cJSON *built = cJSON_GetObjectItemCaseSensitive(step, "built");
     if (cJSON_IsTrue(built) && json_num(step, "build_ms", &ms))

@@ -7,7 +7,7 @@
 #include "session.h"
 
 typedef struct {
-    bool found;            /* first_bad is the answer */
+    bool found; /* first_bad is the answer */
     bisect_commit first_bad;
     bisect_commit *could_be; /* skips left it ambiguous: any of these (the bad one last) */
     size_t n_could_be;

@@ -58,12 +58,17 @@ static void write_log(const char *path, const run_result *res)
 static char *failure_reason(const run_result *res)
 {
     switch (res->outcome) {
-    case RUN_EXITED: return xasprintf("exit %d", res->exit_code);
-    case RUN_SIGNALED: return xasprintf("killed by signal %d", res->term_signal);
-    case RUN_OUTPUT_LIMIT: return xasprintf("printed more than %u bytes", BUILD_OUTPUT_LIMIT);
-    case RUN_SPAWN_FAILED: return xstrdup(res->error);
+    case RUN_EXITED:
+        return xasprintf("exit %d", res->exit_code);
+    case RUN_SIGNALED:
+        return xasprintf("killed by signal %d", res->term_signal);
+    case RUN_OUTPUT_LIMIT:
+        return xasprintf("printed more than %u bytes", BUILD_OUTPUT_LIMIT);
+    case RUN_SPAWN_FAILED:
+        return xstrdup(res->error);
     case RUN_TIMED_OUT:
-    case RUN_CANCELLED: break;
+    case RUN_CANCELLED:
+        break;
     }
     return xstrdup("interrupted");
 }

@@ -9,7 +9,7 @@
 typedef struct {
     bool ok;
     bool interrupted;
-    char *reason;     /* why it failed: "exit 2", "killed by signal 9", …; NULL when ok */
+    char *reason; /* why it failed: "exit 2", "killed by signal 9", …; NULL when ok */
     uint64_t wall_ms;
 } build_outcome;
 

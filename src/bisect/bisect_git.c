@@ -33,7 +33,7 @@ bisect_repo *bgit_open(const char *path, tmgt_error *err)
         return NULL;
     }
     r->path = xstrdup(git_repository_workdir(r->repo) ? git_repository_workdir(r->repo)
-                                                       : git_repository_path(r->repo));
+                                                      : git_repository_path(r->repo));
     return r;
 }
 
@@ -85,8 +85,10 @@ int bgit_check_order(bisect_repo *r, const char *good, const char *good_rev, con
     to_oid(&g, good);
     to_oid(&b, bad);
     if (git_graph_descendant_of(r->repo, &g, &b) == 1) {
-        err_set(err, "--bad %s (%.12s) is an ancestor of --good %s (%.12s): the bad commit must come after the "
-                     "good one (swapped?)", bad_rev, bad, good_rev, good);
+        err_set(err,
+                "--bad %s (%.12s) is an ancestor of --good %s (%.12s): the bad commit must come after the "
+                "good one (swapped?)",
+                bad_rev, bad, good_rev, good);
         return -1;
     }
     if (git_graph_descendant_of(r->repo, &b, &g) != 1) {
@@ -94,8 +96,10 @@ int bgit_check_order(bisect_repo *r, const char *good, const char *good_rev, con
         char hex[OID_HEX] = "none";
         if (git_merge_base(&base, r->repo, &g, &b) == 0)
             git_oid_tostr(hex, sizeof hex, &base);
-        err_set(err, "--good %s (%.12s) is not an ancestor of --bad %s (%.12s); their merge base is %.12s: "
-                     "test it and bisect from there", good_rev, good, bad_rev, bad, hex);
+        err_set(err,
+                "--good %s (%.12s) is not an ancestor of --bad %s (%.12s); their merge base is %.12s: "
+                "test it and bisect from there",
+                good_rev, good, bad_rev, bad, hex);
         return -1;
     }
     return 0;
@@ -210,7 +214,8 @@ int bgit_checkout_tree(bisect_repo *r, const char *tree_hex, const char *dest, t
          * empty target; the repository's own index is neither read as the baseline nor updated. */
         git_checkout_options opts;
         git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
-        opts.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX | GIT_CHECKOUT_DONT_WRITE_INDEX;
+        opts.checkout_strategy =
+            GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX | GIT_CHECKOUT_DONT_WRITE_INDEX;
         opts.target_directory = partial;
         opts.baseline_index = empty;
         rc = git_checkout_tree(r->repo, (git_object *)tree, &opts);

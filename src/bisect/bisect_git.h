@@ -16,7 +16,7 @@ typedef struct bisect_repo bisect_repo;
 typedef struct {
     char oid[OID_HEX];
     char tree[OID_HEX];
-    char *summary;    /* first line of the message */
+    char *summary; /* first line of the message */
 } bisect_commit;
 
 /* Candidates in parents-first order (nodes parallel to commits); `bad` indexes the tip. */

@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 typedef struct {
-    size_t *parents;  /* indices of the parents that are candidates too */
+    size_t *parents; /* indices of the parents that are candidates too */
     size_t n_parents;
-    bool skipped;     /* tested and could not be judged: never picked again */
+    bool skipped; /* tested and could not be judged: never picked again */
 } bisect_node;
 
 typedef enum {

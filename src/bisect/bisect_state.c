@@ -89,8 +89,7 @@ static void take_list(const cJSON *doc, const char *key, str_list *l, bool *ok)
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, key), *v;
     if (!cJSON_IsArray(arr))
         *ok = false;
-    cJSON_ArrayForEach(v, arr)
-    {
+    cJSON_ArrayForEach (v, arr) {
         if (cJSON_IsString(v))
             str_list_push(l, v->valuestring);
         else
@@ -142,8 +141,7 @@ int bisect_state_load(const char *cache_dir, bisect_state *st, tmgt_error *err)
         ok = false;
     }
     const cJSON *step;
-    cJSON_ArrayForEach(step, st->steps)
-    {
+    cJSON_ArrayForEach (step, st->steps) {
         ok = ok && step_is_valid(step);
     }
     cJSON_Delete(doc);

@@ -13,10 +13,10 @@
 
 typedef struct {
     char *repo;
-    char *good_rev, *bad_rev;      /* as the user wrote them */
+    char *good_rev, *bad_rev; /* as the user wrote them */
     char good[OID_HEX], bad[OID_HEX];
     char *build, *binary, *engine;
-    char *pipeline, *results_dir;  /* absolute, so --continue works from anywhere */
+    char *pipeline, *results_dir; /* absolute, so --continue works from anywhere */
     str_list checks, models, overrides;
     /* [{commit, tree, summary, verdict: good|bad|skip, reason, built, binary, executed, cached,
      *   failing: [{name, detail, divergence}], results}] in test order */

@@ -6,20 +6,20 @@
 
 /* The shared core of both mismatch counts: positional inequality over the common prefix, and
  * every element of the longer side beyond it counts as one more mismatch. */
-#define MISMATCHES(a, na, b, nb, out)                                                              \
-    do {                                                                                           \
-        size_t common_ = (na) < (nb) ? (na) : (nb);                                                \
-        (out) = (na) > (nb) ? (na) - (nb) : (nb) - (na);                                           \
-        for (size_t i_ = 0; i_ < common_; i_++)                                                    \
-            (out) += (a)[i_] != (b)[i_];                                                           \
+#define MISMATCHES(a, na, b, nb, out)                    \
+    do {                                                 \
+        size_t common_ = (na) < (nb) ? (na) : (nb);      \
+        (out) = (na) > (nb) ? (na) - (nb) : (nb) - (na); \
+        for (size_t i_ = 0; i_ < common_; i_++)          \
+            (out) += (a)[i_] != (b)[i_];                 \
     } while (0)
 
-#define DIVERGENCE(a, na, b, nb, out)                                                              \
-    do {                                                                                           \
-        size_t common_ = (na) < (nb) ? (na) : (nb), i_ = 0;                                        \
-        while (i_ < common_ && (a)[i_] == (b)[i_])                                                 \
-            i_++;                                                                                  \
-        (out) = (i_ == common_ && (na) == (nb)) ? -1 : (long)i_;                                   \
+#define DIVERGENCE(a, na, b, nb, out)                            \
+    do {                                                         \
+        size_t common_ = (na) < (nb) ? (na) : (nb), i_ = 0;      \
+        while (i_ < common_ && (a)[i_] == (b)[i_])               \
+            i_++;                                                \
+        (out) = (i_ == common_ && (na) == (nb)) ? -1 : (long)i_; \
     } while (0)
 
 size_t count_mismatches(const long *a, size_t na, const long *b, size_t nb)

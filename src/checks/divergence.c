@@ -18,7 +18,8 @@ static long find_ids(const long *hay, size_t nh, const long *needle, size_t nn)
     return -1;
 }
 
-static void compare_ids(const long *o, size_t no, const long *e, size_t ne, long bos_id, prompt_comparison *out)
+static void compare_ids(const long *o, size_t no, const long *e, size_t ne, long bos_id,
+                        prompt_comparison *out)
 {
     long inside;
     if (no == ne && !memcmp(o, e, no * sizeof *o)) {
@@ -125,11 +126,16 @@ void divergence_find(const oracle_entry *o, const engine_run *e, const divergenc
 const char *divergence_class_name(divergence_class c)
 {
     switch (c) {
-    case DIV_NEAR_TIE: return "near-tie";
-    case DIV_CONFIDENT: return "confident";
-    case DIV_PROMPT_MISMATCH: return "prompt-mismatch";
-    case DIV_ENGINE_ERROR: return "engine-error";
-    default: return NULL;
+    case DIV_NEAR_TIE:
+        return "near-tie";
+    case DIV_CONFIDENT:
+        return "confident";
+    case DIV_PROMPT_MISMATCH:
+        return "prompt-mismatch";
+    case DIV_ENGINE_ERROR:
+        return "engine-error";
+    default:
+        return NULL;
     }
 }
 
@@ -170,22 +176,26 @@ static void put_prompt(FILE *f, const prompt_comparison *pc, const vocab *v, con
     const char *theirs = possessive(engine, buf, sizeof buf);
     switch (pc->verdict) {
     case PROMPT_UNKNOWN:
-        fprintf(f, "prompt ids not compared: %s", pc->n_oracle ? "the engine reported neither ids nor a count"
-                                                               : "the oracle records no prompt_tokens");
+        fprintf(f, "prompt ids not compared: %s",
+                pc->n_oracle ? "the engine reported neither ids nor a count"
+                             : "the oracle records no prompt_tokens");
         break;
     case PROMPT_SAME:
         fprintf(f, "the prompt matches: %zu ids, as the oracle's", pc->n_engine);
         break;
     case PROMPT_TEMPLATED:
-        fprintf(f, "the oracle's %zu prompt ids appear inside %s %zu at offset %zu: a chat template was applied",
+        fprintf(f,
+                "the oracle's %zu prompt ids appear inside %s %zu at offset %zu: a chat template was applied",
                 pc->n_oracle, theirs, pc->n_engine, pc->offset);
         break;
     case PROMPT_EXTRA_BOS:
-        fprintf(f, "an extra BOS at 0: %s %zu prompt ids are the oracle's %zu after one more", theirs, pc->n_engine,
-                pc->n_oracle);
+        fprintf(f, "an extra BOS at 0: %s %zu prompt ids are the oracle's %zu after one more", theirs,
+                pc->n_engine, pc->n_oracle);
         break;
     case PROMPT_DROPPED:
-        fprintf(f, "%s %zu prompt ids appear inside the oracle's %zu at offset %zu: ids the oracle fed were left out",
+        fprintf(f,
+                "%s %zu prompt ids appear inside the oracle's %zu at offset %zu: ids the oracle fed were "
+                "left out",
                 theirs, pc->n_engine, pc->n_oracle, pc->offset);
         break;
     case PROMPT_DIFFERENT:
@@ -260,9 +270,10 @@ static void put_class(FILE *f, const token_divergence *d, const char *engine)
         fprintf(f, "engine-error (%s failed)", engine ? engine : "the engine");
         break;
     default:
-        fprintf(f, "not measured: %s", !d->oracle_margins ? "the oracle records no log-probabilities"
-                                       : d->expected < 0  ? "past the oracle's end"
-                                                          : "the EOS id is not known");
+        fprintf(f, "not measured: %s",
+                !d->oracle_margins ? "the oracle records no log-probabilities"
+                : d->expected < 0  ? "past the oracle's end"
+                                   : "the EOS id is not known");
         break;
     }
 }
@@ -345,13 +356,19 @@ char *prompt_sentence(const prompt_comparison *pc, const vocab *v, const char *e
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-static cJSON *id_or_null(long id) { return id >= 0 ? cJSON_CreateNumber((double)id) : cJSON_CreateNull(); }
-static cJSON *num_or_null(bool known, double x) { return known ? cJSON_CreateNumber(x) : cJSON_CreateNull(); }
+static cJSON *id_or_null(long id)
+{
+    return id >= 0 ? cJSON_CreateNumber((double)id) : cJSON_CreateNull();
+}
+static cJSON *num_or_null(bool known, double x)
+{
+    return known ? cJSON_CreateNumber(x) : cJSON_CreateNull();
+}
 
 static const char *prompt_verdict_name(prompt_verdict v)
 {
-    static const char *const names[] = {"unknown", "same", "templated", "extra-bos", "dropped", "different",
-                                        "count-differs"};
+    static const char *const names[] = {"unknown", "same",      "templated",    "extra-bos",
+                                        "dropped", "different", "count-differs"};
     return names[v];
 }
 
@@ -360,8 +377,9 @@ static cJSON *prompt_json(const prompt_comparison *pc)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "verdict", prompt_verdict_name(pc->verdict));
     cJSON_AddNumberToObject(o, "oracle_ids", (double)pc->n_oracle);
-    cJSON_AddItemToObject(o, "engine_ids", pc->verdict == PROMPT_UNKNOWN ? cJSON_CreateNull()
-                                                                       : cJSON_CreateNumber((double)pc->n_engine));
+    cJSON_AddItemToObject(o, "engine_ids",
+                          pc->verdict == PROMPT_UNKNOWN ? cJSON_CreateNull()
+                                                        : cJSON_CreateNumber((double)pc->n_engine));
     if (pc->verdict == PROMPT_TEMPLATED || pc->verdict == PROMPT_EXTRA_BOS || pc->verdict == PROMPT_DROPPED)
         cJSON_AddNumberToObject(o, "offset", (double)pc->offset);
     if (pc->verdict == PROMPT_DIFFERENT) {
@@ -395,7 +413,8 @@ cJSON *divergence_to_json(const token_divergence *d)
         cJSON_AddBoolToObject(c, "expected_in_engine_top", d->expected_in_engine_top);
         cJSON_AddNumberToObject(c, "engine_top_k", (double)d->engine_top_k);
         cJSON_AddItemToObject(c, "got_in_oracle_top",
-                              d->got_in_oracle_top >= 0 ? cJSON_CreateBool(d->got_in_oracle_top) : cJSON_CreateNull());
+                              d->got_in_oracle_top >= 0 ? cJSON_CreateBool(d->got_in_oracle_top)
+                                                        : cJSON_CreateNull());
     }
     cJSON_AddItemToObject(o, "prompt", prompt_json(&d->prompt));
     return o;

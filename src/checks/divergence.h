@@ -50,8 +50,8 @@ typedef struct {
     const position_top *top; /* its own top-k, one position per token, or NULL */
     const long *prompt_ids;  /* NULL when not reported */
     size_t n_prompt_ids;
-    long prompt_count;       /* -1 when not reported; only read without prompt_ids */
-    bool failed;             /* exited non-zero or otherwise failed */
+    long prompt_count; /* -1 when not reported; only read without prompt_ids */
+    bool failed;       /* exited non-zero or otherwise failed */
 } engine_run;
 
 typedef struct {
@@ -62,15 +62,15 @@ typedef struct {
 
 typedef struct {
     divergence_class cls;
-    bool present;          /* the tokens differ */
-    long index;            /* first differing position; -1 when none */
-    long expected, got;    /* the ids there; -1 past that side's end (got: eos_id when stopped) */
-    bool engine_stopped;   /* the engine ended at index while the oracle went on */
-    bool oracle_margins;   /* the oracle recorded top_logprobs */
+    bool present;        /* the tokens differ */
+    long index;          /* first differing position; -1 when none */
+    long expected, got;  /* the ids there; -1 past that side's end (got: eos_id when stopped) */
+    bool engine_stopped; /* the engine ended at index while the oracle went on */
+    bool oracle_margins; /* the oracle recorded top_logprobs */
     bool engine_failed;
     size_t n_expected, n_got; /* the oracle's comparable tokens, the engine's tokens */
-    size_t mismatches;     /* positional, over those */
-    double bound;          /* the near_tie_nats it was judged with */
+    size_t mismatches;        /* positional, over those */
+    double bound;             /* the near_tie_nats it was judged with */
     /* The oracle's log-probabilities at index. logp_got and margin_nats = logp_expected -
      * logp_got are known only when got is in the oracle's top (got_rank > 0). */
     bool has_logp_expected, has_logp_got;

@@ -53,7 +53,7 @@ static char *read_all(const cJSON *lp, const long *tokens, size_t n_tokens, engi
     out->n_steps = n;
     const cJSON *step;
     size_t i = 0;
-    cJSON_ArrayForEach(step, steps) {
+    cJSON_ArrayForEach (step, steps) {
         char *why = read_step(step, i, tokens[i], out->top_k, &out->top[i]);
         if (why)
             return why;

@@ -12,9 +12,9 @@
 #include "top_logprobs.h"
 
 typedef struct {
-    long *prompt_ids;   /* the ids the engine encoded */
+    long *prompt_ids; /* the ids the engine encoded */
     size_t n_prompt_ids;
-    position_top *top;  /* one position per reported token */
+    position_top *top; /* one position per reported token */
     size_t n_steps;
     size_t top_k;
 } engine_logprobs;

@@ -154,8 +154,8 @@ static void judge_apr(const uint8_t *p, size_t len, uint64_t file_size, header_f
         return;
     }
     uint32_t stored = le32(p + APR_CRC_AT);
-    uint32_t crc = crc32_update(crc32_update(0, p, APR_CRC_AT), p + APR_CRC_AT + 4,
-                                APR_HEADER - APR_CRC_AT - 4);
+    uint32_t crc =
+        crc32_update(crc32_update(0, p, APR_CRC_AT), p + APR_CRC_AT + 4, APR_HEADER - APR_CRC_AT - 4);
     if (stored != crc) {
         found(out, HEADER_BAD, "APR header checksum mismatch (stored %08x, computed %08x)", stored, crc);
         return;
@@ -164,8 +164,10 @@ static void judge_apr(const uint8_t *p, size_t len, uint64_t file_size, header_f
     uint64_t meta_at = le64(p + 12), index_at = le64(p + 24), data_at = le64(p + 32);
     if (meta_at != APR_HEADER || index_at < meta_at || index_at - meta_at < meta_size || data_at < index_at) {
         found(out, HEADER_BAD,
-              "APR header sections out of order (metadata at %llu, %u bytes; tensor index at %llu; data at %llu)",
-              (unsigned long long)meta_at, meta_size, (unsigned long long)index_at, (unsigned long long)data_at);
+              "APR header sections out of order (metadata at %llu, %u bytes; tensor index at %llu; data at "
+              "%llu)",
+              (unsigned long long)meta_at, meta_size, (unsigned long long)index_at,
+              (unsigned long long)data_at);
         return;
     }
     if (data_at > file_size) {
@@ -198,7 +200,7 @@ static void judge_safetensors_json(const char *json, size_t n, header_finding *o
     bool entries_ok = true;
     const cJSON *e = NULL;
     if (cJSON_IsObject(doc))
-        cJSON_ArrayForEach(e, doc) {
+        cJSON_ArrayForEach (e, doc) {
             if (strcmp(e->string, "__metadata__") != 0) {
                 entries_ok = entries_ok && cJSON_IsObject(e);
                 tensors++;
@@ -245,10 +247,18 @@ void format_header_judge(artefact_format f, const uint8_t *prefix, size_t len, u
     if (file_size < len)
         file_size = len;
     switch (f) {
-    case ARTEFACT_FORMAT_GGUF: judge_gguf(prefix, len, file_size, out); break;
-    case ARTEFACT_FORMAT_APR: judge_apr(prefix, len, file_size, out); break;
-    case ARTEFACT_FORMAT_SAFETENSORS: judge_safetensors(prefix, len, file_size, out); break;
-    case ARTEFACT_FORMAT_NONE: found(out, HEADER_OK, "no declared format"); break;
+    case ARTEFACT_FORMAT_GGUF:
+        judge_gguf(prefix, len, file_size, out);
+        break;
+    case ARTEFACT_FORMAT_APR:
+        judge_apr(prefix, len, file_size, out);
+        break;
+    case ARTEFACT_FORMAT_SAFETENSORS:
+        judge_safetensors(prefix, len, file_size, out);
+        break;
+    case ARTEFACT_FORMAT_NONE:
+        found(out, HEADER_OK, "no declared format");
+        break;
     }
 }
 

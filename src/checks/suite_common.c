@@ -131,8 +131,7 @@ const oracle_entry *check_oracle(const check_ctx *ctx, check_result *r)
     return o;
 }
 
-bool run_tokens(const check_ctx *ctx, size_t i, const cJSON *doc, check_result *r, long **tokens,
-                size_t *n)
+bool run_tokens(const check_ctx *ctx, size_t i, const cJSON *doc, check_result *r, long **tokens, size_t *n)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "tokens");
     if (!v || cJSON_IsNull(v)) {
@@ -209,8 +208,8 @@ static void set_sides(check_result *r, cJSON *expected, cJSON *got)
     r->got = got;
 }
 
-size_t compare_tokens(check_result *r, const long *exp, size_t ne, const char *exp_text,
-                      const long *got, size_t ng, const char *got_text)
+size_t compare_tokens(check_result *r, const long *exp, size_t ne, const char *exp_text, const long *got,
+                      size_t ng, const char *got_text)
 {
     size_t m = count_mismatches(exp, ne, got, ng);
     long at = first_token_divergence(exp, ne, got, ng);
@@ -246,8 +245,7 @@ static char *cp_slice(const char *s, size_t from, size_t max)
     return xstrndup(s + start, i - start);
 }
 
-text_comparison compare_text(check_result *r, const char *exp, size_t elen, const char *got,
-                             size_t glen)
+text_comparison compare_text(check_result *r, const char *exp, size_t elen, const char *got, size_t glen)
 {
     text_comparison c = {0};
     char *se = utf8_sanitize(exp, elen, &c.expected_invalid);
@@ -273,14 +271,12 @@ text_comparison compare_text(check_result *r, const char *exp, size_t elen, cons
     return c;
 }
 
-void note_invalid_utf8(check_result *r, const text_comparison *c, const char *exp_who,
-                       const char *got_who)
+void note_invalid_utf8(check_result *r, const text_comparison *c, const char *exp_who, const char *got_who)
 {
     const char *who[2] = {c->expected_invalid ? exp_who : NULL, c->got_invalid ? got_who : NULL};
     for (size_t i = 0; i < 2; i++)
         if (who[i])
-            check_result_append(r, "; %s output is not valid UTF-8 (bad bytes compared as U+FFFD)",
-                                who[i]);
+            check_result_append(r, "; %s output is not valid UTF-8 (bad bytes compared as U+FFFD)", who[i]);
 }
 
 char *py_repr(const char *s, size_t len)

@@ -13,10 +13,10 @@
 #include "text.h"
 #include "utf8.h"
 
-extern const suite_def suite_canary, suite_token, suite_drift, suite_roundtrip, suite_ppl,
-    suite_inspect, suite_validate, suite_tensors, suite_lint, suite_selftest, suite_diff,
-    suite_tree, suite_oracle_id, suite_hex, suite_debug, suite_bench, suite_qa, suite_list,
-    suite_rosetta_diff, suite_parity_gpu, suite_llamacpp_text, suite_cross_runtime;
+extern const suite_def suite_canary, suite_token, suite_drift, suite_roundtrip, suite_ppl, suite_inspect,
+    suite_validate, suite_tensors, suite_lint, suite_selftest, suite_diff, suite_tree, suite_oracle_id,
+    suite_hex, suite_debug, suite_bench, suite_qa, suite_list, suite_rosetta_diff, suite_parity_gpu,
+    suite_llamacpp_text, suite_cross_runtime;
 
 /* A quantized variant, the artefact that holds it and its mismatch bound (docs/DESIGN.md, "Bounds"). */
 typedef struct {
@@ -54,8 +54,7 @@ cJSON *query_report_json(const check_ctx *ctx, size_t i, check_result *r, const 
                          bool *failed_exit);
 /* Completes such a check: a report that reads as a pass cannot overrule the engine's own
  * failing exit code, so that case becomes the usual exit-code FAIL. */
-void settle_report_exit(const check_ctx *ctx, size_t i, check_result *r, const char *label,
-                        bool failed_exit);
+void settle_report_exit(const check_ctx *ctx, size_t i, check_result *r, const char *label, bool failed_exit);
 
 /* ---- fields ---- */
 
@@ -65,8 +64,7 @@ void fail_missing(const check_ctx *ctx, size_t i, check_result *r, const char *f
  * the oracle was generated from a different prompt text than the pipeline's. */
 const oracle_entry *check_oracle(const check_ctx *ctx, check_result *r);
 /* The generated ids of a run report ("tokens"); FAIL naming the field when absent or not ints. */
-bool run_tokens(const check_ctx *ctx, size_t i, const cJSON *doc, check_result *r, long **tokens,
-                size_t *n);
+bool run_tokens(const check_ctx *ctx, size_t i, const cJSON *doc, check_result *r, long **tokens, size_t *n);
 /* The generated text of a run report ("text", or "generated_text" of older apr builds). */
 const char *run_text(const check_ctx *ctx, size_t i, const cJSON *doc, check_result *r);
 /* Case-insensitive "pass"/"ok"/"passed": the statuses engines use for a passing item. */
@@ -78,8 +76,8 @@ bool str_icontains(const char *haystack, const char *needle);
 
 /* Fills r->div (first divergence, ids, mismatch count) and r->expected / r->got as
  * {"tokens": […], "text": "…"} (text omitted when NULL); returns the mismatch count. */
-size_t compare_tokens(check_result *r, const long *exp, size_t ne, const char *exp_text,
-                      const long *got, size_t ng, const char *got_text);
+size_t compare_tokens(check_result *r, const long *exp, size_t ne, const char *exp_text, const long *got,
+                      size_t ng, const char *got_text);
 
 typedef struct {
     size_t mismatches;
@@ -87,11 +85,9 @@ typedef struct {
 } text_comparison;
 /* Code-point comparison: fills r->div (code point index, the text from there on each side)
  * and r->expected / r->got as {"text": "…"}. */
-text_comparison compare_text(check_result *r, const char *exp, size_t elen, const char *got,
-                             size_t glen);
+text_comparison compare_text(check_result *r, const char *exp, size_t elen, const char *got, size_t glen);
 /* Appends "; <who> output is not valid UTF-8 …" to the detail for each side that is not. */
-void note_invalid_utf8(check_result *r, const text_comparison *c, const char *exp_who,
-                       const char *got_who);
+void note_invalid_utf8(check_result *r, const text_comparison *c, const char *exp_who, const char *got_who);
 
 /* ---- wording ---- */
 

@@ -20,7 +20,7 @@ static void list_details(check_result *r, const cJSON *list, size_t shown)
     const cJSON *item;
     size_t n = 0;
     sb_init(&sb);
-    cJSON_ArrayForEach(item, list) {
+    cJSON_ArrayForEach (item, list) {
         if (n++ == shown)
             break;
         char *s = json_brief(item, 300);
@@ -67,7 +67,7 @@ static void diff_evaluate(const check_ctx *ctx, check_result *r)
         return;
     }
     cJSON *found = cJSON_CreateArray();
-    cJSON_ArrayForEach(d, diffs)
+    cJSON_ArrayForEach (d, diffs)
         if (structural(d))
             cJSON_AddItemReferenceToArray(found, (cJSON *)d);
     int n = cJSON_GetArraySize(found);

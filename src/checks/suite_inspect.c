@@ -126,8 +126,7 @@ static void mark_layers(const char *path, unsigned char *seen)
     for (const char *p = path; *p;) {
         size_t n = strcspn(p, "./");
         for (size_t g = 0; prev && g < sizeof groups / sizeof groups[0]; g++) {
-            if (prev_len == strlen(groups[g]) && memcmp(prev, groups[g], prev_len) == 0 &&
-                all_digits(p, n)) {
+            if (prev_len == strlen(groups[g]) && memcmp(prev, groups[g], prev_len) == 0 && all_digits(p, n)) {
                 long idx = strtol(p, NULL, 10);
                 if (idx < MAX_LAYER_INDEX)
                     seen[idx] = 1;
@@ -152,7 +151,8 @@ static void walk_tree(const cJSON *node, unsigned char *seen)
     }
     const cJSON *child;
     if (cJSON_IsObject(node) || cJSON_IsArray(node))
-        cJSON_ArrayForEach(child, node) walk_tree(child, seen);
+        cJSON_ArrayForEach (child, node)
+            walk_tree(child, seen);
 }
 
 static bool tree_layers(const cJSON *doc, long *layers)

@@ -1,8 +1,8 @@
 /* The llama.cpp layer: llama-completion on llama.cpp's own quantizations against the oracle
  * text (llamacpp-text), and apr against llama.cpp on the same Q8_0 GGUF (cross-runtime).
  * llama-completion prints bare text, which the original strips (Python str.strip()) while it
- * compares apr and oracle texts as they are (docs/DESIGN.md, "The original harness"). Every oracle text starts with
- * a space, so that made every llama.cpp check fail by a shift of one position. tmgt deliberately
+ * compares apr and oracle texts as they are (docs/DESIGN.md, "The original harness"). Every oracle text
+ * starts with a space, so that made every llama.cpp check fail by a shift of one position. tmgt deliberately
  * strips both sides of these comparisons: leading and trailing whitespace is not a parity
  * finding, a differing word is. (apr 0.72 trims its own `text` too.) */
 #include <string.h>

@@ -11,8 +11,8 @@
 static void ppl_expand(const pipeline *pl, const pipeline_model *m, check_list *out)
 {
     for (size_t q = 0; q < 2; q++) {
-        check_spec *c = suite_add(out, &suite_ppl, "ppl", m, APR_QUANTS[q].variant, NULL,
-                                  m->meta.ppl_ceiling);
+        check_spec *c =
+            suite_add(out, &suite_ppl, "ppl", m, APR_QUANTS[q].variant, NULL, m->meta.ppl_ceiling);
         check_add_query(c, "eval", APR_QUANTS[q].artifact, NULL, NULL);
     }
     check_spec *d = suite_add(out, &suite_ppl, "ppl-drift", m, NULL, NULL, PPL_DRIFT_BOUND);

@@ -6,9 +6,8 @@
 
 #include "suite_common.h"
 
-static void run_per_prompt(const pipeline *pl, const pipeline_model *m, check_list *out,
-                           const suite_def *s, const char *variant, const char *artifact,
-                           double threshold)
+static void run_per_prompt(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s,
+                           const char *variant, const char *artifact, double threshold)
 {
     for (size_t i = 0; i < pl->n_prompts; i++) {
         const char *key = pl->prompts[i].key;
@@ -70,8 +69,8 @@ static void token_evaluate(const check_ctx *ctx, check_result *r)
 
     if (doc && (o = check_oracle(ctx, r)) && run_tokens(ctx, 0, doc, r, &got, &n)) {
         double t = ctx->spec->threshold;
-        size_t m = compare_tokens(r, o->tokens, oracle_comparable_tokens(o, n), o->text, got, n,
-                                  optional_text(doc));
+        size_t m =
+            compare_tokens(r, o->tokens, oracle_comparable_tokens(o, n), o->text, got, n, optional_text(doc));
         if ((double)m <= t) {
             check_result_set(r, CHECK_PASS, "%zu/%g mismatches", m, t);
         } else {

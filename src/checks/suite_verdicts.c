@@ -19,13 +19,14 @@ static size_t collect(const cJSON *list, item_test test, const char *const *name
     const cJSON *item;
     if (names)
         sb_init(names);
-    cJSON_ArrayForEach(item, list) {
+    cJSON_ArrayForEach (item, list) {
         if (!test(item))
             continue;
         if (names && n < shown) {
             const cJSON *name = json_first(item, name_keys);
             char *s = cJSON_IsString(name) ? xstrdup(name->valuestring)
-                                           : name ? json_brief(name, 80) : xstrdup("?");
+                      : name               ? json_brief(name, 80)
+                                           : xstrdup("?");
             sb_printf(names, "%s%s", n ? ", " : "", s);
             free(s);
         } else if (names && n == shown) {
@@ -69,7 +70,7 @@ static void judge_check_map(check_result *r, const cJSON *checks)
     const cJSON *c;
     int n = 0;
     sb_init(&failures);
-    cJSON_ArrayForEach(c, checks) {
+    cJSON_ArrayForEach (c, checks) {
         n++;
         if (status_passes(c))
             continue;

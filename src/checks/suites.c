@@ -18,11 +18,11 @@
 
 /* The global "list" check leads, as in the original harness, which runs it before any model. */
 static const suite_def *const all_suites[] = {
-    &suite_list,     &suite_canary,       &suite_token,      &suite_drift,    &suite_roundtrip,
-    &suite_ppl,      &suite_inspect,      &suite_validate,   &suite_tensors,  &suite_lint,
-    &suite_selftest, &suite_diff,         &suite_tree,       &suite_oracle_id, &suite_hex,
-    &suite_debug,    &suite_bench,        &suite_qa,         &suite_rosetta_diff,
-    &suite_parity_gpu, &suite_llamacpp_text, &suite_cross_runtime,
+    &suite_list,          &suite_canary,        &suite_token,    &suite_drift,        &suite_roundtrip,
+    &suite_ppl,           &suite_inspect,       &suite_validate, &suite_tensors,      &suite_lint,
+    &suite_selftest,      &suite_diff,          &suite_tree,     &suite_oracle_id,    &suite_hex,
+    &suite_debug,         &suite_bench,         &suite_qa,       &suite_rosetta_diff, &suite_parity_gpu,
+    &suite_llamacpp_text, &suite_cross_runtime,
 };
 
 const suite_def *const *suites_all(size_t *n)
@@ -345,8 +345,7 @@ cJSON *query_report_json(const check_ctx *ctx, size_t i, check_result *r, const 
     return query_json_as(ctx, i, r, label);
 }
 
-void settle_report_exit(const check_ctx *ctx, size_t i, check_result *r, const char *label,
-                        bool failed_exit)
+void settle_report_exit(const check_ctx *ctx, size_t i, check_result *r, const char *label, bool failed_exit)
 {
     if (failed_exit && r->status == CHECK_PASS)
         query_ok_as(ctx, i, r, label);

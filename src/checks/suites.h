@@ -17,19 +17,19 @@
 /* One engine invocation a check needs: a pipeline step applied to artefacts (bound to the
  * step's {in:NAME} placeholders in order) and, for generation steps, a prompt. */
 typedef struct {
-    const char *step;                         /* pipeline step name: "run", "eval", "llama-run" */
-    const char *artifacts[MAX_QUERY_INPUTS];  /* artefact names: "int8.apr", "q8_0.gguf" */
+    const char *step;                        /* pipeline step name: "run", "eval", "llama-run" */
+    const char *artifacts[MAX_QUERY_INPUTS]; /* artefact names: "int8.apr", "q8_0.gguf" */
     size_t n_artifacts;
-    const char *prompt;                       /* prompt key, or NULL */
+    const char *prompt; /* prompt key, or NULL */
 } query_spec;
 
 typedef struct {
-    char *name;       /* "token-parity/smollm-135m/int4/code" */
-    const char *suite;/* suite key: "token" */
-    char *model;      /* slug, or "global" */
-    char *variant;    /* "int4", "q8_0", … or NULL */
-    char *prompt;     /* prompt key or NULL */
-    double threshold; /* suite-specific bound, e.g. 5 mismatches */
+    char *name;        /* "token-parity/smollm-135m/int4/code" */
+    const char *suite; /* suite key: "token" */
+    char *model;       /* slug, or "global" */
+    char *variant;     /* "int4", "q8_0", … or NULL */
+    char *prompt;      /* prompt key or NULL */
+    double threshold;  /* suite-specific bound, e.g. 5 mismatches */
     query_spec queries[MAX_CHECK_QUERIES];
     size_t n_queries;
 } check_spec;
@@ -50,23 +50,23 @@ void check_list_free(check_list *l);
 
 /* What one query produced, as an evaluator sees it. */
 typedef enum {
-    OUT_OK,             /* exited 0 */
-    OUT_EXIT,           /* exited non-zero */
-    OUT_TIMEOUT,        /* killed at its timeout */
-    OUT_SIGNAL,         /* killed by a signal (crash) */
-    OUT_SPAWN_ERROR,    /* could not start (not executable, …) */
-    OUT_OUTPUT_LIMIT,   /* printed more than tmgt keeps; killed */
-    OUT_NOT_RUN,        /* an input could not be produced, or the run was interrupted */
-    OUT_UNAVAILABLE,    /* engine, artefact or model source missing: the check is a SKIP */
+    OUT_OK,           /* exited 0 */
+    OUT_EXIT,         /* exited non-zero */
+    OUT_TIMEOUT,      /* killed at its timeout */
+    OUT_SIGNAL,       /* killed by a signal (crash) */
+    OUT_SPAWN_ERROR,  /* could not start (not executable, …) */
+    OUT_OUTPUT_LIMIT, /* printed more than tmgt keeps; killed */
+    OUT_NOT_RUN,      /* an input could not be produced, or the run was interrupted */
+    OUT_UNAVAILABLE,  /* engine, artefact or model source missing: the check is a SKIP */
 } outcome_kind;
 
 typedef struct {
     outcome_kind kind;
     int exit_code;
     int term_signal;
-    const char *out;  /* stdout, NUL-terminated (may contain NULs before out_len) */
+    const char *out; /* stdout, NUL-terminated (may contain NULs before out_len) */
     size_t out_len;
-    const char *err;  /* stderr, NUL-terminated */
+    const char *err; /* stderr, NUL-terminated */
     size_t err_len;
     const char *reason;  /* why it did not run (NOT_RUN, UNAVAILABLE, SPAWN_ERROR) */
     const char *command; /* short human form for messages: "apr run", "llama-completion" */
@@ -75,7 +75,7 @@ typedef struct {
 typedef struct {
     bool present;
     long index;
-    long expected, got;           /* token ids; -1 when beyond the shorter stream */
+    long expected, got; /* token ids; -1 when beyond the shorter stream */
     char *expected_text, *got_text;
     size_t mismatches;
 } divergence;
@@ -86,26 +86,26 @@ typedef enum { CHECK_PASS, CHECK_FAIL, CHECK_SKIP, CHECK_TIMEOUT } check_status;
 
 typedef struct {
     check_status status;
-    char *detail;   /* one line */
-    char *details;  /* optional, multi-line */
+    char *detail;  /* one line */
+    char *details; /* optional, multi-line */
     divergence div;
-    cJSON *expected;/* optional {tokens:[…], text:"…"} for side-by-side reports */
+    cJSON *expected; /* optional {tokens:[…], text:"…"} for side-by-side reports */
     cJSON *got;
 } check_result;
 
 typedef struct {
     const pipeline *pl;
-    const pipeline_model *model;     /* NULL for global checks */
-    const oracle_set *oracle;        /* NULL when the model has none */
+    const pipeline_model *model; /* NULL for global checks */
+    const oracle_set *oracle;    /* NULL when the model has none */
     const check_spec *spec;
     const query_output *q[MAX_CHECK_QUERIES];
     bool gpu_available;
 } check_ctx;
 
 typedef struct {
-    const char *key;    /* --check name: "token" */
-    const char *label;  /* result name prefix: "token-parity" */
-    bool global;        /* expanded once, not per model ("list") */
+    const char *key;   /* --check name: "token" */
+    const char *label; /* result name prefix: "token-parity" */
+    bool global;       /* expanded once, not per model ("list") */
     /* Adds this suite's checks for model `m` (NULL for a global suite). */
     void (*expand)(const pipeline *pl, const pipeline_model *m, check_list *out);
     void (*evaluate)(const check_ctx *ctx, check_result *r);
@@ -122,7 +122,8 @@ void check_result_free(check_result *r);
 
 /* Shared judgement of a query that did not succeed: SKIP when something is unavailable or was
  * not run, TIMEOUT when it ran out of time, FAIL naming the command, exit code or signal and the
- * first "error:" line of stderr otherwise. Returns true when the query is OK and the evaluator should go on. */
+ * first "error:" line of stderr otherwise. Returns true when the query is OK and the evaluator should go on.
+ */
 bool query_ok(const check_ctx *ctx, size_t i, check_result *r);
 /* Parses query i's stdout leniently; on failure sets r to FAIL "<command> returned invalid
  * JSON: <first 200 bytes>" and returns NULL. */

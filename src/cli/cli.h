@@ -15,25 +15,25 @@ typedef struct command command;
 
 typedef struct {
     const command *cmd;
-    const char *command;      /* cmd's name */
-    const char *subcommand;   /* cache stats|verify|gc */
+    const char *command;    /* cmd's name */
+    const char *subcommand; /* cache stats|verify|gc */
     size_t jobs;
     const char *pipeline;
     selection sel;
-    char **engine_overrides;  /* NAME=PATH */
+    char **engine_overrides; /* NAME=PATH */
     size_t n_engine_overrides;
     const char *cache_dir;
     const char *remote_cache; /* --remote-cache URL, or TMGT_REMOTE_CACHE; NULL: none */
     bool remote_upload;       /* --remote-upload=yes|no */
     const char *results_dir;
-    const char *format;       /* report --format */
-    const char *output;       /* -o FILE */
-    size_t keep_runs;         /* cache gc --keep */
+    const char *format; /* report --format */
+    const char *output; /* -o FILE */
+    size_t keep_runs;   /* cache gc --keep */
     bool no_cache, rerun_failed, json, quiet, explain;
     int verbose;
     int argc;
     char **argv;
-    char **rest;              /* arguments of a command that parses its own (pull, bisect) */
+    char **rest; /* arguments of a command that parses its own (pull, bisect) */
     int n_rest;
 } cli_opts;
 
@@ -57,7 +57,7 @@ struct command {
 /* The command called `name`, or NULL. */
 const command *command_find(const char *name);
 
-int cmd_run(const cli_opts *o);     /* run, check */
+int cmd_run(const cli_opts *o); /* run, check */
 int cmd_convert(const cli_opts *o);
 int cmd_plan(const cli_opts *o);
 int cmd_cache(const cli_opts *o);

@@ -97,8 +97,9 @@ static int parse_args(const cli_opts *o, bisect_args *a)
     if (a->resume + a->reset > 1)
         return usage("%s", "--continue and --reset exclude each other");
     if ((a->resume || a->reset) && (a->repo || a->good || a->bad || a->build || a->binary || a->engine))
-        return usage("%s", "--continue and --reset take no --repo, --good, --bad, --build, --binary or --engine: "
-                           "the recorded bisect has them");
+        return usage("%s",
+                     "--continue and --reset take no --repo, --good, --bad, --build, --binary or --engine: "
+                     "the recorded bisect has them");
     return 0;
 }
 
@@ -152,8 +153,10 @@ static int start(const cli_opts *o, bisect_args *a, bisect_state *st)
 {
     memset(st, 0, sizeof *st);
     if (bisect_state_exists(o->cache_dir)) {
-        fprintf(stderr, "tmgt: bisect: a bisect is already in progress in %s: resume it with "
-                        "tmgt bisect --continue, or discard it with tmgt bisect --reset\n", o->cache_dir);
+        fprintf(stderr,
+                "tmgt: bisect: a bisect is already in progress in %s: resume it with "
+                "tmgt bisect --continue, or discard it with tmgt bisect --reset\n",
+                o->cache_dir);
         return EXIT_USAGE;
     }
     if (!a->repo || !a->good || !a->bad)
@@ -163,7 +166,8 @@ static int start(const cli_opts *o, bisect_args *a, bisect_state *st)
     size_t name_len = strlen(a->engine);
     for (size_t i = 0; i < o->n_engine_overrides; i++)
         if (!strncmp(o->engine_overrides[i], a->engine, name_len) && o->engine_overrides[i][name_len] == '=')
-            return usage("--engine %s: the bisected engine is played by each commit's build", o->engine_overrides[i]);
+            return usage("--engine %s: the bisected engine is played by each commit's build",
+                         o->engine_overrides[i]);
     char *owned_binary = NULL;
     int rc = fill_build_defaults(a, &owned_binary);
     if (rc == 0)
@@ -172,9 +176,9 @@ static int start(const cli_opts *o, bisect_args *a, bisect_state *st)
     bisect_repo *repo = rc == 0 ? bgit_open(a->repo, &err) : NULL;
     if (rc == 0 && !repo)
         rc = usage("--repo %s", err.msg);
-    if (rc == 0 && (bgit_resolve(repo, a->good, st->good, &err) != 0 ||
-                    bgit_resolve(repo, a->bad, st->bad, &err) != 0 ||
-                    bgit_check_order(repo, st->good, a->good, st->bad, a->bad, &err) != 0))
+    if (rc == 0 &&
+        (bgit_resolve(repo, a->good, st->good, &err) != 0 || bgit_resolve(repo, a->bad, st->bad, &err) != 0 ||
+         bgit_check_order(repo, st->good, a->good, st->bad, a->bad, &err) != 0))
         rc = usage("%s", err.msg);
     if (rc == 0) {
         st->repo = xstrdup(bgit_workdir(repo));
@@ -216,8 +220,7 @@ static int reset(const cli_opts *o)
 static const cJSON *step_of(const bisect_state *st, const char *oid)
 {
     const cJSON *step;
-    cJSON_ArrayForEach(step, st->steps)
-    {
+    cJSON_ArrayForEach (step, st->steps) {
         const char *commit = json_str(step, "commit");
         if (commit && !strcmp(commit, oid))
             return step;
@@ -233,8 +236,7 @@ static void print_failing(const cJSON *step)
         return;
     }
     puts("failing checks:");
-    cJSON_ArrayForEach(f, json_array(step, "failing"))
-    {
+    cJSON_ArrayForEach (f, json_array(step, "failing")) {
         fputs("  ✗ ", stdout);
         escape_puts(stdout, json_str(f, "name"), ESC_VISIBLE);
         fputs(": ", stdout);
@@ -266,7 +268,8 @@ static cJSON *summary_json(const bisect_state *st, const bisect_end *end)
     if (end->found) {
         cJSON *fb = commit_json(&end->first_bad);
         const cJSON *step = step_of(st, end->first_bad.oid);
-        cJSON_AddItemToObject(fb, "failing", step ? cJSON_Duplicate(json_array(step, "failing"), 1) : cJSON_CreateNull());
+        cJSON_AddItemToObject(fb, "failing",
+                              step ? cJSON_Duplicate(json_array(step, "failing"), 1) : cJSON_CreateNull());
         cJSON_AddItemToObject(doc, "first_bad", fb);
     } else {
         cJSON_AddNullToObject(doc, "first_bad");
@@ -276,8 +279,7 @@ static cJSON *summary_json(const bisect_state *st, const bisect_end *end)
         cJSON_AddItemToArray(could_be, commit_json(&end->could_be[i]));
     double builds = 0, executed = 0, cached = 0, v;
     const cJSON *step;
-    cJSON_ArrayForEach(step, st->steps)
-    {
+    cJSON_ArrayForEach (step, st->steps) {
         builds += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(step, "built"));
         executed += json_num(step, "executed", &v) ? v : 0;
         cached += json_num(step, "cached", &v) ? v : 0;
@@ -314,8 +316,7 @@ static void print_report(const bisect_state *st, const bisect_end *end, const cJ
     printf("tested %.0f commits: %.0f builds, %.0f distinct binaries; actions: %.0f run, %.0f cached\n", n[0],
            n[1], n[2], n[3], n[4]);
     const cJSON *step;
-    cJSON_ArrayForEach(step, st->steps)
-    {
+    cJSON_ArrayForEach (step, st->steps) {
         printf("  %.12s %-4s ", json_str(step, "commit"), json_str(step, "verdict"));
         escape_puts(stdout, json_str(step, "summary"), ESC_VISIBLE);
         putchar('\n');
@@ -366,8 +367,10 @@ int cmd_bisect(const cli_opts *o)
     if (rc == EXIT_OK)
         rc = finish(o, &st, &end);
     else if (rc == EXIT_INTERRUPTED)
-        fprintf(stderr, "tmgt: bisect interrupted after %d recorded steps; resume with: tmgt bisect --continue "
-                        "--cache-dir %s\n", cJSON_GetArraySize(st.steps), o->cache_dir);
+        fprintf(stderr,
+                "tmgt: bisect interrupted after %d recorded steps; resume with: tmgt bisect --continue "
+                "--cache-dir %s\n",
+                cJSON_GetArraySize(st.steps), o->cache_dir);
     bisect_end_free(&end);
     bisect_state_free(&st);
     return rc;

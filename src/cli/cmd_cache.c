@@ -21,10 +21,12 @@ int cmd_cache(const cli_opts *o)
                (double)r.blob_bytes / 1048576.0, r.records, r.runs);
     } else if (!strcmp(o->subcommand, "verify")) {
         int bad = cache_verify(c, &r, stdout);
-        printf("verified %zu blobs (%.1f MiB) and %zu records: %zu corrupt blobs, %zu unreadable and %zu dangling "
-               "records removed\n",
-               r.blobs, (double)r.blob_bytes / 1048576.0, r.records, r.corrupt_blobs, r.bad_records,
-               r.dangling_records);
+        printf(
+            "verified %zu blobs (%.1f MiB) and %zu records: %zu corrupt blobs, %zu unreadable and %zu "
+            "dangling "
+            "records removed\n",
+            r.blobs, (double)r.blob_bytes / 1048576.0, r.records, r.corrupt_blobs, r.bad_records,
+            r.dangling_records);
         rc = bad ? EXIT_CHECK_FAILED : EXIT_OK;
     } else {
         cache_gc(c, o->keep_runs, &r, stdout);

@@ -16,8 +16,10 @@ int cmd_pull(const cli_opts *o)
         free(name);
         free(rev);
         if (!valid) {
-            fprintf(stderr, "tmgt: pull takes hf://ORG/NAME[@REV] repositories, not \"%s\"\n"
-                            "Run 'tmgt --help' for usage.\n", o->rest[i]);
+            fprintf(stderr,
+                    "tmgt: pull takes hf://ORG/NAME[@REV] repositories, not \"%s\"\n"
+                    "Run 'tmgt --help' for usage.\n",
+                    o->rest[i]);
             return EXIT_USAGE;
         }
     }

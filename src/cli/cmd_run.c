@@ -20,11 +20,23 @@
 session_opts cli_session_opts(const cli_opts *o)
 {
     session_opts so = {
-        .pipeline = o->pipeline, .cache_dir = o->cache_dir, .results_dir = o->results_dir, .sel = o->sel,
-        .engine_overrides = o->engine_overrides, .n_engine_overrides = o->n_engine_overrides, .jobs = o->jobs,
-        .remote_cache = o->remote_cache, .remote_upload = o->remote_upload,
-        .pull = true, .no_cache = o->no_cache, .rerun_failed = o->rerun_failed,
-        .quiet = o->quiet, .verbose = o->verbose, .command = o->command, .argc = o->argc, .argv = o->argv,
+        .pipeline = o->pipeline,
+        .cache_dir = o->cache_dir,
+        .results_dir = o->results_dir,
+        .sel = o->sel,
+        .engine_overrides = o->engine_overrides,
+        .n_engine_overrides = o->n_engine_overrides,
+        .jobs = o->jobs,
+        .remote_cache = o->remote_cache,
+        .remote_upload = o->remote_upload,
+        .pull = true,
+        .no_cache = o->no_cache,
+        .rerun_failed = o->rerun_failed,
+        .quiet = o->quiet,
+        .verbose = o->verbose,
+        .command = o->command,
+        .argc = o->argc,
+        .argv = o->argv,
     };
     return so;
 }
@@ -143,8 +155,10 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
         free(findings);
         return;
     }
-    report_counts n = {.pass = count_of(doc, "pass"), .fail = count_of(doc, "fail"),
-                       .timeout = count_of(doc, "timeout"), .skip = count_of(doc, "skip")};
+    report_counts n = {.pass = count_of(doc, "pass"),
+                       .fail = count_of(doc, "fail"),
+                       .timeout = count_of(doc, "timeout"),
+                       .skip = count_of(doc, "skip")};
     fwrite(findings, 1, len, stdout);
     report_console_totals(doc, &n, stdout, &ro);
     const cJSON *started_at = cJSON_GetObjectItemCaseSensitive(doc, "started_at");
@@ -153,10 +167,17 @@ static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, con
     if (executed_nothing && !out->asked_hub && out->results_file && cJSON_IsString(started_at) &&
         (rc == EXIT_OK || rc == EXIT_CHECK_FAILED)) {
         run_memo_facts f = {
-            .started_at = started_at->valuestring, .findings = findings, .findings_len = len,
-            .pass = n.pass, .fail = n.fail, .skip = n.skip, .exit_code = rc,
-            .actions_cached = (long long)number_of(doc, "actions_cached"), .results_file = out->results_file,
-            .deps = deps, .started_ns = started_ns,
+            .started_at = started_at->valuestring,
+            .findings = findings,
+            .findings_len = len,
+            .pass = n.pass,
+            .fail = n.fail,
+            .skip = n.skip,
+            .exit_code = rc,
+            .actions_cached = (long long)number_of(doc, "actions_cached"),
+            .results_file = out->results_file,
+            .deps = deps,
+            .started_ns = started_ns,
         };
         tmgt_error err = {{0}};
         if (run_memo_save(memo, &f, &err) < 0)

@@ -39,9 +39,14 @@ cJSON *action_compute_key(action *a, cache *c, const char *salt, tmgt_error *err
         paths[i] = a->inputs[i]->path;
     }
     template_env env = {
-        .in_names = names, .in_paths = paths, .n_in = a->n_inputs,
-        .out = a->output ? "{out}" : NULL, .prompt = a->prompt_text,
-        .model = a->model ? a->model->slug : NULL, .scopes = a->scopes, .n_scopes = a->n_scopes,
+        .in_names = names,
+        .in_paths = paths,
+        .n_in = a->n_inputs,
+        .out = a->output ? "{out}" : NULL,
+        .prompt = a->prompt_text,
+        .model = a->model ? a->model->slug : NULL,
+        .scopes = a->scopes,
+        .n_scopes = a->n_scopes,
         .symbolic_paths = true,
     };
     char **argv = NULL;
@@ -124,11 +129,11 @@ char *action_explain_change(const cJSON *before, const cJSON *now)
             sb_printf(&sb, "%sinput %s changed (%.12s → %.12s)", sb.len ? "; " : "", it->string,
                       *old ? old : "none", it->valuestring);
     }
-    if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(before, "argv"), cJSON_GetObjectItemCaseSensitive(now, "argv"),
-                       1))
+    if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(before, "argv"),
+                       cJSON_GetObjectItemCaseSensitive(now, "argv"), 1))
         sb_printf(&sb, "%scommand line changed", sb.len ? "; " : "");
-    if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(before, "env"), cJSON_GetObjectItemCaseSensitive(now, "env"),
-                       1))
+    if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(before, "env"),
+                       cJSON_GetObjectItemCaseSensitive(now, "env"), 1))
         sb_printf(&sb, "%sengine environment changed", sb.len ? "; " : "");
     if (strcmp(str_of(before, "salt"), str_of(now, "salt")) != 0)
         sb_printf(&sb, "%sTMGT_CACHE_SALT changed", sb.len ? "; " : "");

@@ -17,9 +17,14 @@ char **child_argv(const action *a, const char *out_path, tmgt_error *err)
         paths[i] = a->inputs[i]->path;
     }
     template_env env = {
-        .in_names = names, .in_paths = paths, .n_in = a->n_inputs, .out = out_path,
-        .prompt = a->prompt_text, .model = a->model ? a->model->slug : NULL,
-        .scopes = a->scopes, .n_scopes = a->n_scopes,
+        .in_names = names,
+        .in_paths = paths,
+        .n_in = a->n_inputs,
+        .out = out_path,
+        .prompt = a->prompt_text,
+        .model = a->model ? a->model->slug : NULL,
+        .scopes = a->scopes,
+        .n_scopes = a->n_scopes,
     };
     char **tail = NULL;
     size_t tail_n = 0;

@@ -39,14 +39,23 @@ static void name_divergent_tokens(vocab_cache *vc, const check_spec *cs, check_r
 static outcome_kind outcome_of(action_status s)
 {
     switch (s) {
-    case ST_OK: case ST_CACHE_ERROR: return OUT_OK;
-    case ST_EXIT: return OUT_EXIT;
-    case ST_TIMEOUT: return OUT_TIMEOUT;
-    case ST_SIGNAL: return OUT_SIGNAL;
-    case ST_SPAWN_ERROR: return OUT_SPAWN_ERROR;
-    case ST_OUTPUT_LIMIT: return OUT_OUTPUT_LIMIT;
-    case ST_UNAVAILABLE: return OUT_UNAVAILABLE;
-    default: return OUT_NOT_RUN;
+    case ST_OK:
+    case ST_CACHE_ERROR:
+        return OUT_OK;
+    case ST_EXIT:
+        return OUT_EXIT;
+    case ST_TIMEOUT:
+        return OUT_TIMEOUT;
+    case ST_SIGNAL:
+        return OUT_SIGNAL;
+    case ST_SPAWN_ERROR:
+        return OUT_SPAWN_ERROR;
+    case ST_OUTPUT_LIMIT:
+        return OUT_OUTPUT_LIMIT;
+    case ST_UNAVAILABLE:
+        return OUT_UNAVAILABLE;
+    default:
+        return OUT_NOT_RUN;
     }
 }
 
@@ -134,8 +143,8 @@ static void evaluate_conversion(const artifact *t, evaluated_check *ec)
     switch (a->status) {
     case ST_OK:
         if (t->format_found)
-            check_result_set(&ec->r, CHECK_PASS, "%s: %s, %llu bytes (sha256 %.12s)", t->name, t->format_found,
-                             (unsigned long long)t->size, t->d.hex);
+            check_result_set(&ec->r, CHECK_PASS, "%s: %s, %llu bytes (sha256 %.12s)", t->name,
+                             t->format_found, (unsigned long long)t->size, t->d.hex);
         else
             check_result_set(&ec->r, CHECK_PASS, "%s produced (%llu bytes, sha256 %.12s)", t->name,
                              (unsigned long long)t->size, t->d.hex);
@@ -144,13 +153,18 @@ static void evaluate_conversion(const artifact *t, evaluated_check *ec)
         check_result_set(&ec->r, CHECK_FAIL, "%s", a->reason);
         break;
     case ST_EXIT:
-        check_result_set(&ec->r, CHECK_FAIL, "%s failed (exit %d)%s%s", a->label, a->exit_code, *err ? ": " : "", err);
+        check_result_set(&ec->r, CHECK_FAIL, "%s failed (exit %d)%s%s", a->label, a->exit_code,
+                         *err ? ": " : "", err);
         break;
     case ST_TIMEOUT:
         check_result_set(&ec->r, CHECK_TIMEOUT, "%s %s", a->label, a->reason ? a->reason : "timed out");
         break;
-    case ST_SKIPPED: case ST_UNAVAILABLE: case ST_INTERRUPTED: case ST_NONE:
-        check_result_set(&ec->r, CHECK_SKIP, "not run: %s", a->reason ? a->reason : action_status_name(a->status));
+    case ST_SKIPPED:
+    case ST_UNAVAILABLE:
+    case ST_INTERRUPTED:
+    case ST_NONE:
+        check_result_set(&ec->r, CHECK_SKIP, "not run: %s",
+                         a->reason ? a->reason : action_status_name(a->status));
         break;
     default:
         check_result_set(&ec->r, CHECK_FAIL, "%s %s%s%s", a->label, action_status_name(a->status),

@@ -7,7 +7,7 @@
 #include "suites.h"
 
 typedef struct {
-    check_spec spec;      /* for convert checks (owned); planned checks point into the plan */
+    check_spec spec; /* for convert checks (owned); planned checks point into the plan */
     const check_spec *s;
     check_result r;
     const action **actions;

@@ -38,14 +38,14 @@ typedef struct {
     bool exclusive_running;
     bool interrupted;
     bool flushing;
-    size_t storing;        /* records being written on the thread pool */
+    size_t storing; /* records being written on the thread pool */
     size_t done, total;
 } exec_state;
 
 typedef struct {
     exec_state *s;
     action *a;
-    char *staged;        /* where the engine writes the declared output */
+    char *staged; /* where the engine writes the declared output */
     cJSON *components;
     bool identity_stale; /* the identity record names another key: point it at this one */
 } running_action;
@@ -109,8 +109,9 @@ static void finish(exec_state *s, action *a)
         if (a->status != ST_OK) {
             d->status = a->status == ST_INTERRUPTED ? ST_INTERRUPTED : ST_SKIPPED;
             free(d->reason);
-            d->reason = xasprintf("input %s not produced: %s %s%s%s", a->output ? a->output->id : "?", a->label,
-                                  action_status_name(a->status), a->reason ? ": " : "", a->reason ? a->reason : "");
+            d->reason =
+                xasprintf("input %s not produced: %s %s%s%s", a->output ? a->output->id : "?", a->label,
+                          action_status_name(a->status), a->reason ? ": " : "", a->reason ? a->reason : "");
             finish(s, d);
         } else if (d->waiting_on == 0 && !d->queued) {
             enqueue(s, d);
@@ -228,10 +229,15 @@ static cJSON *publish_result(exec_state *s, running_action *ra)
     action *a = ra->a;
     tmgt_error err = {{0}};
     bool output = a->output && a->status == ST_OK;
-    action_result res = {.exit_code = a->exit_code, .wall_ms = a->wall_ms,
-                         .out = a->out, .out_len = a->out_len, .err = a->err, .err_len = a->err_len};
-    cJSON *rec = record_publish(s->c, &a->key, &res, output ? a->output->name : NULL, output ? ra->staged : NULL,
-                                output ? a->output->path : NULL, ra->components, &err);
+    action_result res = {.exit_code = a->exit_code,
+                         .wall_ms = a->wall_ms,
+                         .out = a->out,
+                         .out_len = a->out_len,
+                         .err = a->err,
+                         .err_len = a->err_len};
+    cJSON *rec =
+        record_publish(s->c, &a->key, &res, output ? a->output->name : NULL, output ? ra->staged : NULL,
+                       output ? a->output->path : NULL, ra->components, &err);
     a->have_streams = res.have_streams;
     a->stdout_d = res.stdout_d;
     a->stderr_d = res.stderr_d;
@@ -341,7 +347,8 @@ static void check_engine_unchanged(exec_state *s, action *a)
         return;
     s->st->engine_changed = true;
     if (!a->eng->change_reported)
-        fprintf(stderr, "tmgt: %s changed during the run (%s); results from after the change are not cached\n",
+        fprintf(stderr,
+                "tmgt: %s changed during the run (%s); results from after the change are not cached\n",
                 a->eng->def->name, a->eng->path);
     a->eng->change_reported = true;
     a->status = ST_ENGINE_CHANGED;
@@ -365,12 +372,29 @@ static void on_run_done(void *ctx, run_result *res)
     a->exit_code = res->exit_code;
     a->term_signal = res->term_signal;
     switch (res->outcome) {
-    case RUN_EXITED: a->status = res->exit_code == 0 ? ST_OK : ST_EXIT; break;
-    case RUN_SIGNALED: a->status = ST_SIGNAL; a->reason = xasprintf("killed by signal %d (%s)", res->term_signal, strsignal(res->term_signal)); break;
-    case RUN_TIMED_OUT: a->status = ST_TIMEOUT; a->reason = xasprintf("timed out after %.0f s (not cached)", a->step->timeout_ms / 1000.0); break;
-    case RUN_OUTPUT_LIMIT: a->status = ST_OUTPUT_LIMIT; a->reason = xasprintf("printed more than %llu bytes; killed", (unsigned long long)s->o->output_limit); break;
-    case RUN_SPAWN_FAILED: a->status = ST_SPAWN_ERROR; a->reason = xstrdup(res->error); break;
-    case RUN_CANCELLED: a->status = ST_INTERRUPTED; a->reason = xstrdup("interrupted"); break;
+    case RUN_EXITED:
+        a->status = res->exit_code == 0 ? ST_OK : ST_EXIT;
+        break;
+    case RUN_SIGNALED:
+        a->status = ST_SIGNAL;
+        a->reason = xasprintf("killed by signal %d (%s)", res->term_signal, strsignal(res->term_signal));
+        break;
+    case RUN_TIMED_OUT:
+        a->status = ST_TIMEOUT;
+        a->reason = xasprintf("timed out after %.0f s (not cached)", a->step->timeout_ms / 1000.0);
+        break;
+    case RUN_OUTPUT_LIMIT:
+        a->status = ST_OUTPUT_LIMIT;
+        a->reason = xasprintf("printed more than %llu bytes; killed", (unsigned long long)s->o->output_limit);
+        break;
+    case RUN_SPAWN_FAILED:
+        a->status = ST_SPAWN_ERROR;
+        a->reason = xstrdup(res->error);
+        break;
+    case RUN_CANCELLED:
+        a->status = ST_INTERRUPTED;
+        a->reason = xstrdup("interrupted");
+        break;
     }
     if (a->status != ST_OUTPUT_LIMIT) {
         a->out = read_spill_or_take(&res->out, res->out_spill, &res->out_len);
@@ -447,7 +471,9 @@ static void start_action(exec_state *s, action *a)
     if (s->o->progress)
         s->o->progress->starting(s->o->progress, a);
     char **envp = child_environment(a->eng->def);
-    run_request req = {.argv = a->argv, .env = envp, .cwd = NULL,
+    run_request req = {.argv = a->argv,
+                       .env = envp,
+                       .cwd = NULL,
                        .spill_dir = cache_tmp_dir(s->c),
                        .timeout_ms = a->step->timeout_ms};
     s->running++;

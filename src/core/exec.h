@@ -16,10 +16,10 @@
 
 typedef struct {
     size_t jobs;
-    bool read_cache;      /* false with --no-cache: execute everything (results are still stored) */
-    bool rerun_failed;    /* re-execute cached non-zero exits */
-    const char *salt;     /* TMGT_CACHE_SALT */
-    uint64_t output_limit;/* bytes of stdout/stderr the runner keeps per action before it kills it */
+    bool read_cache;       /* false with --no-cache: execute everything (results are still stored) */
+    bool rerun_failed;     /* re-execute cached non-zero exits */
+    const char *salt;      /* TMGT_CACHE_SALT */
+    uint64_t output_limit; /* bytes of stdout/stderr the runner keeps per action before it kills it */
     /* The runner engines start through, made on the executor's loop (runner_local_new for
      * tmgt, a fake for the unit tests); closed by the executor. */
     runner *(*new_runner)(uv_loop_t *loop, void *ctx);

@@ -15,30 +15,30 @@
 typedef struct action action;
 
 typedef struct {
-    char *id;            /* "smollm-135m/int4.apr", or "smollm-135m/@source" */
-    char *name;          /* "int4.apr" */
-    char *path;          /* where it is (sources) or will be materialized */
+    char *id;   /* "smollm-135m/int4.apr", or "smollm-135m/@source" */
+    char *name; /* "int4.apr" */
+    char *path; /* where it is (sources) or will be materialized */
     const char *model;
-    action *producer;    /* NULL for sources */
-    char *unavailable;   /* why it cannot exist (missing source, no recipe); NULL if fine */
+    action *producer;  /* NULL for sources */
+    char *unavailable; /* why it cannot exist (missing source, no recipe); NULL if fine */
     bool have_digest;
     digest d;
     uint64_t size;
-    char *format_found;  /* its header, as read: "GGUF v3, 272 tensors"; NULL when not read */
+    char *format_found; /* its header, as read: "GGUF v3, 272 tensors"; NULL when not read */
 } artifact;
 
 typedef enum {
-    ST_NONE,           /* not finished */
-    ST_OK,             /* exit 0 (and its output present) */
-    ST_EXIT,           /* exited non-zero: a measurement, cached */
+    ST_NONE, /* not finished */
+    ST_OK,   /* exit 0 (and its output present) */
+    ST_EXIT, /* exited non-zero: a measurement, cached */
     ST_TIMEOUT,
     ST_SIGNAL,
     ST_SPAWN_ERROR,
     ST_OUTPUT_LIMIT,
-    ST_OUTPUT_MISSING, /* exit 0 but the declared output is absent or empty */
+    ST_OUTPUT_MISSING,   /* exit 0 but the declared output is absent or empty */
     ST_OUTPUT_MALFORMED, /* exit 0 but the output is not of the format its name declares */
-    ST_SKIPPED,        /* an input could not be produced */
-    ST_UNAVAILABLE,    /* engine missing, source missing, no recipe */
+    ST_SKIPPED,          /* an input could not be produced */
+    ST_UNAVAILABLE,      /* engine missing, source missing, no recipe */
     ST_INTERRUPTED,
     ST_CACHE_ERROR,    /* could not publish to the cache (disk full, …) */
     ST_ENGINE_CHANGED, /* the engine binary was replaced while the action ran: not cached */
@@ -46,22 +46,22 @@ typedef enum {
 
 struct action {
     size_t index;
-    char *label;         /* progress text: "apr run smollm-135m/int8.apr code" */
-    char *dedupe;        /* identity inside one run: step|model|inputs|prompt */
+    char *label;  /* progress text: "apr run smollm-135m/int8.apr code" */
+    char *dedupe; /* identity inside one run: step|model|inputs|prompt */
     const pipeline_step *step;
     engine *eng;
     const pipeline_model *model;
     char *prompt_key;
     const char *prompt_text;
-    char **in_names;     /* template input names, parallel to inputs */
+    char **in_names; /* template input names, parallel to inputs */
     artifact **inputs;
     size_t n_inputs;
-    artifact *output;    /* at most one */
+    artifact *output; /* at most one */
     const cJSON *scopes[2];
     size_t n_scopes;
 
     /* scheduling */
-    size_t waiting_on;   /* producers not yet finished */
+    size_t waiting_on; /* producers not yet finished */
     action **dependents;
     size_t n_dependents, cap_dependents;
     bool queued, started, finished;
@@ -75,9 +75,9 @@ struct action {
     digest key;
     bool have_streams;
     digest stdout_d, stderr_d;
-    char *reason;        /* skipped/unavailable/spawn error/why it ran (explain) */
-    char **argv;         /* expanded command line as run (for results and -v) */
-    char *out;           /* stdout and stderr, loaded for evaluation */
+    char *reason; /* skipped/unavailable/spawn error/why it ran (explain) */
+    char **argv;  /* expanded command line as run (for results and -v) */
+    char *out;    /* stdout and stderr, loaded for evaluation */
     size_t out_len;
     char *err;
     size_t err_len;

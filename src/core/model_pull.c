@@ -33,9 +33,10 @@ int pull_sources(char *const *uris, size_t n, cache *c, bool quiet, FILE *out)
     hub_pull_stats st;
     size_t failed = hub_pull(uris, n, &po, &st);
     if (!quiet)
-        fprintf(out, "pull: %zu of %zu repositories ready; %zu files: %zu downloaded (%" PRIu64
-               " bytes), %zu already cached%s\n",
-               st.repos, n, st.files, st.downloaded, st.bytes, st.reused, hub_offline() ? " (offline)" : "");
+        fprintf(out,
+                "pull: %zu of %zu repositories ready; %zu files: %zu downloaded (%" PRIu64
+                " bytes), %zu already cached%s\n",
+                st.repos, n, st.files, st.downloaded, st.bytes, st.reused, hub_offline() ? " (offline)" : "");
     return st.interrupted ? EXIT_INTERRUPTED : failed ? EXIT_ENV : EXIT_OK;
 }
 

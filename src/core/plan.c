@@ -198,9 +198,15 @@ static int check_templates(const plan *p, tmgt_error *err)
         for (size_t k = 0; k < a->n_inputs; k++)
             names[k] = a->in_names[k];
         template_env env = {
-            .in_names = names, .in_paths = names, .n_in = a->n_inputs, .out = a->output ? "{out}" : NULL,
-            .prompt = a->prompt_key ? "" : NULL, .model = a->model ? a->model->slug : NULL,
-            .scopes = a->scopes, .n_scopes = a->n_scopes, .symbolic_paths = true,
+            .in_names = names,
+            .in_paths = names,
+            .n_in = a->n_inputs,
+            .out = a->output ? "{out}" : NULL,
+            .prompt = a->prompt_key ? "" : NULL,
+            .model = a->model ? a->model->slug : NULL,
+            .scopes = a->scopes,
+            .n_scopes = a->n_scopes,
+            .symbolic_paths = true,
         };
         char **argv = NULL;
         size_t argc = 0;
@@ -208,8 +214,8 @@ static int check_templates(const plan *p, tmgt_error *err)
         int rc = template_expand(a->step->argv, a->step->argc, &env, &argv, &argc, &why);
         free(names);
         if (rc != 0) {
-            err_set(err, "%s: steps.%s.%s%s%s", p->pl->path, a->step->name, why.msg, a->model ? " for model " : "",
-                    a->model ? a->model->slug : "");
+            err_set(err, "%s: steps.%s.%s%s%s", p->pl->path, a->step->name, why.msg,
+                    a->model ? " for model " : "", a->model ? a->model->slug : "");
             return -1;
         }
         template_free_argv(argv);

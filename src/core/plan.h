@@ -14,11 +14,11 @@
 typedef struct {
     const pipeline *pl;
     graph g;
-    engine *engines;            /* parallel to pl->engines */
+    engine *engines; /* parallel to pl->engines */
     check_list checks;
-    action ***check_actions;    /* per check, per query: the action that answers it */
-    oracle_set **oracles;       /* per pipeline model; NULL when not loaded (not selected) */
-    const suite_def **suites;   /* selected suites in table order */
+    action ***check_actions;  /* per check, per query: the action that answers it */
+    oracle_set **oracles;     /* per pipeline model; NULL when not loaded (not selected) */
+    const suite_def **suites; /* selected suites in table order */
     size_t n_suites;
     char *models_root;
 } plan;

@@ -66,8 +66,11 @@ static void print_ended(exec_progress *p)
 void terminal_progress_init(terminal_progress *t, int verbosity, bool tty)
 {
     *t = (terminal_progress){
-        .base = {.starting = print_starting, .finished = print_finished, .retrying = print_retrying,
-                 .stopping = print_stopping, .ended = print_ended},
+        .base = {.starting = print_starting,
+                 .finished = print_finished,
+                 .retrying = print_retrying,
+                 .stopping = print_stopping,
+                 .ended = print_ended},
         .verbosity = verbosity,
         .tty = tty,
     };

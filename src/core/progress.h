@@ -10,7 +10,7 @@
 
 typedef struct exec_progress exec_progress;
 struct exec_progress {
-    void (*starting)(exec_progress *p, const action *a);  /* its command line is expanded */
+    void (*starting)(exec_progress *p, const action *a); /* its command line is expanded */
     void (*finished)(exec_progress *p, const action *a, size_t done, size_t total);
     void (*retrying)(exec_progress *p, const action *a, const char *why); /* its record was unusable */
     void (*stopping)(exec_progress *p, int signum, size_t running);       /* Ctrl-C or SIGTERM */

@@ -79,7 +79,8 @@ static cJSON *action_json(const action *a)
     cJSON_AddStringToObject(j, "status", action_status_name(a->status));
     bool exited = a->status == ST_OK || a->status == ST_EXIT;
     cJSON_AddItemToObject(j, "exit", exited ? cJSON_CreateNumber(a->exit_code) : cJSON_CreateNull());
-    cJSON_AddItemToObject(j, "signal", a->status == ST_SIGNAL ? cJSON_CreateNumber(a->term_signal) : cJSON_CreateNull());
+    cJSON_AddItemToObject(j, "signal",
+                          a->status == ST_SIGNAL ? cJSON_CreateNumber(a->term_signal) : cJSON_CreateNull());
     cJSON_AddNumberToObject(j, "wall_ms", (double)a->wall_ms);
     if (a->have_streams) {
         cJSON_AddStringToObject(j, "stdout", a->stdout_d.hex);
@@ -104,8 +105,9 @@ static void add_engines(cJSON *doc, const plan *p)
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "name", e->def->name);
         cJSON_AddItemToObject(j, "path", string_or_null(e->path));
-        cJSON_AddItemToObject(j, "digest", e->path && !e->unavailable ? cJSON_CreateString(e->binary_digest.hex)
-                                                                    : cJSON_CreateNull());
+        cJSON_AddItemToObject(j, "digest",
+                              e->path && !e->unavailable ? cJSON_CreateString(e->binary_digest.hex)
+                                                         : cJSON_CreateNull());
         cJSON_AddStringToObject(j, "version", e->version ? e->version : ENGINE_VERSION_UNKNOWN);
         cJSON_AddBoolToObject(j, "available", e->unavailable == NULL);
         if (e->unavailable)
@@ -276,8 +278,8 @@ cJSON *results_load(const char *path, tmgt_error *err)
         cJSON_Delete(doc);
         return NULL;
     }
-    static const char *const check_fields[] = { "name", "status", NULL };
-    static const char *const action_fields[] = { "id", "status", NULL };
+    static const char *const check_fields[] = {"name", "status", NULL};
+    static const char *const action_fields[] = {"id", "status", NULL};
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
     bool ok = false;
     if (!cJSON_IsNumber(fmt))

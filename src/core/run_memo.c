@@ -22,7 +22,8 @@
  * be followed by another that leaves size and timestamps as they were. */
 static const int64_t RACY_MARGIN_NS = 100 * 1000000LL;
 
-char *run_memo_path(const char *cache_dir, int argc, char **argv, const report_console_opts *console, bool gpu)
+char *run_memo_path(const char *cache_dir, int argc, char **argv, const report_console_opts *console,
+                    bool gpu)
 {
     hasher *h = hasher_new();
     hasher_field_str(h, "memo", MEMO_MAGIC);
@@ -118,7 +119,7 @@ typedef struct {
     uint64_t started_at_len;
     int64_t exit_code, pass, fail, skip, cached;
     uint64_t document_sum;
-    dep document;         /* its ctime is not compared: linking latest.json to it changes that */
+    dep document; /* its ctime is not compared: linking latest.json to it changes that */
     dep_list deps;
 } memo;
 
@@ -127,9 +128,9 @@ static bool parse_dep(cursor *c, dep *d)
     int64_t present;
     uint64_t len;
     const char *path;
-    if (!num(c, &present, ' ') || !unum(c, &d->dev, ' ') || !unum(c, &d->ino, ' ') || !unum(c, &d->size, ' ') ||
-        !num(c, &d->mtime_ns, ' ') || !num(c, &d->ctime_ns, ' ') || !unum(c, &len, ' ') || !span(c, len, &path) ||
-        !lit(c, "\n"))
+    if (!num(c, &present, ' ') || !unum(c, &d->dev, ' ') || !unum(c, &d->ino, ' ') ||
+        !unum(c, &d->size, ' ') || !num(c, &d->mtime_ns, ' ') || !num(c, &d->ctime_ns, ' ') ||
+        !unum(c, &len, ' ') || !span(c, len, &path) || !lit(c, "\n"))
         return false;
     d->present = present == 1;
     d->path = xstrndup(path, len);
@@ -156,12 +157,13 @@ static bool parse(memo *m)
     if (!lit(&c, MEMO_MAGIC) || !lit(&c, "sum ") || !hex64(&c, &sum, '\n') ||
         checksum64(c.p, (size_t)(c.end - c.p)) != sum)
         return false;
-    if (!lit(&c, "exit ") || !num(&c, &m->exit_code, '\n') || !lit(&c, "counts ") || !num(&c, &m->pass, ' ') ||
-        !num(&c, &m->fail, ' ') || !num(&c, &m->skip, ' ') || !num(&c, &m->cached, '\n'))
+    if (!lit(&c, "exit ") || !num(&c, &m->exit_code, '\n') || !lit(&c, "counts ") ||
+        !num(&c, &m->pass, ' ') || !num(&c, &m->fail, ' ') || !num(&c, &m->skip, ' ') ||
+        !num(&c, &m->cached, '\n'))
         return false;
     if (!lit(&c, "document ") || !hex64(&c, &m->document_sum, ' ') || !parse_dep(&c, &m->document) ||
-        !lit(&c, "started ") || !unum(&c, &m->started_at_len, ' ') || !span(&c, m->started_at_len, &m->started_at) ||
-        !lit(&c, "\n") || !parse_deps(&c, m))
+        !lit(&c, "started ") || !unum(&c, &m->started_at_len, ' ') ||
+        !span(&c, m->started_at_len, &m->started_at) || !lit(&c, "\n") || !parse_deps(&c, m))
         return false;
     return lit(&c, "findings ") && unum(&c, &len, '\n') && len == (uint64_t)(c.end - c.p) &&
            span(&c, len, &m->findings) && (m->findings_len = len, true);
@@ -233,13 +235,15 @@ static int point_latest_at(const char *document, const char *results_dir)
 {
     char *latest = path_join(results_dir, "latest.json");
     struct stat a, b;
-    bool already = stat(latest, &a) == 0 && stat(document, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    bool already =
+        stat(latest, &a) == 0 && stat(document, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
     tmgt_error err = {{0}};
     int rc = 0;
     if (!already && link_replace(document, latest) != 0) {
         char *data = NULL;
         size_t len = 0;
-        rc = read_file(document, &data, &len, &err) == 0 ? write_file_atomic(latest, data, len, 0644, &err) : -1;
+        rc = read_file(document, &data, &len, &err) == 0 ? write_file_atomic(latest, data, len, 0644, &err)
+                                                         : -1;
         free(data);
     }
     if (rc != 0)
@@ -269,10 +273,11 @@ int run_memo_replay(const char *path, const char *results_dir, const report_cons
     }
     int rc = point_latest_at(m.document.path, results_dir) == 0 ? (int)m.exit_code : EXIT_ENV;
     if (!console->quiet)
-        fprintf(stderr, "tmgt: nothing changed since the last identical run (%.*s; %zu files unchanged): "
-                        "its %lld verdicts stand, in %s\n",
-                (int)m.started_at_len, m.started_at, m.deps.count,
-                (long long)(m.pass + m.fail + m.skip), m.document.path);
+        fprintf(stderr,
+                "tmgt: nothing changed since the last identical run (%.*s; %zu files unchanged): "
+                "its %lld verdicts stand, in %s\n",
+                (int)m.started_at_len, m.started_at, m.deps.count, (long long)(m.pass + m.fail + m.skip),
+                m.document.path);
     cJSON *totals = cJSON_CreateObject();
     cJSON_AddNumberToObject(totals, "actions_executed", 0);
     cJSON_AddNumberToObject(totals, "actions_cached", (double)m.cached);
@@ -291,8 +296,8 @@ int run_memo_replay(const char *path, const char *results_dir, const report_cons
 
 static void put_dep(strbuf *sb, const dep *d)
 {
-    sb_printf(sb, "%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %zu ", d->present ? 1 : 0, d->dev,
-              d->ino, d->size, d->mtime_ns, d->ctime_ns, strlen(d->path));
+    sb_printf(sb, "%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %zu ", d->present ? 1 : 0,
+              d->dev, d->ino, d->size, d->mtime_ns, d->ctime_ns, strlen(d->path));
     sb_puts(sb, d->path);
     sb_putc(sb, '\n');
 }
@@ -323,7 +328,8 @@ int run_memo_save(const char *path, const run_memo_facts *f, tmgt_error *err)
     }
     strbuf body;
     sb_init(&body);
-    sb_printf(&body, "exit %d\ncounts %d %d %d %lld\n", f->exit_code, f->pass, f->fail, f->skip, f->actions_cached);
+    sb_printf(&body, "exit %d\ncounts %d %d %d %lld\n", f->exit_code, f->pass, f->fail, f->skip,
+              f->actions_cached);
     sb_printf(&body, "document %016" PRIx64 " ", sum);
     put_dep(&body, &document);
     sb_printf(&body, "started %zu %s\n", strlen(f->started_at), f->started_at);

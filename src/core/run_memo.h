@@ -23,7 +23,8 @@
 /* The memo for this invocation (argv[1..argc-1]) in the cache at `cache_dir`: its name digests
  * the arguments, the working directory, the environment variables tmgt reads (env.h), the
  * console's colour and width (the findings are kept as printed) and whether a GPU is present. */
-char *run_memo_path(const char *cache_dir, int argc, char **argv, const report_console_opts *console, bool gpu);
+char *run_memo_path(const char *cache_dir, int argc, char **argv, const report_console_opts *console,
+                    bool gpu);
 
 /* When the memo at `path` is intact and every file it lists is unchanged: points
  * <results>/latest.json at the document the remembered run wrote (as Bazel keeps a cached
@@ -34,14 +35,14 @@ int run_memo_replay(const char *path, const char *results_dir, const report_cons
                     uint64_t started_ms);
 
 typedef struct {
-    const char *findings;           /* report_console_findings as printed */
+    const char *findings; /* report_console_findings as printed */
     size_t findings_len;
     int pass, fail, skip, exit_code;
     long long actions_cached;
-    const char *results_file;       /* the document the run wrote */
-    const char *started_at;         /* its "started_at" */
+    const char *results_file; /* the document the run wrote */
+    const char *started_at;   /* its "started_at" */
     const dep_list *deps;
-    int64_t started_ns;             /* CLOCK_REALTIME when the run began to read files */
+    int64_t started_ns; /* CLOCK_REALTIME when the run began to read files */
 } run_memo_facts;
 
 /* Returns 0 when saved, 1 when the run cannot vouch for a memo (a file it read changed while it

@@ -50,7 +50,8 @@ bool selection_takes_check(const selection *sel, const pipeline *pl, const char 
     return sel->n_suites == 0 && term_takes("all", pl, suite_key, name);
 }
 
-bool selection_takes_conversion(const selection *sel, const pipeline *pl, const char *slug, const char *artefact)
+bool selection_takes_conversion(const selection *sel, const pipeline *pl, const char *slug,
+                                const char *artefact)
 {
     char *name = xasprintf("convert/%s/%s", slug, artefact);
     bool taken = sel->n_suites > 0 && selection_takes_check(sel, pl, "convert", name);
@@ -61,7 +62,8 @@ bool selection_takes_conversion(const selection *sel, const pipeline *pl, const 
 bool selection_names_suite(const selection *sel, const pipeline *pl, const char *suite_key)
 {
     for (size_t i = 0; i < sel->n_suites; i++)
-        if (!strcmp(sel->suites[i], suite_key) || (!strcmp(sel->suites[i], "all") && in_pipeline_suites(pl, suite_key)))
+        if (!strcmp(sel->suites[i], suite_key) ||
+            (!strcmp(sel->suites[i], "all") && in_pipeline_suites(pl, suite_key)))
             return true;
     return sel->n_suites == 0 && in_pipeline_suites(pl, suite_key);
 }

@@ -15,9 +15,9 @@
 #include "util.h"
 
 typedef struct {
-    char **models;  /* slugs; none means every model */
+    char **models; /* slugs; none means every model */
     size_t n_models;
-    char **suites;  /* --check terms; none means "all" */
+    char **suites; /* --check terms; none means "all" */
     size_t n_suites;
     bool conversions_only; /* `tmgt convert`: judge conversions only */
 } selection;
@@ -26,7 +26,8 @@ bool selection_takes_model(const selection *sel, const char *slug);
 /* Whether the check `name` of suite `suite_key` is selected; with no term, every check of the
  * pipeline's suites (a conversion only when named: the others come with the checks). */
 bool selection_takes_check(const selection *sel, const pipeline *pl, const char *suite_key, const char *name);
-bool selection_takes_conversion(const selection *sel, const pipeline *pl, const char *slug, const char *artefact);
+bool selection_takes_conversion(const selection *sel, const pipeline *pl, const char *slug,
+                                const char *artefact);
 /* Whether a whole suite is selected (no term, "all", or its name): its column shows even when
  * the pipeline gives it no check. */
 bool selection_names_suite(const selection *sel, const pipeline *pl, const char *suite_key);

@@ -60,7 +60,8 @@ int session_open(session *s, const session_opts *o)
         char *name = xstrndup(o->engine_overrides[i], strcspn(o->engine_overrides[i], "="));
         bool known = pipeline_find_engine(s->pl, name) != NULL;
         if (!known)
-            fprintf(stderr, "tmgt: --engine %s: the pipeline has no engine \"%s\"\n", o->engine_overrides[i], name);
+            fprintf(stderr, "tmgt: --engine %s: the pipeline has no engine \"%s\"\n", o->engine_overrides[i],
+                    name);
         free(name);
         if (!known)
             return EXIT_USAGE;
@@ -89,7 +90,8 @@ int session_open(session *s, const session_opts *o)
         const pipeline_engine *def = &s->pl->engines[i];
         const char *override = override_for(o, def->name);
         char *from_pipeline = !override && strchr(def->binary, '/') && def->binary[0] != '/'
-                                  ? pipeline_path(s->pl, def->binary) : NULL;
+                                  ? pipeline_path(s->pl, def->binary)
+                                  : NULL;
         engine_resolve(&s->engines[i], def, override ? override : from_pipeline, s->c);
         free(from_pipeline);
     }
@@ -136,7 +138,10 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
         .new_runner = local_runner,
         .progress = &progress.base,
     };
-    run_info info = {.command = o->command, .argc = o->argc, .argv = o->argv, .started_at = iso8601_now(),
+    run_info info = {.command = o->command,
+                     .argc = o->argc,
+                     .argv = o->argv,
+                     .started_at = iso8601_now(),
                      .jobs = o->jobs};
     exec_stats st;
     exec_run(&s->p.g, s->c, &eo, &st);

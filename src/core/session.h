@@ -15,16 +15,16 @@
 typedef struct {
     const char *pipeline;
     const char *cache_dir, *results_dir;
-    const char *remote_cache;   /* a remote cache server's URL (cache_remote.h), or NULL */
-    bool remote_upload;         /* publish to it what this run stores */
-    selection sel;              /* sel.conversions_only for `convert` */
-    char **engine_overrides;    /* NAME=PATH: the binary that plays an engine */
+    const char *remote_cache; /* a remote cache server's URL (cache_remote.h), or NULL */
+    bool remote_upload;       /* publish to it what this run stores */
+    selection sel;            /* sel.conversions_only for `convert` */
+    char **engine_overrides;  /* NAME=PATH: the binary that plays an engine */
     size_t n_engine_overrides;
     size_t jobs;
-    bool pull;                  /* pull the selected models' Hub repositories first */
+    bool pull; /* pull the selected models' Hub repositories first */
     bool no_cache, rerun_failed;
     bool quiet;
-    int verbose;                /* 1 prints each command line */
+    int verbose; /* 1 prints each command line */
     /* The invocation, as the results document records it. */
     const char *command;
     int argc;
@@ -34,10 +34,10 @@ typedef struct {
 typedef struct {
     pipeline *pl;
     cache *c;
-    engine *engines;            /* parallel to pl->engines */
+    engine *engines; /* parallel to pl->engines */
     plan p;
     bool planned;
-    bool asked_hub;             /* the Hub was asked about a model: its answer may change unseen */
+    bool asked_hub; /* the Hub was asked about a model: its answer may change unseen */
 } session;
 
 /* Loads the pipeline, opens the cache, pulls (o->pull), resolves the engines and plans the
@@ -51,7 +51,7 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
 
 /* What a run leaves besides its document, for the memo (run_memo.h). */
 typedef struct {
-    char *results_file;         /* the document written, or NULL */
+    char *results_file; /* the document written, or NULL */
     bool asked_hub;
 } session_outcome;
 

@@ -28,8 +28,8 @@ static bool safe_component(const char *s, size_t n, bool allow_slash)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.' || (allow_slash && c == '/')))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.' || (allow_slash && c == '/')))
             return false;
     }
     return !strstr(s, "..");
@@ -142,7 +142,8 @@ char *hub_cache_snapshot(const char *uri, char **why)
     if (snap)
         deps_note(snap);
     if (!snap || !path_is_dir(snap)) {
-        *why = xasprintf("%s is not in the Hub cache (%s); run `tmgt pull %s` with network access", uri, root, uri);
+        *why = xasprintf("%s is not in the Hub cache (%s); run `tmgt pull %s` with network access", uri, root,
+                         uri);
         free(snap);
         snap = NULL;
     }

@@ -37,7 +37,7 @@ char *hub_token(void)
     const char *path = env_get(ENV_HF_TOKEN_PATH);
     const char *home = env_get(ENV_HF_HOME);
     const char *user = env_get(ENV_HOME);
-    char *file = path && *path ? xstrdup(path)
+    char *file = path && *path   ? xstrdup(path)
                  : home && *home ? path_join(home, "token")
                                  : xasprintf("%s/.cache/huggingface/token", user && *user ? user : ".");
     char *token = NULL;

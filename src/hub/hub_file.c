@@ -144,7 +144,8 @@ static void start_download(pull_file *f, const char *location)
 static char *check_metadata(pull_file *f, const hub_request *req)
 {
     if (!req->repo_commit)
-        return xasprintf("the answer carries no X-Repo-Commit: %s does not look like a Hub", f->repo->ctx->endpoint);
+        return xasprintf("the answer carries no X-Repo-Commit: %s does not look like a Hub",
+                         f->repo->ctx->endpoint);
     if (strcmp(req->repo_commit, f->repo->commit) != 0)
         return xasprintf("the Hub answered for commit %.40s, not %s", req->repo_commit, f->repo->commit);
     if (!hub_etag_parse(req->linked_etag ? req->linked_etag : req->etag, f->etag))

@@ -11,7 +11,8 @@
  * which is where transformers puts them (subfolders hold other formats: onnx/, ...). */
 static bool model_needs(const char *name)
 {
-    static const char *const suffixes[] = {".json", ".safetensors", ".model", ".tiktoken", "merges.txt", "vocab.txt"};
+    static const char *const suffixes[] = {".json",     ".safetensors", ".model",
+                                           ".tiktoken", "merges.txt",   "vocab.txt"};
     if (strchr(name, '/'))
         return false;
     size_t n = strlen(name);
@@ -32,12 +33,13 @@ char *hub_listing_parse(const char *json, size_t len, char **commit, char ***nam
     if (!cJSON_IsString(sha) || !hub_is_commit_hash(sha->valuestring) || !cJSON_IsArray(siblings))
         problem = xstrdup("the Hub's answer to the repository listing has no commit \"sha\" or \"siblings\"");
     const cJSON *s, *listed = problem ? NULL : siblings;
-    cJSON_ArrayForEach(s, listed)
-    {
+    cJSON_ArrayForEach (s, listed) {
         const cJSON *fn = cJSON_GetObjectItemCaseSensitive(s, "rfilename");
         if (!cJSON_IsString(fn) || !hub_safe_repo_path(fn->valuestring)) {
-            problem = xasprintf("the Hub listed the file name \"%s\", which would escape the cache directory; "
-                                "refusing the repository", cJSON_IsString(fn) ? fn->valuestring : "(not a string)");
+            problem = xasprintf(
+                "the Hub listed the file name \"%s\", which would escape the cache directory; "
+                "refusing the repository",
+                cJSON_IsString(fn) ? fn->valuestring : "(not a string)");
             break;
         }
         if (model_needs(fn->valuestring)) {

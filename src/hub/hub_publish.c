@@ -86,8 +86,8 @@ static int link_all(const char *snap_dir, const hub_snapshot_entry *entries, siz
     return 0;
 }
 
-int hub_publish_snapshot(const char *repo_dir, const char *commit, const hub_snapshot_entry *entries, size_t n,
-                         tmgt_error *err)
+int hub_publish_snapshot(const char *repo_dir, const char *commit, const hub_snapshot_entry *entries,
+                         size_t n, tmgt_error *err)
 {
     char *snaps = path_join(repo_dir, "snapshots");
     char *final = path_join(snaps, commit);

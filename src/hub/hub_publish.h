@@ -26,8 +26,8 @@ typedef struct {
 
 /* Links every entry into snapshots/<commit>/. A new snapshot is assembled beside its final
  * name and renamed into place whole. */
-int hub_publish_snapshot(const char *repo_dir, const char *commit, const hub_snapshot_entry *entries, size_t n,
-                         tmgt_error *err);
+int hub_publish_snapshot(const char *repo_dir, const char *commit, const hub_snapshot_entry *entries,
+                         size_t n, tmgt_error *err);
 int hub_publish_ref(const char *repo_dir, const char *revision, const char *commit, tmgt_error *err);
 
 #endif

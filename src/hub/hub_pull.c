@@ -97,13 +97,15 @@ static void on_listing(hub_request *req)
         char *why = hub_request_failure(req);
         repo_fail(r, xasprintf("listing the repository: %s%s", why,
                                req->curl_rc == CURLE_OK && req->status == 404
-                                   ? " (no such repository or revision)" : ""));
+                                   ? " (no such repository or revision)"
+                                   : ""));
         free(why);
         return;
     }
     char **names = NULL;
     size_t n = 0;
-    char *problem = hub_listing_parse(r->listing.buf ? r->listing.buf : "", r->listing.len, &r->commit, &names, &n);
+    char *problem =
+        hub_listing_parse(r->listing.buf ? r->listing.buf : "", r->listing.len, &r->commit, &names, &n);
     if (problem) {
         for (size_t i = 0; i < n; i++)
             free(names[i]);

@@ -18,7 +18,7 @@ typedef struct {
 
 typedef struct {
     size_t repos, files, downloaded, reused;
-    uint64_t bytes; /* body bytes received */
+    uint64_t bytes;   /* body bytes received */
     bool interrupted; /* SIGINT or SIGTERM stopped the pull */
 } hub_pull_stats;
 

@@ -21,7 +21,7 @@ typedef struct {
     char *incomplete; /* set while a download is in progress */
     int fd;
     hub_verifier *v;
-    size_t line;      /* progress line, from pull_file_start on */
+    size_t line;         /* progress line, from pull_file_start on */
     const char *refused; /* why on_file_body stopped the transfer */
     char *error;
 } pull_file;

@@ -289,7 +289,8 @@ char *hub_request_failure(const hub_request *r)
     if (*r->conf->cancelled)
         msg = xstrdup("interrupted");
     else if (r->curl_rc == CURLE_OPERATION_TIMEDOUT && strstr(r->curl_err, "too slow"))
-        msg = xasprintf("%s sent no data for %ld s (HF_HUB_DOWNLOAD_TIMEOUT)", host, r->conf->stall_timeout_s);
+        msg =
+            xasprintf("%s sent no data for %ld s (HF_HUB_DOWNLOAD_TIMEOUT)", host, r->conf->stall_timeout_s);
     else if (r->curl_rc != CURLE_OK && worth_retrying(r))
         msg = xasprintf("connection to %s failed after %d attempts: %s", host, r->attempt,
                         r->curl_err[0] ? r->curl_err : curl_easy_strerror(r->curl_rc));
@@ -299,14 +300,17 @@ char *hub_request_failure(const hub_request *r)
         msg = xasprintf("401 Unauthorized from %s: the repository is private or gated; %s", host,
                         r->conf->token ? "HF_TOKEN was refused" : "set HF_TOKEN to a token that can read it");
     else if (r->status == 403)
-        msg = xasprintf("403 Forbidden from %s: HF_TOKEN may not read this repository "
-                        "(a gated model needs its terms accepted on the Hub)", host);
+        msg = xasprintf(
+            "403 Forbidden from %s: HF_TOKEN may not read this repository "
+            "(a gated model needs its terms accepted on the Hub)",
+            host);
     else if (r->status == 404)
         msg = xasprintf("404 Not Found from %s", host);
     else if (r->status >= 500)
         msg = xasprintf("server error %ld from %s after %d attempts", r->status, host, r->attempt);
     else if (is_redirect(r->status))
-        msg = xasprintf("%s: redirect %s", host, r->location ? "loop (more than 10 hops)" : "without a Location");
+        msg = xasprintf("%s: redirect %s", host,
+                        r->location ? "loop (more than 10 hops)" : "without a Location");
     else
         msg = xasprintf("unexpected HTTP %ld from %s", r->status, host);
     free(origin);

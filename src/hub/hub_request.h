@@ -15,8 +15,8 @@ typedef struct {
     long connect_timeout_s; /* HF_HUB_ETAG_TIMEOUT */
     long stall_timeout_s;   /* HF_HUB_DOWNLOAD_TIMEOUT: no byte for this long fails */
     int max_attempts;
-    unsigned backoff_ms;    /* first retry delay; doubles each time */
-    const bool *cancelled;  /* set (on the loop's thread) to stop every request soon */
+    unsigned backoff_ms;   /* first retry delay; doubles each time */
+    const bool *cancelled; /* set (on the loop's thread) to stop every request soon */
 } hub_http_conf;
 
 typedef struct hub_request hub_request;
@@ -25,8 +25,8 @@ struct hub_request {
     hub_client *client;
     const hub_http_conf *conf;
     uv_timer_t retry_timer;
-    char *url;          /* the URL being fetched now (after redirects) */
-    bool head;          /* HEAD stops at a redirect to another origin and reports it */
+    char *url;           /* the URL being fetched now (after redirects) */
+    bool head;           /* HEAD stops at a redirect to another origin and reports it */
     uint64_t range_from; /* GET: ask for the bytes from here on (0: all) */
     int attempt, redirects;
     struct curl_slist *headers; /* of the transfer in flight */
@@ -35,7 +35,7 @@ struct hub_request {
     long status;
     CURLcode curl_rc;
     char curl_err[CURL_ERROR_SIZE];
-    char *location;      /* absolute; set by a HEAD stopped at a redirect */
+    char *location; /* absolute; set by a HEAD stopped at a redirect */
     char *repo_commit, *etag, *linked_etag;
     int64_t linked_size, content_length, range_start; /* -1 when absent */
 

@@ -91,7 +91,8 @@ int hub_verifier_finish(hub_verifier *v, digest *sha256, tmgt_error *err)
     hasher_final(v->sha256, sha256);
     v->sha256 = NULL;
     if (v->bytes != v->size) {
-        err_set(err, "size mismatch: the Hub announced %" PRIu64 " bytes, %" PRIu64 " arrived", v->size, v->bytes);
+        err_set(err, "size mismatch: the Hub announced %" PRIu64 " bytes, %" PRIu64 " arrived", v->size,
+                v->bytes);
         return -1;
     }
     char got[DIGEST_HEX_LEN + 1];

@@ -14,16 +14,16 @@
 
 typedef struct {
     const pipeline_engine *def;
-    char *path;          /* resolved absolute path; NULL when unavailable */
-    char *unavailable;   /* why it cannot be used, e.g. "apr not found in PATH" */
+    char *path;        /* resolved absolute path; NULL when unavailable */
+    char *unavailable; /* why it cannot be used, e.g. "apr not found in PATH" */
     digest binary_digest;
     digest identity;
-    char *version;       /* what the version file or command names, or ENGINE_VERSION_UNKNOWN */
+    char *version; /* what the version file or command names, or ENGINE_VERSION_UNKNOWN */
     /* The binary's stat at resolve time (its path is `path`): a binary replaced mid-run (an
      * upgrade) must not have its results cached under the old identity. */
     dep binary;
     bool change_reported;
-    bool probing;        /* the version command runs: engine_resolve_finish collects it */
+    bool probing; /* the version command runs: engine_resolve_finish collects it */
     int probe_pid, probe_fd;
     digest version_key;
 } engine;

@@ -113,8 +113,7 @@ static char *stem_of(const char *path)
 
 static cJSON *provenance_of(const cJSON *doc)
 {
-    static const char *const keys[] = {"model", "runtime", "format", "transformers_version",
-                                       "torch_version"};
+    static const char *const keys[] = {"model", "runtime", "format", "transformers_version", "torch_version"};
     cJSON *p = cJSON_CreateObject();
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keys[i]);
@@ -124,8 +123,7 @@ static cJSON *provenance_of(const cJSON *doc)
     return p;
 }
 
-static int validate(const cJSON *doc, const char *path, const char *slug, oracle_entry *out,
-                    tmgt_error *err)
+static int validate(const cJSON *doc, const char *path, const char *slug, oracle_entry *out, tmgt_error *err)
 {
     const char *s;
     long count;
@@ -154,8 +152,7 @@ static int validate(const cJSON *doc, const char *path, const char *slug, oracle
     if (!want_int(doc, path, "token_count", &count, err))
         return -1;
     if (count != (long)out->n_tokens) {
-        err_set(err, "%s: token_count: %ld does not match len(tokens) = %zu", path, count,
-                out->n_tokens);
+        err_set(err, "%s: token_count: %ld does not match len(tokens) = %zu", path, count, out->n_tokens);
         return -1;
     }
     return oracle_read_margins(doc, path, out, err);
@@ -186,8 +183,8 @@ int oracle_parse(const char *path, const char *json, size_t len, const char *slu
 
 /* The set shares one provenance: mixing files from two transformers releases would compare
  * prompts against different references without anyone noticing. */
-static int same_provenance(const cJSON *set, const cJSON *entry, const char *path,
-                           const char *first_path, tmgt_error *err)
+static int same_provenance(const cJSON *set, const cJSON *entry, const char *path, const char *first_path,
+                           tmgt_error *err)
 {
     static const char *const keys[] = {"transformers_version", "torch_version", "format"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

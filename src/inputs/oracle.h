@@ -12,16 +12,16 @@
 #define ORACLE_TOKENS 32 /* max_new_tokens of every oracle */
 
 typedef struct {
-    char *prompt_key;  /* file stem: "code" */
-    char *prompt;      /* the prompt text recorded in the file */
-    long *tokens;      /* generated ids only */
+    char *prompt_key; /* file stem: "code" */
+    char *prompt;     /* the prompt text recorded in the file */
+    long *tokens;     /* generated ids only */
     size_t n_tokens;
-    char *text;        /* decoded generation, not stripped */
+    char *text; /* decoded generation, not stripped */
     char *path;
     /* The margins (oracle_margins.h); NULL in oracles that predate them, as the seed's. */
-    long *prompt_tokens;  /* the ids transformers fed the model, no chat template */
+    long *prompt_tokens; /* the ids transformers fed the model, no chat template */
     size_t n_prompt_tokens;
-    position_top *top;    /* top_logprobs: n_tokens positions, the generated token first */
+    position_top *top; /* top_logprobs: n_tokens positions, the generated token first */
 } oracle_entry;
 
 typedef struct {

@@ -11,7 +11,7 @@ int oracle_read_ids(const cJSON *arr, const char *path, const char *field, long 
 {
     const cJSON *t;
     size_t i = 0;
-    cJSON_ArrayForEach(t, arr) {
+    cJSON_ArrayForEach (t, arr) {
         long id;
         bool integer = json_long(t, &id);
         if (!integer || id < 0) {
@@ -55,7 +55,7 @@ static int read_top_logprobs(const cJSON *arr, const char *path, oracle_entry *o
     out->top = xcalloc(out->n_tokens, sizeof *out->top);
     const cJSON *pos;
     size_t i = 0;
-    cJSON_ArrayForEach(pos, arr) {
+    cJSON_ArrayForEach (pos, arr) {
         char where[48];
         snprintf(where, sizeof where, "top_logprobs[%zu]", i);
         char *why = position_top_read(pos, where, &oracle_keys, &out->top[i]);
@@ -65,8 +65,8 @@ static int read_top_logprobs(const cJSON *arr, const char *path, oracle_entry *o
             return -1;
         }
         if (out->top[i].top[0].id != out->tokens[i]) {
-            err_set(err, "%s: top_logprobs[%zu][0].id: %ld is not the generated token %ld (tokens[%zu])", path,
-                    i, out->top[i].top[0].id, out->tokens[i], i);
+            err_set(err, "%s: top_logprobs[%zu][0].id: %ld is not the generated token %ld (tokens[%zu])",
+                    path, i, out->top[i].top[0].id, out->tokens[i], i);
             return -1;
         }
         i++;

@@ -37,7 +37,7 @@ static const cJSON *want(parse_ctx *pc, const cJSON *obj, const char *key, const
         if (required)
             fail(pc, f, "required field is missing%s", NULL);
     } else if (!(v->type & type)) {
-        const char *what = type == cJSON_String ? "a string"
+        const char *what = type == cJSON_String   ? "a string"
                            : type == cJSON_Number ? "a number"
                            : type == cJSON_Array  ? "an array"
                            : type == cJSON_Object ? "an object"
@@ -95,7 +95,8 @@ static void parse_engine(parse_ctx *pc, const cJSON *node, pipeline_engine *e)
     }
     e->binary = want_str(pc, node, "binary", field, NULL);
     char *f = xasprintf("%s.version", field);
-    e->version_argv = want_str_array(pc, want(pc, node, "version", field, cJSON_Array, false), f, &e->n_version_argv);
+    e->version_argv =
+        want_str_array(pc, want(pc, node, "version", field, cJSON_Array, false), f, &e->n_version_argv);
     free(f);
     const cJSON *version_file = want(pc, node, "version_file", field, cJSON_String, false);
     e->version_file = version_file ? xstrdup(version_file->valuestring) : NULL;
@@ -114,8 +115,8 @@ static void parse_engine(parse_ctx *pc, const cJSON *node, pipeline_engine *e)
         }
     }
     f = xasprintf("%s.identity_files", field);
-    e->identity_files =
-        want_str_array(pc, want(pc, node, "identity_files", field, cJSON_Array, false), f, &e->n_identity_files);
+    e->identity_files = want_str_array(pc, want(pc, node, "identity_files", field, cJSON_Array, false), f,
+                                       &e->n_identity_files);
     free(f);
     const cJSON *settings = want(pc, node, "settings", field, cJSON_Object, false);
     e->settings = settings ? cJSON_Duplicate(settings, 1) : cJSON_CreateObject();
@@ -268,13 +269,13 @@ static void parse_prompts(parse_ctx *pc, pipeline *p, const cJSON *node)
     }
 }
 
-#define PARSE_MAP(pc, root, key, arr, count, fn)                                                   \
-    do {                                                                                           \
-        const cJSON *obj_ = want(pc, root, key, "", cJSON_Object, true);                           \
-        size_t n_ = obj_ ? (size_t)cJSON_GetArraySize(obj_) : 0;                                   \
-        arr = xcalloc(n_ + 1, sizeof *arr);                                                        \
+#define PARSE_MAP(pc, root, key, arr, count, fn)                                                  \
+    do {                                                                                          \
+        const cJSON *obj_ = want(pc, root, key, "", cJSON_Object, true);                          \
+        size_t n_ = obj_ ? (size_t)cJSON_GetArraySize(obj_) : 0;                                  \
+        arr = xcalloc(n_ + 1, sizeof *arr);                                                       \
         for (const cJSON *it_ = obj_ ? obj_->child : NULL; it_ && !(pc)->failed; it_ = it_->next) \
-            fn(pc, it_, &arr[count++]);                                                            \
+            fn(pc, it_, &arr[count++]);                                                           \
     } while (0)
 
 static void check_references(parse_ctx *pc, pipeline *p)
@@ -293,7 +294,8 @@ static void check_references(parse_ctx *pc, pipeline *p)
             fail(pc, f, "unknown step \"%s\"", a->step);
         free(f);
         for (size_t j = 0; j < a->n_in && !pc->failed; j++) {
-            if (strcmp(a->in_artifacts[j], "@source") != 0 && !pipeline_find_artifact(p, a->in_artifacts[j])) {
+            if (strcmp(a->in_artifacts[j], "@source") != 0 &&
+                !pipeline_find_artifact(p, a->in_artifacts[j])) {
                 f = xasprintf("artifacts.%s.inputs.%s", a->name, a->in_names[j]);
                 fail(pc, f, "unknown artefact \"%s\"", a->in_artifacts[j]);
                 free(f);
@@ -380,7 +382,8 @@ pipeline *pipeline_load(const char *path, tmgt_error *err)
         const cJSON *prompts = want(&pc, root, "prompts", "", cJSON_Object, true);
         if (prompts && !pc.failed)
             parse_prompts(&pc, p, prompts);
-        p->suites = want_str_array(&pc, want(&pc, root, "suites", "", cJSON_Array, false), "suites", &p->n_suites);
+        p->suites =
+            want_str_array(&pc, want(&pc, root, "suites", "", cJSON_Array, false), "suites", &p->n_suites);
         if (!pc.failed)
             check_references(&pc, p);
         for (size_t i = 0; i < p->n_artifacts && !pc.failed; i++)
@@ -449,10 +452,10 @@ void pipeline_free(pipeline *p)
     free(p);
 }
 
-#define FIND_BY(field, arr, count, key)                 \
-    for (size_t i_ = 0; key && i_ < (count); i_++)      \
+#define FIND_BY(field, arr, count, key)                       \
+    for (size_t i_ = 0; key && i_ < (count); i_++)            \
         if ((arr)[i_].field && !strcmp((arr)[i_].field, key)) \
-            return &(arr)[i_];                          \
+            return &(arr)[i_];                                \
     return NULL
 
 const pipeline_engine *pipeline_find_engine(const pipeline *p, const char *name)

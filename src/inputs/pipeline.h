@@ -14,30 +14,30 @@ typedef struct {
     char *binary;        /* name looked up in PATH, or a path; overridden by --engine NAME=PATH */
     char **version_argv; /* arguments that print the version, e.g. ["--version"] */
     size_t n_version_argv;
-    char *version_file;  /* read instead, when it exists: relative to the binary's directory */
-    char **env;          /* "KEY=VALUE" added to the engine's environment (and its action keys) */
+    char *version_file; /* read instead, when it exists: relative to the binary's directory */
+    char **env;         /* "KEY=VALUE" added to the engine's environment (and its action keys) */
     size_t n_env;
     char **identity_files; /* extra files whose digests are part of the engine's identity */
     size_t n_identity_files;
-    cJSON *settings;     /* recorded in results: settings that change greedy tokens */
+    cJSON *settings; /* recorded in results: settings that change greedy tokens */
 } pipeline_engine;
 
 typedef struct {
     char *name;
     char *engine;
-    char **argv;         /* template: {in:NAME} {out} {prompt} {var} {@listvar} */
+    char **argv; /* template: {in:NAME} {out} {prompt} {var} {@listvar} */
     size_t argc;
     int timeout_ms;
-    bool exclusive;      /* measures speed: runs alone */
+    bool exclusive; /* measures speed: runs alone */
 } pipeline_step;
 
 typedef struct {
-    char *name;          /* e.g. "int4.apr" */
+    char *name; /* e.g. "int4.apr" */
     char *step;
-    char **in_names;     /* template input name → artefact name ("@source" is the model source) */
+    char **in_names; /* template input name → artefact name ("@source" is the model source) */
     char **in_artifacts;
     size_t n_in;
-    cJSON *vars;         /* object of strings or arrays of strings */
+    cJSON *vars; /* object of strings or arrays of strings */
 } pipeline_artifact;
 
 typedef struct {
@@ -48,21 +48,21 @@ typedef struct {
 
 typedef struct {
     char *slug;
-    char *source;        /* local directory, or hf://ORG/NAME[@REV] */
+    char *source; /* local directory, or hf://ORG/NAME[@REV] */
     char *oracle_dir;
     model_metadata meta;
     cJSON *vars;
 } pipeline_model;
 
 typedef struct {
-    char *key;           /* file stem, e.g. "code" */
+    char *key; /* file stem, e.g. "code" */
     char *text;
 } pipeline_prompt;
 
 typedef struct {
     char *path;
-    char *dir;           /* paths in the file are relative to the repository root, which is
-                            the directory above pipeline/ (or the file's own directory) */
+    char *dir; /* paths in the file are relative to the repository root, which is
+                  the directory above pipeline/ (or the file's own directory) */
     char *models_dir;
     pipeline_engine *engines;
     size_t n_engines;
@@ -74,7 +74,7 @@ typedef struct {
     size_t n_models;
     pipeline_prompt *prompts;
     size_t n_prompts;
-    char **suites;       /* what `--check all` means for this pipeline */
+    char **suites; /* what `--check all` means for this pipeline */
     size_t n_suites;
     cJSON *root;
 } pipeline;

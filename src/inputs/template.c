@@ -60,7 +60,9 @@ static int resolve(const template_env *env, const char *ph, strbuf *out, tmgt_er
         sb_printf(out, "%g", v->valuedouble);
         return 0;
     }
-    err_set(err, v ? "variable {%s} is not a string (a list needs a whole {@…} argument)" : "unknown variable {%s}",
+    err_set(err,
+            v ? "variable {%s} is not a string (a list needs a whole {@…} argument)"
+              : "unknown variable {%s}",
             ph);
     return -1;
 }

@@ -14,10 +14,10 @@ typedef struct {
     const char *const *in_names; /* input names and their paths, in step order */
     const char *const *in_paths;
     size_t n_in;
-    const char *out;             /* output path, or NULL when the step has none */
-    const char *prompt;          /* NULL when the step takes none */
+    const char *out;    /* output path, or NULL when the step has none */
+    const char *prompt; /* NULL when the step takes none */
     const char *model;
-    const cJSON *const *scopes;  /* variable objects, searched in order */
+    const cJSON *const *scopes; /* variable objects, searched in order */
     size_t n_scopes;
     /* For action keys: leave {in:…} and {out} as written, since their paths differ between
      * runs while the content digests (hashed separately) say what matters. */

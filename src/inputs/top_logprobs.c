@@ -42,7 +42,9 @@ static char *read_entry(const cJSON *e, const char *where, size_t i, const top_k
         return entry_error(where, i, keys->logprob, "not a number");
     if (!isfinite(out->logprob))
         return entry_error(where, i, keys->logprob, "not finite (%s)",
-                           isnan(out->logprob) ? "nan" : out->logprob > 0 ? "inf" : "-inf");
+                           isnan(out->logprob) ? "nan"
+                           : out->logprob > 0  ? "inf"
+                                               : "-inf");
     if (out->logprob > LOGPROB_SLACK)
         return entry_error(where, i, keys->logprob, "%g is above 0 (a probability over 1)", out->logprob);
     return NULL;
@@ -73,7 +75,7 @@ char *position_top_read(const cJSON *arr, const char *where, const top_keys *key
     out->top = xmalloc(sizeof *out->top * (size_t)n);
     const cJSON *e;
     char *why = NULL;
-    cJSON_ArrayForEach(e, arr) {
+    cJSON_ArrayForEach (e, arr) {
         if ((why = read_entry(e, where, out->n, keys, &out->top[out->n])) ||
             (why = check_against_earlier(out, where, out->n, keys)))
             break;

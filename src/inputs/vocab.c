@@ -12,7 +12,7 @@
 #include "util.h"
 
 struct vocab {
-    char **pieces;   /* by id; NULL where the id is unused */
+    char **pieces; /* by id; NULL where the id is unused */
     size_t n, cap;
     bool byte_level; /* GPT-2 style: every byte is spelled as one printable code point */
 };
@@ -42,7 +42,7 @@ static bool has_type(const cJSON *node, const char *type)
         return true;
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, "decoders");
     const cJSON *item;
-    cJSON_ArrayForEach(item, list)
+    cJSON_ArrayForEach (item, list)
         if (has_type(item, type))
             return true;
     return false;
@@ -69,10 +69,10 @@ vocab *vocab_load(const char *model_dir)
     }
     vocab *v = xcalloc(1, sizeof *v);
     const cJSON *item;
-    cJSON_ArrayForEach(item, pieces)
+    cJSON_ArrayForEach (item, pieces)
         if (cJSON_IsNumber(item))
             put_piece(v, (long)item->valuedouble, item->string);
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, "added_tokens")) {
+    cJSON_ArrayForEach (item, cJSON_GetObjectItemCaseSensitive(doc, "added_tokens")) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
         const cJSON *content = cJSON_GetObjectItemCaseSensitive(item, "content");
         if (cJSON_IsNumber(id) && cJSON_IsString(content))

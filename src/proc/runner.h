@@ -32,9 +32,9 @@ typedef struct {
 
 typedef struct {
     char **argv;
-    char **env;           /* full environment, NULL-terminated */
+    char **env; /* full environment, NULL-terminated */
     const char *cwd;
-    const char *spill_dir;/* where oversize output goes */
+    const char *spill_dir; /* where oversize output goes */
     int timeout_ms;
 } run_request;
 

@@ -278,7 +278,8 @@ static int local_start(runner *r, const run_request *req, run_done_cb cb, void *
     lr->jobs = j;
     lr->count++;
     int out[2] = {-1, -1}, err[2] = {-1, -1};
-    int rc = pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ? errno : spawn(req, out[1], err[1], &j->pid);
+    int rc = pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ? errno
+                                                                      : spawn(req, out[1], err[1], &j->pid);
     for (int i = 0; i < 2; i++)
         if (out[i] >= 0 && (i == 1 || rc))
             close(out[i]);

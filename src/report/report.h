@@ -8,11 +8,11 @@
 #include <cjson/cJSON.h>
 
 typedef struct {
-    bool color;        /* ANSI colours: only on a TTY and never with NO_COLOR; the caller decides */
-    bool quiet;        /* -q: the matrix and totals only, no per-check lines */
-    bool failures_only;/* per-check lines for FAIL and TIMEOUT only */
-    size_t width;      /* columns no line may exceed (terminal.h reads them); 0: 100, and
-                        * at least TERMINAL_MIN_WIDTH */
+    bool color;         /* ANSI colours: only on a TTY and never with NO_COLOR; the caller decides */
+    bool quiet;         /* -q: the matrix and totals only, no per-check lines */
+    bool failures_only; /* per-check lines for FAIL and TIMEOUT only */
+    size_t width;       /* columns no line may exceed (terminal.h reads them); 0: 100, and
+                         * at least TERMINAL_MIN_WIDTH */
 } report_console_opts;
 
 /* One line per check (✓/✗/⏱/− name: detail), then a suite × model matrix of the checks'

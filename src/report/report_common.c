@@ -154,7 +154,7 @@ const char *rc_engine_version(const cJSON *results)
     const cJSON *engines = json_array(results, "engines");
     const cJSON *engine;
 
-    cJSON_ArrayForEach(engine, engines) {
+    cJSON_ArrayForEach (engine, engines) {
         const char *name = json_str(engine, "name");
         if (name && strcmp(name, "apr") == 0 && json_str(engine, "version"))
             return json_str(engine, "version");
@@ -181,11 +181,11 @@ static void collect_labels(const cJSON *results, const cJSON *checks, rc_matrix 
     const cJSON *item;
     bool global = false;
 
-    cJSON_ArrayForEach(item, json_array(results, "suites")) {
+    cJSON_ArrayForEach (item, json_array(results, "suites")) {
         if (cJSON_IsString(item))
             add_label(m->cols, &m->ncols, item->valuestring);
     }
-    cJSON_ArrayForEach(item, checks) {
+    cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
         add_label(m->cols, &m->ncols, c.suite);
@@ -217,7 +217,7 @@ int rc_matrix_build(const cJSON *results, rc_matrix *m)
     m->cells = calloc(m->nrows * m->ncols + 1, sizeof *m->cells);
     if (!m->cells)
         goto fail;
-    cJSON_ArrayForEach(item, checks) {
+    cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
         size_t row = find_label(m->rows, m->nrows, c.model);
@@ -275,7 +275,7 @@ void rc_each_check(FILE *out, const cJSON *checks, rc_status status,
 {
     const cJSON *item;
 
-    cJSON_ArrayForEach(item, checks) {
+    cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
         if (c.status == status)

@@ -25,23 +25,23 @@ typedef enum { RC_PASS, RC_FAIL, RC_TIMEOUT, RC_SKIP, RC_NSTATUS } rc_status;
 /* One check, with every field defaulted so that reports need no NULL tests for strings. */
 typedef struct {
     const char *name, *suite, *model, *detail;
-    const char *details, *reproduce;       /* NULL when absent */
+    const char *details, *reproduce; /* NULL when absent */
     rc_status status;
-    const cJSON *divergence;               /* an object, or NULL */
-    const cJSON *expected, *got;           /* objects {tokens, text, token_texts}, or NULL */
-    const cJSON *actions;                  /* an array of action ids, or NULL */
+    const cJSON *divergence;     /* an object, or NULL */
+    const cJSON *expected, *got; /* objects {tokens, text, token_texts}, or NULL */
+    const cJSON *actions;        /* an array of action ids, or NULL */
 } rc_check;
 
 void rc_check_read(const cJSON *item, rc_check *c);
 /* write() for each of the checks with this status, in the document's order. */
 void rc_each_check(FILE *out, const cJSON *checks, rc_status status,
                    void (*write)(FILE *out, const rc_check *c));
-const char *rc_symbol(rc_status s);                            /* ✓ ✗ ⏱ − */
-const char *rc_status_word(rc_status s);                       /* pass fail timeout skip */
+const char *rc_symbol(rc_status s);      /* ✓ ✗ ⏱ − */
+const char *rc_status_word(rc_status s); /* pass fail timeout skip */
 
 /* `s` as a Markdown code span, delimited by enough backticks to survive its content. */
 void rc_md_code(FILE *out, const char *s);
-size_t rc_backtick_run(const char *s);                         /* longest run of ` in s */
+size_t rc_backtick_run(const char *s); /* longest run of ` in s */
 void rc_repeat(FILE *out, char ch, size_t n);
 
 /* Whether the divergence points into token streams (ids known) rather than into text. */
@@ -75,7 +75,7 @@ int rc_matrix_build(const cJSON *results, rc_matrix *m);
 void rc_matrix_free(rc_matrix *m);
 const rc_cell *rc_matrix_cell(const rc_matrix *m, size_t row, size_t col);
 int rc_cell_sum(const rc_cell *c);
-void rc_cell_symbols(FILE *out, const rc_cell *c);              /* `✓ 4 ✗ 1`, or `·` */
+void rc_cell_symbols(FILE *out, const rc_cell *c); /* `✓ 4 ✗ 1`, or `·` */
 /* The same with each count between `open` and `close` (HTML: `<span>✓ 4</span>`). */
 void rc_cell_symbols_in(FILE *out, const rc_cell *c, const char *open, const char *close);
 /* `5 passed, 3 failed, 2 skipped (10 checks) — 3 actions executed, 5 cached in 1.2s`, with

@@ -6,10 +6,10 @@
 
 #include "terminal.h"
 
-#define INDENT 2        /* before the check lines and the matrix */
-#define GAP 2           /* between matrix columns */
-#define CONTINUED 6     /* a check line's wrapped part, under its name */
-#define CONTINUED_MORE 8/* a divergence line's wrapped part, under its text */
+#define INDENT 2         /* before the check lines and the matrix */
+#define GAP 2            /* between matrix columns */
+#define CONTINUED 6      /* a check line's wrapped part, under its name */
+#define CONTINUED_MORE 8 /* a divergence line's wrapped part, under its text */
 #define TOTALS_CONTINUED 2
 
 static const char ELLIPSIS[] = "…";
@@ -160,7 +160,7 @@ static int check_lines(const cJSON *checks, FILE *out, const report_console_opts
 
     if (opts->quiet)
         return 0;
-    cJSON_ArrayForEach(item, checks) {
+    cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
         if (opts->failures_only && c.status != RC_FAIL && c.status != RC_TIMEOUT)
@@ -205,7 +205,7 @@ static cell_text cell_of(const rc_cell *c)
 typedef struct {
     const rc_matrix *m;
     size_t width, label_width;
-    size_t *widths;     /* per model column: its widest cell or its name, at most what fits */
+    size_t *widths; /* per model column: its widest cell or its name, at most what fits */
 } layout;
 
 static size_t at_most(size_t n, size_t limit)
@@ -374,7 +374,8 @@ void report_console_totals(const cJSON *results, const report_counts *n, FILE *o
                            const report_console_opts *opts)
 {
     report_console_opts o = with_defaults(opts);
-    rc_cell total = {{[RC_PASS] = n->pass, [RC_FAIL] = n->fail, [RC_TIMEOUT] = n->timeout, [RC_SKIP] = n->skip}};
+    rc_cell total = {
+        {[RC_PASS] = n->pass, [RC_FAIL] = n->fail, [RC_TIMEOUT] = n->timeout, [RC_SKIP] = n->skip}};
     totals(out, results, &total, &o);
 }
 

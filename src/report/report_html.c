@@ -43,10 +43,11 @@ static void head(FILE *out, const cJSON *results)
 {
     const char *started = json_str(results, "started_at");
 
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-          "<title>tmgt parity report",
-          out);
+    fputs(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
+        "<title>tmgt parity report",
+        out);
     if (started) {
         fputs(" — ", out);
         escape_puts(out, started, ESC_MARKUP);
@@ -71,7 +72,8 @@ static void engine_row(FILE *out, const cJSON *engine)
     fputs("<tr><th>Engine</th><td><strong>", out);
     escape_puts(out, json_str(engine, "name") ? json_str(engine, "name") : "?", ESC_MARKUP);
     fputs("</strong> ", out);
-    escape_puts(out, json_str(engine, "version") ? json_str(engine, "version") : "version unknown", ESC_MARKUP);
+    escape_puts(out, json_str(engine, "version") ? json_str(engine, "version") : "version unknown",
+                ESC_MARKUP);
     if (digest) {
         fputs(" <code title=\"", out);
         escape_puts(out, digest, ESC_MARKUP);
@@ -117,9 +119,9 @@ static void run_info(FILE *out, const cJSON *results, const rc_cell *total)
     info_row(out, "Command", json_str(results, "command"));
     info_row(out, "Pipeline", json_str(results, "pipeline"));
     info_row(out, "tmgt", json_str(cJSON_GetObjectItemCaseSensitive(results, "tool"), "version"));
-    cJSON_ArrayForEach(item, json_array(results, "engines"))
+    cJSON_ArrayForEach (item, json_array(results, "engines"))
         engine_row(out, item);
-    cJSON_ArrayForEach(item, json_array(results, "models"))
+    cJSON_ArrayForEach (item, json_array(results, "models"))
         oracle_row(out, item);
     fputs("<tr><th>Results</th><td>", out);
     rc_totals(out, results, total);
@@ -202,14 +204,19 @@ static void token_table(FILE *out, const rc_check *c)
     bool indexed = rc_divergence_is_token(c->divergence) && json_num(c->divergence, "index", &at);
     bool marked = false;
 
-    fputs("<table class=\"tokens\">\n<thead><tr><th>#</th><th colspan=\"2\">expected (oracle)</th>"
-          "<th colspan=\"2\">got (engine)</th></tr></thead>\n<tbody>\n",
-          out);
+    fputs(
+        "<table class=\"tokens\">\n<thead><tr><th>#</th><th colspan=\"2\">expected (oracle)</th>"
+        "<th colspan=\"2\">got (engine)</th></tr></thead>\n<tbody>\n",
+        out);
     for (int i = 0; e || g; i++, e = next(e), g = next(g), ep = next(ep), gp = next(gp)) {
         bool mismatch = !same_token(e, g);
         bool diverge = indexed ? i == at : mismatch && !marked;
         marked = marked || diverge;
-        fprintf(out, "<tr%s><td>%d</td>", diverge ? " class=\"diverge\"" : mismatch ? " class=\"mismatch\"" : "", i);
+        fprintf(out, "<tr%s><td>%d</td>",
+                diverge    ? " class=\"diverge\""
+                : mismatch ? " class=\"mismatch\""
+                           : "",
+                i);
         token_cells(out, e, ep, diverge ? json_str(c->divergence, "expected_text") : NULL);
         token_cells(out, g, gp, diverge ? json_str(c->divergence, "got_text") : NULL);
         fputs("</tr>\n", out);
@@ -315,9 +322,11 @@ static void timeouts(FILE *out, const cJSON *checks, int count)
 {
     if (!count)
         return;
-    fprintf(out, "<h2>Timed out (%d)</h2>\n<p class=\"warn\">Killed at their step&#39;s "
-                 "<code>timeout_s</code>: no verdict on the engine (a loaded machine can be enough). "
-                 "Not cached: the next run tries them again.</p>\n", count);
+    fprintf(out,
+            "<h2>Timed out (%d)</h2>\n<p class=\"warn\">Killed at their step&#39;s "
+            "<code>timeout_s</code>: no verdict on the engine (a loaded machine can be enough). "
+            "Not cached: the next run tries them again.</p>\n",
+            count);
     rc_each_check(out, checks, RC_TIMEOUT, failure);
 }
 
@@ -326,7 +335,7 @@ static void all_checks(FILE *out, const cJSON *checks, int count)
     const cJSON *item;
 
     fprintf(out, "<details>\n<summary>All %d checks</summary>\n<table class=\"checks\">\n", count);
-    cJSON_ArrayForEach(item, checks) {
+    cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
         fprintf(out, "<tr class=\"%s\"><td>%s</td><td><code>", rc_status_word(c.status), rc_symbol(c.status));

@@ -14,7 +14,7 @@ static double action_ms(const cJSON *actions, const char *id)
     const cJSON *action;
     double ms;
 
-    cJSON_ArrayForEach(action, actions) {
+    cJSON_ArrayForEach (action, actions) {
         const char *action_id = json_str(action, "id");
         if (action_id && strcmp(action_id, id) == 0) {
             bool cached = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(action, "cached"));
@@ -29,7 +29,7 @@ static double check_seconds(const cJSON *actions, const rc_check *c)
     const cJSON *id;
     double ms = 0;
 
-    cJSON_ArrayForEach(id, c->actions) {
+    cJSON_ArrayForEach (id, c->actions) {
         if (cJSON_IsString(id))
             ms += action_ms(actions, id->valuestring);
     }
@@ -94,7 +94,7 @@ static void testsuite(FILE *out, const cJSON *results, const char *suite)
     rc_cell counts = {{0}};
     double seconds = 0;
 
-    cJSON_ArrayForEach(item, checks) {
+    cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
         if (strcmp(c.suite, suite) == 0) {
@@ -108,7 +108,7 @@ static void testsuite(FILE *out, const cJSON *results, const char *suite)
     escape_puts(out, suite, ATTR);
     fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
             rc_cell_sum(&counts), counts.n[RC_FAIL], counts.n[RC_TIMEOUT], counts.n[RC_SKIP], seconds);
-    cJSON_ArrayForEach(item, checks) {
+    cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
         if (strcmp(c.suite, suite) == 0)

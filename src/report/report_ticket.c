@@ -9,7 +9,7 @@ static void each_oracle(FILE *out, const cJSON *models)
     const cJSON *model;
     const char *sep = "";
 
-    cJSON_ArrayForEach(model, models) {
+    cJSON_ArrayForEach (model, models) {
         char *text = rc_oracle_text(model);
         if (!text)
             continue;
@@ -28,7 +28,7 @@ static void oracle_line(FILE *out, const cJSON *models)
     char *first = NULL;
     bool agree = true;
 
-    cJSON_ArrayForEach(model, models) {
+    cJSON_ArrayForEach (model, models) {
         char *text = rc_oracle_text(model);
         if (!text)
             continue;
@@ -125,7 +125,7 @@ static int reproduction(FILE *out, const cJSON *checks, size_t unsettled_checks)
     if (!commands)
         return -1;
     fputs("### Reproduction\n```bash\n", out);
-    cJSON_ArrayForEach(item, checks) {
+    cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
         if (!unsettled(c.status))
@@ -171,9 +171,11 @@ int report_ticket(const cJSON *results, FILE *out, const char *date)
     }
     if (timeouts) {
         fprintf(out, "%s### %d timeout(s)\n\n", failures ? "" : "\n", timeouts); /* blocks end blank */
-        fputs("Killed at their step's `timeout_s`: no verdict on the engine (a loaded machine can be "
-              "enough). Not cached: the next run tries them again; with fewer `--jobs` or a larger "
-              "`timeout_s` they may finish.\n\n", out);
+        fputs(
+            "Killed at their step's `timeout_s`: no verdict on the engine (a loaded machine can be "
+            "enough). Not cached: the next run tries them again; with fewer `--jobs` or a larger "
+            "`timeout_s` they may finish.\n\n",
+            out);
         rc_each_check(out, checks, RC_TIMEOUT, failure_block);
     }
     return reproduction(out, checks, (size_t)(failures + timeouts));

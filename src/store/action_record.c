@@ -69,7 +69,8 @@ int record_put_stream(cache *c, cJSON *record, const char *field, const char *da
     return 0;
 }
 
-int record_get_stream(cache *c, const cJSON *record, const char *field, char **data, size_t *len, tmgt_error *err)
+int record_get_stream(cache *c, const cJSON *record, const char *field, char **data, size_t *len,
+                      tmgt_error *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(record, field);
     if (!cJSON_IsString(v) || !digest_is_valid_hex(v->valuestring)) {
@@ -99,7 +100,8 @@ void record_each_blob(const cJSON *rec, void (*fn)(const char *hex, void *ctx), 
     static const char *const streams[] = {"stdout", "stderr"};
     for (size_t i = 0; i < 2; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, streams[i]);
-        if (cJSON_IsString(v) && digest_is_valid_hex(v->valuestring) && !record_stream_is_inline(rec, streams[i]))
+        if (cJSON_IsString(v) && digest_is_valid_hex(v->valuestring) &&
+            !record_stream_is_inline(rec, streams[i]))
             fn(v->valuestring, ctx);
     }
     const cJSON *outs = cJSON_GetObjectItemCaseSensitive(rec, "outputs");
@@ -129,8 +131,8 @@ static int restore_output(cache *c, const cJSON *rec, const char *name, const ch
     return cache_materialize(c, &res->output_d, path, err);
 }
 
-int record_restore(cache *c, const digest *key, bool rerun_failed, const char *output_name, const char *output_path,
-                   action_result *res, tmgt_error *err)
+int record_restore(cache *c, const digest *key, bool rerun_failed, const char *output_name,
+                   const char *output_path, action_result *res, tmgt_error *err)
 {
     cJSON *rec = cache_get_record(c, key);
     if (!rec || !record_answers(rec, rerun_failed)) {
@@ -216,7 +218,8 @@ cJSON *record_identity_components(cache *c, const digest *id)
     return components;
 }
 
-void record_write_identity(cache *c, const digest *id, const digest *key, bool stored, const cJSON *components)
+void record_write_identity(cache *c, const digest *id, const digest *key, bool stored,
+                           const cJSON *components)
 {
     if (stored && cache_link_record(c, id, key, NULL) == 0)
         return;

@@ -27,11 +27,11 @@
 typedef struct {
     int exit_code;
     uint64_t wall_ms;
-    char *out, *err;        /* the captured streams (owned by whoever filled them) */
+    char *out, *err; /* the captured streams (owned by whoever filled them) */
     size_t out_len, err_len;
     digest stdout_d, stderr_d;
-    digest output_d;        /* the declared output, when the action has one */
-    bool have_streams;      /* the streams are in the cache (stdout_d, stderr_d name them) */
+    digest output_d;   /* the declared output, when the action has one */
+    bool have_streams; /* the streams are in the cache (stdout_d, stderr_d name them) */
     uint64_t output_size;
 } action_result;
 
@@ -44,8 +44,8 @@ bool record_output(const cJSON *rec, const char *name, digest *d, uint64_t *size
  * names is there and intact (the streams read back, the output `output_name` materialized at
  * `output_path`); 0 when there is no record that answers; -1 when there is one but something
  * it names is missing or damaged: *err says what, and the record is dropped. */
-int record_restore(cache *c, const digest *key, bool rerun_failed, const char *output_name, const char *output_path,
-                   action_result *res, tmgt_error *err);
+int record_restore(cache *c, const digest *key, bool rerun_failed, const char *output_name,
+                   const char *output_path, action_result *res, tmgt_error *err);
 /* Publishes res's streams and, when `staged` is not NULL, the output file there (moved into
  * the store and materialized at `output_path`, its digest and size set in res); returns the
  * record naming them, not yet stored, or NULL with *err when something could not be published. */
@@ -76,6 +76,7 @@ cJSON *record_identity_components(cache *c, const digest *id);
 /* Points the identity record `id` at `key`: the stored result under a second name, or, where
  * there is none (`stored` false) or linking fails, a record of its own. Touches only files, so
  * it may run on the thread pool. */
-void record_write_identity(cache *c, const digest *id, const digest *key, bool stored, const cJSON *components);
+void record_write_identity(cache *c, const digest *id, const digest *key, bool stored,
+                           const cJSON *components);
 
 #endif

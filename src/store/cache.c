@@ -58,8 +58,10 @@ static int fsync_mode_each(bool *each, tmgt_error *err)
     const char *v = env_get(ENV_TMGT_CACHE_FSYNC);
     *each = v && !strcmp(v, "each");
     if (v && *v && !*each && strcmp(v, "run") != 0) {
-        err_set(err, "TMGT_CACHE_FSYNC=%s: expected \"run\" (one sync at the end of the run, the default) or "
-                     "\"each\" (fsync every cache entry)", v);
+        err_set(err,
+                "TMGT_CACHE_FSYNC=%s: expected \"run\" (one sync at the end of the run, the default) or "
+                "\"each\" (fsync every cache entry)",
+                v);
         return -1;
     }
     return 0;
@@ -310,7 +312,6 @@ int cache_put_record(cache *c, const digest *key, const cJSON *record, tmgt_erro
     free(json);
     return rc;
 }
-
 
 void cache_drop_record(cache *c, const digest *key)
 {

@@ -48,7 +48,8 @@ static size_t count_runs(const cache *c)
  * judges again rather than claim them cached. */
 static void forget_memos(const cache *c, const cache_report *r)
 {
-    if (!r->removed_blobs && !r->removed_records && !r->corrupt_blobs && !r->bad_records && !r->dangling_records)
+    if (!r->removed_blobs && !r->removed_records && !r->corrupt_blobs && !r->bad_records &&
+        !r->dangling_records)
         return;
     char *memos = path_join(c->root, "memo");
     remove_tree(memos);
@@ -76,7 +77,8 @@ static void verify_blob(const digest *d, const char *path, void *arg)
         w->r->corrupt_blobs++;
         w->r->removed_blobs++;
         if (w->log)
-            fprintf(w->log, "corrupt blob %s (%s); removed\n", d->hex, err.msg[0] ? err.msg : "content does not match its name");
+            fprintf(w->log, "corrupt blob %s (%s); removed\n", d->hex,
+                    err.msg[0] ? err.msg : "content does not match its name");
         w->c->st->ops->drop_blob(w->c->st, d);
         return;
     }
@@ -234,7 +236,8 @@ int cache_gc(cache *c, size_t keep_runs, cache_report *r, FILE *log)
     r->runs = count_runs(c);
     forget_memos(c, r);
     if (log)
-        fprintf(log, "gc: removed %zu of %zu records and %zu of %zu blobs (%.1f MiB freed)\n", r->removed_records,
-                r->records, r->removed_blobs, r->blobs, (double)r->blob_bytes / 1048576.0);
+        fprintf(log, "gc: removed %zu of %zu records and %zu of %zu blobs (%.1f MiB freed)\n",
+                r->removed_records, r->records, r->removed_blobs, r->blobs,
+                (double)r->blob_bytes / 1048576.0);
     return 0;
 }

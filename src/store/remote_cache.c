@@ -52,8 +52,9 @@ static char *public_name(const char *url, tmgt_error *err)
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
         err_set(err, "remote cache URL is not an http:// or https:// URL");
     } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-        err_set(err, "remote cache URL holds a user name or password; give credentials in "
-                     "TMGT_REMOTE_CACHE_NETRC or TMGT_REMOTE_CACHE_HEADER instead");
+        err_set(err,
+                "remote cache URL holds a user name or password; give credentials in "
+                "TMGT_REMOTE_CACHE_NETRC or TMGT_REMOTE_CACHE_HEADER instead");
     } else {
         char *clean = NULL;
         curl_url_set(u, CURLUPART_QUERY, NULL, 0);
@@ -125,7 +126,7 @@ struct exchange {
     const char *method;
     const char *kind; /* "cas" or "ac" */
     const digest *d;
-    bool bounded;     /* a small exchange: the timeout bounds it in all, not just its stalls */
+    bool bounded; /* a small exchange: the timeout bounds it in all, not just its stalls */
     size_t (*sink)(exchange *x, const char *data, size_t n);
     void (*restart)(exchange *x); /* before each attempt: forget a partial body */
     void *ctx;
@@ -259,8 +260,8 @@ static char *describe_failure(const exchange *x)
     const char *what = x->curl_err[0] ? x->curl_err : curl_easy_strerror(x->curl_rc);
     bool stalled = strstr(x->curl_err, "too slow") != NULL; /* the low-speed limit, not the total */
     char *reason = x->curl_rc == CURLE_OPERATION_TIMEDOUT
-                       ? xasprintf("%s %ld s (TMGT_REMOTE_CACHE_TIMEOUT)", stalled ? "no progress for" : "no answer within",
-                                   x->rc->conf.timeout_s)
+                       ? xasprintf("%s %ld s (TMGT_REMOTE_CACHE_TIMEOUT)",
+                                   stalled ? "no progress for" : "no answer within", x->rc->conf.timeout_s)
                    : x->curl_rc != CURLE_OK ? xstrdup(what)
                                             : xasprintf("HTTP %ld", x->status);
     char attempts[32] = "";
@@ -389,8 +390,8 @@ static remote_result corrupt(remote_cache *rc, const char *what)
     rc->warned_corrupt = true;
     uv_mutex_unlock(&rc->lock);
     if (first)
-        fprintf(stderr, "tmgt: warning: remote cache %s: %s; ignored (and so is any more like it)\n", rc->name,
-                what);
+        fprintf(stderr, "tmgt: warning: remote cache %s: %s; ignored (and so is any more like it)\n",
+                rc->name, what);
     return REMOTE_CORRUPT;
 }
 
@@ -401,8 +402,13 @@ remote_result remote_cache_fetch_blob(remote_cache *rc, const digest *d, const c
     blob_sink b = {.fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
     if (b.fd < 0)
         return REMOTE_MISSING; /* nowhere to put it: as good as absent */
-    exchange x = {.rc = rc, .method = "GET", .kind = "cas", .d = d, .sink = to_blob_file,
-                  .restart = restart_blob_file, .ctx = &b};
+    exchange x = {.rc = rc,
+                  .method = "GET",
+                  .kind = "cas",
+                  .d = d,
+                  .sink = to_blob_file,
+                  .restart = restart_blob_file,
+                  .ctx = &b};
     run(&x);
     digest got;
     hasher_final(b.h, &got);
@@ -440,12 +446,13 @@ remote_result remote_cache_upload_blob_file(remote_cache *rc, const digest *d, c
     return write_outcome(&x, x.src_len);
 }
 
-static remote_result put_bytes(remote_cache *rc, const char *kind, const digest *d, const void *data, size_t len)
+static remote_result put_bytes(remote_cache *rc, const char *kind, const digest *d, const void *data,
+                               size_t len)
 {
     if (given_up(rc, true))
         return REMOTE_DOWN;
-    exchange x = {.rc = rc, .method = "PUT", .kind = kind, .d = d, .src_bytes = data, .src_len = len,
-                  .bounded = true};
+    exchange x = {
+        .rc = rc, .method = "PUT", .kind = kind, .d = d, .src_bytes = data, .src_len = len, .bounded = true};
     run(&x);
     return write_outcome(&x, len);
 }
@@ -475,8 +482,15 @@ remote_result remote_cache_get_record(remote_cache *rc, const digest *key, char 
         return REMOTE_DOWN;
     strbuf sb;
     sb_init(&sb);
-    exchange x = {.rc = rc, .method = "GET", .kind = "ac", .d = key, .bounded = true, .sink = to_strbuf,
-                  .restart = restart_strbuf, .ctx = &sb, .max_body = (curl_off_t)REMOTE_RECORD_MAX};
+    exchange x = {.rc = rc,
+                  .method = "GET",
+                  .kind = "ac",
+                  .d = key,
+                  .bounded = true,
+                  .sink = to_strbuf,
+                  .restart = restart_strbuf,
+                  .ctx = &sb,
+                  .max_body = (curl_off_t)REMOTE_RECORD_MAX};
     run(&x);
     remote_result r = x.curl_rc == CURLE_FILESIZE_EXCEEDED || x.curl_rc == CURLE_WRITE_ERROR
                           ? corrupt(rc, "a record larger than 16 MiB")

@@ -22,14 +22,14 @@
 #include "hash.h"
 
 typedef struct {
-    char *url;          /* http(s)://host[:port][/prefix] */
-    char **headers;     /* n_headers lines "Name: value", sent with every request */
+    char *url;      /* http(s)://host[:port][/prefix] */
+    char **headers; /* n_headers lines "Name: value", sent with every request */
     size_t n_headers;
-    char *ca_file;      /* CA certificates to trust instead of the system's, or NULL */
-    char *netrc_file;   /* credentials by host, or NULL */
-    long timeout_s;     /* no progress for this long fails a transfer; a HEAD or a record
-                         * exchange fails after this long in all */
-    int max_attempts;   /* of a request that failed for a reason that may pass */
+    char *ca_file;       /* CA certificates to trust instead of the system's, or NULL */
+    char *netrc_file;    /* credentials by host, or NULL */
+    long timeout_s;      /* no progress for this long fails a transfer; a HEAD or a record
+                          * exchange fails after this long in all */
+    int max_attempts;    /* of a request that failed for a reason that may pass */
     unsigned backoff_ms; /* before the first retry; doubles each time */
 } remote_cache_conf;
 

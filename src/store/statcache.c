@@ -92,7 +92,8 @@ int statcache_digest_file(statcache *sc, const char *path, digest *out, tmgt_err
      * did not change again afterwards within the timestamp granularity (git's racy rule). */
     if (e && e->dev == (uint64_t)st.st_dev && e->ino == (uint64_t)st.st_ino &&
         e->size == (uint64_t)st.st_size && e->mtime_ns == timespec_ns(st.st_mtim) &&
-        e->ctime_ns == timespec_ns(st.st_ctim) && (sc->file_mtime_ns == 0 || e->mtime_ns < sc->file_mtime_ns)) {
+        e->ctime_ns == timespec_ns(st.st_ctim) &&
+        (sc->file_mtime_ns == 0 || e->mtime_ns < sc->file_mtime_ns)) {
         *out = e->d;
         return 0;
     }

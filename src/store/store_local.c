@@ -145,8 +145,9 @@ static int local_alias_record(store *s, const digest *alias, const digest *key, 
         /* no hard links here: the same bytes in a file of its own */
         char *json = NULL;
         size_t len = 0;
-        rc = read_file(src, &json, &len, err) == 0 ? write_file_replace(dst, json, len, 0644, ls->durable_each, err)
-                                                   : -1;
+        rc = read_file(src, &json, &len, err) == 0
+                 ? write_file_replace(dst, json, len, 0644, ls->durable_each, err)
+                 : -1;
         free(json);
     } else if (ls->durable_each) {
         fsync_dir_of(dst);

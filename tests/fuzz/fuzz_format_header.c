@@ -10,7 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    static const artefact_format formats[] = {ARTEFACT_FORMAT_GGUF, ARTEFACT_FORMAT_APR, ARTEFACT_FORMAT_SAFETENSORS};
+    static const artefact_format formats[] = {ARTEFACT_FORMAT_GGUF, ARTEFACT_FORMAT_APR,
+                                              ARTEFACT_FORMAT_SAFETENSORS};
     artefact_format f = formats[data[0] % 3];
     uint64_t beyond = data[1] ? 1ull << (data[1] % 48) : 0;
     const uint8_t *file = data + 2;

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *org = NULL, *name = NULL, *rev = NULL;
     if (hub_parse_uri(uri, &org, &name, &rev) == 0) {
         /* what the parser accepts must be safe to use as path components */
-        const char *parts[] = { org, name, rev };
+        const char *parts[] = {org, name, rev};
         for (size_t i = 0; i < 3; i++)
             if (!*parts[i] || parts[i][0] == '.' || strchr(parts[i], '/'))
                 abort();

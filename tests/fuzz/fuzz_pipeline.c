@@ -11,7 +11,7 @@
 
 static void write_prompts(const char *base)
 {
-    static const char *const names[] = { "arithmetic", "code", "completion", "greeting" };
+    static const char *const names[] = {"arithmetic", "code", "completion", "greeting"};
     char *dir = path_join(base, "prompts");
     tmgt_error err = {{0}};
     if (mkdir_p(dir, 0755, &err) != 0)

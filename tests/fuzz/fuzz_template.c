@@ -19,16 +19,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tmpl[k] = copy + i;
         i += strlen(copy + i) + 1;
     }
-    cJSON *scope = cJSON_Parse("{\"quant\": \"int4\", \"type\": \"Q8_0\", \"export_flags\": [\"--quantize\", \"int8\"],"
-                               " \"threads\": 4, \"empty\": []}");
-    const cJSON *scopes[] = { scope };
-    const char *in_names[] = { "src", "model" };
-    const char *in_paths[] = { "/m/src dir", "/m/model.apr" };
-    const bool symbolic[] = { false, true };
+    cJSON *scope = cJSON_Parse(
+        "{\"quant\": \"int4\", \"type\": \"Q8_0\", \"export_flags\": [\"--quantize\", \"int8\"],"
+        " \"threads\": 4, \"empty\": []}");
+    const cJSON *scopes[] = {scope};
+    const char *in_names[] = {"src", "model"};
+    const char *in_paths[] = {"/m/src dir", "/m/model.apr"};
+    const bool symbolic[] = {false, true};
     for (size_t s = 0; s < 2; s++) {
-        template_env env = {.in_names = in_names, .in_paths = in_paths, .n_in = 2, .out = "/o/out.gguf",
-                            .prompt = "What is 2+2? Answer:", .model = "smollm-135m", .scopes = scopes,
-                            .n_scopes = 1, .symbolic_paths = symbolic[s]};
+        template_env env = {.in_names = in_names,
+                            .in_paths = in_paths,
+                            .n_in = 2,
+                            .out = "/o/out.gguf",
+                            .prompt = "What is 2+2? Answer:",
+                            .model = "smollm-135m",
+                            .scopes = scopes,
+                            .n_scopes = 1,
+                            .symbolic_paths = symbolic[s]};
         char **argv = NULL;
         size_t argc = 0;
         tmgt_error err = {{0}};

@@ -121,10 +121,11 @@ static void do_line(remote_cache *rc, store *s, const char *dir, char *line)
     } else if (!strcmp(op, "counts")) {
         remote_cache_counts c;
         remote_cache_get_counts(rc, &c);
-        printf("requests=%llu hits=%llu misses=%llu corrupt=%llu uploads=%llu bytes_down=%llu bytes_up=%llu\n",
-               (unsigned long long)c.requests, (unsigned long long)c.hits, (unsigned long long)c.misses,
-               (unsigned long long)c.corrupt, (unsigned long long)c.uploads, (unsigned long long)c.bytes_down,
-               (unsigned long long)c.bytes_up);
+        printf(
+            "requests=%llu hits=%llu misses=%llu corrupt=%llu uploads=%llu bytes_down=%llu bytes_up=%llu\n",
+            (unsigned long long)c.requests, (unsigned long long)c.hits, (unsigned long long)c.misses,
+            (unsigned long long)c.corrupt, (unsigned long long)c.uploads, (unsigned long long)c.bytes_down,
+            (unsigned long long)c.bytes_up);
     } else if (s && !strcmp(op, "store-has") && keyed) {
         if (s->ops->has_blob(s, &d, &size))
             printf("yes %llu\n", (unsigned long long)size);

@@ -12,25 +12,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef int (*cmd_fn)(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                      int npos);
+typedef int (*cmd_fn)(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos);
 
 struct cmd {
     const char *name, *alias;
-    const char *usage;     /* after "apr NAME " */
-    const char *required;  /* names of required positionals, for clap's message */
-    int min_pos, max_pos;  /* positionals after the subcommand name */
-    bool gated;            /* runs apr's tensor-contract gate (spec §5) */
+    const char *usage;    /* after "apr NAME " */
+    const char *required; /* names of required positionals, for clap's message */
+    int min_pos, max_pos; /* positionals after the subcommand name */
+    bool gated;           /* runs apr's tensor-contract gate (spec §5) */
     const struct opt_spec *opts;
     cmd_fn fn;
 };
 
 /* clap `global = true` flags: valid before or after the subcommand. */
 static const struct opt_spec GLOBAL_OPTS[] = {
-    { "--json", NULL, OPT_FLAG, NULL, NULL },      { "--offline", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-contract", NULL, OPT_FLAG, NULL, NULL }, { "--quiet", "-q", OPT_FLAG, NULL, NULL },
-    { "--verbose", "-v", OPT_FLAG, NULL, NULL },   { "--help", "-h", OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--json", NULL, OPT_FLAG, NULL, NULL},
+    {"--offline", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-contract", NULL, OPT_FLAG, NULL, NULL},
+    {"--quiet", "-q", OPT_FLAG, NULL, NULL},
+    {"--verbose", "-v", OPT_FLAG, NULL, NULL},
+    {"--help", "-h", OPT_FLAG, NULL, NULL},
+    {0},
 };
 
 bool apr_gpu_available(void)
@@ -77,20 +79,19 @@ static void clap_fail(const struct cmd *c, const struct args_error *e)
                 args_display_name(e->spec), mv);
         break;
     case ARGS_BADVALUE:
-        fprintf(stderr, "error: invalid value '%s' for '%s <%s>'\n", e->value,
-                args_display_name(e->spec), mv);
+        fprintf(stderr, "error: invalid value '%s' for '%s <%s>'\n", e->value, args_display_name(e->spec),
+                mv);
         if (e->spec->choices) {
             fprintf(stderr, "  [possible values: ");
             for (const char *p = e->spec->choices; *p; p++)
-                fputs(*p == '|' ? ", " : (char[]){ *p, 0 }, stderr);
+                fputs(*p == '|' ? ", " : (char[]){*p, 0}, stderr);
             fprintf(stderr, "]\n");
         }
         break;
     default:
         fprintf(stderr, "error: unexpected argument '%s' found\n", e->token);
         if (e->token[0] == '-')
-            fprintf(stderr, "\n  tip: to pass '%s' as a value, use '-- %s'\n", e->token,
-                    e->token);
+            fprintf(stderr, "\n  tip: to pass '%s' as a value, use '-- %s'\n", e->token, e->token);
         break;
     }
     free(mv);
@@ -100,8 +101,7 @@ static void clap_fail(const struct cmd *c, const struct args_error *e)
 
 /* `required` is a space-separated list of positional names; the ones from
  * index `given` on are missing. */
-static void clap_missing(const struct cmd *c, const char *required, int given)
-    __attribute__((noreturn));
+static void clap_missing(const struct cmd *c, const char *required, int given) __attribute__((noreturn));
 static void clap_missing(const struct cmd *c, const char *required, int given)
 {
     fprintf(stderr, "error: the following required arguments were not provided:\n");
@@ -193,34 +193,34 @@ static void contract_gate(const struct sim_ctx *ctx)
     if (ctx->skip_contract)
         fprintf(stderr, "[PMAT-237] tensor contract gate skipped (--skip-contract)\n");
     else
-        fprintf(stderr, "[GH-187] Embedding contract: ok (apr-sim)\n"
-                        "[PMAT-237] tensor contract gate: 0 violations\n");
+        fprintf(stderr,
+                "[GH-187] Embedding contract: ok (apr-sim)\n"
+                "[PMAT-237] tensor contract gate: 0 violations\n");
 }
 
-static const struct opt_spec NO_OPTS[] = { { 0 } };
+static const struct opt_spec NO_OPTS[] = {{0}};
 
 static const struct cmd CMDS[] = {
-    { "run", NULL, "[OPTIONS] <SOURCE> [PROMPT]", "<SOURCE>", 1, 2, true, RUN_OPTS, cmd_run },
-    { "import", NULL, "[OPTIONS] <SOURCE>", "<SOURCE>", 1, 1, true, IMPORT_OPTS, cmd_import },
-    { "export", NULL, "[OPTIONS] [FILE]", "<FILE>", 0, 1, true, EXPORT_OPTS, cmd_export },
-    { "eval", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, true, EVAL_OPTS, cmd_eval },
-    { "inspect", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, INSPECT_OPTS, cmd_inspect },
-    { "validate", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, VALIDATE_OPTS, cmd_validate },
-    { "tensors", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, TENSORS_OPTS, cmd_tensors },
-    { "lint", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, NO_OPTS, cmd_lint },
-    { "check", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, true, CHECK_OPTS, cmd_check },
-    { "diff", NULL, "[OPTIONS] <FILE1> <FILE2>", "<FILE1> <FILE2>", 2, 2, false, DIFF_OPTS,
-      cmd_diff },
-    { "tree", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, TREE_OPTS, cmd_tree },
-    { "oracle", NULL, "[OPTIONS] [SOURCE]", "", 0, 1, false, ORACLE_OPTS, cmd_oracle },
-    { "hex", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, HEX_OPTS, cmd_hex },
-    { "debug", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, DEBUG_OPTS, cmd_debug },
-    { "bench", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, true, BENCH_OPTS, cmd_bench },
-    { "qa", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, QA_OPTS, cmd_qa },
-    { "list", "ls", "[OPTIONS]", "", 0, 0, false, NO_OPTS, cmd_list },
-    { "rosetta", NULL, "diff-tensors [OPTIONS] <MODEL_A> <MODEL_B>", "<COMMAND>", 1, 3, false,
-      ROSETTA_OPTS, cmd_rosetta },
-    { "parity", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, true, PARITY_OPTS, cmd_parity },
+    {"run", NULL, "[OPTIONS] <SOURCE> [PROMPT]", "<SOURCE>", 1, 2, true, RUN_OPTS, cmd_run},
+    {"import", NULL, "[OPTIONS] <SOURCE>", "<SOURCE>", 1, 1, true, IMPORT_OPTS, cmd_import},
+    {"export", NULL, "[OPTIONS] [FILE]", "<FILE>", 0, 1, true, EXPORT_OPTS, cmd_export},
+    {"eval", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, true, EVAL_OPTS, cmd_eval},
+    {"inspect", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, INSPECT_OPTS, cmd_inspect},
+    {"validate", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, VALIDATE_OPTS, cmd_validate},
+    {"tensors", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, TENSORS_OPTS, cmd_tensors},
+    {"lint", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, NO_OPTS, cmd_lint},
+    {"check", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, true, CHECK_OPTS, cmd_check},
+    {"diff", NULL, "[OPTIONS] <FILE1> <FILE2>", "<FILE1> <FILE2>", 2, 2, false, DIFF_OPTS, cmd_diff},
+    {"tree", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, TREE_OPTS, cmd_tree},
+    {"oracle", NULL, "[OPTIONS] [SOURCE]", "", 0, 1, false, ORACLE_OPTS, cmd_oracle},
+    {"hex", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, HEX_OPTS, cmd_hex},
+    {"debug", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, DEBUG_OPTS, cmd_debug},
+    {"bench", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, true, BENCH_OPTS, cmd_bench},
+    {"qa", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, false, QA_OPTS, cmd_qa},
+    {"list", "ls", "[OPTIONS]", "", 0, 0, false, NO_OPTS, cmd_list},
+    {"rosetta", NULL, "diff-tensors [OPTIONS] <MODEL_A> <MODEL_B>", "<COMMAND>", 1, 3, false, ROSETTA_OPTS,
+     cmd_rosetta},
+    {"parity", NULL, "[OPTIONS] <FILE>", "<FILE>", 1, 1, true, PARITY_OPTS, cmd_parity},
 };
 
 static const struct cmd *find_cmd(const char *name)
@@ -262,8 +262,9 @@ static void print_help(const struct sim_ctx *ctx, const struct cmd *c)
 {
     char *text;
     if (!c) {
-        text = strdup("apr-sim: simulated apr CLI for tmgt tests\n\n"
-                      "Usage: apr [OPTIONS] <COMMAND>\n\nCommands:\n");
+        text = strdup(
+            "apr-sim: simulated apr CLI for tmgt tests\n\n"
+            "Usage: apr [OPTIONS] <COMMAND>\n\nCommands:\n");
         for (size_t i = 0; i < sizeof CMDS / sizeof CMDS[0]; i++) {
             char *t = sim_printf("%s  %s\n", text, CMDS[i].name);
             free(text);
@@ -274,8 +275,8 @@ static void print_help(const struct sim_ctx *ctx, const struct cmd *c)
         for (const struct opt_spec *s = c->opts; s->lng || s->shrt; s++) {
             char *mv = s->kind == OPT_FLAG ? strdup("") : metavar(s);
             char *t = sim_printf("%s  %s%s%s%s%s%s\n", text, s->shrt ? s->shrt : "    ",
-                                 s->shrt && s->lng ? ", " : "", s->lng ? s->lng : "",
-                                 *mv ? " <" : "", mv, *mv ? ">" : "");
+                                 s->shrt && s->lng ? ", " : "", s->lng ? s->lng : "", *mv ? " <" : "", mv,
+                                 *mv ? ">" : "");
             free(mv);
             free(text);
             text = t;
@@ -337,7 +338,7 @@ int apr_main(struct sim_ctx *ctx)
         usage_tail(NULL);
         return 2;
     }
-    const struct opt_spec *const tables[] = { GLOBAL_OPTS, c->opts, NULL };
+    const struct opt_spec *const tables[] = {GLOBAL_OPTS, c->opts, NULL};
     struct parsed_args pa;
     struct args_error err;
     if (args_parse(ctx->argc, ctx->argv, 1, tables, &pa, &err) != ARGS_OK)
@@ -357,7 +358,7 @@ int apr_main(struct sim_ctx *ctx)
     if (npos < c->min_pos)
         clap_missing(c, c->required, npos);
     if (npos > c->max_pos) {
-        struct args_error extra = { .status = ARGS_UNKNOWN, .token = pos[c->max_pos] };
+        struct args_error extra = {.status = ARGS_UNKNOWN, .token = pos[c->max_pos]};
         clap_fail(c, &extra);
     }
     if (ctx->verbose)

@@ -18,9 +18,8 @@
 
 #include "sim.h"
 
-#define APR_CMD(name)                                                                       \
-    int cmd_##name(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, \
-                   int npos)
+#define APR_CMD(name) \
+    int cmd_##name(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 
 /* ---------------------------------------------------- helpers (apr.c) */
 
@@ -45,8 +44,8 @@ int apr_unknown_subcommand(const char *cmd, const char *sub);
 
 /* ------------------------------------------------------------- handlers */
 
-extern const struct opt_spec RUN_OPTS[], IMPORT_OPTS[], EXPORT_OPTS[], EVAL_OPTS[],
-    CHECK_OPTS[], BENCH_OPTS[], PARITY_OPTS[];
+extern const struct opt_spec RUN_OPTS[], IMPORT_OPTS[], EXPORT_OPTS[], EVAL_OPTS[], CHECK_OPTS[],
+    BENCH_OPTS[], PARITY_OPTS[];
 APR_CMD(run);
 APR_CMD(import);
 APR_CMD(export);
@@ -55,8 +54,8 @@ APR_CMD(check);
 APR_CMD(bench);
 APR_CMD(parity);
 
-extern const struct opt_spec INSPECT_OPTS[], VALIDATE_OPTS[], TENSORS_OPTS[], TREE_OPTS[],
-    ORACLE_OPTS[], HEX_OPTS[], DEBUG_OPTS[], QA_OPTS[];
+extern const struct opt_spec INSPECT_OPTS[], VALIDATE_OPTS[], TENSORS_OPTS[], TREE_OPTS[], ORACLE_OPTS[],
+    HEX_OPTS[], DEBUG_OPTS[], QA_OPTS[];
 APR_CMD(inspect);
 APR_CMD(validate);
 APR_CMD(tensors);

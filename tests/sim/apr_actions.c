@@ -15,35 +15,34 @@
 /* ------------------------------------------------------------------- run */
 
 const struct opt_spec RUN_OPTS[] = {
-    { "--prompt", "-p", OPT_STR, NULL, NULL },
-    { "--max-tokens", "-n", OPT_INT, NULL, NULL },
-    { "--format", "-f", OPT_STR, "text|json|srt|vtt", NULL },
-    { "--input", "-i", OPT_STR, NULL, NULL },
-    { "--temperature", NULL, OPT_NUM, NULL, NULL },
-    { "--top-k", NULL, OPT_INT, NULL, NULL },
-    { "--top-p", NULL, OPT_NUM, NULL, NULL },
-    { "--seed", NULL, OPT_INT, NULL, NULL },
-    { "--repeat-penalty", NULL, OPT_NUM, NULL, NULL },
-    { "--repeat-last-n", NULL, OPT_INT, NULL, NULL },
-    { "--task", "-t", OPT_STR, NULL, NULL },
-    { "--chat", NULL, OPT_FLAG, NULL, NULL },
-    { "--thinking", NULL, OPT_STR, "on|off", NULL },
-    { "--stream", NULL, OPT_FLAG, NULL, NULL },
-    { "--no-gpu", NULL, OPT_FLAG, NULL, NULL },
-    { "--cpu", NULL, OPT_FLAG, NULL, NULL },
-    { "--gpu", NULL, OPT_FLAG, NULL, NULL },
-    { "--backend", NULL, OPT_STR, "cuda|cpu|wgpu", NULL },
-    { "--benchmark", NULL, OPT_FLAG, NULL, NULL },
-    { "--trace", NULL, OPT_FLAG, NULL, NULL },
-    { "--trace-level", NULL, OPT_STR, "none|basic|layer|payload|chrome", NULL },
-    { "--trace-output", NULL, OPT_STR, NULL, NULL },
-    { "--profile", NULL, OPT_FLAG, NULL, NULL },
-    { "--split-prompt", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--prompt", "-p", OPT_STR, NULL, NULL},
+    {"--max-tokens", "-n", OPT_INT, NULL, NULL},
+    {"--format", "-f", OPT_STR, "text|json|srt|vtt", NULL},
+    {"--input", "-i", OPT_STR, NULL, NULL},
+    {"--temperature", NULL, OPT_NUM, NULL, NULL},
+    {"--top-k", NULL, OPT_INT, NULL, NULL},
+    {"--top-p", NULL, OPT_NUM, NULL, NULL},
+    {"--seed", NULL, OPT_INT, NULL, NULL},
+    {"--repeat-penalty", NULL, OPT_NUM, NULL, NULL},
+    {"--repeat-last-n", NULL, OPT_INT, NULL, NULL},
+    {"--task", "-t", OPT_STR, NULL, NULL},
+    {"--chat", NULL, OPT_FLAG, NULL, NULL},
+    {"--thinking", NULL, OPT_STR, "on|off", NULL},
+    {"--stream", NULL, OPT_FLAG, NULL, NULL},
+    {"--no-gpu", NULL, OPT_FLAG, NULL, NULL},
+    {"--cpu", NULL, OPT_FLAG, NULL, NULL},
+    {"--gpu", NULL, OPT_FLAG, NULL, NULL},
+    {"--backend", NULL, OPT_STR, "cuda|cpu|wgpu", NULL},
+    {"--benchmark", NULL, OPT_FLAG, NULL, NULL},
+    {"--trace", NULL, OPT_FLAG, NULL, NULL},
+    {"--trace-level", NULL, OPT_STR, "none|basic|layer|payload|chrome", NULL},
+    {"--trace-output", NULL, OPT_STR, NULL, NULL},
+    {"--profile", NULL, OPT_FLAG, NULL, NULL},
+    {"--split-prompt", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
-int cmd_run(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                   int npos)
+int cmd_run(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     const char *prompt = args_get(pa, "--prompt"); /* -p wins over the positional */
     char *from_file = NULL;
@@ -65,8 +64,7 @@ int cmd_run(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const
     /* apr applies the chat template when asked, or when the path says
      * "instruct"/"chat" (GH-638): the answer then differs from the oracle. */
     char *templated = NULL;
-    if (args_has(pa, "--chat") || sim_contains_ci(pos[0], "instruct") ||
-        sim_contains_ci(pos[0], "chat")) {
+    if (args_has(pa, "--chat") || sim_contains_ci(pos[0], "instruct") || sim_contains_ci(pos[0], "chat")) {
         fprintf(stderr, "[GH-638] applying chat template\n");
         templated = sim_printf("<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n", prompt);
         prompt = templated;
@@ -95,12 +93,13 @@ int cmd_run(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const
         cJSON_AddBoolToObject(doc, "cached", true);
         out_json(ctx, doc);
     } else {
-        char *text = sim_printf("=== APR Run ===\nSource: %s\n\nOutput:\n%s\n\n"
-                                "Completed in %.2fs (cached)\n",
-                                pos[0], g.text, ms / 1000.0);
+        char *text = sim_printf(
+            "=== APR Run ===\nSource: %s\n\nOutput:\n%s\n\n"
+            "Completed in %.2fs (cached)\n",
+            pos[0], g.text, ms / 1000.0);
         if (args_has(pa, "--benchmark")) {
-            char *t2 = sim_printf("%s{\"tok_s\": %.3f, \"tokens\": %d, \"latency_ms\": %.3f}\n",
-                                  text, tps, g.n, ms);
+            char *t2 =
+                sim_printf("%s{\"tok_s\": %.3f, \"tokens\": %d, \"latency_ms\": %.3f}\n", text, tps, g.n, ms);
             free(text);
             text = t2;
         }
@@ -128,7 +127,7 @@ static char *default_output(const char *src, const char *ext)
     return sim_printf("%.*s.%s", (int)len, b, ext);
 }
 
-static const char *const APR_QUANTS[] = { "int8", "int4", "fp16", "q4k", NULL };
+static const char *const APR_QUANTS[] = {"int8", "int4", "fp16", "q4k", NULL};
 
 static const char *check_quant(const char *q)
 {
@@ -137,25 +136,23 @@ static const char *check_quant(const char *q)
     for (int i = 0; APR_QUANTS[i]; i++)
         if (strcmp(q, APR_QUANTS[i]) == 0)
             return q;
-    sim_die(5, "Validation failed: unknown quantization '%s' (expected int8, int4, fp16, q4k)",
-            q);
+    sim_die(5, "Validation failed: unknown quantization '%s' (expected int8, int4, fp16, q4k)", q);
 }
 
 const struct opt_spec IMPORT_OPTS[] = {
-    { "--output", "-o", OPT_STR, NULL, NULL },
-    { "--arch", NULL, OPT_STR,
-      "auto|llama|qwen2|qwen3|qwen3_5|gpt2|starcoder|gpt-neox|opt|phi|gemma|bert|whisper", NULL },
-    { "--quantize", NULL, OPT_STR, NULL, NULL },
-    { "--strict", NULL, OPT_FLAG, NULL, NULL },
-    { "--preserve-q4k", NULL, OPT_FLAG, NULL, NULL },
-    { "--tokenizer", NULL, OPT_STR, NULL, NULL },
-    { "--enforce-provenance", NULL, OPT_FLAG, NULL, NULL },
-    { "--allow-no-config", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--output", "-o", OPT_STR, NULL, NULL},
+    {"--arch", NULL, OPT_STR,
+     "auto|llama|qwen2|qwen3|qwen3_5|gpt2|starcoder|gpt-neox|opt|phi|gemma|bert|whisper", NULL},
+    {"--quantize", NULL, OPT_STR, NULL, NULL},
+    {"--strict", NULL, OPT_FLAG, NULL, NULL},
+    {"--preserve-q4k", NULL, OPT_FLAG, NULL, NULL},
+    {"--tokenizer", NULL, OPT_STR, NULL, NULL},
+    {"--enforce-provenance", NULL, OPT_FLAG, NULL, NULL},
+    {"--allow-no-config", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
-int cmd_import(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                      int npos)
+int cmd_import(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     const char *quant = check_quant(args_get(pa, "--quantize"));
@@ -165,8 +162,9 @@ int cmd_import(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
         char *cfg = sim_join_path(m.source_dir, "config.json");
         struct stat st;
         if (stat(cfg, &st) != 0)
-            sim_die(5, "Validation failed: config.json not found next to %s (GH-223); "
-                       "pass --allow-no-config",
+            sim_die(5,
+                    "Validation failed: config.json not found next to %s (GH-223); "
+                    "pass --allow-no-config",
                     pos[0]);
         free(cfg);
     }
@@ -206,22 +204,24 @@ int cmd_import(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
 }
 
 const struct opt_spec EXPORT_OPTS[] = {
-    { "--format", NULL, OPT_STR, "safetensors|gguf|mlx|onnx|openvino|coreml", NULL },
-    { "--output", "-o", OPT_STR, NULL, NULL },
-    { "--quantize", NULL, OPT_STR, NULL, NULL },
-    { "--list-formats", NULL, OPT_FLAG, NULL, NULL },
-    { "--batch", NULL, OPT_STR, NULL, NULL },
-    { "--plan", NULL, OPT_FLAG, NULL, NULL },
-    { "--force", "-f", OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--format", NULL, OPT_STR, "safetensors|gguf|mlx|onnx|openvino|coreml", NULL},
+    {"--output", "-o", OPT_STR, NULL, NULL},
+    {"--quantize", NULL, OPT_STR, NULL, NULL},
+    {"--list-formats", NULL, OPT_FLAG, NULL, NULL},
+    {"--batch", NULL, OPT_STR, NULL, NULL},
+    {"--plan", NULL, OPT_FLAG, NULL, NULL},
+    {"--force", "-f", OPT_FLAG, NULL, NULL},
+    {0},
 };
 
-int cmd_export(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                      int npos)
+int cmd_export(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
-    static const char *const FORMATS[][2] = { { "safetensors", "safetensors" }, { "gguf", "gguf" },
-                                              { "mlx", "mlx" },                 { "onnx", "onnx" },
-                                              { "openvino", "xml" },            { "coreml", "mlpackage" } };
+    static const char *const FORMATS[][2] = {{"safetensors", "safetensors"},
+                                             {"gguf", "gguf"},
+                                             {"mlx", "mlx"},
+                                             {"onnx", "onnx"},
+                                             {"openvino", "xml"},
+                                             {"coreml", "mlpackage"}};
     if (args_has(pa, "--list-formats")) {
         cJSON *doc = cJSON_CreateObject();
         cJSON *list = cJSON_AddArrayToObject(doc, "formats");
@@ -284,20 +284,19 @@ int cmd_export(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
 /* ------------------------------------------------------------------ eval */
 
 const struct opt_spec EVAL_OPTS[] = {
-    { "--dataset", NULL, OPT_STR, "wikitext-2|lambada|custom", NULL },
-    { "--text", NULL, OPT_STR, NULL, NULL },
-    { "--max-tokens", NULL, OPT_INT, NULL, NULL },
-    { "--threshold", NULL, OPT_NUM, NULL, NULL },
-    { "--task", NULL, OPT_STR, NULL, NULL },
-    { "--data", NULL, OPT_STR, NULL, NULL },
-    { "--device", NULL, OPT_STR, "cpu|cuda", NULL },
-    { "--samples", NULL, OPT_INT, NULL, NULL },
-    { "--temperature", NULL, OPT_NUM, NULL, NULL },
-    { 0 },
+    {"--dataset", NULL, OPT_STR, "wikitext-2|lambada|custom", NULL},
+    {"--text", NULL, OPT_STR, NULL, NULL},
+    {"--max-tokens", NULL, OPT_INT, NULL, NULL},
+    {"--threshold", NULL, OPT_NUM, NULL, NULL},
+    {"--task", NULL, OPT_STR, NULL, NULL},
+    {"--data", NULL, OPT_STR, NULL, NULL},
+    {"--device", NULL, OPT_STR, "cpu|cuda", NULL},
+    {"--samples", NULL, OPT_INT, NULL, NULL},
+    {"--temperature", NULL, OPT_NUM, NULL, NULL},
+    {0},
 };
 
-int cmd_eval(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                    int npos)
+int cmd_eval(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model m;
@@ -322,8 +321,7 @@ int cmd_eval(struct sim_ctx *ctx, const struct parsed_args *pa, const char *cons
     apr_emit(ctx, doc);
     model_free(&m);
     if (!passed) {
-        fprintf(stderr, "error: Validation failed: perplexity %.4f exceeds threshold %.4f\n", ppl,
-                threshold);
+        fprintf(stderr, "error: Validation failed: perplexity %.4f exceeds threshold %.4f\n", ppl, threshold);
         return 5;
     }
     return 0;
@@ -332,25 +330,24 @@ int cmd_eval(struct sim_ctx *ctx, const struct parsed_args *pa, const char *cons
 /* ----------------------------------------------------------------- check */
 
 const struct opt_spec CHECK_OPTS[] = {
-    { "--no-gpu", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--no-gpu", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
-int cmd_check(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                     int npos)
+int cmd_check(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)pa, (void)npos;
     static const char *const STAGES[10][2] = {
-        { "Tokenizer", "encode/decode round trip ok" },
-        { "Embedding", "lookup shape ok, no NaN" },
-        { "Positional Encoding", "ok" },
-        { "Q/K/V Projection", "shapes match heads x head_dim" },
-        { "Attention Scores", "softmax rows sum to 1" },
-        { "Feed-Forward (MLP)", "activation finite" },
-        { "Layer Norm", "mean/var within tolerance" },
-        { "LM Head", "logits finite" },
-        { "Logits -> Probs", "probabilities sum to 1" },
-        { "Sampler/Decode", "greedy argmax stable" },
+        {"Tokenizer", "encode/decode round trip ok"},
+        {"Embedding", "lookup shape ok, no NaN"},
+        {"Positional Encoding", "ok"},
+        {"Q/K/V Projection", "shapes match heads x head_dim"},
+        {"Attention Scores", "softmax rows sum to 1"},
+        {"Feed-Forward (MLP)", "activation finite"},
+        {"Layer Norm", "mean/var within tolerance"},
+        {"LM Head", "logits finite"},
+        {"Logits -> Probs", "probabilities sum to 1"},
+        {"Sampler/Decode", "greedy argmax stable"},
     };
     struct sim_model m;
     apr_load(ctx, pos[0], &m);
@@ -376,14 +373,13 @@ int cmd_check(struct sim_ctx *ctx, const struct parsed_args *pa, const char *con
 /* ----------------------------------------------------------------- bench */
 
 const struct opt_spec BENCH_OPTS[] = {
-    { "--warmup", NULL, OPT_INT, NULL, NULL },     { "--iterations", NULL, OPT_INT, NULL, NULL },
-    { "--max-tokens", NULL, OPT_INT, NULL, NULL }, { "--prompt", NULL, OPT_STR, NULL, NULL },
-    { "--fast", NULL, OPT_FLAG, NULL, NULL },      { "--brick", NULL, OPT_STR, NULL, NULL },
-    { "--percentiles", NULL, OPT_STR, NULL, NULL }, { 0 },
+    {"--warmup", NULL, OPT_INT, NULL, NULL},      {"--iterations", NULL, OPT_INT, NULL, NULL},
+    {"--max-tokens", NULL, OPT_INT, NULL, NULL},  {"--prompt", NULL, OPT_STR, NULL, NULL},
+    {"--fast", NULL, OPT_FLAG, NULL, NULL},       {"--brick", NULL, OPT_STR, NULL, NULL},
+    {"--percentiles", NULL, OPT_STR, NULL, NULL}, {0},
 };
 
-int cmd_bench(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                     int npos)
+int cmd_bench(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model m;
@@ -395,8 +391,7 @@ int cmd_bench(struct sim_ctx *ctx, const struct parsed_args *pa, const char *con
     if (iters < 1)
         sim_die(5, "Validation failed: --iterations must be at least 1");
     /* status lines go to stderr in JSON mode (GH-254) */
-    fprintf(stderr, "Warming up (%d iterations)...\nBenchmarking (%d iterations)...\n", warmup,
-            iters);
+    fprintf(stderr, "Warming up (%d iterations)...\nBenchmarking (%d iterations)...\n", warmup, iters);
     double tps = apr_measure(&m, "bench_tps", 40.0, 120.0);
     double per_iter = sim_round(max_tokens * 1000.0 / tps, 3);
     double sd = apr_measure(&m, "bench_sd", 0.1, 2.0);
@@ -422,14 +417,13 @@ int cmd_bench(struct sim_ctx *ctx, const struct parsed_args *pa, const char *con
 /* ---------------------------------------------------------------- parity */
 
 const struct opt_spec PARITY_OPTS[] = {
-    { "--prompt", "-p", OPT_STR, NULL, NULL },
-    { "--max-tokens", "-n", OPT_INT, NULL, NULL },
-    { "--assert", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--prompt", "-p", OPT_STR, NULL, NULL},
+    {"--max-tokens", "-n", OPT_INT, NULL, NULL},
+    {"--assert", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
-int cmd_parity(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                      int npos)
+int cmd_parity(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model m;

@@ -14,13 +14,14 @@
 /* --------------------------------------------------------------- inspect */
 
 const struct opt_spec INSPECT_OPTS[] = {
-    { "--vocab", NULL, OPT_FLAG, NULL, NULL },   { "--filters", NULL, OPT_FLAG, NULL, NULL },
-    { "--weights", NULL, OPT_FLAG, NULL, NULL }, { "--quality", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--vocab", NULL, OPT_FLAG, NULL, NULL},
+    {"--filters", NULL, OPT_FLAG, NULL, NULL},
+    {"--weights", NULL, OPT_FLAG, NULL, NULL},
+    {"--quality", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
-static void add_desc_number(cJSON *obj, const struct sim_model *m, const char *key,
-                            const char *as)
+static void add_desc_number(cJSON *obj, const struct sim_model *m, const char *key, const char *as)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(m->desc, key);
     if (cJSON_IsNumber(v))
@@ -35,8 +36,7 @@ static const char *desc_str(const struct sim_model *m, const char *key, const ch
     return cJSON_IsString(v) ? v->valuestring : dflt;
 }
 
-int cmd_inspect(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                       int npos)
+int cmd_inspect(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)pa, (void)npos;
     struct sim_model m;
@@ -54,13 +54,12 @@ int cmd_inspect(struct sim_ctx *ctx, const struct parsed_args *pa, const char *c
         cJSON_AddNumberToObject(doc, "size_bytes", (double)m.file_size);
         cJSON_AddBoolToObject(doc, "checksum_valid", true);
         cJSON_AddStringToObject(doc, "architecture", arch);
-        static const char *const SIZES[] = { "num_layers", "num_heads", "hidden_size",
-                                             "vocab_size" };
+        static const char *const SIZES[] = {"num_layers", "num_heads", "hidden_size", "vocab_size"};
         for (int i = 0; i < 4; i++)
             add_desc_number(doc, &m, SIZES[i], SIZES[i]);
         cJSON *flags = cJSON_AddObjectToObject(doc, "flags");
-        static const char *const FLAGS[] = { "lz4_compressed", "zstd_compressed", "encrypted",
-                                             "signed", "sharded" };
+        static const char *const FLAGS[] = {"lz4_compressed", "zstd_compressed", "encrypted", "signed",
+                                            "sharded"};
         for (int i = 0; i < 5; i++)
             cJSON_AddBoolToObject(flags, FLAGS[i], false);
         cJSON_AddBoolToObject(flags, "quantized", model_qclass(m.quant) != Q_F32);
@@ -75,9 +74,14 @@ int cmd_inspect(struct sim_ctx *ctx, const struct parsed_args *pa, const char *c
         cJSON_AddStringToObject(md, "hf_architecture", desc_str(&m, "hf_architecture", arch));
         cJSON_AddStringToObject(md, "hf_model_type", arch);
         cJSON_AddNumberToObject(md, "param_count", (double)model_param_count(&m));
-        static const char *const MORE[] = { "vocab_size", "hidden_size", "num_layers",
-                                            "num_heads", "num_kv_heads", "intermediate_size",
-                                            "max_position_embeddings", "rope_theta" };
+        static const char *const MORE[] = {"vocab_size",
+                                           "hidden_size",
+                                           "num_layers",
+                                           "num_heads",
+                                           "num_kv_heads",
+                                           "intermediate_size",
+                                           "max_position_embeddings",
+                                           "rope_theta"};
         for (int i = 0; i < 8; i++)
             add_desc_number(md, &m, MORE[i], MORE[i]);
         cJSON_AddNullToObject(md, "chat_template");
@@ -94,10 +98,12 @@ int cmd_inspect(struct sim_ctx *ctx, const struct parsed_args *pa, const char *c
         /* GGUF metadata keys, every value rendered as a string (as apr does) */
         cJSON *md = cJSON_AddObjectToObject(doc, "metadata");
         static const char *const KV[][2] = {
-            { "block_count", "num_layers" },     { "embedding_length", "hidden_size" },
-            { "attention.head_count", "num_heads" }, { "attention.head_count_kv", "num_kv_heads" },
-            { "feed_forward_length", "intermediate_size" },
-            { "context_length", "max_position_embeddings" },
+            {"block_count", "num_layers"},
+            {"embedding_length", "hidden_size"},
+            {"attention.head_count", "num_heads"},
+            {"attention.head_count_kv", "num_kv_heads"},
+            {"feed_forward_length", "intermediate_size"},
+            {"context_length", "max_position_embeddings"},
         };
         cJSON_AddStringToObject(md, "general.architecture", arch);
         cJSON_AddStringToObject(md, "general.name", model_name(&m));
@@ -122,19 +128,17 @@ int cmd_inspect(struct sim_ctx *ctx, const struct parsed_args *pa, const char *c
 /* -------------------------------------------------------------- validate */
 
 const struct opt_spec VALIDATE_OPTS[] = {
-    { "--quality", NULL, OPT_FLAG, NULL, NULL },
-    { "--strict", NULL, OPT_FLAG, NULL, NULL },
-    { "--min-score", NULL, OPT_NUM, NULL, NULL },
-    { 0 },
+    {"--quality", NULL, OPT_FLAG, NULL, NULL},
+    {"--strict", NULL, OPT_FLAG, NULL, NULL},
+    {"--min-score", NULL, OPT_NUM, NULL, NULL},
+    {0},
 };
 
-static const char *const APR_CHECKS[] = { "Magic bytes",    "Header checksum", "Format version",
-                                          "Metadata JSON",  "Tensor index",    "Tensor alignment",
-                                          "Data checksum",  "Embedded tokenizer",
-                                          "No NaN/Inf",     "Tensor density" };
+static const char *const APR_CHECKS[] = {
+    "Magic bytes",      "Header checksum", "Format version",     "Metadata JSON", "Tensor index",
+    "Tensor alignment", "Data checksum",   "Embedded tokenizer", "No NaN/Inf",    "Tensor density"};
 
-int cmd_validate(struct sim_ctx *ctx, const struct parsed_args *pa,
-                        const char *const *pos, int npos)
+int cmd_validate(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model m;
@@ -203,14 +207,13 @@ int cmd_validate(struct sim_ctx *ctx, const struct parsed_args *pa,
 /* --------------------------------------------------------------- tensors */
 
 const struct opt_spec TENSORS_OPTS[] = {
-    { "--stats", NULL, OPT_FLAG, NULL, NULL },
-    { "--filter", NULL, OPT_STR, NULL, NULL },
-    { "--limit", NULL, OPT_INT, NULL, NULL },
-    { 0 },
+    {"--stats", NULL, OPT_FLAG, NULL, NULL},
+    {"--filter", NULL, OPT_STR, NULL, NULL},
+    {"--limit", NULL, OPT_INT, NULL, NULL},
+    {0},
 };
 
-int cmd_tensors(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                       int npos)
+int cmd_tensors(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model m;
@@ -252,16 +255,14 @@ int cmd_tensors(struct sim_ctx *ctx, const struct parsed_args *pa, const char *c
 
 /* ------------------------------------------------------------------ lint */
 
-int cmd_lint(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                    int npos)
+int cmd_lint(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)pa, (void)npos;
     struct sim_model m;
     apr_load(ctx, pos[0], &m);
     static const char *const ISSUES[][4] = {
-        { "warn", "metadata", "missing 'data_license' in model card",
-          "add data_license to the metadata" },
-        { "info", "naming", "tensor names follow the HuggingFace convention", "none" },
+        {"warn", "metadata", "missing 'data_license' in model card", "add data_license to the metadata"},
+        {"info", "naming", "tensor names follow the HuggingFace convention", "none"},
     };
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "model", pos[0]);
@@ -287,11 +288,11 @@ int cmd_lint(struct sim_ctx *ctx, const struct parsed_args *pa, const char *cons
 /* ------------------------------------------------------------------ tree */
 
 const struct opt_spec TREE_OPTS[] = {
-    { "--filter", NULL, OPT_STR, NULL, NULL },
-    { "--format", NULL, OPT_STR, "ascii|dot|mermaid|json", NULL },
-    { "--sizes", NULL, OPT_FLAG, NULL, NULL },
-    { "--depth", NULL, OPT_INT, NULL, NULL },
-    { 0 },
+    {"--filter", NULL, OPT_STR, NULL, NULL},
+    {"--format", NULL, OPT_STR, "ascii|dot|mermaid|json", NULL},
+    {"--sizes", NULL, OPT_FLAG, NULL, NULL},
+    {"--depth", NULL, OPT_INT, NULL, NULL},
+    {0},
 };
 
 static cJSON *tree_group(const char *name, const char *path)
@@ -326,8 +327,7 @@ static void tree_insert(cJSON *root, const struct sim_tensor *t, int max_depth)
         char *path = strndup(t->name, (size_t)(dot - t->name));
         cJSON *kids = cJSON_GetObjectItemCaseSensitive(node, "children");
         cJSON *next = NULL, *k;
-        cJSON_ArrayForEach(k, kids)
-        {
+        cJSON_ArrayForEach (k, kids) {
             if (strcmp(cJSON_GetObjectItemCaseSensitive(k, "name")->valuestring, seg) == 0)
                 next = k;
         }
@@ -366,12 +366,11 @@ static void tree_ascii(const cJSON *node, int indent, char **buf)
     free(*buf);
     *buf = line;
     const cJSON *k;
-    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(node, "children"))
+    cJSON_ArrayForEach (k, cJSON_GetObjectItemCaseSensitive(node, "children"))
         tree_ascii(k, indent + 2, buf);
 }
 
-int cmd_tree(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                    int npos)
+int cmd_tree(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model m;
@@ -404,24 +403,23 @@ int cmd_tree(struct sim_ctx *ctx, const struct parsed_args *pa, const char *cons
 /* ---------------------------------------------------------------- oracle */
 
 const struct opt_spec ORACLE_OPTS[] = {
-    { "--family", NULL, OPT_STR, NULL, NULL },     { "--size", NULL, OPT_STR, NULL, NULL },
-    { "--compliance", NULL, OPT_FLAG, NULL, NULL }, { "--tensors", NULL, OPT_FLAG, NULL, NULL },
-    { "--stats", NULL, OPT_FLAG, NULL, NULL },     { "--explain", NULL, OPT_FLAG, NULL, NULL },
-    { "--kernels", NULL, OPT_FLAG, NULL, NULL },   { "--validate", NULL, OPT_FLAG, NULL, NULL },
-    { "--full", NULL, OPT_FLAG, NULL, NULL },      { 0 },
+    {"--family", NULL, OPT_STR, NULL, NULL},      {"--size", NULL, OPT_STR, NULL, NULL},
+    {"--compliance", NULL, OPT_FLAG, NULL, NULL}, {"--tensors", NULL, OPT_FLAG, NULL, NULL},
+    {"--stats", NULL, OPT_FLAG, NULL, NULL},      {"--explain", NULL, OPT_FLAG, NULL, NULL},
+    {"--kernels", NULL, OPT_FLAG, NULL, NULL},    {"--validate", NULL, OPT_FLAG, NULL, NULL},
+    {"--full", NULL, OPT_FLAG, NULL, NULL},       {0},
 };
 
 static const struct family {
-    const char *key, *display, *vendor, *hf_arch, *attention, *activation, *norm, *mlp, *pos,
-        *chat;
+    const char *key, *display, *vendor, *hf_arch, *attention, *activation, *norm, *mlp, *pos, *chat;
     bool bias, tied;
 } FAMILIES[] = {
-    { "llama", "LLaMA", "Meta", "LlamaForCausalLM", "gqa", "silu", "rmsnorm", "swiglu", "rope",
-      "llama", false, false },
-    { "qwen2", "Qwen2", "Alibaba", "Qwen2ForCausalLM", "gqa", "silu", "rmsnorm", "swiglu", "rope",
-      "chatml", true, true },
-    { "gpt2", "GPT-2", "OpenAI", "GPT2LMHeadModel", "mha", "gelu", "layernorm", "gelu_mlp",
-      "learned_absolute", "none", true, true },
+    {"llama", "LLaMA", "Meta", "LlamaForCausalLM", "gqa", "silu", "rmsnorm", "swiglu", "rope", "llama", false,
+     false},
+    {"qwen2", "Qwen2", "Alibaba", "Qwen2ForCausalLM", "gqa", "silu", "rmsnorm", "swiglu", "rope", "chatml",
+     true, true},
+    {"gpt2", "GPT-2", "OpenAI", "GPT2LMHeadModel", "mha", "gelu", "layernorm", "gelu_mlp", "learned_absolute",
+     "none", true, true},
 };
 
 static const struct family *family_of(const char *arch)
@@ -453,8 +451,7 @@ static cJSON *family_json(const struct family *f, const char *arch)
     return o;
 }
 
-int cmd_oracle(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                      int npos)
+int cmd_oracle(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     cJSON *doc = cJSON_CreateObject();
     if (npos == 0) {
@@ -514,17 +511,16 @@ int cmd_oracle(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
 /* ------------------------------------------------------------------- hex */
 
 const struct opt_spec HEX_OPTS[] = {
-    { "--tensor", NULL, OPT_STR, NULL, NULL },    { "--limit", NULL, OPT_INT, NULL, NULL },
-    { "--stats", NULL, OPT_FLAG, NULL, NULL },    { "--list", NULL, OPT_FLAG, NULL, NULL },
-    { "--header", NULL, OPT_FLAG, NULL, NULL },   { "--blocks", NULL, OPT_FLAG, NULL, NULL },
-    { "--distribution", NULL, OPT_FLAG, NULL, NULL }, { "--contract", NULL, OPT_FLAG, NULL, NULL },
-    { "--entropy", NULL, OPT_FLAG, NULL, NULL },  { "--raw", NULL, OPT_FLAG, NULL, NULL },
-    { "--offset", NULL, OPT_STR, NULL, NULL },    { "--width", NULL, OPT_INT, NULL, NULL },
-    { "--slice", NULL, OPT_STR, NULL, NULL },     { 0 },
+    {"--tensor", NULL, OPT_STR, NULL, NULL},        {"--limit", NULL, OPT_INT, NULL, NULL},
+    {"--stats", NULL, OPT_FLAG, NULL, NULL},        {"--list", NULL, OPT_FLAG, NULL, NULL},
+    {"--header", NULL, OPT_FLAG, NULL, NULL},       {"--blocks", NULL, OPT_FLAG, NULL, NULL},
+    {"--distribution", NULL, OPT_FLAG, NULL, NULL}, {"--contract", NULL, OPT_FLAG, NULL, NULL},
+    {"--entropy", NULL, OPT_FLAG, NULL, NULL},      {"--raw", NULL, OPT_FLAG, NULL, NULL},
+    {"--offset", NULL, OPT_STR, NULL, NULL},        {"--width", NULL, OPT_INT, NULL, NULL},
+    {"--slice", NULL, OPT_STR, NULL, NULL},         {0},
 };
 
-int cmd_hex(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                   int npos)
+int cmd_hex(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model m;
@@ -563,9 +559,8 @@ int cmd_hex(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const
             cJSON_AddItemToArray(vals, cJSON_CreateNumber(tensor_sample(&t[i], k)));
         cJSON_AddItemToArray(doc, e);
         char *sh = apr_shape_str(&t[i]);
-        char *line = sim_printf("%s%s %s %s @0x%llx\n  min=%.6f max=%.6f mean=%.6f std=%.6f\n",
-                                text, t[i].name, t[i].dtype, sh, off, t[i].min, t[i].max,
-                                t[i].mean, t[i].std);
+        char *line = sim_printf("%s%s %s %s @0x%llx\n  min=%.6f max=%.6f mean=%.6f std=%.6f\n", text,
+                                t[i].name, t[i].dtype, sh, off, t[i].min, t[i].max, t[i].mean, t[i].std);
         free(sh);
         free(text);
         text = line;
@@ -593,13 +588,14 @@ int cmd_hex(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const
 /* ----------------------------------------------------------------- debug */
 
 const struct opt_spec DEBUG_OPTS[] = {
-    { "--drama", NULL, OPT_FLAG, NULL, NULL },   { "--hex", NULL, OPT_FLAG, NULL, NULL },
-    { "--strings", NULL, OPT_FLAG, NULL, NULL }, { "--limit", NULL, OPT_INT, NULL, NULL },
-    { 0 },
+    {"--drama", NULL, OPT_FLAG, NULL, NULL},
+    {"--hex", NULL, OPT_FLAG, NULL, NULL},
+    {"--strings", NULL, OPT_FLAG, NULL, NULL},
+    {"--limit", NULL, OPT_INT, NULL, NULL},
+    {0},
 };
 
-int cmd_debug(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                     int npos)
+int cmd_debug(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)pa, (void)npos;
     struct sim_model m;
@@ -624,38 +620,37 @@ int cmd_debug(struct sim_ctx *ctx, const struct parsed_args *pa, const char *con
 
 #define QA_GATES 10
 static const char *const QA_GATE_NAMES[QA_GATES] = {
-    "golden", "throughput", "ollama", "gpu-speedup", "contract",
-    "format-parity", "ptx-parity", "gpu-state", "metadata", "capability",
+    "golden",        "throughput", "ollama",    "gpu-speedup", "contract",
+    "format-parity", "ptx-parity", "gpu-state", "metadata",    "capability",
 };
 
 const struct opt_spec QA_OPTS[] = {
-    { "--assert-tps", NULL, OPT_NUM, NULL, NULL },
-    { "--assert-speedup", NULL, OPT_NUM, NULL, NULL },
-    { "--assert-gpu-speedup", NULL, OPT_NUM, NULL, NULL },
-    { "--skip-golden", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-throughput", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-ollama", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-gpu-speedup", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-contract", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-format-parity", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-ptx-parity", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-gpu-state", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-metadata", NULL, OPT_FLAG, NULL, NULL },
-    { "--skip-capability", NULL, OPT_FLAG, NULL, NULL },
-    { "--safetensors-path", NULL, OPT_STR, NULL, NULL },
-    { "--iterations", NULL, OPT_INT, NULL, NULL },
-    { "--warmup", NULL, OPT_INT, NULL, NULL },
-    { "--max-tokens", NULL, OPT_INT, NULL, NULL },
-    { "--min-executed", NULL, OPT_INT, NULL, NULL },
-    { "--previous-report", NULL, OPT_STR, NULL, NULL },
-    { "--regression-threshold", NULL, OPT_NUM, NULL, NULL },
-    { "--assert-classifier-head", NULL, OPT_FLAG, NULL, NULL },
-    { "--require-golden-output", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--assert-tps", NULL, OPT_NUM, NULL, NULL},
+    {"--assert-speedup", NULL, OPT_NUM, NULL, NULL},
+    {"--assert-gpu-speedup", NULL, OPT_NUM, NULL, NULL},
+    {"--skip-golden", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-throughput", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-ollama", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-gpu-speedup", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-contract", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-format-parity", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-ptx-parity", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-gpu-state", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-metadata", NULL, OPT_FLAG, NULL, NULL},
+    {"--skip-capability", NULL, OPT_FLAG, NULL, NULL},
+    {"--safetensors-path", NULL, OPT_STR, NULL, NULL},
+    {"--iterations", NULL, OPT_INT, NULL, NULL},
+    {"--warmup", NULL, OPT_INT, NULL, NULL},
+    {"--max-tokens", NULL, OPT_INT, NULL, NULL},
+    {"--min-executed", NULL, OPT_INT, NULL, NULL},
+    {"--previous-report", NULL, OPT_STR, NULL, NULL},
+    {"--regression-threshold", NULL, OPT_NUM, NULL, NULL},
+    {"--assert-classifier-head", NULL, OPT_FLAG, NULL, NULL},
+    {"--require-golden-output", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
-int cmd_qa(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                  int npos)
+int cmd_qa(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model m;
@@ -672,11 +667,11 @@ int cmd_qa(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const 
         const char *name = QA_GATE_NAMES[i];
         char *flag = sim_printf("--skip-%s", name);
         /* No GPU: GPU gates skip themselves; ollama is never installed. */
-        const char *why = args_has(pa, flag)                  ? "skipped by flag"
-                          : strcmp(name, "ollama") == 0       ? "ollama not installed"
-                          : !gpu && strstr(name, "gpu")       ? "no GPU"
+        const char *why = args_has(pa, flag)                        ? "skipped by flag"
+                          : strcmp(name, "ollama") == 0             ? "ollama not installed"
+                          : !gpu && strstr(name, "gpu")             ? "no GPU"
                           : !gpu && strcmp(name, "ptx-parity") == 0 ? "no GPU"
-                                                              : NULL;
+                                                                    : NULL;
         free(flag);
         cJSON *g = cJSON_CreateObject();
         cJSON_AddStringToObject(g, "name", name);
@@ -706,8 +701,7 @@ int cmd_qa(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const 
     cJSON_AddNumberToObject(doc, "gates_skipped", skipped);
     cJSON_AddNumberToObject(doc, "total_duration_ms", sim_round(total_ms, 3));
     cJSON_AddStringToObject(doc, "timestamp", "2026-01-01T00:00:00Z"); /* fixed: deterministic */
-    char *summary = sim_printf("%d/%d gates passed, %d skipped", executed - failed, executed,
-                               skipped);
+    char *summary = sim_printf("%d/%d gates passed, %d skipped", executed - failed, executed, skipped);
     cJSON_AddStringToObject(doc, "summary", summary);
     free(summary);
     cJSON *si = cJSON_AddObjectToObject(doc, "system_info");
@@ -728,8 +722,7 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cmd_list(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                    int npos)
+int cmd_list(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)pa, (void)pos, (void)npos;
     /* apr lists its pacha cache; the simulator's "cache" is APR_SIM_HF_ROOT. */

@@ -14,15 +14,15 @@
 /* ------------------------------------------------------------------ diff */
 
 const struct opt_spec DIFF_OPTS[] = {
-    { "--weights", NULL, OPT_FLAG, NULL, NULL },
-    { "--values", NULL, OPT_FLAG, NULL, NULL },
-    { "--filter", NULL, OPT_STR, NULL, NULL },
-    { "--limit", NULL, OPT_INT, NULL, NULL },
-    { "--transpose-aware", NULL, OPT_FLAG, NULL, NULL },
-    { "--quant-roundtrip", NULL, OPT_FLAG, NULL, NULL },
-    { "--threshold", NULL, OPT_NUM, NULL, NULL },
-    { "--no-threshold", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--weights", NULL, OPT_FLAG, NULL, NULL},
+    {"--values", NULL, OPT_FLAG, NULL, NULL},
+    {"--filter", NULL, OPT_STR, NULL, NULL},
+    {"--limit", NULL, OPT_INT, NULL, NULL},
+    {"--transpose-aware", NULL, OPT_FLAG, NULL, NULL},
+    {"--quant-roundtrip", NULL, OPT_FLAG, NULL, NULL},
+    {"--threshold", NULL, OPT_NUM, NULL, NULL},
+    {"--no-threshold", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
 struct diff_acc {
@@ -31,10 +31,10 @@ struct diff_acc {
     int structural;
 };
 
-static void add_diff(struct diff_acc *d, const char *field, const char *v1, const char *v2,
-                     int category, const char *type)
+static void add_diff(struct diff_acc *d, const char *field, const char *v1, const char *v2, int category,
+                     const char *type)
 {
-    static const char *const CAT[] = { "format", "metadata", "tensor", "quantization", "size" };
+    static const char *const CAT[] = {"format", "metadata", "tensor", "quantization", "size"};
     if (strcmp(v1, v2) == 0)
         return;
     cJSON *e = cJSON_CreateObject();
@@ -49,8 +49,7 @@ static void add_diff(struct diff_acc *d, const char *field, const char *v1, cons
         d->structural++;
 }
 
-static void diff_long(struct diff_acc *d, const char *field, long a, long b, int cat,
-                      const char *type)
+static void diff_long(struct diff_acc *d, const char *field, long a, long b, int cat, const char *type)
 {
     char *x = sim_printf("%ld", a), *y = sim_printf("%ld", b);
     add_diff(d, field, x, y, cat, type);
@@ -100,8 +99,7 @@ static cJSON *diff_values(const char *const *pos, const struct sim_tensor *ta, i
     return doc;
 }
 
-int cmd_diff(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                    int npos)
+int cmd_diff(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)npos;
     struct sim_model a, b;
@@ -114,20 +112,19 @@ int cmd_diff(struct sim_ctx *ctx, const struct parsed_args *pa, const char *cons
         const char *lim = args_get(pa, "--limit");
         doc = diff_values(pos, ta, na, tb, nb, lim ? atoi(lim) : 10);
     } else {
-        struct diff_acc d = { .list = cJSON_CreateArray() };
+        struct diff_acc d = {.list = cJSON_CreateArray()};
         add_diff(&d, "format", apr_format_label(&a), apr_format_label(&b), 0, "format");
         add_diff(&d, "architecture", model_arch(&a), model_arch(&b), 1, "metadata");
-        static const char *const SIZES[] = { "num_layers", "num_heads", "num_kv_heads",
-                                             "hidden_size", "vocab_size" };
+        static const char *const SIZES[] = {"num_layers", "num_heads", "num_kv_heads", "hidden_size",
+                                            "vocab_size"};
         for (int i = 0; i < 5; i++)
-            diff_long(&d, SIZES[i], model_int(&a, SIZES[i], 0), model_int(&b, SIZES[i], 0), 1,
-                      "metadata");
+            diff_long(&d, SIZES[i], model_int(&a, SIZES[i], 0), model_int(&b, SIZES[i], 0), 1, "metadata");
         diff_long(&d, "tensor_count", na, nb, 2, "structure");
         add_diff(&d, "quantization", a.quant, b.quant, 3, "dtype");
         if (na > 1 && nb > 1)
             add_diff(&d, "weight_dtype", ta[1].dtype, tb[1].dtype, 3, "dtype");
-        diff_long(&d, "total_tensor_bytes", (long)apr_total_bytes(ta, na), (long)apr_total_bytes(tb, nb),
-                  4, "size");
+        diff_long(&d, "total_tensor_bytes", (long)apr_total_bytes(ta, na), (long)apr_total_bytes(tb, nb), 4,
+                  "size");
         int count = cJSON_GetArraySize(d.list);
         doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "file1", pos[0]);
@@ -138,8 +135,7 @@ int cmd_diff(struct sim_ctx *ctx, const struct parsed_args *pa, const char *cons
         cJSON_AddNumberToObject(doc, "difference_count", count);
         cJSON_AddNumberToObject(doc, "structural_diffs", d.structural);
         cJSON *cc = cJSON_AddObjectToObject(doc, "category_counts");
-        static const char *const CAT[] = { "format", "metadata", "tensor", "quantization",
-                                           "size" };
+        static const char *const CAT[] = {"format", "metadata", "tensor", "quantization", "size"};
         for (int i = 0; i < 5; i++)
             cJSON_AddNumberToObject(cc, CAT[i], d.counts[i]);
         cJSON_AddItemToObject(doc, "differences", d.list);
@@ -155,14 +151,13 @@ int cmd_diff(struct sim_ctx *ctx, const struct parsed_args *pa, const char *cons
 /* --------------------------------------------------------------- rosetta */
 
 const struct opt_spec ROSETTA_OPTS[] = {
-    { "--mismatches-only", NULL, OPT_FLAG, NULL, NULL },
-    { "--show-values", NULL, OPT_INT, NULL, NULL },
-    { "--filter", NULL, OPT_STR, NULL, NULL },
-    { 0 },
+    {"--mismatches-only", NULL, OPT_FLAG, NULL, NULL},
+    {"--show-values", NULL, OPT_INT, NULL, NULL},
+    {"--filter", NULL, OPT_STR, NULL, NULL},
+    {0},
 };
 
-int cmd_rosetta(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos,
-                       int npos)
+int cmd_rosetta(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const *pos, int npos)
 {
     (void)pa;
     if (strcmp(pos[0], "diff-tensors") != 0) {

@@ -60,8 +60,8 @@ static const struct opt_spec *find_exact(const struct opt_spec *const *tables, c
 }
 
 /* "--name=value" for long options, "-n32" for value-taking short options. */
-static const struct opt_spec *find_attached(const struct opt_spec *const *tables,
-                                            const char *tok, const char **value)
+static const struct opt_spec *find_attached(const struct opt_spec *const *tables, const char *tok,
+                                            const char **value)
 {
     for (int t = 0; tables[t]; t++) {
         for (const struct opt_spec *s = tables[t]; s->lng || s->shrt; s++) {
@@ -72,8 +72,8 @@ static const struct opt_spec *find_attached(const struct opt_spec *const *tables
                     return s;
                 }
             }
-            if (s->shrt && s->kind != OPT_FLAG && strlen(s->shrt) == 2 &&
-                strncmp(tok, s->shrt, 2) == 0 && tok[2] && tok[2] != '=') {
+            if (s->shrt && s->kind != OPT_FLAG && strlen(s->shrt) == 2 && strncmp(tok, s->shrt, 2) == 0 &&
+                tok[2] && tok[2] != '=') {
                 *value = tok + 2;
                 return s;
             }
@@ -92,8 +92,7 @@ static enum args_status fail(struct args_error *err, enum args_status st, const 
     return st;
 }
 
-enum args_status args_parse(int argc, char **argv, int first,
-                            const struct opt_spec *const *tables,
+enum args_status args_parse(int argc, char **argv, int first, const struct opt_spec *const *tables,
                             struct parsed_args *out, struct args_error *err)
 {
     memset(out, 0, sizeof *out);

@@ -88,10 +88,9 @@ static void dtype_codes(const char *dtype, unsigned *ggml, unsigned *apr)
         const char *name;
         unsigned ggml, apr;
     } T[] = {
-        { "F32", 0, 0 },     { "F16", 1, 1 },     { "BF16", 30, 30 },  { "Q4_0", 2, 128 },
-        { "Q4_1", 3, 128 },  { "Q5_0", 6, 128 },  { "Q5_1", 7, 128 },  { "Q8_0", 8, 129 },
-        { "Q2_K", 10, 12 },  { "Q3_K", 11, 12 },  { "Q4_K", 12, 12 },  { "Q5_K", 13, 12 },
-        { "Q6_K", 14, 14 },  { "Q4", 2, 128 },    { "Q8", 8, 129 },
+        {"F32", 0, 0},    {"F16", 1, 1},    {"BF16", 30, 30}, {"Q4_0", 2, 128}, {"Q4_1", 3, 128},
+        {"Q5_0", 6, 128}, {"Q5_1", 7, 128}, {"Q8_0", 8, 129}, {"Q2_K", 10, 12}, {"Q3_K", 11, 12},
+        {"Q4_K", 12, 12}, {"Q5_K", 13, 12}, {"Q6_K", 14, 14}, {"Q4", 2, 128},   {"Q8", 8, 129},
     };
     *ggml = *apr = 0;
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
@@ -211,7 +210,7 @@ static void wrap_safetensors(struct bytes *b, const struct sim_tensor *t, int n)
 struct sim_file container_wrap(const char *format, const char *arch, struct sim_tensor *t, int n,
                                const char *payload)
 {
-    struct bytes b = { 0 };
+    struct bytes b = {0};
     bool apr = strcmp(format, "apr") == 0;
     if (apr)
         wrap_apr(&b, arch, t, n);
@@ -223,7 +222,7 @@ struct sim_file container_wrap(const char *format, const char *arch, struct sim_
     put(&b, payload, strlen(payload));
     if (apr)
         put_le(&b, crc32_update(0, b.d, b.len), 4);
-    return (struct sim_file){ .data = b.d, .len = b.len, .payload_at = payload_at };
+    return (struct sim_file){.data = b.d, .len = b.len, .payload_at = payload_at};
 }
 
 const char *container_payload(const char *data, size_t len, size_t *payload_len)

@@ -44,11 +44,10 @@ static const struct {
     const char *name;
     int sig;
 } SIGNALS[] = {
-    { "SEGV", SIGSEGV }, { "ABRT", SIGABRT }, { "KILL", SIGKILL }, { "TERM", SIGTERM },
-    { "INT", SIGINT },   { "BUS", SIGBUS },   { "FPE", SIGFPE },   { "ILL", SIGILL },
-    { "HUP", SIGHUP },   { "PIPE", SIGPIPE }, { "QUIT", SIGQUIT }, { "USR1", SIGUSR1 },
-    { "USR2", SIGUSR2 }, { "ALRM", SIGALRM }, { "TRAP", SIGTRAP }, { "SYS", SIGSYS },
-    { "XCPU", SIGXCPU },
+    {"SEGV", SIGSEGV}, {"ABRT", SIGABRT}, {"KILL", SIGKILL}, {"TERM", SIGTERM}, {"INT", SIGINT},
+    {"BUS", SIGBUS},   {"FPE", SIGFPE},   {"ILL", SIGILL},   {"HUP", SIGHUP},   {"PIPE", SIGPIPE},
+    {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"ALRM", SIGALRM}, {"TRAP", SIGTRAP},
+    {"SYS", SIGSYS},   {"XCPU", SIGXCPU},
 };
 
 static int parse_signal(const char *s)
@@ -138,9 +137,9 @@ static const char *parse_action(char *act, struct sim_faults *f)
         im->kind = IMM_DELAY;
         im->num = n;
         f->nimm++;
-    } else if (strcmp(act, "badjson") == 0 || strcmp(act, "empty") == 0 ||
-               strcmp(act, "garbage") == 0 || strcmp(act, "huge") == 0) {
-        enum sim_out_mode m = act[0] == 'b' ? OUTM_BADJSON
+    } else if (strcmp(act, "badjson") == 0 || strcmp(act, "empty") == 0 || strcmp(act, "garbage") == 0 ||
+               strcmp(act, "huge") == 0) {
+        enum sim_out_mode m = act[0] == 'b'   ? OUTM_BADJSON
                               : act[0] == 'e' ? OUTM_EMPTY
                               : act[0] == 'g' ? OUTM_GARBAGE
                                               : OUTM_HUGE;
@@ -166,9 +165,9 @@ static const char *parse_action(char *act, struct sim_faults *f)
     } else if (strcmp(act, "ansi") == 0) {
         f->ansi = true;
     } else if (strcmp(act, "wrongshape") == 0) {
-        static const char *const KINDS[] = { "array", "object", "string", "number", "null" };
-        static const enum sim_shape SHAPES[] = { SHAPE_ARRAY, SHAPE_OBJECT, SHAPE_STRING,
-                                                 SHAPE_NUMBER, SHAPE_NULL };
+        static const char *const KINDS[] = {"array", "object", "string", "number", "null"};
+        static const enum sim_shape SHAPES[] = {SHAPE_ARRAY, SHAPE_OBJECT, SHAPE_STRING, SHAPE_NUMBER,
+                                                SHAPE_NULL};
         f->shape = SHAPE_WRAP;
         if (arg) {
             f->shape = SHAPE_NONE;
@@ -285,8 +284,8 @@ void faults_load(struct sim_ctx *ctx)
         if (!text) {
             /* A missing file means "no faults": tests create it on demand. */
             if (errno != ENOENT) {
-                fprintf(stderr, "%s: cannot read APR_SIM_FAULTS_FILE %s: %s\n",
-                        ctx->personality, path, strerror(errno));
+                fprintf(stderr, "%s: cannot read APR_SIM_FAULTS_FILE %s: %s\n", ctx->personality, path,
+                        strerror(errno));
                 exit(EX_BADRULE);
             }
             return;
@@ -305,7 +304,7 @@ void faults_load(struct sim_ctx *ctx)
 
 static void do_crash(int sig)
 {
-    struct rlimit none = { 0, 0 };
+    struct rlimit none = {0, 0};
     setrlimit(RLIMIT_CORE, &none); /* no core files in test directories */
     fflush(NULL);
     struct sigaction sa;
@@ -358,9 +357,10 @@ void faults_run_immediate(const struct sim_ctx *ctx)
             fflush(NULL);
             exit((int)im->num);
         case IMM_USAGE: /* what llama-quantize answers to --version: usage on stdout, exit 1 */
-            printf("usage: %s [--help] [--allow-requantize] [--pure] model-f32.gguf [model-quant.gguf] type\n"
-                   "       [nthreads]\n",
-                   ctx->argv[0]);
+            printf(
+                "usage: %s [--help] [--allow-requantize] [--pure] model-f32.gguf [model-quant.gguf] type\n"
+                "       [nthreads]\n",
+                ctx->argv[0]);
             fflush(NULL);
             exit((int)im->num);
         }

@@ -35,29 +35,29 @@ static int print_tool_version(const struct sim_ctx *ctx)
 /* ---------------------------------------------------- llama-completion */
 
 static const struct opt_spec LLAMA_OPTS[] = {
-    { "--model", "-m", OPT_STR, NULL, NULL },
-    { "--prompt", "-p", OPT_STR, NULL, NULL },
-    { "--file", "-f", OPT_STR, NULL, NULL },
-    { "--n-predict", "-n", OPT_INT, NULL, NULL },
-    { "--temp", NULL, OPT_NUM, NULL, NULL },
-    { "--top-k", NULL, OPT_INT, NULL, NULL },
-    { "--top-p", NULL, OPT_NUM, NULL, NULL },
-    { "--min-p", NULL, OPT_NUM, NULL, NULL },
-    { "--repeat-penalty", NULL, OPT_NUM, NULL, NULL },
-    { "--seed", "-s", OPT_INT, NULL, NULL },
-    { "--threads", "-t", OPT_INT, NULL, NULL },
-    { "--flash-attn", "-fa", OPT_STR, "on|off|auto", NULL },
-    { "--ctx-size", "-c", OPT_INT, NULL, NULL },
-    { "--batch-size", "-b", OPT_INT, NULL, NULL },
-    { "--n-gpu-layers", "-ngl", OPT_INT, NULL, NULL },
-    { "--no-display-prompt", NULL, OPT_FLAG, NULL, NULL },
-    { "--no-warmup", NULL, OPT_FLAG, NULL, NULL },
-    { "--no-conversation", "-no-cnv", OPT_FLAG, NULL, NULL },
-    { "--simple-io", NULL, OPT_FLAG, NULL, NULL },
-    { "--log-disable", NULL, OPT_FLAG, NULL, NULL },
-    { "--ignore-eos", NULL, OPT_FLAG, NULL, NULL },
-    { "--version", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--model", "-m", OPT_STR, NULL, NULL},
+    {"--prompt", "-p", OPT_STR, NULL, NULL},
+    {"--file", "-f", OPT_STR, NULL, NULL},
+    {"--n-predict", "-n", OPT_INT, NULL, NULL},
+    {"--temp", NULL, OPT_NUM, NULL, NULL},
+    {"--top-k", NULL, OPT_INT, NULL, NULL},
+    {"--top-p", NULL, OPT_NUM, NULL, NULL},
+    {"--min-p", NULL, OPT_NUM, NULL, NULL},
+    {"--repeat-penalty", NULL, OPT_NUM, NULL, NULL},
+    {"--seed", "-s", OPT_INT, NULL, NULL},
+    {"--threads", "-t", OPT_INT, NULL, NULL},
+    {"--flash-attn", "-fa", OPT_STR, "on|off|auto", NULL},
+    {"--ctx-size", "-c", OPT_INT, NULL, NULL},
+    {"--batch-size", "-b", OPT_INT, NULL, NULL},
+    {"--n-gpu-layers", "-ngl", OPT_INT, NULL, NULL},
+    {"--no-display-prompt", NULL, OPT_FLAG, NULL, NULL},
+    {"--no-warmup", NULL, OPT_FLAG, NULL, NULL},
+    {"--no-conversation", "-no-cnv", OPT_FLAG, NULL, NULL},
+    {"--simple-io", NULL, OPT_FLAG, NULL, NULL},
+    {"--log-disable", NULL, OPT_FLAG, NULL, NULL},
+    {"--ignore-eos", NULL, OPT_FLAG, NULL, NULL},
+    {"--version", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
 static void llama_usage_error(const struct args_error *e)
@@ -73,7 +73,7 @@ static void llama_usage_error(const struct args_error *e)
 
 int llama_main(struct sim_ctx *ctx)
 {
-    const struct opt_spec *const tables[] = { LLAMA_OPTS, NULL };
+    const struct opt_spec *const tables[] = {LLAMA_OPTS, NULL};
     struct parsed_args pa;
     struct args_error err;
     if (args_parse(ctx->argc, ctx->argv, 1, tables, &pa, &err) != ARGS_OK)
@@ -81,7 +81,7 @@ int llama_main(struct sim_ctx *ctx)
     if (args_has(&pa, "--version"))
         return print_tool_version(ctx);
     if (pa.npos > 0) {
-        struct args_error extra = { .status = ARGS_UNKNOWN, .token = pa.pos[0] };
+        struct args_error extra = {.status = ARGS_UNKNOWN, .token = pa.pos[0]};
         llama_usage_error(&extra);
     }
     const char *model = args_get(&pa, "-m");
@@ -110,9 +110,10 @@ int llama_main(struct sim_ctx *ctx)
     struct sim_model m;
     load_or_exit(model, &m, "llama_model_load");
     if (strcmp(m.format, "gguf") != 0) {
-        fprintf(stderr, "gguf_init_from_file_impl: invalid magic characters: not a GGUF file\n"
-                        "llama_model_load: error loading model: %s\n"
-                        "main: error: unable to load model\n",
+        fprintf(stderr,
+                "gguf_init_from_file_impl: invalid magic characters: not a GGUF file\n"
+                "llama_model_load: error loading model: %s\n"
+                "main: error: unable to load model\n",
                 model);
         model_free(&m);
         free(from_file);
@@ -129,8 +130,7 @@ int llama_main(struct sim_ctx *ctx)
     if (!args_has(&pa, "--no-display-prompt"))
         text = with_prompt = sim_printf("%s%s", prompt, g.text);
     out_text(ctx, text);
-    fprintf(stderr, "\nllama_perf_context_print: eval time = %.2f ms / %d runs\n",
-            g.n * 7.5 + 0.25, g.n);
+    fprintf(stderr, "\nllama_perf_context_print: eval time = %.2f ms / %d runs\n", g.n * 7.5 + 0.25, g.n);
     free(with_prompt);
     gen_free(&g);
     model_free(&m);
@@ -141,30 +141,31 @@ int llama_main(struct sim_ctx *ctx)
 /* ------------------------------------------------------ llama-quantize */
 
 static const char *const QUANT_TYPES[] = {
-    "F32",  "F16",    "BF16",   "Q8_0",   "Q4_0",   "Q4_1",   "Q5_0",   "Q5_1", "Q2_K",
+    "F32",    "F16",    "BF16",   "Q8_0",   "Q4_0",   "Q4_1",   "Q5_0",   "Q5_1", "Q2_K",
     "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K", NULL,
 };
 
 static const struct opt_spec QUANTIZE_OPTS[] = {
-    { "--allow-requantize", NULL, OPT_FLAG, NULL, NULL },
-    { "--leave-output-tensor", NULL, OPT_FLAG, NULL, NULL },
-    { "--pure", NULL, OPT_FLAG, NULL, NULL },
-    { "--imatrix", NULL, OPT_STR, NULL, NULL },
-    { "--version", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--allow-requantize", NULL, OPT_FLAG, NULL, NULL},
+    {"--leave-output-tensor", NULL, OPT_FLAG, NULL, NULL},
+    {"--pure", NULL, OPT_FLAG, NULL, NULL},
+    {"--imatrix", NULL, OPT_STR, NULL, NULL},
+    {"--version", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
 static void quantize_usage(const char *why)
 {
-    fprintf(stderr, "%s\nusage: llama-quantize [--allow-requantize] [--leave-output-tensor] "
-                    "[--pure] [--imatrix file] model-f32.gguf [model-quant.gguf] type [nthreads]\n",
+    fprintf(stderr,
+            "%s\nusage: llama-quantize [--allow-requantize] [--leave-output-tensor] "
+            "[--pure] [--imatrix file] model-f32.gguf [model-quant.gguf] type [nthreads]\n",
             why);
     exit(1);
 }
 
 int quantize_main(struct sim_ctx *ctx)
 {
-    const struct opt_spec *const tables[] = { QUANTIZE_OPTS, NULL };
+    const struct opt_spec *const tables[] = {QUANTIZE_OPTS, NULL};
     struct parsed_args pa;
     struct args_error err;
     if (args_parse(ctx->argc, ctx->argv, 1, tables, &pa, &err) != ARGS_OK) {
@@ -199,8 +200,8 @@ int quantize_main(struct sim_ctx *ctx)
     struct sim_file content = model_derive(&m, "gguf", quant, step);
     fprintf(stderr, "main: quantizing '%s' to '%s' as %s\n", in, out, type);
     out_file(ctx, out, &content);
-    char *summary = sim_printf("main: quantize time = %8.2f ms\nmain:    total time = %8.2f ms\n",
-                               123.45, 130.5);
+    char *summary =
+        sim_printf("main: quantize time = %8.2f ms\nmain:    total time = %8.2f ms\n", 123.45, 130.5);
     out_text(ctx, summary);
     free(summary);
     free(content.data);
@@ -212,24 +213,25 @@ int quantize_main(struct sim_ctx *ctx)
 /* ------------------------------------------------- convert_hf_to_gguf */
 
 static const struct opt_spec CONVERT_OPTS[] = {
-    { "--outfile", NULL, OPT_STR, NULL, NULL },
-    { "--outtype", NULL, OPT_STR, "f32|f16|bf16|q8_0|tq1_0|tq2_0|auto", NULL },
-    { "--vocab-only", NULL, OPT_FLAG, NULL, NULL },
-    { "--use-temp-file", NULL, OPT_FLAG, NULL, NULL },
-    { "--no-lazy", NULL, OPT_FLAG, NULL, NULL },
-    { "--model-name", NULL, OPT_STR, NULL, NULL },
-    { "--verbose", NULL, OPT_FLAG, NULL, NULL },
-    { "--bigendian", NULL, OPT_FLAG, NULL, NULL },
-    { "--dry-run", NULL, OPT_FLAG, NULL, NULL },
-    { "--version", NULL, OPT_FLAG, NULL, NULL },
-    { 0 },
+    {"--outfile", NULL, OPT_STR, NULL, NULL},
+    {"--outtype", NULL, OPT_STR, "f32|f16|bf16|q8_0|tq1_0|tq2_0|auto", NULL},
+    {"--vocab-only", NULL, OPT_FLAG, NULL, NULL},
+    {"--use-temp-file", NULL, OPT_FLAG, NULL, NULL},
+    {"--no-lazy", NULL, OPT_FLAG, NULL, NULL},
+    {"--model-name", NULL, OPT_STR, NULL, NULL},
+    {"--verbose", NULL, OPT_FLAG, NULL, NULL},
+    {"--bigendian", NULL, OPT_FLAG, NULL, NULL},
+    {"--dry-run", NULL, OPT_FLAG, NULL, NULL},
+    {"--version", NULL, OPT_FLAG, NULL, NULL},
+    {0},
 };
 
 static void argparse_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "usage: convert_hf_to_gguf.py [-h] [--outfile OUTFILE] "
-                    "[--outtype {f32,f16,bf16,q8_0,tq1_0,tq2_0,auto}] model\n"
-                    "convert_hf_to_gguf.py: error: ");
+    fprintf(stderr,
+            "usage: convert_hf_to_gguf.py [-h] [--outfile OUTFILE] "
+            "[--outtype {f32,f16,bf16,q8_0,tq1_0,tq2_0,auto}] model\n"
+            "convert_hf_to_gguf.py: error: ");
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
     exit(2);
@@ -237,7 +239,7 @@ static void argparse_fail(const char *fmt, const char *arg)
 
 int convert_main(struct sim_ctx *ctx)
 {
-    const struct opt_spec *const tables[] = { CONVERT_OPTS, NULL };
+    const struct opt_spec *const tables[] = {CONVERT_OPTS, NULL};
     struct parsed_args pa;
     struct args_error err;
     if (args_parse(ctx->argc, ctx->argv, 1, tables, &pa, &err) != ARGS_OK) {
@@ -248,15 +250,15 @@ int convert_main(struct sim_ctx *ctx)
         argparse_fail("unrecognized arguments: %s", err.token);
     }
     if (args_has(&pa, "--version")) { /* on stdout, as argparse's version action */
-        char *line = sim_printf("convert_hf_to_gguf.py %s (%s)\n",
-                                faults_version(ctx, "4000"), SIM_GIT_SHA);
+        char *line = sim_printf("convert_hf_to_gguf.py %s (%s)\n", faults_version(ctx, "4000"), SIM_GIT_SHA);
         out_text(ctx, line);
         free(line);
         return 0;
     }
     if (pa.npos != 1)
-        argparse_fail(pa.npos ? "unrecognized arguments: %s" : "the following arguments are "
-                                                                "required: model%s",
+        argparse_fail(pa.npos ? "unrecognized arguments: %s"
+                              : "the following arguments are "
+                                "required: model%s",
                       pa.npos ? pa.pos[1] : "");
     const char *src = pa.pos[0];
     const char *outtype = args_get(&pa, "--outtype");
@@ -265,8 +267,9 @@ int convert_main(struct sim_ctx *ctx)
     char *cfg = sim_join_path(src, "config.json");
     struct stat st;
     if (stat(cfg, &st) != 0) {
-        fprintf(stderr, "Traceback (most recent call last):\nFileNotFoundError: [Errno 2] No "
-                        "such file or directory: '%s'\n",
+        fprintf(stderr,
+                "Traceback (most recent call last):\nFileNotFoundError: [Errno 2] No "
+                "such file or directory: '%s'\n",
                 cfg);
         free(cfg);
         return 1;

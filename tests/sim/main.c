@@ -29,10 +29,10 @@ static enum sim_role role_of(const char *name)
  * appended to the text fault rules search, so `run@code=...` targets the
  * "def fibonacci(n):" prompt without quoting it. */
 static const char *const PROMPT_NAMES[][2] = {
-    { "What is 2+2? Answer:", "arithmetic" },
-    { "def fibonacci(n):", "code" },
-    { "The capital of France is", "completion" },
-    { "Hello, my name is", "greeting" },
+    {"What is 2+2? Answer:", "arithmetic"},
+    {"def fibonacci(n):", "code"},
+    {"The capital of France is", "completion"},
+    {"Hello, my name is", "greeting"},
 };
 
 static char *join_args(int argc, char **argv)

@@ -5,9 +5,9 @@
  * architecture, sizes, perplexities and the exact answer for each known
  * prompt).  Every file an engine writes (import, export, quantize, convert)
  * is a "derived" file: the header of its format (container.c) around pretty
- * JSON {sim_format, quant, model: <descriptor>, lineage: [steps]}.  Carrying the descriptor along is what makes
- * APR -> GGUF -> APR round trips reproduce the original answers, and keeping
- * paths out of the file makes its bytes depend only on its inputs.
+ * JSON {sim_format, quant, model: <descriptor>, lineage: [steps]}.  Carrying the descriptor along is what
+ * makes APR -> GGUF -> APR round trips reproduce the original answers, and keeping paths out of the file
+ * makes its bytes depend only on its inputs.
  *
  * Tensors and statistics are synthesised from the architecture and a hash of
  * each tensor name, so they are plausible, stable and cost nothing.
@@ -83,9 +83,10 @@ static char *resolve_hf(const char *uri, bool offline, char **msg)
     }
     if (!found)
         *msg = offline ? sim_printf("Network error: OFFLINE-MODE: refusing to fetch hf://%s", id)
-                       : sim_printf("Network error: cannot reach huggingface.co for hf://%s "
-                                    "(apr-sim has no network; set APR_SIM_HF_ROOT)",
-                                    id);
+                       : sim_printf(
+                             "Network error: cannot reach huggingface.co for hf://%s "
+                             "(apr-sim has no network; set APR_SIM_HF_ROOT)",
+                             id);
     free(id);
     return found;
 }
@@ -101,8 +102,7 @@ static int load_source_dir(const char *dir, struct sim_model *m, char **msg)
     char *desc_path = sim_join_path(dir, "sim-model.json");
     struct stat st;
     if (stat(desc_path, &st) != 0) {
-        *msg = sim_printf("File not found: %s/model.safetensors (no model files in directory)",
-                          dir);
+        *msg = sim_printf("File not found: %s/model.safetensors (no model files in directory)", dir);
         free(desc_path);
         return 3;
     }
@@ -188,9 +188,10 @@ static int load_any(const char *path, bool offline, struct sim_model *m, char **
         free(dir);
     }
     *msg = len == 0 ? sim_printf("Invalid APR format: %s: file is empty (0 bytes)", path)
-                    : sim_printf("Invalid APR format: %s: unrecognised header "
-                                 "(not APR v2, GGUF or SafeTensors)",
-                                 path);
+                    : sim_printf(
+                          "Invalid APR format: %s: unrecognised header "
+                          "(not APR v2, GGUF or SafeTensors)",
+                          path);
     return 4;
 }
 
@@ -243,9 +244,9 @@ static bool prefixed(const char *s, const char *const *prefixes)
 
 enum qclass model_qclass(const char *quant)
 {
-    static const char *const I8[] = { "int8", "i8", "q8", "q6", "q5", NULL };
-    static const char *const I4[] = { "int4", "i4", "q4", "q3", "q2", "iq", "tq", NULL };
-    static const char *const F16[] = { "fp16", "f16", "half", "bf16", NULL };
+    static const char *const I8[] = {"int8", "i8", "q8", "q6", "q5", NULL};
+    static const char *const I4[] = {"int4", "i4", "q4", "q3", "q2", "iq", "tq", NULL};
+    static const char *const F16[] = {"fp16", "f16", "half", "bf16", NULL};
     if (prefixed(quant, I8))
         return Q_INT8;
     if (prefixed(quant, I4))
@@ -257,8 +258,8 @@ enum qclass model_qclass(const char *quant)
 
 double model_ppl(const struct sim_model *m)
 {
-    static const char *const KEY[] = { [Q_F32] = "f32", [Q_F16] = "fp16", [Q_INT8] = "int8",
-                                       [Q_INT4] = "int4" };
+    static const char *const KEY[] = {
+        [Q_F32] = "f32", [Q_F16] = "fp16", [Q_INT8] = "int8", [Q_INT4] = "int4"};
     const cJSON *ppl = cJSON_GetObjectItemCaseSensitive(m->desc, "ppl");
     enum qclass q = model_qclass(m->quant);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(ppl, KEY[q]);
@@ -274,8 +275,7 @@ struct sim_file model_derive(const struct sim_model *src, const char *format, co
     cJSON_AddStringToObject(doc, "sim_format", format);
     cJSON_AddStringToObject(doc, "quant", quant);
     cJSON_AddItemToObject(doc, "model", cJSON_Duplicate(src->desc, true));
-    cJSON *lineage =
-        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src->root, "lineage"), true);
+    cJSON *lineage = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src->root, "lineage"), true);
     cJSON_AddItemToArray(lineage, cJSON_CreateString(step));
     cJSON_AddItemToObject(doc, "lineage", lineage);
     char *body = cJSON_Print(doc);
@@ -346,8 +346,8 @@ static void gpt2_tensors(struct tlist *l, long layers, long h, long inter, long 
     tadd(l, h, 0, "ln_f.bias");
 }
 
-static void llama_tensors(struct tlist *l, long layers, long h, long heads, long kv_heads,
-                          long inter, long vocab, bool qkv_bias, bool tied)
+static void llama_tensors(struct tlist *l, long layers, long h, long heads, long kv_heads, long inter,
+                          long vocab, bool qkv_bias, bool tied)
 {
     long kv = heads > 0 ? h / heads * kv_heads : h;
     tadd(l, vocab, h, "model.embed_tokens.weight");
@@ -379,9 +379,9 @@ static const char *gguf_dtype(const char *quant)
     static const struct {
         const char *prefix, *dtype;
     } T[] = {
-        { "q8_0", "Q8_0" }, { "q4_0", "Q4_0" }, { "q4_1", "Q4_1" }, { "q5_0", "Q5_0" },
-        { "q5_1", "Q5_1" }, { "q2_k", "Q2_K" }, { "q3_k", "Q3_K" }, { "q4_k", "Q4_K" },
-        { "q4k", "Q4_K" },  { "q5_k", "Q5_K" }, { "q6_k", "Q6_K" }, { "bf16", "BF16" },
+        {"q8_0", "Q8_0"}, {"q4_0", "Q4_0"}, {"q4_1", "Q4_1"}, {"q5_0", "Q5_0"},
+        {"q5_1", "Q5_1"}, {"q2_k", "Q2_K"}, {"q3_k", "Q3_K"}, {"q4_k", "Q4_K"},
+        {"q4k", "Q4_K"},  {"q5_k", "Q5_K"}, {"q6_k", "Q6_K"}, {"bf16", "BF16"},
     };
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
         if (strncasecmp(quant, T[i].prefix, strlen(T[i].prefix)) == 0)
@@ -422,10 +422,9 @@ static long long dtype_bytes(const char *dtype, long long n)
         const char *name;
         long long block, bytes;
     } T[] = {
-        { "F32", 1, 4 },     { "F16", 1, 2 },      { "BF16", 1, 2 },     { "Q4", 32, 18 },
-        { "Q4_0", 32, 18 },  { "Q4_1", 32, 20 },   { "Q5_0", 32, 22 },   { "Q5_1", 32, 24 },
-        { "Q8_0", 32, 34 },  { "Q2_K", 256, 84 },  { "Q3_K", 256, 110 }, { "Q4_K", 256, 144 },
-        { "Q5_K", 256, 176 }, { "Q6_K", 256, 210 },
+        {"F32", 1, 4},      {"F16", 1, 2},      {"BF16", 1, 2},     {"Q4", 32, 18},     {"Q4_0", 32, 18},
+        {"Q4_1", 32, 20},   {"Q5_0", 32, 22},   {"Q5_1", 32, 24},   {"Q8_0", 32, 34},   {"Q2_K", 256, 84},
+        {"Q3_K", 256, 110}, {"Q4_K", 256, 144}, {"Q5_K", 256, 176}, {"Q6_K", 256, 210},
     };
     if (strcmp(dtype, "Q8") == 0)
         return n + 4; /* apr Q8: one f32 scale, then n x i8 */
@@ -443,7 +442,7 @@ int model_tensors(const struct sim_model *m, struct sim_tensor **out)
     long vocab = model_int(m, "vocab_size", 1000);
     const char *arch = model_arch(m);
     const cJSON *tied = cJSON_GetObjectItemCaseSensitive(m->desc, "tie_word_embeddings");
-    struct tlist l = { 0 };
+    struct tlist l = {0};
     if (sim_contains_ci(arch, "gpt2") || sim_contains_ci(arch, "gpt-2"))
         gpt2_tensors(&l, layers, h, inter, vocab, model_int(m, "max_position_embeddings", 1024));
     else
@@ -451,8 +450,7 @@ int model_tensors(const struct sim_model *m, struct sim_tensor **out)
                       !cJSON_IsFalse(tied));
 
     enum qclass q = model_qclass(m->quant);
-    static const double NOISE[] = { [Q_F32] = 1.0, [Q_F16] = 1.0001, [Q_INT8] = 1.001,
-                                    [Q_INT4] = 1.012 };
+    static const double NOISE[] = {[Q_F32] = 1.0, [Q_F16] = 1.0001, [Q_INT8] = 1.001, [Q_INT4] = 1.012};
     for (int i = 0; i < l.n; i++) {
         struct sim_tensor *t = &l.t[i];
         t->dtype = tensor_dtype(m, t->ndim);
@@ -496,8 +494,8 @@ double tensor_sample(const struct sim_tensor *t, int i)
 
 /* ---------------------------------------------------------- generation */
 
-static const char *const SYLLABLES[] = { "ka", "lo", "mi", "ne", "ru", "sa",
-                                         "to", "vi", "ze", "po", "da", "fe" };
+static const char *const SYLLABLES[] = {"ka", "lo", "mi", "ne", "ru", "sa",
+                                        "to", "vi", "ze", "po", "da", "fe"};
 
 /* Text for a pseudo token: a made-up word, so unknown prompts still produce
  * readable, deterministic output. */
@@ -541,15 +539,14 @@ static char *alter_text(const char *text, size_t cp_index)
     return sim_printf("%.*s%c%s", (int)off, text, repl, text + end);
 }
 
-void model_generate(const struct sim_model *m, const char *prompt, int n,
-                    const struct sim_faults *faults, struct sim_gen *out)
+void model_generate(const struct sim_model *m, const char *prompt, int n, const struct sim_faults *faults,
+                    struct sim_gen *out)
 {
     if (n < 0)
         n = 0;
     long vocab = model_int(m, "vocab_size", 32000);
     const cJSON *entry =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m->desc, "prompts"),
-                                         prompt);
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m->desc, "prompts"), prompt);
     const cJSON *toks = cJSON_GetObjectItemCaseSensitive(entry, "tokens");
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(entry, "text");
     int known = cJSON_IsArray(toks) && cJSON_IsString(text) ? cJSON_GetArraySize(toks) : 0;

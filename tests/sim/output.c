@@ -142,7 +142,7 @@ static void edit_path(cJSON *node, const char *path, const char *value)
                 cJSON_AddItemToObject(node, seg, make_value(value));
         }
     } else {
-        cJSON *child = by_index ? cJSON_GetArrayItem(node, (int)idx)
+        cJSON *child = by_index               ? cJSON_GetArrayItem(node, (int)idx)
                        : cJSON_IsObject(node) ? cJSON_GetObjectItemCaseSensitive(node, seg)
                                               : NULL;
         if (!child && value && cJSON_IsObject(node))
@@ -162,7 +162,8 @@ static void apply_edits(const struct sim_faults *f, cJSON *doc)
         /* A top-level array (hex) gets a field edit on every element. */
         if (cJSON_IsArray(doc) && !is_index(first, &idx)) {
             cJSON *el;
-            cJSON_ArrayForEach(el, doc) edit_path(el, e->field, e->value);
+            cJSON_ArrayForEach (el, doc)
+                edit_path(el, e->field, e->value);
         } else {
             edit_path(doc, e->field, e->value);
         }
@@ -175,7 +176,7 @@ static void apply_edits(const struct sim_faults *f, cJSON *doc)
  * meaningful to a lenient parser. */
 static void apply_nan(cJSON *node, int *counter)
 {
-    static const char *const BARE[] = { "NaN", "inf", "-inf" };
+    static const char *const BARE[] = {"NaN", "inf", "-inf"};
     cJSON *child = node->child;
     while (child) {
         cJSON *next = child->next;
@@ -267,8 +268,7 @@ void out_text(const struct sim_ctx *ctx, const char *text)
 static void human_lines(cJSON *node, int indent, char **buf)
 {
     cJSON *c;
-    cJSON_ArrayForEach(c, node)
-    {
+    cJSON_ArrayForEach (c, node) {
         char *val;
         if (cJSON_IsString(c))
             val = strdup(c->valuestring);
@@ -278,8 +278,7 @@ static void human_lines(cJSON *node, int indent, char **buf)
             val = strdup("");
         else
             val = cJSON_PrintUnformatted(c);
-        char *line = sim_printf("%s%*s%s: %s\n", *buf, indent, "", c->string ? c->string : "-",
-                                val);
+        char *line = sim_printf("%s%*s%s: %s\n", *buf, indent, "", c->string ? c->string : "-", val);
         free(val);
         free(*buf);
         *buf = line;
@@ -301,7 +300,7 @@ void out_human(const struct sim_ctx *ctx, cJSON *doc)
  * would leave: an ELF64 header, then filler. */
 static void elf_bytes(unsigned char *buf, size_t len)
 {
-    static const unsigned char ident[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0 };
+    static const unsigned char ident[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
     memset(buf, 0, len);
     memcpy(buf, ident, sizeof ident);
     for (size_t i = 64; i < len; i++)
@@ -324,7 +323,7 @@ void out_file(const struct sim_ctx *ctx, const char *path, const struct sim_file
         /* by default half of the data section goes, the header stays: a large model
          * file cut short loses its tensors, not the few bytes in front of them */
         size_t keep = content->payload_at + (len - content->payload_at) / 2;
-        len = f->truncate_bytes < 0 ? keep
+        len = f->truncate_bytes < 0             ? keep
               : (size_t)f->truncate_bytes < len ? (size_t)f->truncate_bytes
                                                 : len;
     }

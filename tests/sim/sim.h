@@ -62,8 +62,8 @@ size_t sim_utf8_offset(const char *s, size_t cp_index);
 enum opt_kind { OPT_FLAG, OPT_STR, OPT_INT, OPT_NUM };
 
 struct opt_spec {
-    const char *lng;     /* "--max-tokens", or NULL */
-    const char *shrt;    /* "-n", "-fa", or NULL */
+    const char *lng;  /* "--max-tokens", or NULL */
+    const char *shrt; /* "-n", "-fa", or NULL */
     enum opt_kind kind;
     const char *choices; /* "a|b|c" accepted values, or NULL */
     const char *meta;    /* value name for messages, e.g. "N" */
@@ -94,8 +94,7 @@ struct args_error {
 
 /* Parses argv[first..argc) against several option tables (a NULL-terminated
  * array of tables, each terminated by an all-NULL entry). */
-enum args_status args_parse(int argc, char **argv, int first,
-                            const struct opt_spec *const *tables,
+enum args_status args_parse(int argc, char **argv, int first, const struct opt_spec *const *tables,
                             struct parsed_args *out, struct args_error *err);
 const char *args_get(const struct parsed_args *pa, const char *name);
 bool args_has(const struct parsed_args *pa, const char *name);
@@ -107,9 +106,7 @@ enum sim_role { ROLE_APR, ROLE_LLAMA, ROLE_QUANTIZE, ROLE_CONVERT };
 
 enum sim_out_mode { OUTM_NORMAL, OUTM_EMPTY, OUTM_HUGE, OUTM_GARBAGE, OUTM_BADJSON };
 
-enum sim_shape {
-    SHAPE_NONE, SHAPE_WRAP, SHAPE_ARRAY, SHAPE_OBJECT, SHAPE_STRING, SHAPE_NUMBER, SHAPE_NULL
-};
+enum sim_shape { SHAPE_NONE, SHAPE_WRAP, SHAPE_ARRAY, SHAPE_OBJECT, SHAPE_STRING, SHAPE_NUMBER, SHAPE_NULL };
 
 #define SIM_MAX_EDITS 32
 
@@ -128,8 +125,8 @@ enum sim_imm_kind { IMM_DELAY, IMM_CRASH, IMM_HANG, IMM_EXIT, IMM_USAGE };
 
 struct sim_immediate {
     enum sim_imm_kind kind;
-    long long num;    /* ms for delay, signal for crash, status for exit and usage */
-    const char *text; /* exit message */
+    long long num;      /* ms for delay, signal for crash, status for exit and usage */
+    const char *text;   /* exit message */
     bool child, noterm; /* hang options */
 };
 
@@ -202,12 +199,12 @@ char *out_badutf8(const char *s);
 enum qclass { Q_F32, Q_F16, Q_INT8, Q_INT4 };
 
 struct sim_model {
-    cJSON *root;       /* owned: the derived file, or a wrapper around a source */
-    cJSON *desc;       /* the descriptor (borrowed from root) */
-    char *path;        /* what the user passed */
-    char *format;      /* "apr", "gguf", "safetensors" */
-    char *quant;       /* "int4", "int8", "fp16", "f32", "q8_0", ... */
-    char *source_dir;  /* for HF sources: the directory */
+    cJSON *root;      /* owned: the derived file, or a wrapper around a source */
+    cJSON *desc;      /* the descriptor (borrowed from root) */
+    char *path;       /* what the user passed */
+    char *format;     /* "apr", "gguf", "safetensors" */
+    char *quant;      /* "int4", "int8", "fp16", "f32", "q8_0", ... */
+    char *source_dir; /* for HF sources: the directory */
     long long file_size;
 };
 
@@ -248,8 +245,8 @@ long long model_param_count(const struct sim_model *m);
 double tensor_sample(const struct sim_tensor *t, int i);
 /* Greedy "generation": the descriptor's answer for a known prompt, else
  * pseudo tokens from a hash of the prompt.  Applies alter-token faults. */
-void model_generate(const struct sim_model *m, const char *prompt, int n,
-                    const struct sim_faults *faults, struct sim_gen *out);
+void model_generate(const struct sim_model *m, const char *prompt, int n, const struct sim_faults *faults,
+                    struct sim_gen *out);
 void gen_free(struct sim_gen *g);
 
 /* ------------------------------------------------------------- container.c */

@@ -87,7 +87,8 @@ static bool entity(scanner *sc)
         return false;
     bool hex = i < sc->len && sc->s[i] == 'x';
     size_t digits = 0;
-    for (i += hex; i < sc->len && (hex ? isxdigit((unsigned char)sc->s[i]) : isdigit((unsigned char)sc->s[i])); i++)
+    for (i += hex;
+         i < sc->len && (hex ? isxdigit((unsigned char)sc->s[i]) : isdigit((unsigned char)sc->s[i])); i++)
         digits++;
     if (!digits || i >= sc->len || sc->s[i] != ';')
         return false;
@@ -123,7 +124,8 @@ static const char *attributes(scanner *sc)
         if (!n || sc->pos == before)
             return "an attribute without a name or a space before it";
         sc->pos += n;
-        if (sc->pos + 1 >= sc->len || sc->s[sc->pos] != '=' || (sc->s[sc->pos + 1] != '"' && sc->s[sc->pos + 1] != '\''))
+        if (sc->pos + 1 >= sc->len || sc->s[sc->pos] != '=' ||
+            (sc->s[sc->pos + 1] != '"' && sc->s[sc->pos + 1] != '\''))
             return "an attribute without a quoted value";
         char quote = sc->s[sc->pos + 1];
         for (sc->pos += 2; sc->pos < sc->len && sc->s[sc->pos] != quote;) {

@@ -242,13 +242,26 @@ static const char *render(writer w, const cJSON *doc, FILE *out)
     report_console_opts plain = {0}, colour = {.color = true};
     int rc = 0;
     switch (w) {
-    case CONSOLE: rc = report_console(doc, out, &plain); break;
-    case CONSOLE_COLOUR: rc = report_console(doc, out, &colour); break;
-    case JUNIT: rc = report_junit(doc, out); break;
-    case HTML: rc = report_html(doc, out); break;
-    case MARKDOWN: rc = report_markdown(doc, out); break;
-    case TICKET: rc = report_ticket(doc, out, "2026-01-01"); break;
-    case NWRITERS: break;
+    case CONSOLE:
+        rc = report_console(doc, out, &plain);
+        break;
+    case CONSOLE_COLOUR:
+        rc = report_console(doc, out, &colour);
+        break;
+    case JUNIT:
+        rc = report_junit(doc, out);
+        break;
+    case HTML:
+        rc = report_html(doc, out);
+        break;
+    case MARKDOWN:
+        rc = report_markdown(doc, out);
+        break;
+    case TICKET:
+        rc = report_ticket(doc, out, "2026-01-01");
+        break;
+    case NWRITERS:
+        break;
     }
     return rc == 0 ? NULL : "refused the document";
 }
@@ -256,24 +269,30 @@ static const char *render(writer w, const cJSON *doc, FILE *out)
 static const char *format_problem(writer w, const char *s, size_t len, size_t *at)
 {
     switch (w) {
-    case CONSOLE: return text_problem(s, len, "\n", at);
-    case CONSOLE_COLOUR: return text_problem(s, len, "\n\033", at);
-    case JUNIT: return markup_check(s, len, false, at);
-    case HTML: return markup_check(s, len, true, at);
+    case CONSOLE:
+        return text_problem(s, len, "\n", at);
+    case CONSOLE_COLOUR:
+        return text_problem(s, len, "\n\033", at);
+    case JUNIT:
+        return markup_check(s, len, false, at);
+    case HTML:
+        return markup_check(s, len, true, at);
     case MARKDOWN: {
         const char *why = text_problem(s, len, "\t\n", at);
         return why ? why : table_problem(s, at);
     }
-    case TICKET: return text_problem(s, len, "\t\n\r", at);
-    case NWRITERS: break;
+    case TICKET:
+        return text_problem(s, len, "\t\n\r", at);
+    case NWRITERS:
+        break;
     }
     return NULL;
 }
 
 static char *report_problem(writer w, const cJSON *doc)
 {
-    static const char *const names[NWRITERS] = {"console", "console (colour)", "JUnit", "HTML", "Markdown",
-                                                "ticket"};
+    static const char *const names[NWRITERS] = {"console", "console (colour)", "JUnit",
+                                                "HTML",    "Markdown",         "ticket"};
     char *text = NULL;
     size_t len = 0, at = 0;
     FILE *out = open_memstream(&text, &len);

@@ -31,7 +31,8 @@ static char *streamed(const cJSON *doc)
 static void assert_same_as_cjson(const cJSON *doc)
 {
     char *want = cJSON_Print(doc), *compact = cJSON_PrintUnformatted(doc);
-    char *got = streamed(doc), *text = json_stream_text(doc, true), *got_compact = json_stream_text(doc, false);
+    char *got = streamed(doc), *text = json_stream_text(doc, true),
+         *got_compact = json_stream_text(doc, false);
     assert_string_equal(got, want);
     assert_string_equal(text, want);
     assert_string_equal(got_compact, compact);
@@ -49,11 +50,13 @@ static void invalid_utf8_becomes_the_replacement_character(void **state)
     /* a lone continuation byte, a truncated sequence, an overlong '/', a surrogate, a code point
      * above U+10FFFF, then valid multi-byte text that must stay as it is */
     cJSON_AddStringToObject(doc, "bad",
-                            "a\x80" "b\xe2\x82 \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 caf\xc3\xa9 \xf0\x9f\x98\x80");
+                            "a\x80"
+                            "b\xe2\x82 \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 caf\xc3\xa9 \xf0\x9f\x98\x80");
     cJSON_AddStringToObject(doc, "key \xff", "\"\xfe\\");
     char *text = json_stream_text(doc, false);
 #define R "\xef\xbf\xbd"
-    assert_string_equal(text, "{\"bad\":\"a" R "b" R R " " R R " " R R R " " R R R R " caf\xc3\xa9 \xf0\x9f\x98\x80\","
+    assert_string_equal(text, "{\"bad\":\"a" R "b" R R " " R R " " R R R " " R R R R
+                              " caf\xc3\xa9 \xf0\x9f\x98\x80\","
                               "\"key " R "\":\"\\\"" R "\\\\\"}");
 #undef R
     cJSON *back = cJSON_Parse(text);
@@ -74,9 +77,26 @@ static void every_kind_of_value(void **state)
     cJSON_AddStringToObject(doc, "", "empty key");
     cJSON_AddObjectToObject(doc, "empty object");
     cJSON_AddArrayToObject(doc, "empty array");
-    static const double numbers[] = {0, -0.0, 1, -1, 42, 1000, -123456789, 999999999999999, 1e15, -1e15,
-                                     1e300, 0.5, -2.25, 1.0 / 3, 3.14159265358979, 1e-7, 4294967296.0,
-                                     NAN, INFINITY, -INFINITY};
+    static const double numbers[] = {0,
+                                     -0.0,
+                                     1,
+                                     -1,
+                                     42,
+                                     1000,
+                                     -123456789,
+                                     999999999999999,
+                                     1e15,
+                                     -1e15,
+                                     1e300,
+                                     0.5,
+                                     -2.25,
+                                     1.0 / 3,
+                                     3.14159265358979,
+                                     1e-7,
+                                     4294967296.0,
+                                     NAN,
+                                     INFINITY,
+                                     -INFINITY};
     cJSON *nums = cJSON_AddArrayToObject(doc, "numbers");
     for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++)
         cJSON_AddItemToArray(nums, cJSON_CreateNumber(numbers[i]));

@@ -46,8 +46,8 @@ static inline char *fixture(const char *name)
 static inline void world_init(world *w)
 {
     static const char *const keys[N_PROMPTS] = {"arithmetic", "code", "completion", "greeting"};
-    static const char *const texts[N_PROMPTS] = {"What is 2+2? Answer:", "def fibonacci(n):",
-                                                 "The capital of France is", "Hello, my name is"};
+    static const char *const texts[N_PROMPTS] = {
+        "What is 2+2? Answer:", "def fibonacci(n):", "The capital of France is", "Hello, my name is"};
     static const struct {
         const char *slug, *arch;
         int layers, heads, kv, hidden, vocab;
@@ -65,8 +65,8 @@ static inline void world_init(world *w)
     for (size_t i = 0; i < N_MODELS; i++) {
         pipeline_model *m = &w->models[i];
         m->slug = (char *)meta[i].slug;
-        m->meta = (model_metadata){(char *)meta[i].arch, meta[i].layers, meta[i].heads, meta[i].kv,
-                                   meta[i].hidden, meta[i].vocab, meta[i].ceiling};
+        m->meta = (model_metadata){(char *)meta[i].arch, meta[i].layers, meta[i].heads,  meta[i].kv,
+                                   meta[i].hidden,       meta[i].vocab,  meta[i].ceiling};
         char *dir = xasprintf("%s/oracle/%s", source_dir(), m->slug);
         tmgt_error err;
         w->oracles[i] = oracle_load(dir, m->slug, keys, N_PROMPTS, &err);
@@ -93,8 +93,12 @@ static inline query_output q_ok(const char *out)
 
 static inline query_output q_exit(int code, const char *out, const char *err)
 {
-    return (query_output){.kind = OUT_EXIT, .exit_code = code, .out = out, .out_len = strlen(out),
-                          .err = err, .err_len = strlen(err)};
+    return (query_output){.kind = OUT_EXIT,
+                          .exit_code = code,
+                          .out = out,
+                          .out_len = strlen(out),
+                          .err = err,
+                          .err_len = strlen(err)};
 }
 
 static inline query_output q_kind(outcome_kind kind, const char *reason)
@@ -152,11 +156,11 @@ static inline const char *status_word(check_status s)
     return words[s];
 }
 
-#define assert_status(r, st, text)                                                                 \
-    do {                                                                                           \
-        if ((r).status != (st) || !strstr((r).detail, (text)))                                     \
-            fail_msg("expected %s containing \"%s\", got %s: %s", #st, (text),                     \
-                     status_word((r).status), (r).detail);                                         \
+#define assert_status(r, st, text)                                                                      \
+    do {                                                                                                \
+        if ((r).status != (st) || !strstr((r).detail, (text)))                                          \
+            fail_msg("expected %s containing \"%s\", got %s: %s", #st, (text), status_word((r).status), \
+                     (r).detail);                                                                       \
     } while (0)
 
 /* The document printed back as engine output (for variants of the fixtures). */

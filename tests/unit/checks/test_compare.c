@@ -103,7 +103,10 @@ static void test_utf8_decode_invalid(void **state)
     (void)state;
     unsigned *cps;
     bool invalid = false;
-    size_t n = utf8_decode("a\xff" "b", 3, &cps, &invalid);
+    size_t n = utf8_decode(
+        "a\xff"
+        "b",
+        3, &cps, &invalid);
     assert_int_equal(n, 3);
     assert_true(invalid);
     assert_int_equal(cps[0], 'a');
@@ -173,7 +176,9 @@ static void test_text_one_line_and_sanitize(void **state)
     invalid = false;
     clean = utf8_sanitize("a\0b", 3, &invalid);
     assert_false(invalid); /* NUL is valid UTF-8; it is only replaced to keep the C string whole */
-    assert_string_equal(clean, "a\xEF\xBF\xBD" "b");
+    assert_string_equal(clean,
+                        "a\xEF\xBF\xBD"
+                        "b");
     free(clean);
     clean = utf8_sanitize("caf\xc3\xa9 \xe2\x82\xac ok", 12, &invalid); /* valid: kept whole */
     assert_false(invalid);
@@ -242,8 +247,9 @@ static void test_lenient_plain_and_noise(void **state)
 static void test_lenient_non_finite(void **state)
 {
     (void)state;
-    cJSON *doc = parse("{\"a\": NaN, \"b\": inf, \"c\": -inf, \"d\": Infinity, \"e\": -Infinity,"
-                       " \"f\": [nan, +inf], \"g\": \"NaN stays text\"}");
+    cJSON *doc = parse(
+        "{\"a\": NaN, \"b\": inf, \"c\": -inf, \"d\": Infinity, \"e\": -Infinity,"
+        " \"f\": [nan, +inf], \"g\": \"NaN stays text\"}");
     double v;
     assert_non_null(doc);
     assert_true(json_number(cJSON_GetObjectItem(doc, "a"), &v) && isnan(v));
@@ -260,18 +266,23 @@ static void test_lenient_non_finite(void **state)
 static void test_lenient_strings(void **state)
 {
     (void)state;
-    cJSON *doc = parse("[\"\\u00e9\", \"\\ud83d\\ude00\", \"\\ud800x\", \"a\\u0000b\", \"C:\\path\", \"tab\there\"]");
+    cJSON *doc =
+        parse("[\"\\u00e9\", \"\\ud83d\\ude00\", \"\\ud800x\", \"a\\u0000b\", \"C:\\path\", \"tab\there\"]");
     assert_non_null(doc);
     assert_string_equal(cJSON_GetArrayItem(doc, 0)->valuestring, "é");
     assert_string_equal(cJSON_GetArrayItem(doc, 1)->valuestring, "😀");
     assert_string_equal(cJSON_GetArrayItem(doc, 2)->valuestring, "\xEF\xBF\xBDx");
-    assert_string_equal(cJSON_GetArrayItem(doc, 3)->valuestring, "a\xEF\xBF\xBD" "b");
+    assert_string_equal(cJSON_GetArrayItem(doc, 3)->valuestring,
+                        "a\xEF\xBF\xBD"
+                        "b");
     assert_string_equal(cJSON_GetArrayItem(doc, 4)->valuestring, "C:\\path");
     assert_string_equal(cJSON_GetArrayItem(doc, 5)->valuestring, "tab\there");
     cJSON_Delete(doc);
     const char raw_nul[] = "{\"k\": \"a\0b\"}";
     doc = json_parse_lenient(raw_nul, sizeof raw_nul - 1, NULL);
-    assert_string_equal(cJSON_GetObjectItem(doc, "k")->valuestring, "a\xEF\xBF\xBD" "b");
+    assert_string_equal(cJSON_GetObjectItem(doc, "k")->valuestring,
+                        "a\xEF\xBF\xBD"
+                        "b");
     cJSON_Delete(doc);
     doc = parse("[\"\\u12\"]"); /* a short \u escape is kept as text */
     assert_string_equal(cJSON_GetArrayItem(doc, 0)->valuestring, "\\u12");
@@ -296,8 +307,12 @@ static void test_lenient_rejects(void **state)
     /* Bracketed fragments inside human-readable lines are not a report. */
     assert_null(parse("Tensors: 2\n  model.norm.weight [576, 576]\nresult: {\"a\": 1}\n"));
     static const char *const broken[] = {
-        "{", "[", "{\"a\"", "{\"a\":", "{\"a\": 1", "[1 2]", "{\"a\" 1}", "{1: 2}", "\"just a string\"",
-        "[01]", "[1.]", "[1e]", "[-]", "[tru]", "{\"a\": \"unterminated}", "nul", "[\"a\\",
+        "{",         "[",         "{\"a\"",
+        "{\"a\":",   "{\"a\": 1", "[1 2]",
+        "{\"a\" 1}", "{1: 2}",    "\"just a string\"",
+        "[01]",      "[1.]",      "[1e]",
+        "[-]",       "[tru]",     "{\"a\": \"unterminated}",
+        "nul",       "[\"a\\",
     };
     for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
         cJSON *doc = json_parse_lenient(broken[i], strlen(broken[i]), NULL);
@@ -336,7 +351,8 @@ static void test_lenient_hostile(void **state)
 
     /* Every prefix of a real report (as a truncated pipe would deliver it), in an exact-size
      * buffer so that ASan sees any read past the end. */
-    const char *report = "{\"model\": \"m\", \"text\": \" Pok\\u00e9mon\", \"tokens\": [1, 2, 3], \"x\": -1.5e-3}";
+    const char *report =
+        "{\"model\": \"m\", \"text\": \" Pok\\u00e9mon\", \"tokens\": [1, 2, 3], \"x\": -1.5e-3}";
     size_t n = strlen(report);
     for (size_t cut = 0; cut <= n; cut++) {
         char *p = xmalloc(cut ? cut : 1);
@@ -369,8 +385,9 @@ static void test_lenient_hostile(void **state)
 static void test_json_access(void **state)
 {
     (void)state;
-    cJSON *doc = parse("{\"a\": null, \"b\": 3, \"list\": \"no\", \"l2\": [1, 2], \"ints\": [1, 2.5],"
-                       " \"strs\": [\"1\"], \"empty\": []}");
+    cJSON *doc = parse(
+        "{\"a\": null, \"b\": 3, \"list\": \"no\", \"l2\": [1, 2], \"ints\": [1, 2.5],"
+        " \"strs\": [\"1\"], \"empty\": []}");
     static const char *const ab[] = {"a", "b", NULL};
     static const char *const lists[] = {"list", "l2", NULL};
     static const char *const missing[] = {"zz", NULL};

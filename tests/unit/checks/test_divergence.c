@@ -116,8 +116,9 @@ static void test_near_tie_margin(void **state)
     assert_int_equal(d.got_rank, 2);
     assert_int_equal(d.cls, DIV_NEAR_TIE);
     assert_string_equal(divergence_class_name(d.cls), "near-tie");
-    expect_sentence(&d, "apr", "first divergence at token 1: expected 30 \".\" (logp \u22120.50), got 28 \",\" "
-                               "(logp \u22121.25, 0.75 nats below) \u2014 near-tie (bound 1.00 nats)");
+    expect_sentence(&d, "apr",
+                    "first divergence at token 1: expected 30 \".\" (logp \u22120.50), got 28 \",\" "
+                    "(logp \u22121.25, 0.75 nats below) \u2014 near-tie (bound 1.00 nats)");
     /* The same margin beyond a tighter bound is confident. */
     divergence_params tight = params;
     tight.near_tie_nats = 0.5;
@@ -140,8 +141,9 @@ static void test_outside_the_top_at_zero(void **state)
     assert_int_equal(d.got_in_oracle_top, 0);
     assert_int_equal(d.cls, DIV_CONFIDENT);
     assert_int_equal(d.mismatches, 4);
-    expect_sentence(&d, "apr", "first divergence at token 0: expected 7042 \" Paris\" (logp \u22120.25), got 198 "
-                               "\"\\n\" (not in the oracle's top 3) \u2014 confident");
+    expect_sentence(&d, "apr",
+                    "first divergence at token 0: expected 7042 \" Paris\" (logp \u22120.25), got 198 "
+                    "\"\\n\" (not in the oracle's top 3) \u2014 confident");
     cJSON *j = divergence_to_json(&d);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "margin_nats")));
     assert_string_equal(cJSON_GetObjectItem(j, "class")->valuestring, "confident");
@@ -164,9 +166,10 @@ static void test_engine_stopped_early_at_eos(void **state)
     assert_int_equal(d.got, 2);
     assert_true(fabs(d.margin_nats - 0.86) < 1e-9);
     assert_int_equal(d.cls, DIV_NEAR_TIE);
-    expect_sentence(&d, NULL, "first divergence at token 2: expected 504 \"The\" (logp \u22121.94), got the end "
-                              "(the engine stopped: EOS 2 \"<|im_end|>\", logp \u22122.80, 0.86 nats below) "
-                              "\u2014 near-tie (bound 1.00 nats)");
+    expect_sentence(&d, NULL,
+                    "first divergence at token 2: expected 504 \"The\" (logp \u22121.94), got the end "
+                    "(the engine stopped: EOS 2 \"<|im_end|>\", logp \u22122.80, 0.86 nats below) "
+                    "\u2014 near-tie (bound 1.00 nats)");
     /* Without the EOS id the stop cannot be measured. */
     divergence_params no_eos = params;
     no_eos.eos_id = -1;
@@ -174,8 +177,9 @@ static void test_engine_stopped_early_at_eos(void **state)
     divergence_find(&o, &e, &no_eos, &d);
     assert_int_equal(d.got, -1);
     assert_int_equal(d.cls, DIV_UNMEASURED);
-    expect_sentence(&d, "apr", "first divergence at token 2: expected 504 \"The\" (logp \u22121.94), got the end "
-                               "(apr stopped) \u2014 not measured: the EOS id is not known");
+    expect_sentence(&d, "apr",
+                    "first divergence at token 2: expected 504 \"The\" (logp \u22121.94), got the end "
+                    "(apr stopped) \u2014 not measured: the EOS id is not known");
     /* An engine that goes on where the oracle stopped diverges at the oracle's EOS. */
     const long longer[] = {7042, 30, 504, 198, 198};
     d = find(&o, longer, 5);
@@ -198,8 +202,9 @@ static void test_oracle_without_margins(void **state)
     assert_false(d.has_logp_expected);
     assert_int_equal(d.cls, DIV_UNMEASURED);
     assert_int_equal(d.prompt.verdict, PROMPT_UNKNOWN);
-    expect_sentence(&d, "apr", "first divergence at token 1: expected 30 \".\", got 28 \",\" \u2014 not measured: "
-                               "the oracle records no log-probabilities");
+    expect_sentence(&d, "apr",
+                    "first divergence at token 1: expected 30 \".\", got 28 \",\" \u2014 not measured: "
+                    "the oracle records no log-probabilities");
     cJSON *j = divergence_to_json(&d);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "class")));
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "oracle_margins")));
@@ -219,7 +224,8 @@ static void test_engine_error_with_agreeing_tokens(void **state)
     divergence_find(&o, &e, &params, &d);
     assert_false(d.present);
     assert_int_equal(d.cls, DIV_ENGINE_ERROR);
-    expect_sentence(&d, "apr", "apr failed although its 0 tokens agree with the oracle's \u2014 engine-error");
+    expect_sentence(&d, "apr",
+                    "apr failed although its 0 tokens agree with the oracle's \u2014 engine-error");
 }
 
 static void test_cross_membership(void **state)
@@ -235,9 +241,10 @@ static void test_cross_membership(void **state)
     assert_int_equal(d.expected_in_engine_top, 1);
     assert_int_equal(d.got_in_oracle_top, 1);
     assert_int_equal(d.engine_top_k, 2);
-    expect_sentence(&d, "apr", "first divergence at token 1: expected 30 \".\" (logp \u22120.50), got 28 \",\" "
-                               "(logp \u22121.25, 0.75 nats below) \u2014 near-tie (bound 1.00 nats); expected "
-                               "in apr's top 2, got in the oracle's top 3");
+    expect_sentence(&d, "apr",
+                    "first divergence at token 1: expected 30 \".\" (logp \u22120.50), got 28 \",\" "
+                    "(logp \u22121.25, 0.75 nats below) \u2014 near-tie (bound 1.00 nats); expected "
+                    "in apr's top 2, got in the oracle's top 3");
     etop[1].n = 1; /* 30 no longer in the engine's top */
     divergence_find(&o, &e, &params, &d);
     assert_int_equal(d.expected_in_engine_top, 0);
@@ -277,8 +284,9 @@ static void test_prompt_ids(void **state)
     pc = compare_prompt(templated, 11, -1);
     assert_int_equal(pc.verdict, PROMPT_TEMPLATED);
     assert_int_equal(pc.offset, 3);
-    expect_prompt_sentence(&pc, "the oracle's 5 prompt ids appear inside apr's 11 at offset 3: a chat template "
-                                "was applied");
+    expect_prompt_sentence(&pc,
+                           "the oracle's 5 prompt ids appear inside apr's 11 at offset 3: a chat template "
+                           "was applied");
 
     const long bos[] = {1, 504, 3575, 282, 4649, 314};
     pc = compare_prompt(bos, 6, -1);
@@ -301,13 +309,16 @@ static void test_prompt_ids(void **state)
     assert_int_equal(pc.index, 2);
     assert_int_equal(pc.expected, 282);
     assert_int_equal(pc.got, 7042);
-    expect_prompt_sentence(&pc, "first differing prompt id at 2: expected 282, got 7042 \" Paris\" (the oracle's 5 "
-                                "ids, apr's 5)");
+    expect_prompt_sentence(
+        &pc,
+        "first differing prompt id at 2: expected 282, got 7042 \" Paris\" (the oracle's 5 "
+        "ids, apr's 5)");
 
     /* Only a count (apr without --logprobs). */
     pc = compare_prompt(NULL, 0, 36);
     assert_int_equal(pc.verdict, PROMPT_COUNT_DIFFERS);
-    expect_prompt_sentence(&pc, "apr's prompt is 36 tokens, the oracle's 5 (apr reports a count, not the ids)");
+    expect_prompt_sentence(&pc,
+                           "apr's prompt is 36 tokens, the oracle's 5 (apr reports a count, not the ids)");
     pc = compare_prompt(NULL, 0, 5);
     assert_int_equal(pc.verdict, PROMPT_SAME);
     pc = compare_prompt(NULL, 0, -1);
@@ -320,13 +331,15 @@ static void test_prompt_mismatch_voids_the_tokens(void **state)
     oracle_entry o = make_oracle(true);
     const long templated[] = {1, 9690, 198, 504, 3575, 282, 4649, 314, 2, 198, 1};
     const long got[] = {198, 198, 198};
-    engine_run e = {.tokens = got, .n_tokens = 3, .prompt_ids = templated, .n_prompt_ids = 11, .prompt_count = -1};
+    engine_run e = {
+        .tokens = got, .n_tokens = 3, .prompt_ids = templated, .n_prompt_ids = 11, .prompt_count = -1};
     token_divergence d;
     divergence_find(&o, &e, &params, &d);
     assert_int_equal(d.cls, DIV_PROMPT_MISMATCH);
     assert_int_equal(d.index, 0); /* still recorded */
-    expect_sentence(&d, "apr", "the oracle's 5 prompt ids appear inside apr's 11 at offset 3: a chat template was "
-                               "applied \u2014 prompt-mismatch: the token comparison is void");
+    expect_sentence(&d, "apr",
+                    "the oracle's 5 prompt ids appear inside apr's 11 at offset 3: a chat template was "
+                    "applied \u2014 prompt-mismatch: the token comparison is void");
     cJSON *j = divergence_to_json(&d);
     cJSON *p = cJSON_GetObjectItem(j, "prompt");
     assert_string_equal(cJSON_GetObjectItem(p, "verdict")->valuestring, "templated");
@@ -358,8 +371,13 @@ static token_divergence real_divergence(const char *sample, const char *prompt, 
     engine_logprobs lp;
     if (engine_logprobs_read(cJSON_GetObjectItem(doc, "logprobs"), tokens, n, &lp, &why) != 0)
         fail_msg("%s: %s", path, why);
-    engine_run e = {.tokens = tokens, .n_tokens = n, .top = lp.top, .prompt_ids = lp.prompt_ids,
-                    .n_prompt_ids = lp.n_prompt_ids, .prompt_count = -1, .failed = failed};
+    engine_run e = {.tokens = tokens,
+                    .n_tokens = n,
+                    .top = lp.top,
+                    .prompt_ids = lp.prompt_ids,
+                    .n_prompt_ids = lp.n_prompt_ids,
+                    .prompt_count = -1,
+                    .failed = failed};
     token_divergence d;
     divergence_find(&o, &e, &params, &d);
     engine_logprobs_free(&lp);
@@ -380,8 +398,9 @@ static void test_real_apr_runs(void **state)
     assert_int_equal(d.prompt.offset, 24);
     assert_int_equal(d.prompt.n_engine, 36);
     char *sentence = divergence_sentence(&d, NULL, "apr");
-    assert_string_equal(sentence, "the oracle's 5 prompt ids appear inside apr's 36 at offset 24: a chat template "
-                                  "was applied \u2014 prompt-mismatch: the token comparison is void");
+    assert_string_equal(sentence,
+                        "the oracle's 5 prompt ids appear inside apr's 36 at offset 24: a chat template "
+                        "was applied \u2014 prompt-mismatch: the token comparison is void");
     free(sentence);
 
     /* Without the template apr reads the oracle's ids and flips at its smallest gap, 0.018 nats

@@ -82,20 +82,59 @@ static void test_null_is_nothing(void **state)
     cJSON_Delete(null);
 }
 
-static cJSON *step(cJSON *lp, int i) { return cJSON_GetArrayItem(cJSON_GetObjectItem(lp, "steps"), i); }
-static cJSON *top_entry(cJSON *lp, int i, int k) { return cJSON_GetArrayItem(cJSON_GetObjectItem(step(lp, i), "top"), k); }
+static cJSON *step(cJSON *lp, int i)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItem(lp, "steps"), i);
+}
+static cJSON *top_entry(cJSON *lp, int i, int k)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItem(step(lp, i), "top"), k);
+}
 
-static void steps_short(cJSON *lp) { cJSON_DeleteItemFromArray(cJSON_GetObjectItem(lp, "steps"), 0); }
-static void chosen_other(cJSON *lp) { cJSON_ReplaceItemInObject(step(lp, 3), "chosen", cJSON_CreateNumber(7042)); }
-static void step_renumbered(cJSON *lp) { cJSON_ReplaceItemInObject(step(lp, 2), "step", cJSON_CreateNumber(5)); }
-static void logprob_nan(cJSON *lp) { cJSON_ReplaceItemInObject(top_entry(lp, 0, 1), "logprob", cJSON_CreateString("NaN")); }
-static void top_unsorted(cJSON *lp) { cJSON_ReplaceItemInObject(top_entry(lp, 1, 3), "logprob", cJSON_CreateNumber(-0.1)); }
-static void top_k_small(cJSON *lp) { cJSON_ReplaceItemInObject(lp, "top_k", cJSON_CreateNumber(2)); }
-static void top_k_zero(cJSON *lp) { cJSON_ReplaceItemInObject(lp, "top_k", cJSON_CreateNumber(0)); }
-static void prompt_text(cJSON *lp) { cJSON_ReplaceItemInObject(lp, "prompt_token_ids", cJSON_CreateString("504")); }
-static void prompt_negative(cJSON *lp) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(lp, "prompt_token_ids"), 1, cJSON_CreateNumber(-3)); }
-static void steps_missing(cJSON *lp) { cJSON_DeleteItemFromObject(lp, "steps"); }
-static void top_missing(cJSON *lp) { cJSON_DeleteItemFromObject(step(lp, 4), "top"); }
+static void steps_short(cJSON *lp)
+{
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItem(lp, "steps"), 0);
+}
+static void chosen_other(cJSON *lp)
+{
+    cJSON_ReplaceItemInObject(step(lp, 3), "chosen", cJSON_CreateNumber(7042));
+}
+static void step_renumbered(cJSON *lp)
+{
+    cJSON_ReplaceItemInObject(step(lp, 2), "step", cJSON_CreateNumber(5));
+}
+static void logprob_nan(cJSON *lp)
+{
+    cJSON_ReplaceItemInObject(top_entry(lp, 0, 1), "logprob", cJSON_CreateString("NaN"));
+}
+static void top_unsorted(cJSON *lp)
+{
+    cJSON_ReplaceItemInObject(top_entry(lp, 1, 3), "logprob", cJSON_CreateNumber(-0.1));
+}
+static void top_k_small(cJSON *lp)
+{
+    cJSON_ReplaceItemInObject(lp, "top_k", cJSON_CreateNumber(2));
+}
+static void top_k_zero(cJSON *lp)
+{
+    cJSON_ReplaceItemInObject(lp, "top_k", cJSON_CreateNumber(0));
+}
+static void prompt_text(cJSON *lp)
+{
+    cJSON_ReplaceItemInObject(lp, "prompt_token_ids", cJSON_CreateString("504"));
+}
+static void prompt_negative(cJSON *lp)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(lp, "prompt_token_ids"), 1, cJSON_CreateNumber(-3));
+}
+static void steps_missing(cJSON *lp)
+{
+    cJSON_DeleteItemFromObject(lp, "steps");
+}
+static void top_missing(cJSON *lp)
+{
+    cJSON_DeleteItemFromObject(step(lp, 4), "top");
+}
 
 static void test_bad_logprobs_name_the_field(void **state)
 {
@@ -108,7 +147,8 @@ static void test_bad_logprobs_name_the_field(void **state)
         {chosen_other, "logprobs.steps[3].chosen: 7042 is not the reported token 198"},
         {step_renumbered, "logprobs.steps[2].step: not 2"},
         {logprob_nan, "logprobs.steps[0].top[1].logprob: not finite (nan)"},
-        {top_unsorted, "logprobs.steps[1].top[3].logprob: -0.1 is above the previous entry's -3.15931 (not descending)"},
+        {top_unsorted,
+         "logprobs.steps[1].top[3].logprob: -0.1 is above the previous entry's -3.15931 (not descending)"},
         {top_k_small, "logprobs.steps[0].top: 5 entries, more than top_k 2"},
         {top_k_zero, "logprobs.top_k: not an integer from 1 to 64"},
         {prompt_text, "logprobs.prompt_token_ids: missing or not a list of integer ids"},

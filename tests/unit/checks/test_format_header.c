@@ -11,10 +11,9 @@
 #include "crc32.h"
 #include "format_header.h"
 
-static const uint8_t ELF[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              3, 0, 0x3e, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const uint8_t ELF[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0, 1, 0,
+                              0,    0,   0,   0,   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    0, 0, 0,
+                              0,    0,   0,   0,   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    0};
 
 static void store_le(uint8_t *p, uint64_t v, int width)
 {
@@ -60,7 +59,8 @@ static void test_a_file_of_another_kind_is_named_by_its_first_bytes(void **state
     (void)state;
     expect(judge(ARTEFACT_FORMAT_GGUF, ELF, sizeof ELF, 1919), HEADER_BAD,
            "not a GGUF file (first bytes 7f 45 4c 46)");
-    expect(judge(ARTEFACT_FORMAT_GGUF, (const uint8_t *)"GG", 2, 2), HEADER_BAD, "truncated GGUF header (2 bytes)");
+    expect(judge(ARTEFACT_FORMAT_GGUF, (const uint8_t *)"GG", 2, 2), HEADER_BAD,
+           "truncated GGUF header (2 bytes)");
     expect(judge(ARTEFACT_FORMAT_GGUF, (const uint8_t *)"GX", 2, 2), HEADER_BAD,
            "not a GGUF file (first bytes 47 58)");
     expect(judge(ARTEFACT_FORMAT_GGUF, (const uint8_t *)"", 0, 0), HEADER_BAD, "not a GGUF file (empty)");
@@ -127,7 +127,8 @@ static void apr_seal(uint8_t h[64])
 }
 
 /* The layout apr's writer produces: metadata at 64, the index after it, then the data. */
-static void apr_header(uint8_t h[64], uint32_t tensors, uint32_t meta_size, uint64_t index_at, uint64_t data_at)
+static void apr_header(uint8_t h[64], uint32_t tensors, uint32_t meta_size, uint64_t index_at,
+                       uint64_t data_at)
 {
     memset(h, 0, 64);
     memcpy(h, "APR\0", 4);
@@ -155,12 +156,15 @@ static void test_an_apr_v2_header_is_accepted_with_its_tensor_count(void **state
 static void test_apr_refuses_other_files_and_older_containers(void **state)
 {
     (void)state;
-    expect(judge(ARTEFACT_FORMAT_APR, ELF, sizeof ELF, 1919), HEADER_BAD, "not an APR file (first bytes 7f 45 4c 46)");
+    expect(judge(ARTEFACT_FORMAT_APR, ELF, sizeof ELF, 1919), HEADER_BAD,
+           "not an APR file (first bytes 7f 45 4c 46)");
     uint8_t h[64];
     apr_header(h, 1, 10, 128, 192);
     memcpy(h, "APRN", 4);
-    expect(judge(ARTEFACT_FORMAT_APR, h, 64, 4096), HEADER_BAD, "an older APR container (magic APRN), not APR v2");
-    expect(judge(ARTEFACT_FORMAT_APR, (const uint8_t *)"APR", 3, 3), HEADER_BAD, "truncated APR header (3 bytes)");
+    expect(judge(ARTEFACT_FORMAT_APR, h, 64, 4096), HEADER_BAD,
+           "an older APR container (magic APRN), not APR v2");
+    expect(judge(ARTEFACT_FORMAT_APR, (const uint8_t *)"APR", 3, 3), HEADER_BAD,
+           "truncated APR header (3 bytes)");
 }
 
 static void test_an_apr_header_must_match_its_checksum(void **state)
@@ -177,7 +181,8 @@ static void test_an_apr_header_must_match_its_checksum(void **state)
         h[i] ^= 0x10;
     }
     h[44] = 1;
-    assert_non_null(strstr(judge(ARTEFACT_FORMAT_APR, h, 64, 4096).what, "APR header checksum mismatch (stored "));
+    assert_non_null(
+        strstr(judge(ARTEFACT_FORMAT_APR, h, 64, 4096).what, "APR header checksum mismatch (stored "));
 }
 
 static void test_apr_versions_other_than_2_are_refused(void **state)
@@ -242,7 +247,8 @@ static void test_a_safetensors_header_is_one_json_object_of_tensors(void **state
     expect(judge_safetensors("{}"), HEADER_OK, "safetensors, 0 tensors");
     expect(judge_safetensors("{\"a\":{\"dtype\":\"F32\"},\"b\""), HEADER_BAD,
            "safetensors header is not valid JSON (at byte 23 of 24)");
-    expect(judge_safetensors("{\"a\":{}} x"), HEADER_BAD, "safetensors header has 1 bytes after its JSON object");
+    expect(judge_safetensors("{\"a\":{}} x"), HEADER_BAD,
+           "safetensors header has 1 bytes after its JSON object");
     expect(judge_safetensors("{\"a\":[1,2]}"), HEADER_BAD,
            "safetensors header describes a tensor by something other than an object");
     expect(judge_safetensors("[{\"a\":{}}]"), HEADER_BAD,
@@ -257,7 +263,8 @@ static void test_a_safetensors_header_length_is_bounded(void **state)
     uint8_t h[16] = {0};
     store_le(h, 100000001, 8);
     h[8] = '{';
-    assert_non_null(strstr(judge(ARTEFACT_FORMAT_SAFETENSORS, h, 16, 200000000).what, "not a safetensors file"));
+    assert_non_null(
+        strstr(judge(ARTEFACT_FORMAT_SAFETENSORS, h, 16, 200000000).what, "not a safetensors file"));
     store_le(h, 1760, 8);
     expect(judge(ARTEFACT_FORMAT_SAFETENSORS, h, 16, 1000), HEADER_BAD,
            "truncated: safetensors header of 1760 bytes in a 1000-byte file");

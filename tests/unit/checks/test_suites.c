@@ -8,9 +8,10 @@ static void test_table(void **state)
 {
     (void)state;
     static const char *const order[] = {
-        "list", "canary", "token", "drift", "roundtrip", "ppl", "inspect", "validate", "tensors", "lint",
-        "selftest", "diff", "tree", "oracle-id", "hex", "debug", "bench", "qa", "rosetta-diff",
-        "parity-gpu", "llamacpp-text", "cross-runtime",
+        "list",         "canary",     "token",         "drift",         "roundtrip", "ppl",
+        "inspect",      "validate",   "tensors",       "lint",          "selftest",  "diff",
+        "tree",         "oracle-id",  "hex",           "debug",         "bench",     "qa",
+        "rosetta-diff", "parity-gpu", "llamacpp-text", "cross-runtime",
     };
     size_t n;
     const suite_def *const *all = suites_all(&n);
@@ -34,11 +35,11 @@ static void test_expand_counts(void **state)
         const char *key;
         size_t per_model;
     } counts[] = {
-        {"canary", 4},   {"token", 8},  {"drift", 4},     {"roundtrip", 2},  {"ppl", 3},
-        {"inspect", 2},  {"validate", 2}, {"tensors", 2}, {"lint", 2},       {"selftest", 2},
-        {"diff", 1},     {"tree", 2},   {"oracle-id", 2}, {"hex", 2},        {"debug", 2},
-        {"bench", 2},    {"qa", 2},     {"rosetta-diff", 1}, {"parity-gpu", 1},
-        {"llamacpp-text", 8}, {"cross-runtime", 4},
+        {"canary", 4},        {"token", 8},    {"drift", 4},        {"roundtrip", 2},  {"ppl", 3},
+        {"inspect", 2},       {"validate", 2}, {"tensors", 2},      {"lint", 2},       {"selftest", 2},
+        {"diff", 1},          {"tree", 2},     {"oracle-id", 2},    {"hex", 2},        {"debug", 2},
+        {"bench", 2},         {"qa", 2},       {"rosetta-diff", 1}, {"parity-gpu", 1}, {"llamacpp-text", 8},
+        {"cross-runtime", 4},
     };
     size_t total = 0, n;
     const suite_def *const *all = suites_all(&n);
@@ -61,7 +62,8 @@ static void test_expand_counts(void **state)
                 size_t before = l.count;
                 all[s]->expand(&w->pl, &w->models[m], &l);
                 if (l.count - before != want)
-                    fail_msg("%s/%s: %zu checks, want %zu", all[s]->key, w->models[m].slug, l.count - before, want);
+                    fail_msg("%s/%s: %zu checks, want %zu", all[s]->key, w->models[m].slug, l.count - before,
+                             want);
                 all[s]->expand(&w->pl, &w->models[m], &everything);
             }
             assert_int_equal(l.count, 3 * want);
@@ -76,7 +78,8 @@ static void test_expand_counts(void **state)
         total += l.count;
         check_list_free(&l);
     }
-    assert_int_equal(total, 175); /* 139 + 24 llamacpp-text + 12 cross-runtime (docs/DESIGN.md, "The original harness") */
+    assert_int_equal(
+        total, 175); /* 139 + 24 llamacpp-text + 12 cross-runtime (docs/DESIGN.md, "The original harness") */
     /* Names are unique across the whole matrix. */
     for (size_t i = 0; i < everything.count; i++)
         for (size_t j = i + 1; j < everything.count; j++)
@@ -101,7 +104,8 @@ static check_list expand_one(world *w, const char *key, size_t model)
     return l;
 }
 
-static void assert_query(const query_spec *q, const char *step, const char *a, const char *b, const char *prompt)
+static void assert_query(const query_spec *q, const char *step, const char *a, const char *b,
+                         const char *prompt)
 {
     assert_string_equal(q->step, step);
     assert_int_equal(q->n_artifacts, (a != NULL) + (b != NULL));
@@ -260,15 +264,19 @@ static void test_query_ok_messages(void **state)
 {
     world *w = *state;
     check_result r;
-    const char *noisy = "[GH-187] Embedding check\nwarning: slow path\nerror: Invalid APR format: bad magic\nmore\n";
+    const char *noisy =
+        "[GH-187] Embedding check\nwarning: slow path\nerror: Invalid APR format: bad magic\nmore\n";
 
     r = judge_tensors(w, q_exit(4, "", noisy));
     assert_int_equal(r.status, CHECK_FAIL);
     assert_string_equal(r.detail, "apr tensors failed (exit 4): error: Invalid APR format: bad magic");
     check_result_free(&r);
 
-    r = judge_tensors(w, q_exit(101, "", "thread 'main' panicked at src/x.rs:1:1:\nboom\nnote: run with `RUST_BACKTRACE=1`\n"));
-    assert_string_equal(r.detail, "apr tensors failed (exit 101): thread 'main' panicked at src/x.rs:1:1: boom");
+    r = judge_tensors(
+        w, q_exit(101, "",
+                  "thread 'main' panicked at src/x.rs:1:1:\nboom\nnote: run with `RUST_BACKTRACE=1`\n"));
+    assert_string_equal(r.detail,
+                        "apr tensors failed (exit 101): thread 'main' panicked at src/x.rs:1:1: boom");
     check_result_free(&r);
 
     r = judge_tensors(w, q_exit(3, "", "loading\n  file not found: models/x.apr  \n\n"));
@@ -341,7 +349,8 @@ static void test_query_json_messages(void **state)
     world *w = *state;
     check_result r = judge_tensors(w, q_ok("Tensors: 272\n  model.embed_tokens.weight [49152, 576]\n"));
     assert_int_equal(r.status, CHECK_FAIL);
-    assert_string_equal(r.detail, "apr tensors returned invalid JSON: Tensors: 272   model.embed_tokens.weight [49152, 576]");
+    assert_string_equal(
+        r.detail, "apr tensors returned invalid JSON: Tensors: 272   model.embed_tokens.weight [49152, 576]");
     check_result_free(&r);
     r = judge_tensors(w, q_ok(""));
     assert_string_equal(r.detail, "apr tensors returned invalid JSON: (empty output)");

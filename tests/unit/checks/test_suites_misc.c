@@ -3,7 +3,8 @@
 
 static char *eval_report(const char *ppl)
 {
-    return xasprintf("{\"model\": \"m.apr\", \"dataset\": \"wikitext-2\", \"perplexity\": %s, \"threshold\": 50.0}", ppl);
+    return xasprintf(
+        "{\"model\": \"m.apr\", \"dataset\": \"wikitext-2\", \"perplexity\": %s, \"threshold\": 50.0}", ppl);
 }
 
 /* ---- ppl ---- */
@@ -24,9 +25,11 @@ static void test_ppl_ceiling(void **state)
     q = q_exit(5, huge, "error: Validation failed: perplexity 61.2 exceeds threshold 50.0\n");
     expect(judge(w, "ppl", "ppl/smollm-135m/int8", &q), CHECK_FAIL, "PPL=61.20 exceeds ceiling 20.0");
     q = q_exit(5, out, "error: something else\n");
-    expect(judge(w, "ppl", "ppl/smollm-135m/int8", &q), CHECK_FAIL, "apr eval failed (exit 5): error: something else");
+    expect(judge(w, "ppl", "ppl/smollm-135m/int8", &q), CHECK_FAIL,
+           "apr eval failed (exit 5): error: something else");
     q = q_ok("{\"model\": \"m.apr\", \"cross_entropy\": 2.5}");
-    expect(judge(w, "ppl", "ppl/smollm-135m/int8", &q), CHECK_FAIL, "eval output has no \"perplexity\" field");
+    expect(judge(w, "ppl", "ppl/smollm-135m/int8", &q), CHECK_FAIL,
+           "eval output has no \"perplexity\" field");
     q = q_kind(OUT_UNAVAILABLE, "engine apr not found in PATH");
     expect(judge(w, "ppl", "ppl/smollm-135m/int8", &q), CHECK_SKIP, "engine apr not found");
     free(out);
@@ -38,7 +41,8 @@ static void test_ppl_ceiling(void **state)
 static void test_ppl_drift(void **state)
 {
     world *w = *state;
-    char *a = eval_report("12.34"), *b = eval_report("12.40"), *c = eval_report("13.00"), *nan = eval_report("NaN");
+    char *a = eval_report("12.34"), *b = eval_report("12.40"), *c = eval_report("13.00"),
+         *nan = eval_report("NaN");
     query_output q[2] = {q_ok(a), q_ok(b)};
     expect(judge(w, "ppl", "ppl-drift/smollm-135m", q), CHECK_PASS, "|12.34 - 12.40| = 0.06 < 0.5");
     q[1] = q_ok(c);
@@ -50,7 +54,8 @@ static void test_ppl_drift(void **state)
     q[1] = q_kind(OUT_NOT_RUN, "int8.apr was not produced");
     expect(judge(w, "ppl", "ppl-drift/smollm-135m", q), CHECK_SKIP, "int8: int8.apr was not produced");
     q[0] = q_ok("{\"dataset\": \"wikitext-2\"}");
-    expect(judge(w, "ppl", "ppl-drift/smollm-135m", q), CHECK_FAIL, "int4: eval output has no \"perplexity\" field");
+    expect(judge(w, "ppl", "ppl-drift/smollm-135m", q), CHECK_FAIL,
+           "int4: eval output has no \"perplexity\" field");
     q[0] = q_ok(nan);
     q[1] = q_ok(b);
     expect(judge(w, "ppl", "ppl-drift/smollm-135m", q), CHECK_FAIL, "PPL drift undefined");
@@ -67,10 +72,14 @@ static void test_ppl_drift(void **state)
 
 static void format_diff(cJSON *d)
 {
-    append_entry(d, "differences", (const char *const[]){"field", "format", "category", "format", "type", "format", NULL});
+    append_entry(d, "differences",
+                 (const char *const[]){"field", "format", "category", "format", "type", "format", NULL});
 }
 
-static void no_differences(cJSON *d) { cJSON_DeleteItemFromObject(d, "differences"); }
+static void no_differences(cJSON *d)
+{
+    cJSON_DeleteItemFromObject(d, "differences");
+}
 
 static void test_diff(void **state)
 {
@@ -105,7 +114,8 @@ static void test_rosetta_diff(void **state)
     check_result_free(&r);
     expect(on(w, "rosetta-diff", n, "{\"layout_mismatches\": 2}"), CHECK_FAIL, "2 layout mismatches");
     expect(on(w, "rosetta-diff", n, "{\"mismatches\": []}"), CHECK_PASS, "no layout mismatches");
-    expect(on(w, "rosetta-diff", n, "{\"layout_mismatches\": 0, \"missing_in_a\": 0, \"missing_in_b\": [\"x\"]}"),
+    expect(on(w, "rosetta-diff", n,
+              "{\"layout_mismatches\": 0, \"missing_in_a\": 0, \"missing_in_b\": [\"x\"]}"),
            CHECK_FAIL, "tensor sets differ: 1 only in int8.apr, 0 only in int4.apr");
     expect(on(w, "rosetta-diff", n, "{\"diagnosis\": \"ok\"}"), CHECK_FAIL,
            "rosetta-diff output has no \"layout_mismatches\" field");
@@ -119,9 +129,11 @@ static void test_bench(void **state)
     const char *n = "bench/gpt2-124m/int8";
     expect(on_fixture(w, "bench", n, "apr-bench.json", NULL), CHECK_PASS, "throughput=38.2 tok/s");
     expect(on(w, "bench", n, "{\"tok_s\": 12.34}"), CHECK_PASS, "throughput=12.3 tok/s");
-    expect(on(w, "bench", n, "{\"tokens_per_second\": 0}"), CHECK_FAIL, "throughput=0.0 tok/s (expected > 0)");
+    expect(on(w, "bench", n, "{\"tokens_per_second\": 0}"), CHECK_FAIL,
+           "throughput=0.0 tok/s (expected > 0)");
     expect(on(w, "bench", n, "{\"throughput\": NaN}"), CHECK_FAIL, "throughput=nan tok/s");
-    expect(on(w, "bench", n, "{\"total_tokens\": 32}"), CHECK_FAIL, "bench output has no \"tokens_per_second\" field");
+    expect(on(w, "bench", n, "{\"total_tokens\": 32}"), CHECK_FAIL,
+           "bench output has no \"tokens_per_second\" field");
 }
 
 /* ---- list (global) ---- */
@@ -129,7 +141,8 @@ static void test_bench(void **state)
 static void test_list(void **state)
 {
     world *w = *state;
-    expect(on_fixture(w, "list", "list/global", "apr-list.json", NULL), CHECK_PASS, "cache listing succeeded (1 models)");
+    expect(on_fixture(w, "list", "list/global", "apr-list.json", NULL), CHECK_PASS,
+           "cache listing succeeded (1 models)");
     expect(on(w, "list", "list/global", "[]"), CHECK_PASS, "cache listing succeeded (0 models)");
     expect(on(w, "list", "list/global", "{\"total\": 0}"), CHECK_FAIL, "list output has no \"models\" field");
     query_output q = q_exit(2, "", "error: unrecognized subcommand 'list'\n");
@@ -177,8 +190,8 @@ static void test_parity_gpu(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ppl_ceiling), cmocka_unit_test(test_ppl_drift), cmocka_unit_test(test_diff),
-        cmocka_unit_test(test_rosetta_diff), cmocka_unit_test(test_bench),    cmocka_unit_test(test_list),
+        cmocka_unit_test(test_ppl_ceiling),  cmocka_unit_test(test_ppl_drift), cmocka_unit_test(test_diff),
+        cmocka_unit_test(test_rosetta_diff), cmocka_unit_test(test_bench),     cmocka_unit_test(test_list),
         cmocka_unit_test(test_parity_gpu),
     };
     return cmocka_run_group_tests(tests, world_setup, world_teardown);

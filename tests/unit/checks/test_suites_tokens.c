@@ -15,7 +15,8 @@ static char *run_report(world *w, size_t from, size_t changes, const char *text)
     cJSON_AddStringToObject(doc, "model", "models/smollm-135m-int4.apr");
     cJSON_AddStringToObject(doc, "text", text ? text : o->text);
     for (size_t i = 0; i < o->n_tokens; i++)
-        cJSON_AddItemToArray(tokens, cJSON_CreateNumber(i >= from && i < from + changes ? 99990 + (double)i : o->tokens[i]));
+        cJSON_AddItemToArray(
+            tokens, cJSON_CreateNumber(i >= from && i < from + changes ? 99990 + (double)i : o->tokens[i]));
     cJSON_AddNumberToObject(doc, "tokens_generated", 32);
     return printed(doc);
 }
@@ -71,7 +72,8 @@ static void test_canary_fields_and_skips(void **state)
     cJSON_AddStringToObject(doc, "generated_text", greeting(w)->text);
     char *legacy = printed(doc);
     query_output q = q_ok(no_text);
-    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL, "run output has no \"text\" field");
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL,
+           "run output has no \"text\" field");
     q = q_ok(legacy);
     expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_PASS, "exact match");
 
@@ -92,19 +94,22 @@ static void test_canary_fields_and_skips(void **state)
     expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_SKIP, "int8.apr was not produced");
 
     q = q_exit(6, "", "error: Model load failed: truncated tensor data\n");
-    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL, "apr run failed (exit 6): error: Model load failed");
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL,
+           "apr run failed (exit 6): error: Model load failed");
 
     /* No oracle: nothing to judge against. */
     oracle_set *saved = w->oracles[0];
     w->oracles[0] = NULL;
     q = q_ok(out);
-    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_SKIP, "no oracle for smollm-135m/greeting");
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_SKIP,
+           "no oracle for smollm-135m/greeting");
     w->oracles[0] = saved;
 
     /* The oracle was made from another prompt than the one the engine ran. */
     char *prompt = w->prompts[3].text;
     w->prompts[3].text = "Hello, my name is Bob";
-    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL, "oracle prompt 'Hello, my name is' differs from the pipeline's prompt");
+    expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_FAIL,
+           "oracle prompt 'Hello, my name is' differs from the pipeline's prompt");
     w->prompts[3].text = prompt;
 
     free(out);
@@ -155,7 +160,8 @@ static void test_token_parity(void **state)
 
     out = run_report(w, 0, 4, NULL);
     q = q_ok(out);
-    expect(judge(w, "token", "token-parity/smollm-135m/int8/greeting", &q), CHECK_FAIL, "4 mismatches exceeds threshold 3");
+    expect(judge(w, "token", "token-parity/smollm-135m/int8/greeting", &q), CHECK_FAIL,
+           "4 mismatches exceeds threshold 3");
     free(out);
 }
 
@@ -163,10 +169,12 @@ static void test_token_parity_fields(void **state)
 {
     world *w = *state;
     query_output q = q_ok("{\"text\": \" Alex.\", \"tokens_generated\": 32}");
-    expect(judge(w, "token", "token-parity/smollm-135m/int8/code", &q), CHECK_FAIL, "run output has no \"tokens\" field");
+    expect(judge(w, "token", "token-parity/smollm-135m/int8/code", &q), CHECK_FAIL,
+           "run output has no \"tokens\" field");
 
     q = q_ok("{\"tokens\": [1, \"2\", 3]}");
-    expect(judge(w, "token", "token-parity/smollm-135m/int8/code", &q), CHECK_FAIL, "run output \"tokens\" is not a list of integers");
+    expect(judge(w, "token", "token-parity/smollm-135m/int8/code", &q), CHECK_FAIL,
+           "run output \"tokens\" is not a list of integers");
 
     /* A stream that stopped early diverges where it ends. */
     char *full = run_report(w, 0, 0, NULL);
@@ -183,7 +191,8 @@ static void test_token_parity_fields(void **state)
     free(full);
 
     q = q_kind(OUT_UNAVAILABLE, "engine apr not found in PATH");
-    expect(judge(w, "token", "token-parity/gpt2-124m/int4/code", &q), CHECK_SKIP, "engine apr not found in PATH");
+    expect(judge(w, "token", "token-parity/gpt2-124m/int4/code", &q), CHECK_SKIP,
+           "engine apr not found in PATH");
 }
 
 /* An oracle that stopped at EOS after 30 tokens reports the EOS; an engine that stopped there too
@@ -199,11 +208,11 @@ static void test_token_parity_oracle_eos(void **state)
         const char *detail;
         long index;
     } cases[] = {
-        {29, 99, "0/3 mismatches", -1},  /* stopped at EOS without reporting it */
-        {29, 5, "1/3 mismatches", 5},    /* ... with one wrong token */
-        {30, 99, "0/3 mismatches", -1},  /* reported the EOS as HF does */
-        {28, 99, "1/3 mismatches", 28},  /* stopped one token too soon */
-        {32, 99, "2/3 mismatches", 30},  /* did not stop */
+        {29, 99, "0/3 mismatches", -1}, /* stopped at EOS without reporting it */
+        {29, 5, "1/3 mismatches", 5},   /* ... with one wrong token */
+        {30, 99, "0/3 mismatches", -1}, /* reported the EOS as HF does */
+        {28, 99, "1/3 mismatches", 28}, /* stopped one token too soon */
+        {32, 99, "2/3 mismatches", 30}, /* did not stop */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *full = run_report(w, cases[i].changed_at, 1, NULL);
@@ -245,18 +254,22 @@ static void test_drift(void **state)
     /* A crash wins over a skip, and says which quant. */
     q[0] = q_kind(OUT_NOT_RUN, "int4.apr was not produced");
     q[1] = q_exit(8, "", "error: Inference failed: NaN logits\n");
-    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL, "int8: apr run failed (exit 8): error: Inference failed: NaN logits");
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL,
+           "int8: apr run failed (exit 8): error: Inference failed: NaN logits");
 
     q[0] = q_exit(8, "", "error: a\n");
-    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL, "int4: apr run failed (exit 8): error: a");
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL,
+           "int4: apr run failed (exit 8): error: a");
 
     q[0] = q_ok("{\"text\": \"x\"}");
     q[1] = q_ok(m0);
-    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL, "int4: run output has no \"tokens\" field");
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL,
+           "int4: run output has no \"tokens\" field");
 
     q[0] = q_ok(m0);
     q[1] = q_kind(OUT_NOT_RUN, "int8.apr was not produced");
-    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_SKIP, "int8: int8.apr was not produced");
+    expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_SKIP,
+           "int8: int8.apr was not produced");
     free(m0);
     free(m1);
     free(m2);
@@ -269,7 +282,8 @@ static void test_roundtrip(void **state)
     world *w = *state;
     char *orig = run_report(w, 0, 0, NULL), *rt = run_report(w, 20, 3, NULL);
     query_output q[2] = {q_ok(orig), q_ok(orig)};
-    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/completion", q), CHECK_PASS, "tokens identical (32 tokens)");
+    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/completion", q), CHECK_PASS,
+           "tokens identical (32 tokens)");
 
     q[1] = q_ok(rt);
     check_result r = judge(w, "roundtrip", "roundtrip/smollm-135m/completion", q);
@@ -281,10 +295,12 @@ static void test_roundtrip(void **state)
 
     /* Both token lists are required: two runs without ids are not "identical". */
     q[1] = q_ok("{\"text\": \" Paris.\"}");
-    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q), CHECK_FAIL, "roundtrip: run output has no \"tokens\" field");
+    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q), CHECK_FAIL,
+           "roundtrip: run output has no \"tokens\" field");
 
     q[1] = q_kind(OUT_NOT_RUN, "roundtrip.apr was not produced: apr import failed (exit 5)");
-    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q), CHECK_SKIP, "roundtrip: roundtrip.apr was not produced");
+    expect(judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q), CHECK_SKIP,
+           "roundtrip: roundtrip.apr was not produced");
     free(orig);
     free(rt);
 }
@@ -318,22 +334,26 @@ static void test_llamacpp_text(void **state)
     check_result_free(&r);
 
     q = q_ok("Pok\xc3mon is nice.");
-    expect(judge(w, "llamacpp-text", "llamacpp-text/smollm-135m/q8_0/completion", &q), CHECK_PASS, "llama-completion output is not valid UTF-8");
+    expect(judge(w, "llamacpp-text", "llamacpp-text/smollm-135m/q8_0/completion", &q), CHECK_PASS,
+           "llama-completion output is not valid UTF-8");
     swap_oracle_text(w, saved);
 
     /* tmgt strips both sides (the original stripped only llama.cpp's text, so the oracle's
      * leading space shifted every position and every check failed). */
     char *out = fixture("llama-completion-greeting.txt");
     q = q_ok(out);
-    expect(judge(w, "llamacpp-text", "llamacpp-text/smollm-135m/q8_0/greeting", &q), CHECK_PASS, "0/3 char mismatches");
+    expect(judge(w, "llamacpp-text", "llamacpp-text/smollm-135m/q8_0/greeting", &q), CHECK_PASS,
+           "0/3 char mismatches");
     free(out);
 
     q = q_kind(OUT_UNAVAILABLE, "engine llama-completion not found in PATH");
-    expect(judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q), CHECK_SKIP, "llama-completion not found");
+    expect(judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q), CHECK_SKIP,
+           "llama-completion not found");
 
     q = q_kind(OUT_SIGNAL, NULL);
     q.term_signal = 6;
-    expect(judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q), CHECK_FAIL, "llama-completion killed by signal 6 (SIGABRT)");
+    expect(judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q), CHECK_FAIL,
+           "llama-completion killed by signal 6 (SIGABRT)");
 }
 
 static void test_cross_runtime(void **state)
@@ -366,7 +386,8 @@ static void test_cross_runtime(void **state)
     expect(judge(w, "cross-runtime", n, q), CHECK_FAIL, "apr run failed (exit 4): error: Invalid format");
 
     q[0] = q_ok("{\"text\": \"Paris.\"}");
-    expect(judge(w, "cross-runtime", n, q), CHECK_FAIL, "llama-completion failed (exit 1): llama_model_load: error loading model");
+    expect(judge(w, "cross-runtime", n, q), CHECK_FAIL,
+           "llama-completion failed (exit 1): llama_model_load: error loading model");
 
     q[0] = q_ok("{\"tokens\": [1]}");
     q[1] = q_ok("Paris.");

@@ -10,8 +10,15 @@ static void one_fails(cJSON *d)
     cJSON_ReplaceItemInObject(d, "passed", cJSON_CreateFalse());
 }
 
-static void no_checks(cJSON *d) { cJSON_DeleteItemFromObject(d, "checks"); cJSON_DeleteItemFromObject(d, "total_score"); }
-static void empty_checks(cJSON *d) { cJSON_ReplaceItemInObject(d, "checks", cJSON_CreateArray()); }
+static void no_checks(cJSON *d)
+{
+    cJSON_DeleteItemFromObject(d, "checks");
+    cJSON_DeleteItemFromObject(d, "total_score");
+}
+static void empty_checks(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "checks", cJSON_CreateArray());
+}
 
 static void test_validate(void **state)
 {
@@ -25,7 +32,8 @@ static void test_validate(void **state)
     expect(on_fixture(w, "validate", n, "apr-validate.json", empty_checks), CHECK_FAIL,
            "validate output lists no checks");
     /* Shapes the original harness read. */
-    expect(on(w, "validate", n, "{\"results\": {\"magic\": \"PASS\", \"nan\": \"ok\"}}"), CHECK_PASS, "2 checks passed");
+    expect(on(w, "validate", n, "{\"results\": {\"magic\": \"PASS\", \"nan\": \"ok\"}}"), CHECK_PASS,
+           "2 checks passed");
     expect(on(w, "validate", n, "{\"results\": {\"magic\": \"PASS\", \"nan\": \"FAIL\"}}"), CHECK_FAIL,
            "validation failures: {nan: \"FAIL\"}");
     expect(on(w, "validate", n, "{\"score\": 87}"), CHECK_PASS, "score=87");
@@ -59,11 +67,15 @@ static void test_validate_exit_5(void **state)
 
 static void with_error(cJSON *d)
 {
-    append_entry(d, "issues", (const char *const[]){"level", "error", "category", "tensors", "message",
-                                                     "lm_head.weight is all zeros", NULL});
+    append_entry(d, "issues",
+                 (const char *const[]){"level", "error", "category", "tensors", "message",
+                                       "lm_head.weight is all zeros", NULL});
 }
 
-static void no_issues(cJSON *d) { cJSON_DeleteItemFromObject(d, "issues"); }
+static void no_issues(cJSON *d)
+{
+    cJSON_DeleteItemFromObject(d, "issues");
+}
 
 static void test_lint(void **state)
 {
@@ -72,10 +84,12 @@ static void test_lint(void **state)
     expect(on_fixture(w, "lint", n, "apr-lint.json", NULL), CHECK_PASS, "2 warnings, 0 critical");
     expect(on_fixture(w, "lint", n, "apr-lint.json", with_error), CHECK_FAIL,
            "1 critical violations: lm_head.weight is all zeros");
-    expect(on(w, "lint", n, "{\"violations\": [{\"severity\": \"critical\", \"rule\": \"R1\"}, {\"severity\": \"info\"}]}"),
+    expect(on(w, "lint", n,
+              "{\"violations\": [{\"severity\": \"critical\", \"rule\": \"R1\"}, {\"severity\": \"info\"}]}"),
            CHECK_FAIL, "1 critical violations: R1");
     expect(on(w, "lint", n, "{\"violations\": []}"), CHECK_PASS, "0 warnings, 0 critical");
-    expect(on_fixture(w, "lint", n, "apr-lint.json", no_issues), CHECK_FAIL, "lint output has no \"issues\" field");
+    expect(on_fixture(w, "lint", n, "apr-lint.json", no_issues), CHECK_FAIL,
+           "lint output has no \"issues\" field");
 }
 
 /* ---- selftest (apr check) ---- */
@@ -112,14 +126,16 @@ static void test_selftest(void **state)
     check_result_free(&r);
     expect(on(w, "selftest", n, "{\"passed\": 8, \"total\": 10}"), CHECK_PASS, "8/10 stages passed");
     expect(on(w, "selftest", n, "{\"passed\": 3, \"total\": 10}"), CHECK_FAIL, "only 3/10 stages passed");
-    expect(on_fixture(w, "selftest", n, "apr-check.json", no_stages), CHECK_FAIL, "check output has no \"stages\" field");
+    expect(on_fixture(w, "selftest", n, "apr-check.json", no_stages), CHECK_FAIL,
+           "check output has no \"stages\" field");
 }
 
 /* ---- qa ---- */
 
 static void throughput_fails(cJSON *d)
 {
-    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "gates"), 1), "passed", cJSON_CreateFalse());
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "gates"), 1), "passed",
+                              cJSON_CreateFalse());
 }
 
 static void mostly_skipped(cJSON *d)
@@ -140,13 +156,17 @@ static void test_qa(void **state)
     world *w = *state;
     const char *n = "qa/smollm-135m/int4";
     expect(on_fixture(w, "qa", n, "apr-qa.json", NULL), CHECK_PASS, "4 gates executed, 0 critical");
-    expect(on_fixture(w, "qa", n, "apr-qa.json", throughput_fails), CHECK_FAIL, "1 critical failures: throughput");
+    expect(on_fixture(w, "qa", n, "apr-qa.json", throughput_fails), CHECK_FAIL,
+           "1 critical failures: throughput");
     /* Gates skipped by flag do not count as executed. */
-    expect(on_fixture(w, "qa", n, "apr-qa.json", mostly_skipped), CHECK_FAIL, "only 2 gates executed (need ≥3)");
-    expect(on(w, "qa", n, "{\"gates\": [{\"name\": \"a\", \"status\": \"FAIL\", \"severity\": \"warning\"},"
+    expect(on_fixture(w, "qa", n, "apr-qa.json", mostly_skipped), CHECK_FAIL,
+           "only 2 gates executed (need ≥3)");
+    expect(on(w, "qa", n,
+              "{\"gates\": [{\"name\": \"a\", \"status\": \"FAIL\", \"severity\": \"warning\"},"
               " {\"name\": \"b\", \"status\": \"PASS\"}, {\"name\": \"c\", \"status\": \"PASS\"}]}"),
            CHECK_PASS, "3 gates executed, 0 critical");
-    expect(on(w, "qa", n, "{\"checks\": [{\"name\": \"a\", \"status\": \"CRITICAL\", \"severity\": \"critical\"},"
+    expect(on(w, "qa", n,
+              "{\"checks\": [{\"name\": \"a\", \"status\": \"CRITICAL\", \"severity\": \"critical\"},"
               " {\"name\": \"b\"}, {\"name\": \"c\"}]}"),
            CHECK_FAIL, "1 critical failures: a");
     expect(on(w, "qa", n, "{\"gates_executed\": 5}"), CHECK_PASS, "5 gates executed");
@@ -158,8 +178,9 @@ static void test_qa(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_validate), cmocka_unit_test(test_validate_exit_5), cmocka_unit_test(test_lint),
-        cmocka_unit_test(test_selftest), cmocka_unit_test(test_qa),
+        cmocka_unit_test(test_validate), cmocka_unit_test(test_validate_exit_5),
+        cmocka_unit_test(test_lint),     cmocka_unit_test(test_selftest),
+        cmocka_unit_test(test_qa),
     };
     return cmocka_run_group_tests(tests, world_setup, world_teardown);
 }

@@ -84,8 +84,11 @@ void world_input(action *consumer, const action *producer)
 int world_run(exec_world *w, fake_script *script, size_t jobs, exec_stats *st)
 {
     exec_opts o = {
-        .jobs = jobs, .read_cache = true, .output_limit = 1u << 20,
-        .new_runner = fake_runner_new, .runner_ctx = script,
+        .jobs = jobs,
+        .read_cache = true,
+        .output_limit = 1u << 20,
+        .new_runner = fake_runner_new,
+        .runner_ctx = script,
     };
     return exec_run(&w->g, w->c, &o, st);
 }

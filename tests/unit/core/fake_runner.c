@@ -21,7 +21,7 @@ struct fake_call {
     uv_timer_t timer;
     fake_runner *owner;
     const fake_job *job;
-    size_t index;          /* in the script's start order */
+    size_t index; /* in the script's start order */
     char *output_path;
     bool cancelled;
     run_done_cb cb;
@@ -123,7 +123,10 @@ static void fake_close(runner *r)
 }
 
 static const runner_ops fake_ops = {
-    .start = fake_start, .cancel_all = fake_cancel_all, .running = fake_running, .close = fake_close,
+    .start = fake_start,
+    .cancel_all = fake_cancel_all,
+    .running = fake_running,
+    .close = fake_close,
 };
 
 runner *fake_runner_new(uv_loop_t *loop, void *ctx)

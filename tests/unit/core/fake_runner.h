@@ -11,13 +11,13 @@
 #include "runner.h"
 
 typedef struct {
-    const char *name;     /* argv[1] of the calls it answers */
-    run_outcome outcome;  /* RUN_EXITED unless set */
+    const char *name;    /* argv[1] of the calls it answers */
+    run_outcome outcome; /* RUN_EXITED unless set */
     int exit_code;
-    uint64_t wall_ms;     /* what the result reports (it drives longest-first) */
-    uint64_t delay_ms;    /* how long the call really takes on the loop */
-    bool writes_output;   /* writes "output of NAME" to argv[2] */
-    const char *out;      /* stdout; "" when NULL */
+    uint64_t wall_ms;   /* what the result reports (it drives longest-first) */
+    uint64_t delay_ms;  /* how long the call really takes on the loop */
+    bool writes_output; /* writes "output of NAME" to argv[2] */
+    const char *out;    /* stdout; "" when NULL */
 } fake_job;
 
 #define FAKE_MAX_CALLS 64
@@ -25,7 +25,7 @@ typedef struct {
 typedef struct {
     const fake_job *jobs;
     size_t n_jobs;
-    int raise_on_start;   /* a signal raised when the call named `raise_after` starts, or 0 */
+    int raise_on_start; /* a signal raised when the call named `raise_after` starts, or 0 */
     const char *raise_after;
     /* what happened, in order */
     const char *started[FAKE_MAX_CALLS];

@@ -10,8 +10,9 @@
 #include "exec_world.h"
 #include "exit_code.h"
 
-#define SCRIPT(...) ((fake_script){.jobs = (const fake_job[]){__VA_ARGS__}, \
-                                  .n_jobs = sizeof (const fake_job[]){__VA_ARGS__} / sizeof(fake_job)})
+#define SCRIPT(...)                                         \
+    ((fake_script){.jobs = (const fake_job[]){__VA_ARGS__}, \
+                   .n_jobs = sizeof(const fake_job[]){__VA_ARGS__} / sizeof(fake_job)})
 
 static void test_no_more_than_the_job_slots_run_at_once(void **state)
 {
@@ -21,8 +22,9 @@ static void test_no_more_than_the_job_slots_run_at_once(void **state)
     const char *names[] = {"a", "b", "c", "d", "e"};
     for (size_t i = 0; i < 5; i++)
         world_action(&w, names[i], q);
-    fake_script s = SCRIPT({.name = "a", .delay_ms = 20}, {.name = "b", .delay_ms = 20}, {.name = "c", .delay_ms = 20},
-                           {.name = "d", .delay_ms = 20}, {.name = "e", .delay_ms = 20});
+    fake_script s =
+        SCRIPT({.name = "a", .delay_ms = 20}, {.name = "b", .delay_ms = 20}, {.name = "c", .delay_ms = 20},
+               {.name = "d", .delay_ms = 20}, {.name = "e", .delay_ms = 20});
     exec_stats st;
     assert_int_equal(world_run(&w, &s, 2, &st), EXIT_OK);
     assert_int_equal(s.n_started, 5);
@@ -61,7 +63,8 @@ static void test_a_failed_producers_dependents_are_skipped_transitively(void **s
     action *other = world_action(&w, "other", world_step(&w, "other", false, false));
     world_input(second, first);
     world_input(query, second);
-    fake_script s = SCRIPT({.name = "first", .exit_code = 1}, {.name = "second", .writes_output = true}, {.name = "query"}, {.name = "other"});
+    fake_script s = SCRIPT({.name = "first", .exit_code = 1}, {.name = "second", .writes_output = true},
+                           {.name = "query"}, {.name = "other"});
     exec_stats st;
     assert_int_equal(world_run(&w, &s, 2, &st), EXIT_OK);
     assert_int_equal(first->status, ST_EXIT);
@@ -85,8 +88,8 @@ static void test_an_exclusive_action_runs_alone_after_the_rest(void **state)
     world_action(&w, "a", q);
     world_action(&w, "b", q);
     world_action(&w, "c", q);
-    fake_script s = SCRIPT({.name = "timing", .delay_ms = 20}, {.name = "a", .delay_ms = 20}, {.name = "b", .delay_ms = 20},
-                           {.name = "c", .delay_ms = 20});
+    fake_script s = SCRIPT({.name = "timing", .delay_ms = 20}, {.name = "a", .delay_ms = 20},
+                           {.name = "b", .delay_ms = 20}, {.name = "c", .delay_ms = 20});
     exec_stats st;
     assert_int_equal(world_run(&w, &s, 4, &st), EXIT_OK);
     int at = fake_started_at(&s, "timing");
@@ -155,8 +158,8 @@ static void test_ready_actions_start_longest_expected_first(void **state)
     world_input(s2, gate);
     fake_script s = SCRIPT({.name = "s1", .wall_ms = 900, .writes_output = true},
                            {.name = "f1", .wall_ms = 10, .writes_output = true},
-                           {.name = "gate", .wall_ms = 1, .writes_output = true}, {.name = "f2", .wall_ms = 10},
-                           {.name = "s2", .wall_ms = 900});
+                           {.name = "gate", .wall_ms = 1, .writes_output = true},
+                           {.name = "f2", .wall_ms = 10}, {.name = "s2", .wall_ms = 900});
     exec_stats st;
     assert_int_equal(world_run(&w, &s, 1, &st), EXIT_OK);
     assert_int_equal(s.n_started, 5);
@@ -200,12 +203,19 @@ static void test_an_action_is_reported_finished_once_its_result_is_stored(void *
     fake_script s = SCRIPT({.name = "convert", .writes_output = true}, {.name = "leaf1"}, {.name = "leaf2"},
                            {.name = "leaf3"});
     storage_probe probe = {
-        .base = {.starting = probe_action, .finished = probe_finished, .retrying = probe_retrying,
-                 .stopping = probe_stopping, .ended = probe_quiet},
+        .base = {.starting = probe_action,
+                 .finished = probe_finished,
+                 .retrying = probe_retrying,
+                 .stopping = probe_stopping,
+                 .ended = probe_quiet},
         .c = w.c,
     };
-    exec_opts o = {.jobs = 2, .read_cache = true, .output_limit = 1u << 20, .new_runner = fake_runner_new,
-                   .runner_ctx = &s, .progress = &probe.base};
+    exec_opts o = {.jobs = 2,
+                   .read_cache = true,
+                   .output_limit = 1u << 20,
+                   .new_runner = fake_runner_new,
+                   .runner_ctx = &s,
+                   .progress = &probe.base};
     exec_stats st;
     assert_int_equal(exec_run(&w.g, w.c, &o, &st), EXIT_OK);
     assert_int_equal(probe.finished, 4);

@@ -44,7 +44,8 @@ static void test_the_memo_is_per_invocation(void **state)
     assert_string_not_equal(color, base);
     assert_string_not_equal(gpu, base);
     /* every variable tmgt reads counts, the Hub token under its older name included */
-    const char *read[] = {"HUGGING_FACE_HUB_TOKEN", "TMGT_CACHE_SALT", "HF_HOME", "NO_COLOR", "PATH", "COLUMNS"};
+    const char *read[] = {
+        "HUGGING_FACE_HUB_TOKEN", "TMGT_CACHE_SALT", "HF_HOME", "NO_COLOR", "PATH", "COLUMNS"};
     for (size_t i = 0; i < sizeof read / sizeof *read; i++) {
         char *was = getenv(read[i]) ? strdup(getenv(read[i])) : NULL;
         setenv(read[i], "a value no test sets", 1);
@@ -113,9 +114,17 @@ static void remember(remembered *r)
     deps_take(&r->deps);
     const char findings[] = "FAIL token/m/int4/code\n";
     run_memo_facts f = {
-        .findings = findings, .findings_len = strlen(findings), .pass = 3, .fail = 1, .skip = 0,
-        .exit_code = EXIT_CHECK_FAILED, .actions_cached = 4, .results_file = r->document,
-        .started_at = "2026-01-01T00:00:00Z", .deps = &r->deps, .started_ns = a_second_from_now(),
+        .findings = findings,
+        .findings_len = strlen(findings),
+        .pass = 3,
+        .fail = 1,
+        .skip = 0,
+        .exit_code = EXIT_CHECK_FAILED,
+        .actions_cached = 4,
+        .results_file = r->document,
+        .started_at = "2026-01-01T00:00:00Z",
+        .deps = &r->deps,
+        .started_ns = a_second_from_now(),
     };
     tmgt_error err = {{0}};
     assert_int_equal(run_memo_save(r->memo, &f, &err), 0);
@@ -223,8 +232,12 @@ static void test_a_file_changed_during_the_run_cannot_vouch(void **state)
     deps_take(&deps);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    run_memo_facts f = {.findings = "", .exit_code = EXIT_OK, .results_file = r.document,
-                        .started_at = "2026-01-01T00:00:01Z", .deps = &deps, .started_ns = timespec_ns(now)};
+    run_memo_facts f = {.findings = "",
+                        .exit_code = EXIT_OK,
+                        .results_file = r.document,
+                        .started_at = "2026-01-01T00:00:01Z",
+                        .deps = &deps,
+                        .started_ns = timespec_ns(now)};
     tmgt_error err = {{0}};
     assert_int_equal(run_memo_save(r.memo, &f, &err), 1);
     dep_list_free(&deps);

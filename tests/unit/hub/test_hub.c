@@ -11,9 +11,10 @@
 
 static void test_server_file_names_that_leave_the_snapshot_are_refused(void **state)
 {
-    const char *safe[] = {"config.json", "model-00001-of-00002.safetensors", "onnx/model.onnx", "a/.hidden", "..x"};
-    const char *unsafe[] = {"", "/etc/passwd", "../evil.json", "a/../../b", "a//b", "./config.json", "a/.",
-                            "a/..", "dir/", "a\\..\\b", "new\nline"};
+    const char *safe[] = {"config.json", "model-00001-of-00002.safetensors", "onnx/model.onnx", "a/.hidden",
+                          "..x"};
+    const char *unsafe[] = {"",    "/etc/passwd", "../evil.json", "a/../../b", "a//b",     "./config.json",
+                            "a/.", "a/..",        "dir/",         "a\\..\\b",  "new\nline"};
     for (size_t i = 0; i < sizeof safe / sizeof *safe; i++)
         assert_true(hub_safe_repo_path(safe[i]));
     for (size_t i = 0; i < sizeof unsafe / sizeof *unsafe; i++)
@@ -27,7 +28,8 @@ static void test_etags_are_normalised_and_checked(void **state)
     assert_true(hub_etag_parse("W/\"4a036f56bb619924ec4189bd84ed716c766971ae\"", out));
     assert_string_equal(out, sha1);
     assert_true(hub_etag_parse(sha1, out));
-    assert_false(hub_etag_parse("\"4A036F56BB619924EC4189BD84ED716C766971AE\"", out)); /* not the Hub's form */
+    assert_false(
+        hub_etag_parse("\"4A036F56BB619924EC4189BD84ED716C766971AE\"", out)); /* not the Hub's form */
     assert_false(hub_etag_parse("\"abc\"", out));
     assert_false(hub_etag_parse("\"../../../../etc/passwd-0123456789012345678901234567\"", out));
     assert_false(hub_etag_parse(NULL, out));
@@ -63,7 +65,8 @@ static void test_size_and_sha256_mismatches_are_reported(void **state)
     v = hub_verifier_new(want.hex, 6);
     hub_verifier_update(v, "hellO\n", 6);
     assert_int_equal(hub_verifier_finish(v, &d, &err), -1);
-    char *msg = xasprintf("checksum mismatch: the Hub's ETag is %s but the content hashes to %s", want.hex, d.hex);
+    char *msg =
+        xasprintf("checksum mismatch: the Hub's ETag is %s but the content hashes to %s", want.hex, d.hex);
     assert_string_equal(err.msg, msg);
     free(msg);
     hub_verifier_free(v);

@@ -66,7 +66,8 @@ static void test_load_all_sets(void **state)
             assert_true(strlen(e->text) > 0);
         }
         assert_null(oracle_find(set, "nope"));
-        assert_string_equal(cJSON_GetObjectItem(set->provenance, "transformers_version")->valuestring, "5.1.0");
+        assert_string_equal(cJSON_GetObjectItem(set->provenance, "transformers_version")->valuestring,
+                            "5.1.0");
         assert_string_equal(cJSON_GetObjectItem(set->provenance, "runtime")->valuestring, "transformers");
         oracle_free(set);
         free(dir);
@@ -80,7 +81,8 @@ static void test_greeting_content(void **state)
     char *data = read_source_file("oracle/smollm-135m/greeting.json", &len);
     oracle_entry e;
     tmgt_error err;
-    assert_int_equal(oracle_parse("oracle/smollm-135m/greeting.json", data, len, "smollm-135m", &e, NULL, &err), 0);
+    assert_int_equal(
+        oracle_parse("oracle/smollm-135m/greeting.json", data, len, "smollm-135m", &e, NULL, &err), 0);
     assert_int_equal(e.tokens[0], 5325);
     assert_int_equal(e.tokens[31], 657);
     assert_non_null(strstr(e.text, "Pokémon")); /* raw UTF-8, not an escape */
@@ -92,21 +94,66 @@ static void test_greeting_content(void **state)
 
 typedef void (*mutation)(cJSON *doc);
 
-static void token3_string(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateString("x")); }
-static void token3_float(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateNumber(1.5)); }
-static void token3_negative(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateNumber(-1)); }
-static void tokens_long(cJSON *d) { cJSON_AddItemToArray(cJSON_GetObjectItem(d, "tokens"), cJSON_CreateNumber(7)); }
-static void tokens_missing(cJSON *d) { cJSON_DeleteItemFromObject(d, "tokens"); }
-static void count_wrong(cJSON *d) { cJSON_ReplaceItemInObject(d, "token_count", cJSON_CreateNumber(31)); }
-static void slug_wrong(cJSON *d) { cJSON_ReplaceItemInObject(d, "model_slug", cJSON_CreateString("qwen2-0.5b")); }
-static void runtime_wrong(cJSON *d) { cJSON_ReplaceItemInObject(d, "runtime", cJSON_CreateString("vllm")); }
-static void format_wrong(cJSON *d) { cJSON_ReplaceItemInObject(d, "format", cJSON_CreateString("bfloat16")); }
-static void sampling(cJSON *d) { cJSON_ReplaceItemInObject(d, "do_sample", cJSON_CreateTrue()); }
-static void max_new(cJSON *d) { cJSON_ReplaceItemInObject(d, "max_new_tokens", cJSON_CreateNumber(16)); }
-static void version_bad(cJSON *d) { cJSON_ReplaceItemInObject(d, "transformers_version", cJSON_CreateString("5")); }
-static void torch_missing(cJSON *d) { cJSON_DeleteItemFromObject(d, "torch_version"); }
-static void text_number(cJSON *d) { cJSON_ReplaceItemInObject(d, "text", cJSON_CreateNumber(1)); }
-static void prompt_missing(cJSON *d) { cJSON_DeleteItemFromObject(d, "prompt"); }
+static void token3_string(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateString("x"));
+}
+static void token3_float(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateNumber(1.5));
+}
+static void token3_negative(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "tokens"), 3, cJSON_CreateNumber(-1));
+}
+static void tokens_long(cJSON *d)
+{
+    cJSON_AddItemToArray(cJSON_GetObjectItem(d, "tokens"), cJSON_CreateNumber(7));
+}
+static void tokens_missing(cJSON *d)
+{
+    cJSON_DeleteItemFromObject(d, "tokens");
+}
+static void count_wrong(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "token_count", cJSON_CreateNumber(31));
+}
+static void slug_wrong(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "model_slug", cJSON_CreateString("qwen2-0.5b"));
+}
+static void runtime_wrong(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "runtime", cJSON_CreateString("vllm"));
+}
+static void format_wrong(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "format", cJSON_CreateString("bfloat16"));
+}
+static void sampling(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "do_sample", cJSON_CreateTrue());
+}
+static void max_new(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "max_new_tokens", cJSON_CreateNumber(16));
+}
+static void version_bad(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "transformers_version", cJSON_CreateString("5"));
+}
+static void torch_missing(cJSON *d)
+{
+    cJSON_DeleteItemFromObject(d, "torch_version");
+}
+static void text_number(cJSON *d)
+{
+    cJSON_ReplaceItemInObject(d, "text", cJSON_CreateNumber(1));
+}
+static void prompt_missing(cJSON *d)
+{
+    cJSON_DeleteItemFromObject(d, "prompt");
+}
 
 typedef struct {
     mutation mutate;
@@ -147,7 +194,8 @@ static void test_schema_errors_name_file_and_field(void **state)
         {tokens_long, "oracle/smollm-135m/code.json: tokens: expected 1 to 32 tokens, got 33"},
         {tokens_missing, "oracle/smollm-135m/code.json: tokens: missing"},
         {count_wrong, "oracle/smollm-135m/code.json: token_count: 31 does not match len(tokens) = 32"},
-        {slug_wrong, "oracle/smollm-135m/code.json: model_slug: expected \"smollm-135m\", got \"qwen2-0.5b\""},
+        {slug_wrong,
+         "oracle/smollm-135m/code.json: model_slug: expected \"smollm-135m\", got \"qwen2-0.5b\""},
         {runtime_wrong, "oracle/smollm-135m/code.json: runtime: expected \"transformers\", got \"vllm\""},
         {format_wrong, "oracle/smollm-135m/code.json: format: expected \"float32\", got \"bfloat16\""},
         {sampling, "oracle/smollm-135m/code.json: do_sample: must be false (greedy decoding)"},
@@ -250,7 +298,8 @@ static void test_smollm2_margins(void **state)
 
     /* Greeting's first token: 2026 "..." is fourth, 0.77 nats below " Alex" (5325). */
     parse_ok("oracle/smollm2-135m/greeting.json", "smollm2-135m", &e);
-    const token_logprob *alex = position_top_find(&e.top[0], 5325), *dots = position_top_find(&e.top[0], 2026);
+    const token_logprob *alex = position_top_find(&e.top[0], 5325),
+                        *dots = position_top_find(&e.top[0], 2026);
     assert_non_null(alex);
     assert_non_null(dots);
     assert_int_equal(position_top_rank(&e.top[0], 2026), 4);
@@ -270,36 +319,101 @@ static void test_seed_oracles_have_no_margins(void **state)
     oracle_entry_free(&e);
 }
 
-static cJSON *position(cJSON *d, int i) { return cJSON_GetArrayItem(cJSON_GetObjectItem(d, "top_logprobs"), i); }
-static cJSON *entry(cJSON *d, int i, int k) { return cJSON_GetArrayItem(position(d, i), k); }
-static void set_member(cJSON *obj, const char *key, cJSON *v) { cJSON_ReplaceItemInObject(obj, key, v); }
+static cJSON *position(cJSON *d, int i)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItem(d, "top_logprobs"), i);
+}
+static cJSON *entry(cJSON *d, int i, int k)
+{
+    return cJSON_GetArrayItem(position(d, i), k);
+}
+static void set_member(cJSON *obj, const char *key, cJSON *v)
+{
+    cJSON_ReplaceItemInObject(obj, key, v);
+}
 
-static void one_position_short(cJSON *d) { cJSON_DeleteItemFromArray(cJSON_GetObjectItem(d, "top_logprobs"), 29); }
-static void first_id_other(cJSON *d) { set_member(entry(d, 4, 0), "id", cJSON_CreateNumber(198)); }
-static void unsorted(cJSON *d) { set_member(entry(d, 4, 2), "logprob", cJSON_CreateNumber(-1.0)); }
-static void logprob_string(cJSON *d) { set_member(entry(d, 0, 1), "logprob", cJSON_CreateString("x")); }
-static void logprob_positive(cJSON *d) { set_member(entry(d, 0, 0), "logprob", cJSON_CreateNumber(0.5)); }
-static void id_twice(cJSON *d) { set_member(entry(d, 1, 3), "id", cJSON_CreateNumber(28)); }
-static void id_missing(cJSON *d) { cJSON_DeleteItemFromObject(entry(d, 2, 5), "id"); }
-static void id_float(cJSON *d) { set_member(entry(d, 2, 5), "id", cJSON_CreateNumber(2.5)); }
-static void logprob_missing(cJSON *d) { cJSON_DeleteItemFromObject(entry(d, 2, 5), "logprob"); }
-static void entry_number(cJSON *d) { cJSON_ReplaceItemInArray(position(d, 3), 0, cJSON_CreateNumber(1)); }
-static void position_empty(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "top_logprobs"), 3, cJSON_CreateArray()); }
-static void position_object(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "top_logprobs"), 3, cJSON_CreateObject()); }
-static void top_not_list(cJSON *d) { set_member(d, "top_logprobs", cJSON_CreateString("none")); }
-static void prompt_string(cJSON *d) { set_member(d, "prompt_tokens", cJSON_CreateString("The capital")); }
-static void prompt_float(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "prompt_tokens"), 1, cJSON_CreateNumber(2.5)); }
-static void prompt_negative(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "prompt_tokens"), 0, cJSON_CreateNumber(-1)); }
-static void prompt_text_id(cJSON *d) { cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "prompt_tokens"), 2, cJSON_CreateString("282")); }
-static void prompt_empty(cJSON *d) { set_member(d, "prompt_tokens", cJSON_CreateArray()); }
+static void one_position_short(cJSON *d)
+{
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItem(d, "top_logprobs"), 29);
+}
+static void first_id_other(cJSON *d)
+{
+    set_member(entry(d, 4, 0), "id", cJSON_CreateNumber(198));
+}
+static void unsorted(cJSON *d)
+{
+    set_member(entry(d, 4, 2), "logprob", cJSON_CreateNumber(-1.0));
+}
+static void logprob_string(cJSON *d)
+{
+    set_member(entry(d, 0, 1), "logprob", cJSON_CreateString("x"));
+}
+static void logprob_positive(cJSON *d)
+{
+    set_member(entry(d, 0, 0), "logprob", cJSON_CreateNumber(0.5));
+}
+static void id_twice(cJSON *d)
+{
+    set_member(entry(d, 1, 3), "id", cJSON_CreateNumber(28));
+}
+static void id_missing(cJSON *d)
+{
+    cJSON_DeleteItemFromObject(entry(d, 2, 5), "id");
+}
+static void id_float(cJSON *d)
+{
+    set_member(entry(d, 2, 5), "id", cJSON_CreateNumber(2.5));
+}
+static void logprob_missing(cJSON *d)
+{
+    cJSON_DeleteItemFromObject(entry(d, 2, 5), "logprob");
+}
+static void entry_number(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(position(d, 3), 0, cJSON_CreateNumber(1));
+}
+static void position_empty(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "top_logprobs"), 3, cJSON_CreateArray());
+}
+static void position_object(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "top_logprobs"), 3, cJSON_CreateObject());
+}
+static void top_not_list(cJSON *d)
+{
+    set_member(d, "top_logprobs", cJSON_CreateString("none"));
+}
+static void prompt_string(cJSON *d)
+{
+    set_member(d, "prompt_tokens", cJSON_CreateString("The capital"));
+}
+static void prompt_float(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "prompt_tokens"), 1, cJSON_CreateNumber(2.5));
+}
+static void prompt_negative(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "prompt_tokens"), 0, cJSON_CreateNumber(-1));
+}
+static void prompt_text_id(cJSON *d)
+{
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(d, "prompt_tokens"), 2, cJSON_CreateString("282"));
+}
+static void prompt_empty(cJSON *d)
+{
+    set_member(d, "prompt_tokens", cJSON_CreateArray());
+}
 
 static void test_bad_margins_name_file_and_field(void **state)
 {
     (void)state;
     static const rejection cases[] = {
         {one_position_short, COMPLETION ": top_logprobs: 29 positions for 30 tokens"},
-        {first_id_other, COMPLETION ": top_logprobs[4][0].id: 198 is not the generated token 504 (tokens[4])"},
-        {unsorted, COMPLETION ": top_logprobs[4][2].logprob: -1 is above the previous entry's -2.77471 (not descending)"},
+        {first_id_other,
+         COMPLETION ": top_logprobs[4][0].id: 198 is not the generated token 504 (tokens[4])"},
+        {unsorted, COMPLETION
+         ": top_logprobs[4][2].logprob: -1 is above the previous entry's -2.77471 (not descending)"},
         {logprob_string, COMPLETION ": top_logprobs[0][1].logprob: not a number"},
         {logprob_positive, COMPLETION ": top_logprobs[0][0].logprob: 0.5 is above 0 (a probability over 1)"},
         {id_twice, COMPLETION ": top_logprobs[1][3].id: 28 already at [1]"},
@@ -342,7 +456,8 @@ static void test_non_finite_logprobs(void **state)
         line += data[off] == '\n';
     assert_true(data[off]);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *text = xasprintf("%.*s\"logprob\": %s%s", (int)off, data, cases[i].literal, data + off + strlen(first));
+        char *text =
+            xasprintf("%.*s\"logprob\": %s%s", (int)off, data, cases[i].literal, data + off + strlen(first));
         char *want = cases[i].at_line ? xasprintf(COMPLETION ": line %zu: %s", line, cases[i].message)
                                       : xasprintf(COMPLETION ": %s", cases[i].message);
         oracle_entry e;

@@ -17,13 +17,20 @@ static char *argv_join(char **argv)
     return sb_detach(&sb);
 }
 
-static int expand(char *const *tmpl, size_t n, const cJSON *vars, bool symbolic, char **joined, tmgt_error *err)
+static int expand(char *const *tmpl, size_t n, const cJSON *vars, bool symbolic, char **joined,
+                  tmgt_error *err)
 {
     const char *names[] = {"model", "a"};
     const char *paths[] = {"/m/int4.apr", "/m/int8.apr"};
     const cJSON *scopes[] = {vars};
-    template_env env = {.in_names = names, .in_paths = paths, .n_in = 2, .out = "/stage/out.gguf",
-                        .prompt = "What is 2+2? Answer:", .model = "smol", .scopes = scopes, .n_scopes = 1,
+    template_env env = {.in_names = names,
+                        .in_paths = paths,
+                        .n_in = 2,
+                        .out = "/stage/out.gguf",
+                        .prompt = "What is 2+2? Answer:",
+                        .model = "smol",
+                        .scopes = scopes,
+                        .n_scopes = 1,
                         .symbolic_paths = symbolic};
     char **argv = NULL;
     size_t argc = 0;
@@ -38,12 +45,14 @@ static int expand(char *const *tmpl, size_t n, const cJSON *vars, bool symbolic,
 static void test_expands_inputs_prompt_vars_and_splices(void **state)
 {
     cJSON *vars = cJSON_Parse("{\"quant\":\"int4\",\"flags\":[\"--skip-contract\",\"-v\"],\"none\":[]}");
-    char *tmpl[] = {"run", "{in:model}", "{prompt}", "--q={quant}", "{@flags}", "{@none}", "-o", "{out}", "{{x}}"};
+    char *tmpl[] = {"run",     "{in:model}", "{prompt}", "--q={quant}", "{@flags}",
+                    "{@none}", "-o",         "{out}",    "{{x}}"};
     char *joined = NULL;
     tmgt_error err = {{0}};
     assert_int_equal(expand(tmpl, 9, vars, false, &joined, &err), 0);
-    assert_string_equal(joined, "[run] [/m/int4.apr] [What is 2+2? Answer:] [--q=int4] [--skip-contract] [-v] [-o] "
-                                "[/stage/out.gguf] [{x}]");
+    assert_string_equal(joined,
+                        "[run] [/m/int4.apr] [What is 2+2? Answer:] [--q=int4] [--skip-contract] [-v] [-o] "
+                        "[/stage/out.gguf] [{x}]");
     free(joined);
     assert_int_equal(expand(tmpl, 9, vars, true, &joined, &err), 0);
     assert_non_null(strstr(joined, "[{in:model}]"));

@@ -42,10 +42,11 @@ static void test_byte_level_pieces_decode_to_bytes(void **state)
 {
     (void)state;
     /* GPT-2/SmolLM spelling: Ġ is a space, Ċ a newline; é arrives as two byte-level characters */
-    vocab *v = load("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"\\u0120Paris\":7042,\"\\u010a\":198,"
-                    "\"caf\\u00c3\\u00a9\":5,\"\\u00c3\":6}},"
-                    "\"added_tokens\":[{\"id\":0,\"content\":\"<|endoftext|>\"}],"
-                    "\"decoder\":{\"type\":\"ByteLevel\"}}");
+    vocab *v = load(
+        "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"\\u0120Paris\":7042,\"\\u010a\":198,"
+        "\"caf\\u00c3\\u00a9\":5,\"\\u00c3\":6}},"
+        "\"added_tokens\":[{\"id\":0,\"content\":\"<|endoftext|>\"}],"
+        "\"decoder\":{\"type\":\"ByteLevel\"}}");
     assert_non_null(v);
     expect_text(v, 7042, " Paris");
     expect_text(v, 198, "\n");
@@ -60,8 +61,10 @@ static void test_byte_level_pieces_decode_to_bytes(void **state)
 static void test_metaspace_pieces_and_byte_fallback(void **state)
 {
     (void)state;
-    vocab *v = load("{\"model\":{\"vocab\":{\"\\u2581Paris\":3,\"<0x0A>\":4,\"is\":5}},"
-                    "\"decoder\":{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"Replace\"},{\"type\":\"ByteFallback\"}]}}");
+    vocab *v = load(
+        "{\"model\":{\"vocab\":{\"\\u2581Paris\":3,\"<0x0A>\":4,\"is\":5}},"
+        "\"decoder\":{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"Replace\"},{\"type\":\"ByteFallback\"}]"
+        "}}");
     assert_non_null(v);
     expect_text(v, 3, " Paris");
     expect_text(v, 4, "\n");

@@ -42,12 +42,23 @@ static int render(report_kind kind, const cJSON *doc, const report_console_opts 
 
     assert_non_null(out);
     switch (kind) {
-    case CONSOLE: rc = report_console(doc, out, opts); break;
-    case JUNIT: rc = report_junit(doc, out); break;
-    case HTML: rc = report_html(doc, out); break;
-    case MARKDOWN: rc = report_markdown(doc, out); break;
-    case TICKET: rc = report_ticket(doc, out, "2026-11-25"); break;
-    case NKINDS: break;
+    case CONSOLE:
+        rc = report_console(doc, out, opts);
+        break;
+    case JUNIT:
+        rc = report_junit(doc, out);
+        break;
+    case HTML:
+        rc = report_html(doc, out);
+        break;
+    case MARKDOWN:
+        rc = report_markdown(doc, out);
+        break;
+    case TICKET:
+        rc = report_ticket(doc, out, "2026-11-25");
+        break;
+    case NKINDS:
+        break;
     }
     fclose(out);
     return rc;
@@ -145,11 +156,12 @@ static void test_matrix_cells(void **state)
 
 static void test_matrix_order_falls_back_to_first_appearance(void **state)
 {
-    cJSON *doc = cJSON_Parse("{\"suites\":[\"b\",7],\"checks\":["
-                             "{\"suite\":\"a\",\"model\":\"global\",\"status\":\"PASS\"},"
-                             "{\"suite\":\"b\",\"model\":\"n\",\"status\":\"PASS\"},"
-                             "{\"suite\":\"c\",\"model\":\"m\",\"status\":\"SKIP\"},"
-                             "{\"suite\":\"a\",\"model\":\"n\",\"status\":\"BROKEN\"}]}");
+    cJSON *doc = cJSON_Parse(
+        "{\"suites\":[\"b\",7],\"checks\":["
+        "{\"suite\":\"a\",\"model\":\"global\",\"status\":\"PASS\"},"
+        "{\"suite\":\"b\",\"model\":\"n\",\"status\":\"PASS\"},"
+        "{\"suite\":\"c\",\"model\":\"m\",\"status\":\"SKIP\"},"
+        "{\"suite\":\"a\",\"model\":\"n\",\"status\":\"BROKEN\"}]}");
     rc_matrix m;
 
     (void)state;
@@ -282,10 +294,11 @@ static size_t widest_line(const char *text)
  * many words and a check name without any space to break at. */
 static cJSON *wide_results(void)
 {
-    static const char *const suites[] = {"convert", "list", "canary", "token", "drift", "roundtrip",
-                                         "ppl", "inspect", "validate", "tensors", "lint", "selftest",
-                                         "diff", "tree", "oracle-id", "hex", "debug", "bench", "qa",
-                                         "rosetta-diff", "parity-gpu", "llamacpp-text", "cross-runtime"};
+    static const char *const suites[] = {
+        "convert", "list",         "canary",     "token",         "drift",        "roundtrip",
+        "ppl",     "inspect",      "validate",   "tensors",       "lint",         "selftest",
+        "diff",    "tree",         "oracle-id",  "hex",           "debug",        "bench",
+        "qa",      "rosetta-diff", "parity-gpu", "llamacpp-text", "cross-runtime"};
     static const char *const statuses[] = {"PASS", "FAIL", "TIMEOUT", "SKIP"};
     cJSON *doc = cJSON_CreateObject(), *checks = cJSON_AddArrayToObject(doc, "checks");
     char model[128], name[256];
@@ -303,9 +316,10 @@ static cJSON *wide_results(void)
                 cJSON_AddStringToObject(c, "suite", suites[s]);
                 cJSON_AddStringToObject(c, "model", model);
                 cJSON_AddStringToObject(c, "status", statuses[(s + (size_t)k + (size_t)m) % 4]);
-                cJSON_AddStringToObject(c, "detail", "apr qa failed (exit 101): thread main panicked at "
-                                                     "crates/apr/src/qa.rs:412 called unwrap on an Err "
-                                                     "value: the gate could not be judged, see stderr end");
+                cJSON_AddStringToObject(c, "detail",
+                                        "apr qa failed (exit 101): thread main panicked at "
+                                        "crates/apr/src/qa.rs:412 called unwrap on an Err "
+                                        "value: the gate could not be judged, see stderr end");
                 cJSON_AddItemToArray(checks, c);
             }
         }
@@ -315,9 +329,10 @@ static cJSON *wide_results(void)
     cJSON_AddStringToObject(c, "suite", "token");
     cJSON_AddStringToObject(c, "model", LONG_MODEL);
     cJSON_AddStringToObject(c, "status", "FAIL");
-    cJSON_AddItemToObject(c, "divergence", cJSON_Parse("{\"index\":7,\"expected\":448,\"got\":123,"
-                                                       "\"expected_text\":\" a rather long piece\","
-                                                       "\"got_text\":\" another long piece\",\"mismatches\":9}"));
+    cJSON_AddItemToObject(c, "divergence",
+                          cJSON_Parse("{\"index\":7,\"expected\":448,\"got\":123,"
+                                      "\"expected_text\":\" a rather long piece\","
+                                      "\"got_text\":\" another long piece\",\"mismatches\":9}"));
     cJSON_AddItemToArray(checks, c);
     return doc;
 }
@@ -347,8 +362,10 @@ static void test_console_fits_its_width(void **state)
                 fail_msg("a line of %zu columns at width %zu:\n%s", widest_line(text), widths[i], text);
             blocks[i] = lines_starting(text, "  suite ");
             /* every check but the last has the long detail: its words survive the wrapping */
-            assert_int_equal(occurrences(text, "panicked"), cJSON_GetArraySize(cJSON_GetObjectItem(doc, "checks")) - 1);
-            assert_int_equal(occurrences(text, "stderr"), cJSON_GetArraySize(cJSON_GetObjectItem(doc, "checks")) - 1);
+            assert_int_equal(occurrences(text, "panicked"),
+                             cJSON_GetArraySize(cJSON_GetObjectItem(doc, "checks")) - 1);
+            assert_int_equal(occurrences(text, "stderr"),
+                             cJSON_GetArraySize(cJSON_GetObjectItem(doc, "checks")) - 1);
             free(text);
         }
     }
@@ -359,8 +376,9 @@ static void test_console_fits_its_width(void **state)
     /* a name wider than a whole column ends in an ellipsis; every row keeps its suite */
     assert_contains(text, "  suite          an-exceptionally-long-…\n");
     assert_int_equal(lines_starting(text, "  cross-runtime  "), blocks[0]);
-    assert_contains(text, "\n      first divergence at token 7:\n        expected 448 \" a rather long\n"
-                          "        piece\", got 123 \" another long\n        piece\" (9 mismatches)\n");
+    assert_contains(text,
+                    "\n      first divergence at token 7:\n        expected 448 \" a rather long\n"
+                    "        piece\", got 123 \" another long\n        piece\" (9 mismatches)\n");
     /* the totals break before their clause, not inside a figure */
     assert_contains(text, "\n  — 1234 actions executed, 56789 cached\n  in 123.5s\n");
     free(text);
@@ -377,9 +395,11 @@ static const char timeout_doc[] =
     "{\"name\":\"qa/m/int8\",\"suite\":\"qa\",\"model\":\"m\",\"status\":\"PASS\",\"detail\":\"6 gates\"},"
     "{\"name\":\"qa/m/int4\",\"suite\":\"qa\",\"model\":\"m\",\"status\":\"TIMEOUT\","
     "\"detail\":\"apr qa timed out after 300 s (not cached)\",\"reproduce\":\"tmgt --model m --check qa\"},"
-    "{\"name\":\"lint/m/int4\",\"suite\":\"lint\",\"model\":\"m\",\"status\":\"FAIL\",\"detail\":\"1 critical\","
+    "{\"name\":\"lint/m/int4\",\"suite\":\"lint\",\"model\":\"m\",\"status\":\"FAIL\",\"detail\":\"1 "
+    "critical\","
     "\"reproduce\":\"tmgt --model m --check lint\"},"
-    "{\"name\":\"lint/m/int8\",\"suite\":\"lint\",\"model\":\"m\",\"status\":\"SKIP\",\"detail\":\"no input\"}]}";
+    "{\"name\":\"lint/m/int8\",\"suite\":\"lint\",\"model\":\"m\",\"status\":\"SKIP\",\"detail\":\"no "
+    "input\"}]}";
 
 static void test_timeout_in_every_report(void **state)
 {
@@ -404,14 +424,16 @@ static void test_timeout_in_every_report(void **state)
     text = report(JUNIT, doc, NULL);
     assert_contains(text, "<testsuites name=\"tmgt\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\">");
     assert_contains(text, "<testsuite name=\"qa\" tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\"");
-    assert_contains(text, "      <error type=\"timeout\" message=\"apr qa timed out after 300 s (not cached)\">"
-                          "reproduce: tmgt --model m --check qa</error>\n");
+    assert_contains(text,
+                    "      <error type=\"timeout\" message=\"apr qa timed out after 300 s (not cached)\">"
+                    "reproduce: tmgt --model m --check qa</error>\n");
     assert_int_equal(occurrences(text, "<failure "), 1);
     free(text);
 
     text = report(HTML, doc, NULL);
-    assert_contains(text, "<td class=\"mixed\" title=\"1 passed, 0 failed, 1 timed out, 0 skipped\">"
-                          "<span>✓ 1</span> <span>⏱ 1</span></td>");
+    assert_contains(text,
+                    "<td class=\"mixed\" title=\"1 passed, 0 failed, 1 timed out, 0 skipped\">"
+                    "<span>✓ 1</span> <span>⏱ 1</span></td>");
     assert_contains(text, "<h2>Failures (1)</h2>");
     assert_contains(text, "<h2>Timed out (1)</h2>");
     assert_int_equal(occurrences(text, "<section class=\"failure timeout\">\n<h3><code>qa/m/int4</code>"), 1);
@@ -422,13 +444,15 @@ static void test_timeout_in_every_report(void **state)
     text = report(MARKDOWN, doc, NULL);
     assert_contains(text, "| m | ✓ 1 ⏱ 1 | ✗ 1 − 1 |\n");
     assert_contains(text, "### Failures\n\n- `lint/m/int4`: 1 critical\n");
-    assert_contains(text, "### Timed out (no verdict on the engine; not cached, so the next run tries again)\n\n"
-                          "- `qa/m/int4`: apr qa timed out after 300 s (not cached)\n");
+    assert_contains(text,
+                    "### Timed out (no verdict on the engine; not cached, so the next run tries again)\n\n"
+                    "- `qa/m/int4`: apr qa timed out after 300 s (not cached)\n");
     free(text);
 
     text = report(TICKET, doc, NULL);
-    assert_contains(text, "\n### 1 failure(s)\n\n#### `lint/m/int4`\n**Error**: 1 critical\n\n"
-                          "### 1 timeout(s)\n\nKilled at their step's `timeout_s`: no verdict on the engine");
+    assert_contains(text,
+                    "\n### 1 failure(s)\n\n#### `lint/m/int4`\n**Error**: 1 critical\n\n"
+                    "### 1 timeout(s)\n\nKilled at their step's `timeout_s`: no verdict on the engine");
     assert_contains(text, "#### `qa/m/int4`\n**Timed out**: apr qa timed out after 300 s (not cached)\n\n");
     assert_contains(text, "```bash\ntmgt --model m --check qa\ntmgt --model m --check lint\n```\n");
     free(text);
@@ -441,24 +465,29 @@ static void test_junit_sample(void **state)
     char *text = report(JUNIT, doc, NULL);
 
     (void)state;
-    assert_starts_with(text, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                             "<testsuites name=\"tmgt\" tests=\"10\" failures=\"3\" errors=\"0\" "
-                             "skipped=\"2\" time=\"1.234\">\n"
-                             "  <testsuite name=\"canary\" tests=\"3\" failures=\"1\" errors=\"0\" "
-                             "skipped=\"0\" time=\"0.375\">\n");
+    assert_starts_with(text,
+                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                       "<testsuites name=\"tmgt\" tests=\"10\" failures=\"3\" errors=\"0\" "
+                       "skipped=\"2\" time=\"1.234\">\n"
+                       "  <testsuite name=\"canary\" tests=\"3\" failures=\"1\" errors=\"0\" "
+                       "skipped=\"0\" time=\"0.375\">\n");
     /* cached actions cost nothing in this run */
-    assert_contains(text, "<testsuite name=\"token\" tests=\"4\" failures=\"2\" errors=\"0\" skipped=\"0\" "
-                          "time=\"0.750\">\n");
+    assert_contains(text,
+                    "<testsuite name=\"token\" tests=\"4\" failures=\"2\" errors=\"0\" skipped=\"0\" "
+                    "time=\"0.750\">\n");
     assert_contains(text, "<testsuite name=\"drift\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"2\"");
-    assert_contains(text, "    <testcase classname=\"tmgt.token\" name=\"token-parity/smollm-135m/int4/code\" "
-                          "time=\"0.500\">\n      <failure type=\"parity\" message=\"3 mismatches exceeds "
-                          "threshold 2\">oracle tokens: [472, 585, 304, 10204, 216, 33, 42, 448, 1003, 304]\n"
-                          "  got tokens:    [472, 585, 304, 10204, 216, 33, 42, 123, 456]\n"
-                          "first divergence at token 7: expected 448 &quot; n&quot;, got 123 &quot; of&quot; "
-                          "(3 mismatches)\nreproduce: tmgt --model smollm-135m --check token</failure>\n"
-                          "    </testcase>\n");
-    assert_contains(text, "<testcase classname=\"tmgt.drift\" name=\"quant-drift/qwen2-0.5b/code\" time=\"0.000\">\n"
-                          "      <skipped message=\"engine apr missing\"/>\n    </testcase>\n");
+    assert_contains(text,
+                    "    <testcase classname=\"tmgt.token\" name=\"token-parity/smollm-135m/int4/code\" "
+                    "time=\"0.500\">\n      <failure type=\"parity\" message=\"3 mismatches exceeds "
+                    "threshold 2\">oracle tokens: [472, 585, 304, 10204, 216, 33, 42, 448, 1003, 304]\n"
+                    "  got tokens:    [472, 585, 304, 10204, 216, 33, 42, 123, 456]\n"
+                    "first divergence at token 7: expected 448 &quot; n&quot;, got 123 &quot; of&quot; "
+                    "(3 mismatches)\nreproduce: tmgt --model smollm-135m --check token</failure>\n"
+                    "    </testcase>\n");
+    assert_contains(
+        text,
+        "<testcase classname=\"tmgt.drift\" name=\"quant-drift/qwen2-0.5b/code\" time=\"0.000\">\n"
+        "      <skipped message=\"engine apr missing\"/>\n    </testcase>\n");
     assert_contains(text, "<testcase classname=\"tmgt.list\" name=\"list/global\" time=\"0.000\"/>\n");
     assert_int_equal(occurrences(text, "<testcase "), 10);
     assert_int_equal(occurrences(text, "</testsuite>"), 4);
@@ -497,25 +526,31 @@ static void test_html_sample(void **state)
     assert_contains(text, "5 passed, 3 failed, 2 skipped (10 checks)");
     assert_contains(text, "<table id=\"matrix\">");
     /* suites as rows, models as columns */
-    assert_contains(text, "<thead><tr><th>suite</th><th>smollm-135m</th><th>qwen2-0.5b</th><th>global</th>"
-                          "</tr></thead>");
-    assert_contains(text, "<tr><th>token</th>"
-                          "<td class=\"mixed\" title=\"1 passed, 1 failed, 0 timed out, 0 skipped\">"
-                          "<span>✓ 1</span> <span>✗ 1</span></td>"
-                          "<td class=\"mixed\" title=\"1 passed, 1 failed, 0 timed out, 0 skipped\">"
-                          "<span>✓ 1</span> <span>✗ 1</span></td>"
-                          "<td class=\"empty\" title=\"0 passed, 0 failed, 0 timed out, 0 skipped\">·</td></tr>");
-    assert_contains(text, "<tr><th>drift</th>"
-                          "<td class=\"skip\" title=\"0 passed, 0 failed, 0 timed out, 1 skipped\"><span>− 1</span></td>");
-    assert_contains(text, "<td class=\"pass\" title=\"1 passed, 0 failed, 0 timed out, 0 skipped\">"
-                          "<span>✓ 1</span></td></tr>");
+    assert_contains(text,
+                    "<thead><tr><th>suite</th><th>smollm-135m</th><th>qwen2-0.5b</th><th>global</th>"
+                    "</tr></thead>");
+    assert_contains(text,
+                    "<tr><th>token</th>"
+                    "<td class=\"mixed\" title=\"1 passed, 1 failed, 0 timed out, 0 skipped\">"
+                    "<span>✓ 1</span> <span>✗ 1</span></td>"
+                    "<td class=\"mixed\" title=\"1 passed, 1 failed, 0 timed out, 0 skipped\">"
+                    "<span>✓ 1</span> <span>✗ 1</span></td>"
+                    "<td class=\"empty\" title=\"0 passed, 0 failed, 0 timed out, 0 skipped\">·</td></tr>");
+    assert_contains(
+        text,
+        "<tr><th>drift</th>"
+        "<td class=\"skip\" title=\"0 passed, 0 failed, 0 timed out, 1 skipped\"><span>− 1</span></td>");
+    assert_contains(text,
+                    "<td class=\"pass\" title=\"1 passed, 0 failed, 0 timed out, 0 skipped\">"
+                    "<span>✓ 1</span></td></tr>");
     assert_lacks(text, "<h2>Timed out");
     /* the divergence row, the other mismatches, and an agreeing row */
-    assert_contains(text, "<tr><td>6</td><td>42</td><td></td><td>42</td><td></td></tr>\n"
-                          "<tr class=\"diverge\"><td>7</td><td>448</td><td> n</td><td>123</td><td> of</td></tr>\n"
-                          "<tr class=\"mismatch\"><td>8</td><td>1003</td><td></td><td>456</td><td></td></tr>\n"
-                          "<tr class=\"mismatch\"><td>9</td><td>304</td><td></td><td></td><td></td></tr>\n"
-                          "</tbody>");
+    assert_contains(text,
+                    "<tr><td>6</td><td>42</td><td></td><td>42</td><td></td></tr>\n"
+                    "<tr class=\"diverge\"><td>7</td><td>448</td><td> n</td><td>123</td><td> of</td></tr>\n"
+                    "<tr class=\"mismatch\"><td>8</td><td>1003</td><td></td><td>456</td><td></td></tr>\n"
+                    "<tr class=\"mismatch\"><td>9</td><td>304</td><td></td><td></td><td></td></tr>\n"
+                    "</tbody>");
     assert_int_equal(occurrences(text, "<tr class=\"diverge\">"), 1);
     assert_contains(text, "<pre>\nHel<mark class=\"diverge\">l</mark>o, world!</pre>");
     assert_contains(text, "<pre>\nHel<mark class=\"diverge\">p</mark> me</pre>");
@@ -542,8 +577,9 @@ static void test_html_escaping(void **state)
     assert_lacks(text, "<script>");
     assert_lacks(text, "<b>&");
     assert_contains(text, "<code>canary/&lt;b&gt;&amp;&quot;x&quot;/prompt</code>");
-    assert_contains(text, "<tr class=\"diverge\"><td>0</td><td>1</td><td>&lt;script&gt;</td>"
-                          "<td>2</td><td>\\x1B&amp;</td></tr>");
+    assert_contains(text,
+                    "<tr class=\"diverge\"><td>0</td><td>1</td><td>&lt;script&gt;</td>"
+                    "<td>2</td><td>\\x1B&amp;</td></tr>");
     assert_contains(text, "<pre>\n&lt;<mark class=\"diverge\">b</mark>&gt;\\x0B</pre>");
     assert_contains(text, "<th>m&lt;1&gt;&amp;</th>");
     assert_contains(text, "apr &lt;9.9&gt; &amp; &quot;quoted&quot;");
@@ -555,9 +591,10 @@ static void test_html_escaping(void **state)
  * is marked where it ends. */
 static void test_html_divergence_without_index(void **state)
 {
-    cJSON *doc = cJSON_Parse("{\"checks\":[{\"name\":\"c\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\","
-                             "\"expected\":{\"tokens\":[1,2,3],\"text\":\"abc\"},"
-                             "\"got\":{\"tokens\":[1,5,6],\"text\":\"ab\"}}]}");
+    cJSON *doc = cJSON_Parse(
+        "{\"checks\":[{\"name\":\"c\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\","
+        "\"expected\":{\"tokens\":[1,2,3],\"text\":\"abc\"},"
+        "\"got\":{\"tokens\":[1,5,6],\"text\":\"ab\"}}]}");
     char *text = report(HTML, doc, NULL);
 
     (void)state;
@@ -575,19 +612,22 @@ static void test_markdown_sample(void **state)
     char *text = report(MARKDOWN, doc, NULL);
 
     (void)state;
-    assert_contains(text, "5 passed, 3 failed, 2 skipped (10 checks) — 3 actions executed, 5 cached in 1.2s\n");
+    assert_contains(text,
+                    "5 passed, 3 failed, 2 skipped (10 checks) — 3 actions executed, 5 cached in 1.2s\n");
     assert_contains(text, "Engine: `apr 0.72.3 (abc123)`\n");
-    assert_contains(text, "| model | canary | token | drift | list |\n"
-                          "|---|---|---|---|---|\n"
-                          "| smollm-135m | ✓ 1 ✗ 1 | ✓ 1 ✗ 1 | − 1 | · |\n"
-                          "| qwen2-0.5b | ✓ 1 | ✓ 1 ✗ 1 | − 1 | · |\n"
-                          "| global | · | · | · | ✓ 1 |\n");
-    assert_contains(text, "### Failures\n\n"
-                          "- `canary/smollm-135m/greeting`: text mismatch\n"
-                          "  - `first divergence at character 3: expected \"l\", got \"p\"`\n"
-                          "- `token-parity/smollm-135m/int4/code`: 3 mismatches exceeds threshold 2\n"
-                          "  - `first divergence at token 7: expected 448 \" n\", got 123 \" of\" (3 mismatches)`\n"
-                          "- `token-parity/qwen2-0.5b/int8/code`: 4 mismatches exceeds threshold 3\n");
+    assert_contains(text,
+                    "| model | canary | token | drift | list |\n"
+                    "|---|---|---|---|---|\n"
+                    "| smollm-135m | ✓ 1 ✗ 1 | ✓ 1 ✗ 1 | − 1 | · |\n"
+                    "| qwen2-0.5b | ✓ 1 | ✓ 1 ✗ 1 | − 1 | · |\n"
+                    "| global | · | · | · | ✓ 1 |\n");
+    assert_contains(text,
+                    "### Failures\n\n"
+                    "- `canary/smollm-135m/greeting`: text mismatch\n"
+                    "  - `first divergence at character 3: expected \"l\", got \"p\"`\n"
+                    "- `token-parity/smollm-135m/int4/code`: 3 mismatches exceeds threshold 2\n"
+                    "  - `first divergence at token 7: expected 448 \" n\", got 123 \" of\" (3 mismatches)`\n"
+                    "- `token-parity/qwen2-0.5b/int8/code`: 4 mismatches exceeds threshold 3\n");
     free(text);
     cJSON_Delete(doc);
 }
@@ -648,21 +688,24 @@ static void test_ticket_oracles_disagree(void **state)
     cJSON_ReplaceItemInObject(cJSON_GetObjectItem(qwen, "oracle"), "transformers_version",
                               cJSON_CreateString("4.46.0"));
     text = report(TICKET, doc, NULL);
-    assert_contains(text, "\n**Oracle**: smollm-135m: transformers 5.1.0, torch 2.10.0+cu128, float32, CPU, "
-                          "greedy; qwen2-0.5b: transformers 4.46.0, torch 2.10.0+cu128, float32, CPU, greedy\n");
+    assert_contains(text,
+                    "\n**Oracle**: smollm-135m: transformers 5.1.0, torch 2.10.0+cu128, float32, CPU, "
+                    "greedy; qwen2-0.5b: transformers 4.46.0, torch 2.10.0+cu128, float32, CPU, greedy\n");
     free(text);
     cJSON_Delete(doc);
 }
 
 static void test_ticket_no_failures(void **state)
 {
-    cJSON *doc = cJSON_Parse("{\"engines\":[{\"name\":\"llama-cli\",\"version\":\"b1\"}],"
-                             "\"checks\":[{\"name\":\"c\",\"status\":\"PASS\"},{\"name\":\"d\",\"status\":\"SKIP\"}]}");
+    cJSON *doc = cJSON_Parse(
+        "{\"engines\":[{\"name\":\"llama-cli\",\"version\":\"b1\"}],"
+        "\"checks\":[{\"name\":\"c\",\"status\":\"PASS\"},{\"name\":\"d\",\"status\":\"SKIP\"}]}");
     char *text = report(TICKET, doc, NULL);
 
     (void)state;
-    assert_string_equal(text, "## Model Parity Failures\n\n**Date**: 2026-11-25\n**Tool**: `b1`\n"
-                              "**Oracle**: unknown\n\nNo failures.\n");
+    assert_string_equal(text,
+                        "## Model Parity Failures\n\n**Date**: 2026-11-25\n**Tool**: `b1`\n"
+                        "**Oracle**: unknown\n\nNo failures.\n");
     free(text);
     cJSON_Delete(doc);
 }
@@ -671,11 +714,12 @@ static void test_ticket_no_failures(void **state)
  * the fence so the block cannot be closed early. */
 static void test_ticket_dedup_and_fence(void **state)
 {
-    cJSON *doc = cJSON_Parse("{\"checks\":["
-                             "{\"name\":\"a\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\","
-                             "\"detail\":\"x\",\"details\":\"```` fence\"},"
-                             "{\"name\":\"b\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\",\"detail\":\"y\"},"
-                             "{\"name\":\"list/global\",\"suite\":\"list\",\"model\":\"global\",\"status\":\"FAIL\"}]}");
+    cJSON *doc = cJSON_Parse(
+        "{\"checks\":["
+        "{\"name\":\"a\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\","
+        "\"detail\":\"x\",\"details\":\"```` fence\"},"
+        "{\"name\":\"b\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\",\"detail\":\"y\"},"
+        "{\"name\":\"list/global\",\"suite\":\"list\",\"model\":\"global\",\"status\":\"FAIL\"}]}");
     char *text = report(TICKET, doc, NULL);
 
     (void)state;
@@ -695,8 +739,9 @@ static void test_missing_fields(void **state)
     text = report(CONSOLE, doc, &plain);
     assert_contains(text, "  ✗ (unnamed check)\n");
     assert_contains(text, "  − canary/x/code\n");
-    assert_contains(text, "  ✗ token-parity/x/int4/code\n      first divergence: expected end of output, got end "
-                          "of output\n");
+    assert_contains(text,
+                    "  ✗ token-parity/x/int4/code\n      first divergence: expected end of output, got end "
+                    "of output\n");
     assert_contains(text, "  suite   ?    x\n  ?       ✗ 4  ·\n  token   ·    ✗ 1\n  canary  ·    − 1\n");
     assert_contains(text, "\n0 passed, 5 failed, 1 skipped (6 checks)\n");
     free(text);
@@ -707,8 +752,9 @@ static void test_missing_fields(void **state)
 
     text = report(HTML, doc, NULL);
     assert_no_control_bytes(text);
-    assert_contains(text, "<tr class=\"diverge\"><td>1</td><td>?</td><td></td><td>2</td><td>b</td></tr>\n"
-                          "<tr class=\"mismatch\"><td>2</td><td>?</td><td></td><td>3</td><td></td></tr>\n");
+    assert_contains(text,
+                    "<tr class=\"diverge\"><td>1</td><td>?</td><td></td><td>2</td><td>b</td></tr>\n"
+                    "<tr class=\"mismatch\"><td>2</td><td>?</td><td></td><td>3</td><td></td></tr>\n");
     assert_contains(text, "<tr class=\"mismatch\"><td>3</td><td></td><td></td><td>4</td><td></td></tr>");
     free(text);
 
@@ -751,9 +797,10 @@ static void test_no_checks(void **state)
     assert_string_equal(text, "0 passed, 0 failed, 0 skipped (0 checks) — interrupted, results incomplete\n");
     free(text);
     text = report(JUNIT, doc, NULL);
-    assert_string_equal(text, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                              "<testsuites name=\"tmgt\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n"
-                              "</testsuites>\n");
+    assert_string_equal(text,
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<testsuites name=\"tmgt\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n"
+                        "</testsuites>\n");
     free(text);
     cJSON_Delete(doc);
 }
@@ -780,8 +827,11 @@ static void test_text_escaping(void **state)
     (void)state;
     /* each invalid byte is one U+FFFD, as in the results document */
 #define FFFD "\xef\xbf\xbd"
-    assert_written("a\xff" "b\xe2\x82", 0, "a" FFFD "b" FFFD FFFD);
-    assert_written("\xed\xa0\x80", 0, FFFD FFFD FFFD); /* a UTF-16 surrogate is not UTF-8 */
+    assert_written(
+        "a\xff"
+        "b\xe2\x82",
+        0, "a" FFFD "b" FFFD FFFD);
+    assert_written("\xed\xa0\x80", 0, FFFD FFFD FFFD);             /* a UTF-16 surrogate is not UTF-8 */
     assert_written("\x01\x7f\xc2\x85", 0, "\\x01\\x7F\\xC2\\x85"); /* controls stay visible */
 #undef FFFD
     assert_written("\xef\xbf\xbe ok \xc3\xa9", ESC_MARKUP, "\\xEF\\xBF\\xBE ok \xc3\xa9");

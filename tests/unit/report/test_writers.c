@@ -29,8 +29,9 @@ static void assert_writers_cope(const uint8_t *data, size_t size)
 static void test_hostile_inputs(void **state)
 {
     (void)state;
-    static const char hostile[] = "<b>&amp;\0]]>\0\xff\xfe\xc3(\0|a|b|\0`x``\0\x1b[31mred\0\xef\xbf\xbe\xef\xbf\xbf\0"
-                                  "\xed\xa0\x80\0\"'\\\0\n\r\t\0\x01\x7f\xc2\x85\0</testsuite>\0&#0;\0";
+    static const char hostile[] =
+        "<b>&amp;\0]]>\0\xff\xfe\xc3(\0|a|b|\0`x``\0\x1b[31mred\0\xef\xbf\xbe\xef\xbf\xbf\0"
+        "\xed\xa0\x80\0\"'\\\0\n\r\t\0\x01\x7f\xc2\x85\0</testsuite>\0&#0;\0";
     uint8_t every_byte[256];
     for (int i = 0; i < 256; i++)
         every_byte[i] = (uint8_t)i;
@@ -42,7 +43,8 @@ static void test_hostile_inputs(void **state)
 /* Bytes drawn mostly from those that matter to some format, the rest at random. */
 static uint8_t next_byte(uint64_t *x)
 {
-    static const char interesting[] = "<>&\"';#|`*_[]\\\n\r\t\x1b\x7f\x80\xbf\xc2\xc3\xe2\xed\xef\xf0\xf4\xf8\xfe\xff";
+    static const char interesting[] =
+        "<>&\"';#|`*_[]\\\n\r\t\x1b\x7f\x80\xbf\xc2\xc3\xe2\xed\xef\xf0\xf4\xf8\xfe\xff";
     *x ^= *x << 13;
     *x ^= *x >> 7;
     *x ^= *x << 17;
@@ -78,22 +80,26 @@ static void test_markup_check_refuses_what_is_not_well_formed(void **state)
 {
     (void)state;
     assert_null(checked("<?xml version=\"1.0\"?>\n<a b=\"&amp;&#39;\">x &lt; y<c/></a>\n", false));
-    assert_null(checked("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><style>a>b{}</style></head>"
-                        "<body><p class='x'>&#x41;</p></body></html>\n",
-                        true));
+    assert_null(
+        checked("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><style>a>b{}</style></head>"
+                "<body><p class='x'>&#x41;</p></body></html>\n",
+                true));
     static const char *const bad_xml[] = {
-        "<a>&x</a>",  "<a><b></a></b>", "<a>]]></a>",     "<a b=\"<\"/>", "<a>\x01</a>", "<a>\xff</a>",
-        "text",       "<a/><b/>",       "<a b=c/>",       "<a>",          "</a>",        "<a>\xef\xbf\xbe</a>",
-        "<a b=\"&\"/>", "<a>&#;</a>",   "<a/>trailing",   "<1a/>",
+        "<a>&x</a>",    "<a><b></a></b>", "<a>]]></a>",
+        "<a b=\"<\"/>", "<a>\x01</a>",    "<a>\xff</a>",
+        "text",         "<a/><b/>",       "<a b=c/>",
+        "<a>",          "</a>",           "<a>\xef\xbf\xbe</a>",
+        "<a b=\"&\"/>", "<a>&#;</a>",     "<a/>trailing",
+        "<1a/>",
     };
     for (size_t i = 0; i < sizeof bad_xml / sizeof *bad_xml; i++)
         if (!checked(bad_xml[i], false))
             fail_msg("accepted as XML: %s", bad_xml[i]);
     static const char *const bad_html[] = {
-        "<html></html>",                                   /* no doctype */
-        "<!DOCTYPE html><html><style>a{}</html>",          /* raw text never ends */
-        "<!DOCTYPE html><html>\xc2\x85</html>",            /* C1 control */
-        "<!DOCTYPE html><html><p></html>",                 /* unclosed element */
+        "<html></html>",                          /* no doctype */
+        "<!DOCTYPE html><html><style>a{}</html>", /* raw text never ends */
+        "<!DOCTYPE html><html>\xc2\x85</html>",   /* C1 control */
+        "<!DOCTYPE html><html><p></html>",        /* unclosed element */
     };
     for (size_t i = 0; i < sizeof bad_html / sizeof *bad_html; i++)
         if (!checked(bad_html[i], true))

@@ -202,9 +202,9 @@ static void test_short_text_streams_stay_in_the_record(void **state)
     const char *answer = "{\"text\": \"caf\xc3\xa9 \xe2\x86\x92 ok\"}\n";
     assert_true(stream_round_trip(c, answer, strlen(answer)));
     assert_true(stream_round_trip(c, big, 4096));
-    assert_false(stream_round_trip(c, big, 4097));           /* too long: a blob */
-    assert_false(stream_round_trip(c, "a\0b", 3));            /* NUL: a blob */
-    assert_false(stream_round_trip(c, "caf\xc3(\xff", 6));   /* not UTF-8: a blob */
+    assert_false(stream_round_trip(c, big, 4097));         /* too long: a blob */
+    assert_false(stream_round_trip(c, "a\0b", 3));         /* NUL: a blob */
+    assert_false(stream_round_trip(c, "caf\xc3(\xff", 6)); /* not UTF-8: a blob */
 
     cJSON *rec = cJSON_CreateObject();
     digest d;

@@ -58,9 +58,12 @@ static void test_bad_settings_are_refused_without_quoting_a_header(void **state)
          "TMGT_REMOTE_CACHE_HEADER: line 2 is not a header (Name: value)"},
         {"TMGT_REMOTE_CACHE_HEADER", "Bad Name: s3cr3t-value",
          "TMGT_REMOTE_CACHE_HEADER: line 1 is not a header (Name: value)"},
-        {"TMGT_REMOTE_CACHE_CA", "/nonexistent/ca.pem", "TMGT_REMOTE_CACHE_CA=/nonexistent/ca.pem: not a readable file"},
-        {"TMGT_REMOTE_CACHE_TIMEOUT", "0", "TMGT_REMOTE_CACHE_TIMEOUT=0: expected a whole number from 1 to 3600"},
-        {"TMGT_REMOTE_CACHE_RETRIES", "2x", "TMGT_REMOTE_CACHE_RETRIES=2x: expected a whole number from 0 to 10"},
+        {"TMGT_REMOTE_CACHE_CA", "/nonexistent/ca.pem",
+         "TMGT_REMOTE_CACHE_CA=/nonexistent/ca.pem: not a readable file"},
+        {"TMGT_REMOTE_CACHE_TIMEOUT", "0",
+         "TMGT_REMOTE_CACHE_TIMEOUT=0: expected a whole number from 1 to 3600"},
+        {"TMGT_REMOTE_CACHE_RETRIES", "2x",
+         "TMGT_REMOTE_CACHE_RETRIES=2x: expected a whole number from 0 to 10"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         clear_env();
@@ -96,8 +99,9 @@ static void test_urls_that_are_not_http_or_hold_credentials_are_refused(void **s
     } cases[] = {
         {"ftp://cache/", "remote cache URL is not an http:// or https:// URL"},
         {"cache:8080", "remote cache URL is not an http:// or https:// URL"},
-        {"https://user:pa55word@cache/", "remote cache URL holds a user name or password; give credentials in "
-                                         "TMGT_REMOTE_CACHE_NETRC or TMGT_REMOTE_CACHE_HEADER instead"},
+        {"https://user:pa55word@cache/",
+         "remote cache URL holds a user name or password; give credentials in "
+         "TMGT_REMOTE_CACHE_NETRC or TMGT_REMOTE_CACHE_HEADER instead"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         remote_cache_conf conf;
