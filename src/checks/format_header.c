@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "crc32.h"
+#include "json_strict.h"
+#include "strmap.h"
 #include "util.h"
 
 /* GGUF (llama.cpp's gguf.cpp): magic, u32 version, u64 tensor count, u64 metadata key count. */
@@ -183,38 +185,48 @@ static void judge_apr(const uint8_t *p, size_t len, uint64_t file_size, header_f
     found(out, HEADER_OK, "APR v%u.%u, %u tensors", p[4], p[5], tensors);
 }
 
-/* The header is one JSON object (then only the spaces that pad it) of tensor descriptions. */
+/* The header is one JSON object of tensor descriptions, judged as the safetensors package
+ * (serde_json) reads it: strict JSON with white space around it (writers pad with spaces), and
+ * a name described twice is one tensor, the last description winning. */
 static void judge_safetensors_json(const char *json, size_t n, header_finding *out)
 {
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(json, n, &end, false);
-    if (!doc) {
-        found(out, HEADER_BAD, "safetensors header is not valid JSON (at byte %zu of %zu)",
-              (size_t)(end ? end - json : 0), n);
+    json_strict_error bad;
+    if (!json_strict_check(json, n, JSON_STRICT_SERDE_DEPTH, &bad)) {
+        found(out, HEADER_BAD, "safetensors header is not valid JSON (%s at byte %zu of %zu)", bad.why,
+              bad.at, n);
         return;
     }
-    size_t at = (size_t)(end - json);
-    while (at < n && json[at] == ' ')
-        at++;
-    size_t tensors = 0;
+    cJSON *doc = cJSON_ParseWithLength(json, n);
+    if (!cJSON_IsObject(doc)) {
+        found(out, HEADER_BAD, "safetensors header is JSON but not an object");
+        cJSON_Delete(doc);
+        return;
+    }
+    strmap names;
+    strmap_init(&names);
     bool entries_ok = true;
     const cJSON *e = NULL;
-    if (cJSON_IsObject(doc))
-        cJSON_ArrayForEach (e, doc) {
-            if (strcmp(e->string, "__metadata__") != 0) {
-                entries_ok = entries_ok && cJSON_IsObject(e);
-                tensors++;
-            }
+    cJSON_ArrayForEach (e, doc) {
+        if (strcmp(e->string, "__metadata__") != 0) {
+            entries_ok = entries_ok && cJSON_IsObject(e);
+            strmap_put(&names, e->string, (void *)e);
         }
-    if (!cJSON_IsObject(doc))
-        found(out, HEADER_BAD, "safetensors header is JSON but not an object");
-    else if (at < n)
-        found(out, HEADER_BAD, "safetensors header has %zu bytes after its JSON object", n - at);
-    else if (!entries_ok)
+    }
+    if (!entries_ok)
         found(out, HEADER_BAD, "safetensors header describes a tensor by something other than an object");
     else
-        found(out, HEADER_OK, "safetensors, %zu tensors", tensors);
+        found(out, HEADER_OK, "safetensors, %zu tensors", names.count);
+    strmap_free(&names);
     cJSON_Delete(doc);
+}
+
+/* JSON white space may come before the header's '{'. */
+static bool starts_an_object(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+        i++;
+    return i == len || p[i] == '{';
 }
 
 static void judge_safetensors(const uint8_t *p, size_t len, uint64_t file_size, header_finding *out)
@@ -222,8 +234,8 @@ static void judge_safetensors(const uint8_t *p, size_t len, uint64_t file_size, 
     if (header_short(out, "safetensors", len, file_size, ST_LENGTH))
         return;
     uint64_t n = le64(p);
-    /* "{}" is the shortest header; every header starts with '{' */
-    if (n < 2 || n > ST_MAX_HEADER || (len > ST_LENGTH && p[ST_LENGTH] != '{')) {
+    /* "{}" is the shortest header */
+    if (n < 2 || n > ST_MAX_HEADER || !starts_an_object(p + ST_LENGTH, len - ST_LENGTH)) {
         not_a(out, "a safetensors", p, len, 8);
         return;
     }

@@ -246,13 +246,36 @@ static void test_a_safetensors_header_is_one_json_object_of_tensors(void **state
            HEADER_OK, "safetensors, 2 tensors");
     expect(judge_safetensors("{}"), HEADER_OK, "safetensors, 0 tensors");
     expect(judge_safetensors("{\"a\":{\"dtype\":\"F32\"},\"b\""), HEADER_BAD,
-           "safetensors header is not valid JSON (at byte 23 of 24)");
+           "safetensors header is not valid JSON (expected ':' at byte 24 of 24)");
     expect(judge_safetensors("{\"a\":{}} x"), HEADER_BAD,
-           "safetensors header has 1 bytes after its JSON object");
+           "safetensors header is not valid JSON (trailing characters at byte 9 of 10)");
     expect(judge_safetensors("{\"a\":[1,2]}"), HEADER_BAD,
            "safetensors header describes a tensor by something other than an object");
     expect(judge_safetensors("[{\"a\":{}}]"), HEADER_BAD,
            "not a safetensors file (first bytes 0a 00 00 00 00 00 00 00)");
+}
+
+/* What the safetensors package (serde_json) accepts and refuses, found by the differential check
+ * (tests/fuzz/differential_headers.py): the same decision and the same count. */
+static void test_a_safetensors_header_is_judged_as_the_safetensors_package_reads_it(void **state)
+{
+    (void)state;
+    const char *tensor = "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}";
+    char json[256];
+    snprintf(json, sizeof json, "\n\t {%s}\r\n", tensor);
+    expect(judge_safetensors(json), HEADER_OK, "safetensors, 1 tensors");
+    snprintf(json, sizeof json, "{%s,%s}", tensor, tensor);
+    expect(judge_safetensors(json), HEADER_OK, "safetensors, 1 tensors");
+    expect(judge_safetensors("{\"\xff\":{}}"), HEADER_BAD,
+           "safetensors header is not valid JSON (invalid UTF-8 in a string at byte 2 of 8)");
+    expect(judge_safetensors("{\"\x01\":{}}"), HEADER_BAD,
+           "safetensors header is not valid JSON (control character in a string at byte 2 of 8)");
+    expect(judge_safetensors("{\"a\":{\"data_offsets\":[00,4]}}"), HEADER_BAD,
+           "safetensors header is not valid JSON (expected ',' or ']' at byte 23 of 29)");
+    expect(judge_safetensors("{\"a\":{\"data_offsets\":[0,4e999]}}"), HEADER_BAD,
+           "safetensors header is not valid JSON (number out of range at byte 24 of 32)");
+    expect(judge_safetensors("\x0c{}"), HEADER_BAD,
+           "not a safetensors file (first bytes 03 00 00 00 00 00 00 00)");
 }
 
 static void test_a_safetensors_header_length_is_bounded(void **state)
@@ -347,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_apr_versions_other_than_2_are_refused),
         cmocka_unit_test(test_apr_sections_must_be_in_order_and_in_the_file),
         cmocka_unit_test(test_a_safetensors_header_is_one_json_object_of_tensors),
+        cmocka_unit_test(test_a_safetensors_header_is_judged_as_the_safetensors_package_reads_it),
         cmocka_unit_test(test_a_safetensors_header_length_is_bounded),
         cmocka_unit_test(test_a_long_safetensors_header_is_asked_for_whole),
         cmocka_unit_test(test_names_declare_formats),
