@@ -77,7 +77,8 @@ static void test_a_varying_stdout_names_the_field_and_is_not_cached(void **state
     world_init(&w);
     w.repeat = 3;
     action *a = world_action(&w, "run", world_step(&w, "run", false, false));
-    const char *outs[] = {"{\"text\": \"x\", \"tokens\": [1, 2, 3]}", "{\"text\": \"x\", \"tokens\": [1, 2, 3]}",
+    const char *outs[] = {"{\"text\": \"x\", \"tokens\": [1, 2, 3]}",
+                          "{\"text\": \"x\", \"tokens\": [1, 2, 3]}",
                           "{\"text\": \"x\", \"tokens\": [1, 7, 3]}", NULL};
     fake_script s = SCRIPT({.name = "run", .outs = outs});
     exec_stats st;
@@ -106,7 +107,8 @@ static void test_a_varying_output_file_names_its_first_differing_byte(void **sta
     action *conv = world_action(&w, "convert", world_step(&w, "convert", true, false));
     action *run = world_action(&w, "run", world_step(&w, "run", false, false));
     world_input(run, conv);
-    fake_script s = SCRIPT({.name = "convert", .writes_output = true, .output_varies = true}, {.name = "run"});
+    fake_script s =
+        SCRIPT({.name = "convert", .writes_output = true, .output_varies = true}, {.name = "run"});
     exec_stats st;
     assert_int_equal(world_run(&w, &s, 1, &st), EXIT_OK);
     /* "output of convert, call 0" against "… call 1": they part at byte 24 */
@@ -134,7 +136,8 @@ static void test_fields_the_step_says_measure_time_are_not_compared(void **state
     w.steps[0].varies = varies;
     w.steps[0].n_varies = 1;
     action *a = world_action(&w, "run", &w.steps[0]);
-    const char *outs[] = {"{\"tokens\": [1], \"tok_per_sec\": 4.9}", "{\"tokens\": [1], \"tok_per_sec\": 5.2}", NULL};
+    const char *outs[] = {"{\"tokens\": [1], \"tok_per_sec\": 4.9}",
+                          "{\"tokens\": [1], \"tok_per_sec\": 5.2}", NULL};
     fake_script s = SCRIPT({.name = "run", .outs = outs});
     exec_stats st;
     assert_int_equal(world_run(&w, &s, 1, &st), EXIT_OK);
