@@ -54,8 +54,9 @@ static char **check_argv(const bisect_ctx *c, const char *self, const candidate 
     const session_opts *o = c->o;
     char *jobs = xasprintf("%zu", o->jobs / n_checks > 0 ? o->jobs / n_checks : 1);
     char *mine = xasprintf("%s=%s", c->st->engine, k->binary);
-    const char *fixed[] = {self, "--pipeline", c->st->pipeline, "--cache-dir", o->cache_dir,
-                           "--results-dir", k->results, "-j", jobs, "--engine", mine};
+    const char *fixed[] = {
+        self, "--pipeline", c->st->pipeline, "--cache-dir", o->cache_dir, "--results-dir", k->results,
+        "-j", jobs,         "--engine",      mine};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         job_argv_push(j, fixed[i]);
     for (size_t i = 0; i < c->st->overrides.n; i++) {
@@ -153,25 +154,29 @@ static void judge_from_results(bisect_ctx *c, candidate *k)
     free(latest);
 }
 
-static int check_all(bisect_ctx *c, size_t left, candidate *k, size_t n)
+/* Whether an earlier candidate of the round built the same binary: its checks then come from
+ * the cache once that one's are done, instead of executing the same actions beside it. */
+static bool binary_seen_before(const candidate *k, size_t i)
 {
-    char *self = realpath("/proc/self/exe", NULL);
-    char cwd[4096];
-    if (!self || !getcwd(cwd, sizeof cwd)) {
-        fprintf(stderr, "tmgt: cannot find tmgt itself to run the checks\n");
-        free(self);
-        return EXIT_ENV;
-    }
+    for (size_t e = 0; e < i; e++)
+        if (k[e].binary && !strcmp(step_str(k[e].step, "binary"), step_str(k[i].step, "binary")))
+            return true;
+    return false;
+}
+
+/* Runs the checks of the candidates that have a binary and `later` == second, at once. */
+static int check_at_once(bisect_ctx *c, size_t left, const char *self, const char *cwd, candidate *k,
+                         size_t n, const bool *later, bool second)
+{
     size_t n_checks = 0;
     for (size_t i = 0; i < n; i++)
-        if ((k[i].binary = step_built_binary(c, k[i].tree_dir, k[i].step)))
-            n_checks++;
+        n_checks += k[i].binary && later[i] == second;
     bisect_job *jobs = xcalloc(n_checks + 1, sizeof *jobs);
     job_argv *argvs = xcalloc(n_checks + 1, sizeof *argvs);
     size_t *of = xcalloc(n_checks + 1, sizeof *of), j = 0;
     int rc = -1;
     for (size_t i = 0; i < n && rc < 0; i++) {
-        if (!k[i].binary)
+        if (!k[i].binary || later[i] != second)
             continue;
         k[i].results = step_results_dir(c, k[i].cm);
         k[i].check_log = path_join(k[i].results, "check.log");
@@ -209,6 +214,26 @@ static int check_all(bisect_ctx *c, size_t left, candidate *k, size_t n)
     free(argvs);
     free(of);
     free(jobs);
+    return rc;
+}
+
+static int check_all(bisect_ctx *c, size_t left, candidate *k, size_t n)
+{
+    char *self = realpath("/proc/self/exe", NULL);
+    char cwd[4096];
+    if (!self || !getcwd(cwd, sizeof cwd)) {
+        fprintf(stderr, "tmgt: cannot find tmgt itself to run the checks\n");
+        free(self);
+        return EXIT_ENV;
+    }
+    bool *later = xcalloc(n, sizeof *later);
+    for (size_t i = 0; i < n; i++)
+        if ((k[i].binary = step_built_binary(c, k[i].tree_dir, k[i].step)))
+            later[i] = binary_seen_before(k, i);
+    int rc = check_at_once(c, left, self, cwd, k, n, later, false);
+    if (rc < 0)
+        rc = check_at_once(c, left, self, cwd, k, n, later, true);
+    free(later);
     free(self);
     return rc;
 }

@@ -127,9 +127,11 @@ def test_names_commit_41_within_7_builds_and_leaves_the_checkout_alone(tmgt, tmp
     assert user_state(repo) == before
 
 
-def test_documentation_commits_reuse_the_binary_and_the_cached_checks(tmgt, tmp_path):
+# in parallel too: candidates of one round with the same binary check one after the other
+@pytest.mark.parametrize("parallel", [(), ("--parallel", "3")], ids=["serial", "parallel"])
+def test_documentation_commits_reuse_the_binary_and_the_cached_checks(tmgt, tmp_path, parallel):
     repo = make_repo(tmp_path / "engine", code_commits=())  # only commits 1 and 41 touch engine.c
-    r = bisect(tmgt, *start_args(repo))
+    r = bisect(tmgt, *start_args(repo, *parallel))
     assert r.rc == 0, r.err
     doc = summary(tmgt)
     assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
