@@ -210,6 +210,22 @@ def test_skips_around_the_change_give_the_exact_range(tmgt, tmp_path):
             f"{oids}\nWe cannot bisect more!\n") in r.out
 
 
+def interrupt_when(tmgt, args, build, marker):
+    """Starts a bisection building with `build` and sends it Ctrl-C once `marker` exists (a
+    build hangs after writing it): the bisection must stop with 130. Returns its stderr."""
+    args = list(args)
+    args[args.index(BUILD)] = build
+    p = tmgt.popen("bisect", *args)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), p.communicate()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    return err
+
+
 def test_interrupted_bisect_continues_to_the_same_answer(tmgt, tmp_path):
     repo = make_repo(tmp_path / "engine")
     before = user_state(repo)
@@ -217,16 +233,7 @@ def test_interrupted_bisect_continues_to_the_same_answer(tmgt, tmp_path):
     # the second build hangs, once: Ctrl-C reaches tmgt while it waits on a build
     build = (f"n=$(cat {count} 2>/dev/null || echo 0); echo $((n + 1)) > {count}; "
              f"if [ $n -eq 1 ]; then touch {hanging}; exec sleep 600; fi; {BUILD}")
-    args = list(start_args(repo))
-    args[args.index(BUILD)] = build
-    p = tmgt.popen("bisect", *args)
-    deadline = time.monotonic() + 120
-    while not hanging.exists() and p.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert hanging.exists(), p.communicate()
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
+    err = interrupt_when(tmgt, start_args(repo), build, hanging)
     assert "resume with: tmgt bisect --continue" in err
     state = json.loads((tmgt.cache / "bisect" / "state.json").read_text())
     recorded = [s["commit"] for s in state["steps"]]
@@ -318,16 +325,7 @@ def test_an_interrupted_parallel_bisection_continues_in_parallel_to_the_same_ans
     # 44 hangs, once, so Ctrl-C reaches tmgt while the second round's other builds are done
     build = (f"if grep -q 'engine_revision = 44;' engine.c && [ ! -e {hanging} ]; then "
              f"touch {hanging}; exec sleep 600; fi; {BUILD}")
-    args = list(start_args(repo, "--parallel", "3"))
-    args[args.index(BUILD)] = build
-    p = tmgt.popen("bisect", *args)
-    deadline = time.monotonic() + 120
-    while not hanging.exists() and p.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert hanging.exists(), p.communicate()
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
+    interrupt_when(tmgt, start_args(repo, "--parallel", "3"), build, hanging)
     state = json.loads((tmgt.cache / "bisect" / "state.json").read_text())
     assert state["parallel"] == 3
     recorded = [s["commit"] for s in state["steps"]]
