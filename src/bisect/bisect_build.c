@@ -16,15 +16,24 @@ extern char **environ;
 /* Equal memory and output limits: the log is kept in memory and never spills to a file. */
 #define BUILD_OUTPUT_LIMIT (64u << 20)
 
+typedef struct build_state build_state;
+
 typedef struct {
-    runner *r;
+    build_state *s;
     run_result *res;
+} build_slot;
+
+struct build_state {
+    runner *r;
+    size_t pending;
     bool interrupted;
-} build_state;
+};
 
 static void on_done(void *ctx, run_result *res)
 {
-    ((build_state *)ctx)->res = res;
+    build_slot *slot = ctx;
+    slot->res = res;
+    slot->s->pending--;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -73,13 +82,14 @@ static char *failure_reason(const run_result *res)
     return xstrdup("interrupted");
 }
 
-void bisect_build(const char *command, const char *dir, const char *log_path, build_outcome *out)
+void bisect_run_jobs(const bisect_job *jobs, size_t n, build_outcome *out)
 {
-    memset(out, 0, sizeof *out);
+    memset(out, 0, n * sizeof *out);
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
     uv_loop_init(&loop);
-    build_state s = {.r = runner_local_new(&loop, BUILD_OUTPUT_LIMIT, BUILD_OUTPUT_LIMIT, 2000)};
+    build_state s = {.r = runner_local_new(&loop, BUILD_OUTPUT_LIMIT, BUILD_OUTPUT_LIMIT, 2000),
+                     .pending = n};
     uv_signal_init(&loop, &sigint);
     uv_signal_init(&loop, &sigterm);
     sigint.data = sigterm.data = &s;
@@ -87,11 +97,18 @@ void bisect_build(const char *command, const char *dir, const char *log_path, bu
     uv_signal_start(&sigterm, on_signal, SIGTERM);
     if (interrupt_pending())
         on_signal(&sigint, interrupt_pending());
-    char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
     char **env = env_for_children(environ);
-    run_request req = {.argv = argv, .env = env, .cwd = dir, .spill_dir = dir, .timeout_ms = 0};
-    s.r->ops->start(s.r, &req, on_done, &s);
-    while (!s.res)
+    build_slot *slots = xcalloc(n + 1, sizeof *slots);
+    for (size_t i = 0; i < n; i++) {
+        slots[i].s = &s;
+        run_request req = {.argv = jobs[i].argv,
+                           .env = jobs[i].env ? jobs[i].env : env,
+                           .cwd = jobs[i].dir,
+                           .spill_dir = jobs[i].dir,
+                           .timeout_ms = 0};
+        s.r->ops->start(s.r, &req, on_done, &slots[i]);
+    }
+    while (s.pending > 0)
         uv_run(&loop, UV_RUN_ONCE);
     uv_signal_stop(&sigint);
     uv_signal_stop(&sigterm);
@@ -101,13 +118,25 @@ void bisect_build(const char *command, const char *dir, const char *log_path, bu
     uv_loop_close(&loop);
     s.r->ops->close(s.r);
     free(env);
-    write_log(log_path, s.res);
-    out->wall_ms = s.res->wall_ms;
-    out->interrupted = s.interrupted;
-    out->ok = !s.interrupted && s.res->outcome == RUN_EXITED && s.res->exit_code == 0;
-    if (!out->ok)
-        out->reason = failure_reason(s.res);
-    run_result_free(s.res);
+    for (size_t i = 0; i < n; i++) {
+        const run_result *res = slots[i].res;
+        write_log(jobs[i].log_path, res);
+        out[i].wall_ms = res->wall_ms;
+        out[i].interrupted = s.interrupted;
+        out[i].exit_code = res->exit_code;
+        out[i].ok = !s.interrupted && res->outcome == RUN_EXITED && res->exit_code == 0;
+        if (!out[i].ok)
+            out[i].reason = failure_reason(res);
+        run_result_free(slots[i].res);
+    }
+    free(slots);
+}
+
+void bisect_build(const char *command, const char *dir, const char *log_path, build_outcome *out)
+{
+    char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
+    bisect_job job = {.argv = argv, .dir = dir, .log_path = log_path};
+    bisect_run_jobs(&job, 1, out);
 }
 
 void build_outcome_free(build_outcome *out)

@@ -23,6 +23,13 @@ typedef enum {
  * equally good choices the newest (latest in the order) wins, as in git. */
 pick_outcome bisect_pick(const bisect_node *nodes, size_t n, size_t bad, size_t *chosen);
 
+/* Up to `want` distinct candidates that split the range into want + 1 parts of about equal
+ * size: the j-th is the one from which about j·n/(want+1) candidates are reachable (newest on a
+ * tie, candidates already chosen aside). With want = 1 that is bisect_pick's choice. *n_chosen
+ * gets how many (fewer when fewer are left); chosen[] is in the order of the targets. */
+pick_outcome bisect_pick_many(const bisect_node *nodes, size_t n, size_t bad, size_t want, size_t *chosen,
+                              size_t *n_chosen);
+
 /* About how many more tests a range of `n` candidates needs (git's estimate). */
 unsigned bisect_steps_estimate(size_t n);
 

@@ -53,6 +53,7 @@ int bisect_state_save(const char *cache_dir, const bisect_state *st, tmgt_error 
     add_list(doc, "checks", &st->checks);
     add_list(doc, "models", &st->models);
     add_list(doc, "engine_overrides", &st->overrides);
+    cJSON_AddNumberToObject(doc, "parallel", st->parallel > 1 ? st->parallel : 1);
     cJSON_AddItemToObject(doc, "steps", cJSON_Duplicate(st->steps, 1));
     char *dir = bisect_state_dir(cache_dir);
     char *path = state_file(cache_dir);
@@ -134,6 +135,13 @@ int bisect_state_load(const char *cache_dir, bisect_state *st, tmgt_error *err)
     take_list(doc, "checks", &st->checks, &ok);
     take_list(doc, "models", &st->models, &ok);
     take_list(doc, "engine_overrides", &st->overrides, &ok);
+    /* a state from before --parallel has none: it bisected one candidate at a time */
+    const cJSON *parallel = cJSON_GetObjectItemCaseSensitive(doc, "parallel");
+    st->parallel = 1;
+    if (parallel && !(cJSON_IsNumber(parallel) && parallel->valuedouble >= 1 && parallel->valuedouble <= 64))
+        ok = false;
+    else if (parallel)
+        st->parallel = (unsigned)parallel->valuedouble;
     cJSON *steps = cJSON_DetachItemFromObjectCaseSensitive(doc, "steps");
     st->steps = cJSON_IsArray(steps) ? steps : cJSON_CreateArray();
     if (!cJSON_IsArray(steps)) {

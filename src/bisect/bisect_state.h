@@ -18,6 +18,7 @@ typedef struct {
     char *build, *binary, *engine;
     char *pipeline, *results_dir; /* absolute, so --continue works from anywhere */
     str_list checks, models, overrides;
+    unsigned parallel; /* candidates tested per round (--parallel; 1: one at a time) */
     /* [{commit, tree, summary, verdict: good|bad|skip, reason, built, binary, executed, cached,
      *   failing: [{name, detail, divergence}], results}] in test order */
     cJSON *steps;

@@ -50,6 +50,9 @@ static const char USAGE[] =
     "  --remote-upload=no      only read from it (default: yes, upload what ran here)\n"
     "  --no-cache              ignore cached results: execute every action again\n"
     "  --rerun-failed          re-execute actions whose cached result is a non-zero exit\n"
+    "  --repeat N              run (and check): execute each action N times, ignoring the\n"
+    "                          cache, and compare the runs: a check reading a result that\n"
+    "                          varied FAILs as nondeterministic, and it is not cached\n"
     "  --explain               with plan: say why each action must run\n"
     "  --json                  print the results document instead of the console report\n"
     "  -q, --quiet             only the matrix and totals\n"
@@ -167,6 +170,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
     o->pipeline = "pipeline/default.json";
     o->results_dir = "results";
     o->keep_runs = 5;
+    o->repeat = 1;
     const char *env_cache = env_get(ENV_TMGT_CACHE_DIR);
     o->cache_dir = env_cache && *env_cache ? env_cache : "cache";
     const char *env_remote = env_get(ENV_TMGT_REMOTE_CACHE);
@@ -192,6 +196,11 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
                 return EXIT_USAGE;
             if (!parse_count(val, &o->jobs))
                 return usage_error("--jobs wants a number from 1 to 4096, not \"%s\"", val);
+        } else if ((t = takes_value(argc, argv, &i, "--repeat", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            if (!parse_count(val, &o->repeat))
+                return usage_error("--repeat wants a number of runs from 1 to 4096, not \"%s\"", val);
         } else if ((t = takes_value(argc, argv, &i, "--pipeline", NULL, &val))) {
             if (t < 0)
                 return EXIT_USAGE;

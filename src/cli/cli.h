@@ -29,6 +29,7 @@ typedef struct {
     const char *format; /* report --format */
     const char *output; /* -o FILE */
     size_t keep_runs;   /* cache gc --keep */
+    size_t repeat;      /* --repeat: runs of each action, compared; 1 by default */
     bool no_cache, rerun_failed, json, quiet, explain;
     int verbose;
     int argc;

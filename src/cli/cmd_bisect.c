@@ -15,8 +15,8 @@
 
 static const char HELP[] =
     "usage: tmgt bisect --repo DIR --good REV --bad REV [--check SUITE]... [--model SLUG]...\n"
-    "                   [--build 'CMD'] [--binary PATH_IN_TREE] [--engine NAME]\n"
-    "       tmgt bisect --continue\n"
+    "                   [--build 'CMD'] [--binary PATH_IN_TREE] [--engine NAME] [--parallel N]\n"
+    "       tmgt bisect --continue [--parallel N]\n"
     "       tmgt bisect --reset\n"
     "\n"
     "Finds the first engine commit at which the selected checks fail. Each candidate commit\n"
@@ -35,13 +35,17 @@ static const char HELP[] =
     "  --binary PATH       the built binary, relative to the checkout; default for a cargo\n"
     "                      project: target/release/NAME\n"
     "  --engine NAME       the pipeline engine the binary plays (default: apr)\n"
+    "  --parallel N        test N candidates per round, splitting the range into N+1 parts:\n"
+    "                      their builds run at once, then their checks (each a tmgt check\n"
+    "                      of its own, sharing the -j slots); the answer is the one-at-a-time\n"
+    "                      bisection's (default: 1; recorded, so --continue keeps it)\n"
     "  --continue          resume the recorded bisect (after Ctrl-C, or to see its answer)\n"
     "  --reset             forget the recorded bisect and remove its checkouts\n"
     "The shared options (--pipeline, --check, --model, --cache-dir, --results-dir, -j, -q,\n"
     "-v, --engine NAME=PATH for other engines) apply; the recorded bisect lives in the cache.\n";
 
 typedef struct {
-    const char *repo, *good, *bad, *build, *binary, *engine;
+    const char *repo, *good, *bad, *build, *binary, *engine, *parallel;
     bool resume, reset, help;
 } bisect_args;
 
@@ -53,12 +57,24 @@ static int usage(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-static const char *const VALUE_OPTIONS[] = {"--repo", "--good", "--bad", "--build", "--binary", NULL};
+static const char *const VALUE_OPTIONS[] = {"--repo",   "--good",     "--bad", "--build",
+                                            "--binary", "--parallel", NULL};
 
 static const char **value_slot(bisect_args *a, size_t i)
 {
-    const char **slots[] = {&a->repo, &a->good, &a->bad, &a->build, &a->binary};
+    const char **slots[] = {&a->repo, &a->good, &a->bad, &a->build, &a->binary, &a->parallel};
     return slots[i];
+}
+
+static bool parse_parallel(const char *s, unsigned *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > 64)
+        return false;
+    if (out)
+        *out = (unsigned)v;
+    return true;
 }
 
 static int parse_args(const cli_opts *o, bisect_args *a)
@@ -94,6 +110,10 @@ static int parse_args(const cli_opts *o, bisect_args *a)
             return usage("--engine NAME given twice (\"%s\")", o->engine_overrides[i]);
         a->engine = o->engine_overrides[i];
     }
+    if (a->parallel && (a->reset || !parse_parallel(a->parallel, NULL)))
+        return usage(a->reset ? "--reset takes no --parallel (\"%s\")"
+                              : "--parallel wants a number from 1 to 64, not \"%s\"",
+                     a->parallel);
     if (a->resume + a->reset > 1)
         return usage("%s", "--continue and --reset exclude each other");
     if ((a->resume || a->reset) && (a->repo || a->good || a->bad || a->build || a->binary || a->engine))
@@ -196,6 +216,9 @@ static int start(const cli_opts *o, bisect_args *a, bisect_state *st)
         for (size_t i = 0; i < o->n_engine_overrides; i++)
             if (strchr(o->engine_overrides[i], '='))
                 str_list_push(&st->overrides, o->engine_overrides[i]);
+        st->parallel = 1;
+        if (a->parallel)
+            parse_parallel(a->parallel, &st->parallel);
         st->steps = cJSON_CreateArray();
         if (mkdir_p(o->cache_dir, 0755, &err) != 0 || bisect_state_save(o->cache_dir, st, &err) != 0) {
             fprintf(stderr, "tmgt: cannot record the bisect: %s\n", err.msg);
@@ -277,9 +300,16 @@ static cJSON *summary_json(const bisect_state *st, const bisect_end *end)
     cJSON *could_be = cJSON_AddArrayToObject(doc, "could_be");
     for (size_t i = 0; i < end->n_could_be; i++)
         cJSON_AddItemToArray(could_be, commit_json(&end->could_be[i]));
-    double builds = 0, executed = 0, cached = 0, v;
+    double builds = 0, executed = 0, cached = 0, v, rounds = 0, wall_ms = 0, last_round = -1;
     const cJSON *step;
     cJSON_ArrayForEach (step, st->steps) {
+        /* the steps of a round are recorded together, each with the round's wall time */
+        double round = -1;
+        if (!json_num(step, "round", &round) || round != last_round) {
+            rounds++;
+            wall_ms += json_num(step, "round_ms", &v) ? v : 0;
+        }
+        last_round = round;
         builds += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(step, "built"));
         executed += json_num(step, "executed", &v) ? v : 0;
         cached += json_num(step, "cached", &v) ? v : 0;
@@ -287,6 +317,9 @@ static cJSON *summary_json(const bisect_state *st, const bisect_end *end)
             cJSON_AddTrueToObject(binaries, json_str(step, "binary"));
     }
     cJSON_AddNumberToObject(doc, "tested", cJSON_GetArraySize(st->steps));
+    cJSON_AddNumberToObject(doc, "parallel", st->parallel > 1 ? st->parallel : 1);
+    cJSON_AddNumberToObject(doc, "rounds", rounds);
+    cJSON_AddNumberToObject(doc, "wall_ms", wall_ms);
     cJSON_AddNumberToObject(doc, "builds", builds);
     cJSON_AddNumberToObject(doc, "binaries", cJSON_GetArraySize(binaries));
     cJSON_AddNumberToObject(doc, "actions_executed", executed);
@@ -309,12 +342,15 @@ static void print_report(const bisect_state *st, const bisect_end *end, const cJ
             puts(end->could_be[i].oid);
         puts("We cannot bisect more!");
     }
-    double n[5] = {0};
-    const char *keys[] = {"tested", "builds", "binaries", "actions_executed", "actions_cached"};
-    for (size_t i = 0; i < 5; i++)
+    double n[8] = {0};
+    const char *keys[] = {"tested", "rounds",   "parallel",         "wall_ms",
+                          "builds", "binaries", "actions_executed", "actions_cached"};
+    for (size_t i = 0; i < 8; i++)
         json_num(doc, keys[i], &n[i]);
-    printf("tested %.0f commits: %.0f builds, %.0f distinct binaries; actions: %.0f run, %.0f cached\n", n[0],
-           n[1], n[2], n[3], n[4]);
+    printf(
+        "tested %.0f commits in %.0f round%s of up to %.0f, %.1f s: %.0f builds, %.0f distinct binaries; "
+        "actions: %.0f run, %.0f cached\n",
+        n[0], n[1], n[1] == 1 ? "" : "s", n[2], n[3] / 1000.0, n[4], n[5], n[6], n[7]);
     const cJSON *step;
     cJSON_ArrayForEach (step, st->steps) {
         printf("  %.12s %-4s ", json_str(step, "commit"), json_str(step, "verdict"));
@@ -361,6 +397,8 @@ int cmd_bisect(const cli_opts *o)
         bisect_state_free(&st);
         return rc;
     }
+    if (a.resume && a.parallel)
+        parse_parallel(a.parallel, &st.parallel);
     bisect_end end;
     session_opts so = cli_session_opts(o);
     rc = bisect_run(&so, &st, &end);

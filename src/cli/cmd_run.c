@@ -27,6 +27,7 @@ session_opts cli_session_opts(const cli_opts *o)
         .engine_overrides = o->engine_overrides,
         .n_engine_overrides = o->n_engine_overrides,
         .jobs = o->jobs,
+        .repeat = (unsigned)o->repeat,
         .remote_cache = o->remote_cache,
         .remote_upload = o->remote_upload,
         .pull = true,
@@ -224,7 +225,7 @@ static int run_remembered(const cli_opts *o, const session_opts *so)
  * one: reading the cache, without --json or -v (whose output is per action). */
 static int run_session(const cli_opts *o, const session_opts *so)
 {
-    if (!o->json && !o->no_cache && !o->rerun_failed && o->verbose == 0)
+    if (!o->json && !o->no_cache && !o->rerun_failed && o->verbose == 0 && o->repeat == 1)
         return run_remembered(o, so);
     cJSON *doc = NULL;
     int rc = session_run(so, &doc, NULL);

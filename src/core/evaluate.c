@@ -173,6 +173,33 @@ static void evaluate_conversion(const artifact *t, evaluated_check *ec)
     free(err);
 }
 
+/* The action, or one whose output it reads (transitively), that --repeat saw vary. */
+static const action *varied_source(const action *a)
+{
+    if (!a)
+        return NULL;
+    if (a->varied)
+        return a;
+    for (size_t i = 0; i < a->n_inputs; i++) {
+        const action *v = varied_source(a->inputs[i]->producer);
+        if (v)
+            return v;
+    }
+    return NULL;
+}
+
+/* A check that reads a result seen to vary has no verdict to give but that. */
+static void judge_repeats(evaluated_check *ec)
+{
+    for (size_t i = 0; i < ec->n_actions; i++) {
+        const action *v = varied_source(ec->actions[i]);
+        if (v) {
+            check_result_set(&ec->r, CHECK_FAIL, "nondeterministic: %s: %s", v->label, v->varied);
+            return;
+        }
+    }
+}
+
 void evaluate_plan(const plan *p, bool gpu_available, evaluation *ev)
 {
     size_t producers = 0;
@@ -187,6 +214,8 @@ void evaluate_plan(const plan *p, bool gpu_available, evaluation *ev)
     strmap_init(&vc.by_slug);
     for (size_t c = 0; c < p->checks.count; c++)
         evaluate_check(p, c, gpu_available, &vc, &ev->items[ev->count++]);
+    for (size_t i = 0; i < ev->count; i++)
+        judge_repeats(&ev->items[i]);
     for (size_t i = 0; i < vc.by_slug.cap; i++)
         if (vc.by_slug.keys[i] && vc.by_slug.values[i] != &vc.no_vocab)
             vocab_free(vc.by_slug.values[i]);

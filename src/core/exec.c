@@ -18,6 +18,7 @@
 #include "json_stream.h"
 #include "ready_queue.h"
 #include "redact.h"
+#include "run_compare.h"
 
 typedef struct {
     action **items;
@@ -48,9 +49,19 @@ typedef struct {
     char *staged; /* where the engine writes the declared output */
     cJSON *components;
     bool identity_stale; /* the identity record names another key: point it at this one */
+    /* --repeat */
+    unsigned runs_done;
+    run_result *first;  /* the first run's result, kept while the later ones run */
+    char *first_staged; /* where the first run's declared output waits meanwhile; NULL: none */
 } running_action;
 
 static void pump(exec_state *s);
+static void launch(exec_state *s, running_action *ra);
+
+static unsigned runs_wanted(const exec_state *s)
+{
+    return s->o->repeat > 1 ? s->o->repeat : 1;
+}
 
 static void queue_push(action_queue *q, action *a)
 {
@@ -356,11 +367,91 @@ static void check_engine_unchanged(exec_state *s, action *a)
     a->reason = xasprintf("%s changed during the run; not cached", a->eng->def->name);
 }
 
+/* A spilled stdout is read back for the comparison; *owned is what the caller frees. */
+static run_observed observe(const run_result *res, const char *output, char **owned)
+{
+    run_observed o = {.outcome = res->outcome,
+                      .exit_code = res->exit_code,
+                      .term_signal = res->term_signal,
+                      .out = res->out ? res->out : "",
+                      .out_len = res->out ? res->out_len : 0,
+                      .output = output && path_exists(output) ? output : NULL};
+    *owned = NULL;
+    if (res->out_spill && read_file(res->out_spill, owned, &o.out_len, NULL) == 0)
+        o.out = *owned;
+    return o;
+}
+
+static void note_difference(exec_state *s, running_action *ra, const run_result *later)
+{
+    action *a = ra->a;
+    char *mine, *theirs;
+    run_observed x = observe(ra->first, ra->first_staged, &mine);
+    run_observed y = observe(later, ra->staged, &theirs);
+    char *d = run_difference(&x, &y, a->output ? a->output->name : NULL, a->step->varies, a->step->n_varies);
+    if (d) {
+        a->varied = xasprintf("run %u differs from run 1: %s", ra->runs_done, d);
+        s->st->varied++;
+        fprintf(stderr, "tmgt: %s: nondeterministic: %s; not cached\n", a->label, a->varied);
+    }
+    free(d);
+    free(mine);
+    free(theirs);
+}
+
+/* --repeat: the first run's result is kept, each later one compared with it and dropped, and
+ * the next run started in the same job slot. True when the action runs again; otherwise *res
+ * is the result the action is made of (the first run's, or the one an interrupt cut short). */
+static bool run_again(exec_state *s, running_action *ra, run_result **res)
+{
+    ra->runs_done++;
+    if (!ra->first) {
+        /* only an exit is a result worth repeating: a timeout or a crash is never cached anyway */
+        if (ra->runs_done >= runs_wanted(s) || s->interrupted || (*res)->outcome != RUN_EXITED)
+            return false;
+        ra->first = *res;
+        if (ra->staged && path_exists(ra->staged)) {
+            ra->first_staged = xasprintf("%s.run1", ra->staged);
+            if (rename(ra->staged, ra->first_staged) != 0) {
+                free(ra->first_staged);
+                ra->first_staged = NULL;
+            }
+        }
+        launch(s, ra);
+        return true;
+    }
+    bool cancelled = (*res)->outcome == RUN_CANCELLED;
+    if (cancelled) { /* the interrupted run is the action's result: it is not cached */
+        run_result_free(ra->first);
+    } else {
+        if (!ra->a->varied)
+            note_difference(s, ra, *res);
+        run_result_free(*res);
+        if (ra->staged)
+            remove_tree(ra->staged);
+        if (ra->runs_done < runs_wanted(s) && !s->interrupted) {
+            launch(s, ra);
+            return true;
+        }
+        *res = ra->first;
+    }
+    ra->first = NULL;
+    if (ra->first_staged) {
+        if (cancelled || rename(ra->first_staged, ra->staged) != 0)
+            remove_tree(ra->first_staged);
+        free(ra->first_staged);
+        ra->first_staged = NULL;
+    }
+    return false;
+}
+
 static void on_run_done(void *ctx, run_result *res)
 {
     running_action *ra = ctx;
     exec_state *s = ra->s;
     action *a = ra->a;
+    if (run_again(s, ra, &res))
+        return;
     s->running--;
     if (a->step->exclusive)
         s->exclusive_running = false;
@@ -406,8 +497,14 @@ static void on_run_done(void *ctx, run_result *res)
     }
     check_engine_unchanged(s, a);
     check_declared_output(ra);
-    /* Exits are measurements and are cached; timeouts, signals, missing or malformed outputs are not. */
+    /* Exits are measurements and are cached; timeouts, signals, missing or malformed outputs are
+     * not. A result seen to vary is published (its dependents read the first run's output) but
+     * gets no record: a later run executes it again rather than take one run for the answer. */
     cJSON *rec = a->status == ST_OK || a->status == ST_EXIT ? publish_result(s, ra) : NULL;
+    if (rec && a->varied) {
+        cJSON_Delete(rec);
+        rec = NULL;
+    }
     bool deferred = rec && a->n_dependents == 0;
     if (deferred) {
         defer_record(s, ra, rec);
@@ -439,7 +536,7 @@ static void start_action(exec_state *s, action *a)
         return;
     }
     bool identity_stale = identity_is_stale(s, a);
-    if (s->o->read_cache && try_cached(s, a)) {
+    if (s->o->read_cache && runs_wanted(s) == 1 && try_cached(s, a)) {
         if (identity_stale)
             record_identity(s, a, components, false);
         a->argv = child_argv(a, a->output ? a->output->path : NULL, &err);
@@ -468,6 +565,16 @@ static void start_action(exec_state *s, action *a)
         finish(s, a);
         return;
     }
+    s->running++;
+    if (a->step->exclusive)
+        s->exclusive_running = true;
+    launch(s, ra);
+}
+
+/* One run of the action, in the job slot start_action took for it. */
+static void launch(exec_state *s, running_action *ra)
+{
+    action *a = ra->a;
     if (s->o->progress)
         s->o->progress->starting(s->o->progress, a);
     char **envp = child_environment(a->eng->def);
@@ -476,9 +583,6 @@ static void start_action(exec_state *s, action *a)
                        .cwd = NULL,
                        .spill_dir = cache_tmp_dir(s->c),
                        .timeout_ms = a->step->timeout_ms};
-    s->running++;
-    if (a->step->exclusive)
-        s->exclusive_running = true;
     s->r->ops->start(s->r, &req, on_run_done, ra);
     free(envp);
 }

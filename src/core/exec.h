@@ -20,6 +20,10 @@ typedef struct {
     bool rerun_failed;     /* re-execute cached non-zero exits */
     const char *salt;      /* TMGT_CACHE_SALT */
     uint64_t output_limit; /* bytes of stdout/stderr the runner keeps per action before it kills it */
+    /* --repeat: each action runs this many times (0 or 1: once), one run after another in its
+     * job slot, its result never read from the cache: the point is to watch fresh runs. A later
+     * run that differs from the first marks the action `varied`, and its result is not cached. */
+    unsigned repeat;
     /* The runner engines start through, made on the executor's loop (runner_local_new for
      * tmgt, a fake for the unit tests); closed by the executor. */
     runner *(*new_runner)(uv_loop_t *loop, void *ctx);
@@ -29,6 +33,7 @@ typedef struct {
 
 typedef struct {
     size_t executed, cached, failed, skipped, unavailable;
+    size_t varied; /* actions whose repeated runs differed */
     bool interrupted;
     bool engine_changed; /* an engine binary was replaced mid-run: its later results are unjudged */
     uint64_t wall_ms;

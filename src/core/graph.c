@@ -42,6 +42,7 @@ void graph_free(graph *g)
         free(a->inputs);
         free(a->dependents);
         free(a->reason);
+        free(a->varied);
         free_argv(a->argv);
         free(a);
     }

@@ -76,8 +76,11 @@ struct action {
     bool have_streams;
     digest stdout_d, stderr_d;
     char *reason; /* skipped/unavailable/spawn error/why it ran (explain) */
-    char **argv;  /* expanded command line as run (for results and -v) */
-    char *out;    /* stdout and stderr, loaded for evaluation */
+    /* --repeat: where a later run first differed from the first ("run 2 differs from run 1:
+     * tokens[31] 1783 vs 1290"); NULL when every run agreed. Such a result is never cached. */
+    char *varied;
+    char **argv; /* expanded command line as run (for results and -v) */
+    char *out;   /* stdout and stderr, loaded for evaluation */
     size_t out_len;
     char *err;
     size_t err_len;

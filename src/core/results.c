@@ -94,6 +94,8 @@ static cJSON *action_json(const action *a)
     }
     if (a->reason)
         cJSON_AddStringToObject(j, "reason", a->reason);
+    if (a->varied)
+        cJSON_AddStringToObject(j, "varied", a->varied);
     return j;
 }
 
@@ -149,6 +151,7 @@ cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const 
     free(now);
     cJSON_AddNumberToObject(doc, "wall_ms", (double)st->wall_ms);
     cJSON_AddNumberToObject(doc, "jobs", (double)info->jobs);
+    cJSON_AddNumberToObject(doc, "repeat", (double)(info->repeat > 1 ? info->repeat : 1));
     cJSON_AddBoolToObject(doc, "interrupted", st->interrupted);
     add_engines(doc, p);
     add_models(doc, p);

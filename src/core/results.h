@@ -17,6 +17,7 @@ typedef struct {
     char **argv;
     char *started_at;
     size_t jobs;
+    unsigned repeat; /* --repeat: runs of each action (0 or 1: once) */
 } run_info;
 
 /* The evaluation's token sides (expected, got) move into the document instead of being copied,

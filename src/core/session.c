@@ -132,6 +132,7 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
     exec_opts eo = {
         .jobs = o->jobs,
         .read_cache = !o->no_cache,
+        .repeat = o->repeat,
         .rerun_failed = o->rerun_failed,
         .salt = env_get(ENV_TMGT_CACHE_SALT),
         .output_limit = OUTPUT_LIMIT,
@@ -142,7 +143,8 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
                      .argc = o->argc,
                      .argv = o->argv,
                      .started_at = iso8601_now(),
-                     .jobs = o->jobs};
+                     .jobs = o->jobs,
+                     .repeat = o->repeat};
     exec_stats st;
     exec_run(&s->p.g, s->c, &eo, &st);
     evaluation ev;

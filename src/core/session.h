@@ -21,7 +21,8 @@ typedef struct {
     char **engine_overrides;  /* NAME=PATH: the binary that plays an engine */
     size_t n_engine_overrides;
     size_t jobs;
-    bool pull; /* pull the selected models' Hub repositories first */
+    unsigned repeat; /* --repeat: runs of each action, compared (exec_opts.repeat); 0 or 1: once */
+    bool pull;       /* pull the selected models' Hub repositories first */
     bool no_cache, rerun_failed;
     bool quiet;
     int verbose; /* 1 prints each command line */

@@ -149,6 +149,9 @@ static void parse_step(parse_ctx *pc, const cJSON *node, pipeline_step *s)
     }
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(node, "exclusive");
     s->exclusive = cJSON_IsTrue(x);
+    f = xasprintf("%s.varies", field);
+    s->varies = want_str_array(pc, want(pc, node, "varies", field, cJSON_Array, false), f, &s->n_varies);
+    free(f);
     free(field);
 }
 
@@ -419,6 +422,7 @@ void pipeline_free(pipeline *p)
         free(p->steps[i].name);
         free(p->steps[i].engine);
         free_str_array(p->steps[i].argv, p->steps[i].argc);
+        free_str_array(p->steps[i].varies, p->steps[i].n_varies);
     }
     free(p->steps);
     for (size_t i = 0; i < p->n_artifacts; i++) {

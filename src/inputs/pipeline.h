@@ -29,6 +29,10 @@ typedef struct {
     size_t argc;
     int timeout_ms;
     bool exclusive; /* measures speed: runs alone */
+    /* JSON fields of its stdout that measure time ("tok_per_sec"), named at any depth: --repeat
+     * does not compare them between runs */
+    char **varies;
+    size_t n_varies;
 } pipeline_step;
 
 typedef struct {

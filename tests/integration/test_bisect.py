@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SIM, TMGT
+from conftest import SIM, TMGT, Tmgt
 
 N_COMMITS = 64
 FIRST_BAD = 41
@@ -127,9 +127,11 @@ def test_names_commit_41_within_7_builds_and_leaves_the_checkout_alone(tmgt, tmp
     assert user_state(repo) == before
 
 
-def test_documentation_commits_reuse_the_binary_and_the_cached_checks(tmgt, tmp_path):
+# in parallel too: candidates of one round with the same binary check one after the other
+@pytest.mark.parametrize("parallel", [(), ("--parallel", "3")], ids=["serial", "parallel"])
+def test_documentation_commits_reuse_the_binary_and_the_cached_checks(tmgt, tmp_path, parallel):
     repo = make_repo(tmp_path / "engine", code_commits=())  # only commits 1 and 41 touch engine.c
-    r = bisect(tmgt, *start_args(repo))
+    r = bisect(tmgt, *start_args(repo, *parallel))
     assert r.rc == 0, r.err
     doc = summary(tmgt)
     assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
@@ -208,6 +210,22 @@ def test_skips_around_the_change_give_the_exact_range(tmgt, tmp_path):
             f"{oids}\nWe cannot bisect more!\n") in r.out
 
 
+def interrupt_when(tmgt, args, build, marker):
+    """Starts a bisection building with `build` and sends it Ctrl-C once `marker` exists (a
+    build hangs after writing it): the bisection must stop with 130. Returns its stderr."""
+    args = list(args)
+    args[args.index(BUILD)] = build
+    p = tmgt.popen("bisect", *args)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), p.communicate()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    return err
+
+
 def test_interrupted_bisect_continues_to_the_same_answer(tmgt, tmp_path):
     repo = make_repo(tmp_path / "engine")
     before = user_state(repo)
@@ -215,16 +233,7 @@ def test_interrupted_bisect_continues_to_the_same_answer(tmgt, tmp_path):
     # the second build hangs, once: Ctrl-C reaches tmgt while it waits on a build
     build = (f"n=$(cat {count} 2>/dev/null || echo 0); echo $((n + 1)) > {count}; "
              f"if [ $n -eq 1 ]; then touch {hanging}; exec sleep 600; fi; {BUILD}")
-    args = list(start_args(repo))
-    args[args.index(BUILD)] = build
-    p = tmgt.popen("bisect", *args)
-    deadline = time.monotonic() + 120
-    while not hanging.exists() and p.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert hanging.exists(), p.communicate()
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
+    err = interrupt_when(tmgt, start_args(repo), build, hanging)
     assert "resume with: tmgt bisect --continue" in err
     state = json.loads((tmgt.cache / "bisect" / "state.json").read_text())
     recorded = [s["commit"] for s in state["steps"]]
@@ -245,6 +254,100 @@ def test_interrupted_bisect_continues_to_the_same_answer(tmgt, tmp_path):
     assert any((tmgt.cache / "bisect" / "trees").iterdir())
     gone = bisect(tmgt, "--reset")
     assert gone.rc == 0 and not (tmgt.cache / "bisect").exists()
+
+
+def answer(repo, doc):
+    """What a bisection concluded, by commit number: the first bad one, or the range."""
+    if doc["first_bad"]:
+        return commit_no(repo, doc["first_bad"]["commit"])
+    return sorted(commit_no(repo, c["commit"]) for c in doc["could_be"])
+
+
+def timed_build(log):
+    """BUILD, logging when each build starts and ends, half a second apart at least."""
+    return f"echo start $(pwd) $(date +%s.%N) >> {log}; sleep 0.5; {BUILD}; echo end $(pwd) $(date +%s.%N) >> {log}"
+
+
+def build_intervals(log):
+    times = {}
+    for line in log.read_text().splitlines():
+        what, tree_dir, t = line.split()
+        times.setdefault(Path(tree_dir).name, {})[what] = float(t)
+    return times
+
+
+# (changes the repository makes, what the serial bisection concludes): a plain history, builds
+# that fail where the serial search looks first, and skips around the change (a range)
+SCENARIOS = {"plain": ({}, FIRST_BAD), "skips": ({"broken": {32, 33}}, FIRST_BAD),
+             "ambiguous": ({"broken": {40, 41}}, [40, 41, 42])}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_parallel_bisection_reaches_the_serial_answer_in_fewer_rounds(tmp_path, scenario):
+    changes, expected = SCENARIOS[scenario]
+    repo = make_repo(tmp_path / "engine", **changes)
+    answers, rounds = {}, {}
+    for n in (1, 2, 3, 4):
+        (tmp_path / f"n{n}").mkdir()
+        ws = Tmgt(tmp_path / f"n{n}")
+        log = tmp_path / f"builds-{n}.log"
+        args = list(start_args(repo))
+        args[args.index(BUILD)] = timed_build(log)
+        r = bisect(ws, *args, *(("--parallel", str(n)) if n > 1 else ()))
+        assert r.rc == 0, r.err
+        doc = summary(ws)
+        answers[n], rounds[n] = answer(repo, doc), doc["rounds"]
+        assert doc["parallel"] == n and doc["wall_ms"] > 0
+        assert f"in {doc['rounds']} rounds of up to {n}, " in r.out
+        by_round = {}
+        for step in doc["steps"]:
+            by_round.setdefault(step["round"], []).append(step)
+        assert sorted(by_round) == list(range(1, doc["rounds"] + 1))
+        assert all(len(steps) <= n for steps in by_round.values())
+        # a round's builds ran at once: each started before any of the others ended
+        times = build_intervals(log)
+        for steps in by_round.values():
+            built = [times[s["tree"]] for s in steps if s["built"]]
+            if len(built) > 1:
+                assert max(t["start"] for t in built) < min(t["end"] for t in built), built
+        for step in doc["steps"]:  # every verdict is the commit's own, whoever tested it
+            k = commit_no(repo, step["commit"])
+            want = "skip" if k in changes.get("broken", ()) else "bad" if k >= FIRST_BAD else "good"
+            assert step["verdict"] == want, step
+    assert answers == {n: expected for n in (1, 2, 3, 4)}
+    assert rounds[4] < rounds[2] < rounds[1]
+
+
+def test_an_interrupted_parallel_bisection_continues_in_parallel_to_the_same_answer(tmgt, tmp_path):
+    repo = make_repo(tmp_path / "engine")
+    hanging = tmp_path / "hanging"
+    # the first round tests commits 17, 33 and 48, the second 37, 41 and 44: the build of commit
+    # 44 hangs, once, so Ctrl-C reaches tmgt while the second round's other builds are done
+    build = (f"if grep -q 'engine_revision = 44;' engine.c && [ ! -e {hanging} ]; then "
+             f"touch {hanging}; exec sleep 600; fi; {BUILD}")
+    interrupt_when(tmgt, start_args(repo, "--parallel", "3"), build, hanging)
+    state = json.loads((tmgt.cache / "bisect" / "state.json").read_text())
+    assert state["parallel"] == 3
+    recorded = [s["commit"] for s in state["steps"]]
+    assert sorted(commit_no(repo, c) for c in recorded) == [17, 33, 48]  # the first round only
+    assert {s["round"] for s in state["steps"]} == {1}
+
+    r = bisect(tmgt, "--continue")
+    assert r.rc == 0, r.err
+    doc = summary(tmgt)
+    assert commit_no(repo, doc["first_bad"]["commit"]) == FIRST_BAD
+    assert [s["commit"] for s in doc["steps"]][:3] == recorded
+    assert len({s["commit"] for s in doc["steps"]}) == len(doc["steps"])  # nothing tested twice
+    assert doc["parallel"] == 3 and doc["rounds"] >= 2
+    assert max(len([s for s in doc["steps"] if s["round"] == k]) for k in range(2, doc["rounds"] + 1)) == 3
+
+
+@pytest.mark.parametrize("value", ["0", "65", "abc", "-2", ""])
+def test_a_bad_parallel_count_is_a_usage_error(tmgt, tmp_path, value):
+    repo = make_repo(tmp_path / "engine")
+    r = bisect(tmgt, *start_args(repo, "--parallel", value))
+    assert r.rc == 2 and f'--parallel wants a number from 1 to 64, not "{value}"' in r.err, r.err
+    assert not (tmgt.cache / "bisect").exists()
 
 
 @pytest.mark.parametrize("args, message", [

@@ -173,7 +173,7 @@ int cmd_import(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
     const char *o = args_get(pa, "--output");
     char *out = o ? strdup(o) : default_output(pos[0], "apr");
     char *step = sim_printf("import:%s", quant);
-    struct sim_file content = model_derive(&m, "apr", quant, step);
+    struct sim_file content = model_derive(&m, "apr", quant, faults_step(ctx, step));
     out_file(ctx, out, &content);
 
     cJSON *doc = cJSON_CreateObject();
@@ -254,7 +254,7 @@ int cmd_export(struct sim_ctx *ctx, const struct parsed_args *pa, const char *co
     if (getenv("APR_SIM_NO_CLOBBER") && stat(out, &st) == 0 && !args_has(pa, "--force"))
         sim_die(5, "Validation failed: %s already exists; use --force to overwrite (#2392)", out);
     char *step = sim_printf("export:%s", format);
-    struct sim_file content = model_derive(&m, format, quant, step);
+    struct sim_file content = model_derive(&m, format, quant, faults_step(ctx, step));
     struct sim_tensor *t;
     int nt = model_tensors(&m, &t);
     free(t);

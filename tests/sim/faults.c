@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EX_BADRULE 64
@@ -73,6 +74,24 @@ static bool parse_ll(const char *s, long long *out)
         return false;
     *out = v;
     return true;
+}
+
+/* Different in every process: the pid and the clock, mixed, as a token id from 1 to 10^9. */
+static unsigned long long vary_nonce(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long long x = (unsigned long long)getpid() * 0x9E3779B97F4A7C15ull ^
+                           (unsigned long long)ts.tv_nsec ^ ((unsigned long long)ts.tv_sec << 30);
+    x ^= x >> 31;
+    return 1 + x % 1000000000ull;
+}
+
+const char *faults_step(const struct sim_ctx *ctx, const char *step)
+{
+    if (!ctx->faults.vary_nonce)
+        return step;
+    return keep(sim_printf("%s~%llu", step, ctx->faults.vary_nonce));
 }
 
 /* Parses one ACTION into f; returns an error message or NULL. */
@@ -190,6 +209,14 @@ static const char *parse_action(char *act, struct sim_faults *f)
             return "alter-token NEWID must be a non-negative integer";
         a->newid = (long)n;
         f->nalters++;
+    } else if (strcmp(act, "vary") == 0) {
+        if (arg && !parse_ll(arg, &n))
+            return "vary takes an optional 0-based token index (vary:31)";
+        f->vary_nonce = vary_nonce();
+        struct sim_alter *a = &f->alters[f->nalters++];
+        a->idx = arg ? (long)n : 31;
+        a->has_newid = true;
+        a->newid = (long)f->vary_nonce;
     } else if (strcmp(act, "set") == 0) {
         char *eq = arg ? strchr(arg, '=') : NULL;
         if (!eq || eq == arg)

@@ -197,7 +197,7 @@ int quantize_main(struct sim_ctx *ctx)
         quant[i] = (char)((type[i] >= 'A' && type[i] <= 'Z') ? type[i] + 32 : type[i]);
     quant[i] = '\0';
     char *step = sim_printf("quantize:%s", quant);
-    struct sim_file content = model_derive(&m, "gguf", quant, step);
+    struct sim_file content = model_derive(&m, "gguf", quant, faults_step(ctx, step));
     fprintf(stderr, "main: quantizing '%s' to '%s' as %s\n", in, out, type);
     out_file(ctx, out, &content);
     char *summary =
@@ -293,7 +293,7 @@ int convert_main(struct sim_ctx *ctx)
     fprintf(stderr, "INFO:hf-to-gguf:Loading model: %s\nINFO:hf-to-gguf:Model architecture: %s\n",
             sim_basename(src), model_arch(&m));
     char *step = sim_printf("convert:%s", outtype);
-    struct sim_file content = model_derive(&m, "gguf", outtype, step);
+    struct sim_file content = model_derive(&m, "gguf", outtype, faults_step(ctx, step));
     if (!args_has(&pa, "--dry-run"))
         out_file(ctx, out, &content);
     fprintf(stderr, "INFO:hf-to-gguf:Model successfully exported to %s\n", out);

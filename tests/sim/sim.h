@@ -145,7 +145,8 @@ struct sim_faults {
     struct sim_edit edits[SIM_MAX_EDITS];
     int nedits;
     const char *version;
-    int status; /* `status:N`: exit N after the normal output */
+    unsigned long long vary_nonce; /* `vary`: this process's own value (0: no vary) */
+    int status;                    /* `status:N`: exit N after the normal output */
     bool has_status;
 };
 
@@ -169,6 +170,9 @@ struct sim_ctx {
 void faults_load(struct sim_ctx *ctx);
 /* Runs delay / crash / hang / exit / usage actions in the order they were written. */
 void faults_run_immediate(const struct sim_ctx *ctx);
+/* The lineage entry an output file records for `step`: under `vary`, one of its own in every
+ * process, so the file differs from run to run. */
+const char *faults_step(const struct sim_ctx *ctx, const char *step);
 /* Version string for --version: fault `version:`, APR_SIM_VERSION, default. */
 const char *faults_version(const struct sim_ctx *ctx, const char *dflt);
 

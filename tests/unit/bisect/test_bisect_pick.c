@@ -72,6 +72,46 @@ static void test_merge_counts_reachable_candidates(void **state)
     assert_int_equal(chosen, 5);
 }
 
+static void test_n_candidates_split_the_range_into_n_plus_1_parts(void **state)
+{
+    (void)state;
+    size_t parents[64], chosen[3] = {0}, n_chosen = 0;
+    bisect_node *nodes = chain(64, parents);
+    /* 64 candidates, the bad tip among them: from node k, k+1 are reachable; targets 16, 32, 48 */
+    assert_int_equal(bisect_pick_many(nodes, 64, 63, 3, chosen, &n_chosen), PICK_TEST);
+    assert_int_equal(n_chosen, 3);
+    assert_int_equal(chosen[0], 15);
+    assert_int_equal(chosen[1], 31);
+    assert_int_equal(chosen[2], 47);
+    /* one at a time is the serial choice */
+    size_t serial = 0;
+    for (size_t n = 2; n < 64; n++) {
+        bisect_pick(nodes, n, n - 1, &serial);
+        assert_int_equal(bisect_pick_many(nodes, n, n - 1, 1, chosen, &n_chosen), PICK_TEST);
+        assert_int_equal(chosen[0], serial);
+    }
+    /* a skipped candidate gives way to its newer neighbour, and a chosen one is not chosen twice */
+    nodes[31].skipped = true;
+    assert_int_equal(bisect_pick_many(nodes, 64, 63, 3, chosen, &n_chosen), PICK_TEST);
+    assert_int_equal(chosen[1], 32);
+    free(nodes);
+}
+
+static void test_fewer_candidates_than_wanted_are_all_taken(void **state)
+{
+    (void)state;
+    size_t parents[4], chosen[4] = {0}, n_chosen = 0;
+    bisect_node *nodes = chain(4, parents);
+    nodes[1].skipped = true;
+    assert_int_equal(bisect_pick_many(nodes, 4, 3, 4, chosen, &n_chosen), PICK_TEST);
+    assert_int_equal(n_chosen, 2);
+    assert_true((chosen[0] == 0 && chosen[1] == 2) || (chosen[0] == 2 && chosen[1] == 0));
+    nodes[0].skipped = nodes[2].skipped = true;
+    assert_int_equal(bisect_pick_many(nodes, 4, 3, 4, chosen, &n_chosen), PICK_ONLY_SKIPPED);
+    assert_int_equal(n_chosen, 0);
+    free(nodes);
+}
+
 static void test_steps_estimate(void **state)
 {
     (void)state;
@@ -89,6 +129,8 @@ int main(void)
         cmocka_unit_test(test_skipped_candidate_gives_way_to_a_neighbour),
         cmocka_unit_test(test_end_of_search),
         cmocka_unit_test(test_merge_counts_reachable_candidates),
+        cmocka_unit_test(test_n_candidates_split_the_range_into_n_plus_1_parts),
+        cmocka_unit_test(test_fewer_candidates_than_wanted_are_all_taken),
         cmocka_unit_test(test_steps_estimate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

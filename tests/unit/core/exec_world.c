@@ -86,6 +86,7 @@ int world_run(exec_world *w, fake_script *script, size_t jobs, exec_stats *st)
     exec_opts o = {
         .jobs = jobs,
         .read_cache = true,
+        .repeat = w->repeat,
         .output_limit = 1u << 20,
         .new_runner = fake_runner_new,
         .runner_ctx = script,

@@ -20,6 +20,7 @@ typedef struct {
     pipeline_step steps[WORLD_MAX_STEPS];
     size_t n_steps;
     graph g;
+    unsigned repeat; /* exec_opts.repeat for world_run: 0, once */
 } exec_world;
 
 void world_init(exec_world *w);

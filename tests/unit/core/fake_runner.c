@@ -22,17 +22,18 @@ struct fake_call {
     fake_runner *owner;
     const fake_job *job;
     size_t index; /* in the script's start order */
+    size_t nth;   /* its job's call number: 0 for the first */
     char *output_path;
     bool cancelled;
     run_done_cb cb;
     void *ctx;
 };
 
-static const fake_job *find_job(const fake_script *s, const char *name)
+static size_t find_job(const fake_script *s, const char *name)
 {
     for (size_t i = 0; i < s->n_jobs; i++)
         if (!strcmp(s->jobs[i].name, name))
-            return &s->jobs[i];
+            return i;
     fprintf(stderr, "fake runner: no job \"%s\" in the script\n", name);
     abort();
 }
@@ -61,12 +62,22 @@ static void on_done(uv_timer_t *t)
     res->outcome = call->cancelled ? RUN_CANCELLED : call->job->outcome;
     res->exit_code = call->job->exit_code;
     res->wall_ms = call->job->wall_ms;
-    res->out = xstrdup(call->job->out ? call->job->out : "");
+    const char *out = call->job->out ? call->job->out : "";
+    if (call->job->outs) {
+        size_t last = 0;
+        while (call->job->outs[last + 1] && last < call->nth)
+            last++;
+        out = call->job->outs[last];
+    }
+    res->out = xstrdup(out);
     res->out_len = strlen(res->out);
     res->err = xstrdup("");
     if (!call->cancelled && call->job->writes_output && call->output_path) {
         FILE *f = fopen(call->output_path, "w");
-        fprintf(f, "output of %s\n", call->job->name);
+        fprintf(f, "output of %s", call->job->name);
+        if (call->job->output_varies)
+            fprintf(f, ", call %zu", call->nth);
+        fputc('\n', f);
         fclose(f);
     }
     uv_close((uv_handle_t *)t, free_call);
@@ -79,7 +90,9 @@ static int fake_start(runner *r, const run_request *req, run_done_cb cb, void *c
     fake_script *s = fr->script;
     fake_call *call = xcalloc(1, sizeof *call);
     call->owner = fr;
-    call->job = find_job(s, req->argv[1]);
+    size_t job = find_job(s, req->argv[1]);
+    call->nth = s->calls[job]++;
+    call->job = &s->jobs[job];
     call->output_path = req->argv[2] ? xstrdup(req->argv[2]) : NULL;
     call->cb = cb;
     call->ctx = ctx;

@@ -18,6 +18,9 @@ typedef struct {
     uint64_t delay_ms;  /* how long the call really takes on the loop */
     bool writes_output; /* writes "output of NAME" to argv[2] */
     const char *out;    /* stdout; "" when NULL */
+    /* stdout of its calls in turn, the last one for every later call; NULL: `out` */
+    const char *const *outs;
+    bool output_varies; /* the output it writes names the call: no two calls write the same */
 } fake_job;
 
 #define FAKE_MAX_CALLS 64
@@ -32,6 +35,7 @@ typedef struct {
     size_t n_started;
     size_t running, max_running;
     size_t cancels;
+    size_t calls[FAKE_MAX_CALLS]; /* per job, in the order of `jobs`: how often it was called */
     /* each call's concurrency when it started: max over its lifetime is what matters for the
      * exclusive pool, so the runner also keeps, per call, the most others running beside it */
     size_t overlap[FAKE_MAX_CALLS];
