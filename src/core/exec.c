@@ -471,11 +471,16 @@ static void start_action(exec_state *s, action *a)
     if (s->o->progress)
         s->o->progress->starting(s->o->progress, a);
     char **envp = child_environment(a->eng->def);
+    run_resources resources = {.partition = a->step->resources.partition,
+                               .gres = a->step->resources.gres,
+                               .cpus = a->step->resources.cpus};
     run_request req = {.argv = a->argv,
                        .env = envp,
                        .cwd = NULL,
                        .spill_dir = cache_tmp_dir(s->c),
-                       .timeout_ms = a->step->timeout_ms};
+                       .timeout_ms = a->step->timeout_ms,
+                       .label = a->step->name,
+                       .resources = &resources};
     s->running++;
     if (a->step->exclusive)
         s->exclusive_running = true;

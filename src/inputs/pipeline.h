@@ -29,6 +29,12 @@ typedef struct {
     size_t argc;
     int timeout_ms;
     bool exclusive; /* measures speed: runs alone */
+    /* Where --executor slurm places its jobs ("resources"; the local executor ignores it and
+     * so does the action key: where an action runs does not change what it computes). */
+    struct {
+        char *partition, *gres; /* NULL: the run's --slurm-partition, no generic resources */
+        int cpus;               /* 0: Slurm's default */
+    } resources;
 } pipeline_step;
 
 typedef struct {
