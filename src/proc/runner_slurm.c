@@ -147,8 +147,8 @@ static void on_scancel_done(void *ctx, run_result *scancel_res)
 static void on_srun_done(void *ctx, run_result *res)
 {
     slurm_job *j = ctx;
-    bool killed_by_us = res->outcome == RUN_TIMED_OUT || res->outcome == RUN_OUTPUT_LIMIT ||
-                        res->outcome == RUN_CANCELLED;
+    bool killed_by_us =
+        res->outcome == RUN_TIMED_OUT || res->outcome == RUN_OUTPUT_LIMIT || res->outcome == RUN_CANCELLED;
     map_srun_result(res);
     if (!killed_by_us) {
         j->cb(j->ctx, res);
@@ -271,7 +271,8 @@ static run_result *run_probe(const slurm_settings *s, const char *token_path)
     uv_loop_t loop;
     uv_loop_init(&loop);
     runner *r = runner_slurm_new(&loop, s, 1u << 16, 1u << 20, 2000);
-    char *argv[] = {"sh", "-c", "cat -- \"$1\" 2>/dev/null || exit 97", "tmgt-probe", (char *)token_path, NULL};
+    char *argv[] = {"sh", "-c", "cat -- \"$1\" 2>/dev/null || exit 97", "tmgt-probe", (char *)token_path,
+                    NULL};
     char **env = env_for_children(environ);
     run_request req = {.argv = argv, .env = env, .timeout_ms = PROBE_TIMEOUT_MS, .label = "probe"};
     run_result *res = NULL;
@@ -320,8 +321,9 @@ int runner_slurm_probe(const slurm_settings *s, const char *shared_dir, char *er
                  "the models must be on a filesystem every node mounts at the same path",
                  shared_dir);
     else
-        snprintf(err, err_size, "the test job did not print the token tmgt wrote into %s (exit %d, signal %d)",
-                 path, res->exit_code, res->term_signal);
+        snprintf(err, err_size,
+                 "the test job did not print the token tmgt wrote into %s (exit %d, signal %d)", path,
+                 res->exit_code, res->term_signal);
     run_result_free(res);
     free(token);
     free(path);
