@@ -42,27 +42,38 @@ typedef struct {
     run_result *res; /* held while scancel makes sure the job is gone */
 } slurm_job;
 
-/* A srun line that says how task 0 ended, e.g. "srun: error: node1: task 0: Killed": the
- * text after "task 0: ", or NULL when srun said nothing of the task. */
-static const char *task_report(const char *err, size_t len, size_t *report_len)
+/* The line at *pos (without its newline), *pos moved past it; false at the end. */
+static bool next_line(const char *buf, size_t len, size_t *pos, const char **line, size_t *n)
 {
-    static const char marker[] = ": task 0: ";
-    for (const char *line = err; err && line < err + len;) {
-        const char *eol = memchr(line, '\n', (size_t)(err + len - line));
-        size_t n = eol ? (size_t)(eol - line) : (size_t)(err + len - line);
-        const char *m = !strncmp(line, "srun: ", 6) ? memmem(line, n, marker, sizeof marker - 1) : NULL;
-        if (m) {
-            *report_len = n - (size_t)(m + sizeof marker - 1 - line);
-            return m + sizeof marker - 1;
-        }
-        line += n + 1;
-    }
-    return NULL;
+    if (!buf || *pos >= len)
+        return false;
+    *line = buf + *pos;
+    const char *eol = memchr(*line, '\n', len - *pos);
+    *n = eol ? (size_t)(eol - *line) : len - *pos;
+    *pos += *n + (eol != NULL);
+    return true;
 }
 
 static bool is_slurm_line(const char *line, size_t n)
 {
     return (n >= 6 && !strncmp(line, "srun: ", 6)) || (n >= 10 && !strncmp(line, "slurmstepd", 10));
+}
+
+/* A srun line that says how task 0 ended, e.g. "srun: error: node1: task 0: Killed": the
+ * text after "task 0: ", or NULL when srun said nothing of the task. */
+static const char *task_report(const char *err, size_t len, size_t *report_len)
+{
+    static const char marker[] = ": task 0: ";
+    const char *line;
+    size_t n;
+    for (size_t pos = 0; next_line(err, len, &pos, &line, &n);) {
+        const char *m = !strncmp(line, "srun: ", 6) ? memmem(line, n, marker, sizeof marker - 1) : NULL;
+        if (m) {
+            *report_len = n - (size_t)(m + sizeof marker - 1 - line);
+            return m + sizeof marker - 1;
+        }
+    }
+    return NULL;
 }
 
 /* srun's and slurmstepd's lines out of the engine's stderr (kept in memory; a spilled stream
@@ -71,61 +82,70 @@ static void strip_slurm_lines(run_result *res)
 {
     if (!res->err)
         return;
-    size_t w = 0;
-    for (size_t r = 0; r < res->err_len;) {
-        const char *eol = memchr(res->err + r, '\n', res->err_len - r);
-        size_t n = eol ? (size_t)(eol - (res->err + r)) + 1 : res->err_len - r;
-        if (!is_slurm_line(res->err + r, n)) {
-            memmove(res->err + w, res->err + r, n);
-            w += n;
+    size_t w = 0, n;
+    const char *line;
+    for (size_t pos = 0, from = 0; next_line(res->err, res->err_len, &pos, &line, &n); from = pos) {
+        if (!is_slurm_line(line, n)) {
+            memmove(res->err + w, line, pos - from);
+            w += pos - from;
         }
-        r += n;
     }
     res->err_len = w;
     res->err[w] = '\0';
 }
 
 /* The last line srun printed: why it could not run the job. */
-static void srun_failure(run_result *res)
+static void srun_failure(run_result *res, const char *err, size_t len)
 {
-    const char *why = "srun exited without running the job";
-    size_t why_len = strlen(why);
-    for (const char *line = res->err; line && line < res->err + res->err_len;) {
-        const char *eol = memchr(line, '\n', (size_t)(res->err + res->err_len - line));
-        size_t n = eol ? (size_t)(eol - line) : (size_t)(res->err + res->err_len - line);
+    const char *why = "srun exited without running the job", *line;
+    size_t why_len = strlen(why), n;
+    for (size_t pos = 0; next_line(err, len, &pos, &line, &n);)
         if (is_slurm_line(line, n)) {
             why = line;
             why_len = n;
         }
-        line += n + 1;
-    }
     snprintf(res->error, sizeof res->error, "%.*s (exit %d)", (int)why_len, why, res->exit_code);
     res->outcome = RUN_SPAWN_FAILED;
+}
+
+/* What srun said last: its lines end the stream, so from a spilled one the tail will do. */
+static char *srun_words(const run_result *res, size_t *len)
+{
+    enum { TAIL = 4096 };
+    if (res->err || !res->err_spill) {
+        *len = res->err_len;
+        return res->err ? xstrndup(res->err, res->err_len) : NULL;
+    }
+    char *tail = xcalloc(1, TAIL + 1);
+    FILE *f = fopen(res->err_spill, "rb");
+    *len = 0;
+    if (f && fseek(f, res->err_len > TAIL ? -(long)TAIL : 0, SEEK_END) == 0)
+        *len = fread(tail, 1, TAIL, f);
+    if (f)
+        fclose(f);
+    return tail;
 }
 
 /* srun's report made the local runner's: a signal death as RUN_SIGNALED, a job that never ran
  * as RUN_SPAWN_FAILED (never cached as the engine's exit). */
 static void map_srun_result(run_result *res)
 {
-    if (res->outcome != RUN_EXITED || res->exit_code == 0) {
-        strip_slurm_lines(res);
-        return;
-    }
-    size_t len = 0;
-    const char *report = task_report(res->err, res->err_len, &len);
-    if (!report) {
-        srun_failure(res);
-        strip_slurm_lines(res);
-        return;
-    }
-    int sig = res->exit_code - 128;
-    const char *name = sig > 0 && sig < NSIG ? strsignal(sig) : NULL;
-    size_t name_len = name ? strlen(name) : 0;
-    if (name && len >= name_len && !strncmp(report, name, name_len) &&
-        (len == name_len || report[name_len] == ' ')) { /* " (core dumped)" may follow */
-        res->outcome = RUN_SIGNALED;
-        res->term_signal = sig;
-        res->exit_code = 0;
+    if (res->outcome == RUN_EXITED && res->exit_code != 0) {
+        size_t words_len, len = 0;
+        char *words = srun_words(res, &words_len);
+        const char *report = task_report(words, words_len, &len);
+        int sig = res->exit_code - 128;
+        const char *name = sig > 0 && sig < NSIG ? strsignal(sig) : NULL;
+        size_t name_len = name ? strlen(name) : 0;
+        if (!report) {
+            srun_failure(res, words, words_len);
+        } else if (name && len >= name_len && !strncmp(report, name, name_len) &&
+                   (len == name_len || report[name_len] == ' ')) { /* " (core dumped)" may follow */
+            res->outcome = RUN_SIGNALED;
+            res->term_signal = sig;
+            res->exit_code = 0;
+        }
+        free(words);
     }
     strip_slurm_lines(res);
 }
