@@ -23,6 +23,7 @@ from pathlib import Path
 
 import legacy_harness
 import lib
+import slurm_cluster
 import synthetic
 
 JOBS = os.cpu_count() or 1
@@ -352,9 +353,40 @@ def bench_overhead_tmpfs(cfg, tmp):
         return bench_overhead(cfg, Path(d), ", on tmpfs")
 
 
+# ---- 9. the Slurm executor against the local runner ----
+
+def bench_slurm(cfg, tmp):
+    """The simulator matrix cold through --executor slurm on a one-node cluster, against the local
+    runner on the same machine: what a job costs on top of the engine (srun asking slurmctld for an
+    allocation, slurmd starting the step), per action, with the probe up front."""
+    if not slurm_cluster.installed():
+        print("bench 9: slurm-wlm is not installed (ci/setup-slurm.sh installs it); skipped", file=sys.stderr)
+        return []
+    ws = lib.Workspace(tmp / "slurm")
+    ws.sim_pipeline()
+    selection = ("--model", "smollm-135m", "--check", "canary") if cfg.smoke else ()
+    with slurm_cluster.cluster() as conf:
+        env = lib.base_env(SLURM_CONF=conf)
+
+        def cold(*executor):
+            def go():
+                ws.reset()
+                wall = lib.run(ws.tmgt_cmd(*selection, *executor, jobs=JOBS), env=env)[0]
+                ws.expect_complete()
+                return wall
+            return go
+
+        t, p, st, sp = paired(cfg.cold_reps, cold("--executor", "slurm"), cold())
+    n = ws.latest()["actions_executed"]
+    return [entry(9, f"time per action, {n}-action simulator matrix cold -j{JOBS}, --executor slurm "
+                     "(one-node cluster) vs the local runner", ms(t) / n, ms(p) / n, "local runner", "ms/action",
+                  overhead_ms_per_action=(ms(t) - ms(p)) / n, samples_ms=[ms(s) for s in st],
+                  peer_samples_ms=[ms(s) for s in sp])]
+
+
 BENCHMARKS = [("1", bench_cold_bound), ("2", bench_legacy), ("3", bench_peers), ("4", bench_big_noop),
               ("5", bench_incremental), ("6", bench_hashing), ("6", bench_statcache), ("7", bench_overhead),
-              ("7", bench_overhead_tmpfs)]
+              ("7", bench_overhead_tmpfs), ("9", bench_slurm)]
 
 
 def machine():

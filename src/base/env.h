@@ -18,11 +18,12 @@
     X(TMGT_REMOTE_CACHE_NETRC)                                                               \
     X(TMGT_REMOTE_CACHE_TIMEOUT)                                                             \
     X(TMGT_REMOTE_CACHE_RETRIES)                                                             \
-    X(NO_COLOR) /* no colour on the console */                                               \
-    X(COLUMNS)  /* the console report's width (terminal.h) */                                \
-    X(PATH)     /* where bare engine names are looked up */                                  \
-    X(HOME)     /* the default Hub cache and token file */                                   \
-    X(HF_HOME)  /* the Hub settings as huggingface_hub reads them (hub/hub_env.h) */         \
+    X(NO_COLOR)   /* no colour on the console */                                             \
+    X(COLUMNS)    /* the console report's width (terminal.h) */                              \
+    X(PATH)       /* where bare engine names are looked up */                                \
+    X(SLURM_CONF) /* --executor slurm: the cluster's configuration (proc/runner_slurm.c) */  \
+    X(HOME)       /* the default Hub cache and token file */                                 \
+    X(HF_HOME)    /* the Hub settings as huggingface_hub reads them (hub/hub_env.h) */       \
     X(HF_HUB_CACHE)                                                                          \
     X(HF_HUB_OFFLINE)                                                                        \
     X(TRANSFORMERS_OFFLINE)                                                                  \

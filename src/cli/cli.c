@@ -48,6 +48,10 @@ static const char USAGE[] =
     "  --remote-cache URL      also look for results on this server (Bazel's HTTP remote\n"
     "                          cache: URL/cas/, URL/ac/; default: $TMGT_REMOTE_CACHE)\n"
     "  --remote-upload=no      only read from it (default: yes, upload what ran here)\n"
+    "  --executor local|slurm  where engines run: here (default), or each action as a\n"
+    "                          Slurm job (srun; cache and models on a shared filesystem)\n"
+    "  --slurm-partition P     its default partition (a step's resources.partition wins)\n"
+    "  --slurm-account A       the account its jobs are charged to\n"
     "  --no-cache              ignore cached results: execute every action again\n"
     "  --rerun-failed          re-execute actions whose cached result is a non-zero exit\n"
     "  --repeat N              run (and check): execute each action N times, ignoring the\n"
@@ -66,6 +70,7 @@ static const char USAGE[] =
     "  remote cache: TMGT_REMOTE_CACHE_HEADER (\"Name: value\" lines, never printed),\n"
     "  TMGT_REMOTE_CACHE_CA, TMGT_REMOTE_CACHE_NETRC, TMGT_REMOTE_CACHE_TIMEOUT (s, default 30),\n"
     "  TMGT_REMOTE_CACHE_RETRIES (default 2);\n"
+    "  Slurm: SLURM_CONF (the cluster's slurm.conf, as srun reads it);\n"
     "  pull: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME, HF_HUB_CACHE, HF_HUB_DOWNLOAD_TIMEOUT.\n"
     "Exit: 0 all selected checks passed (skips allowed), 1 a check failed or timed out (⏱),\n"
     "      2 usage error, 3 environment error (engine, pipeline, oracle or cache unusable),\n"
@@ -231,6 +236,20 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
             if (strcmp(val, "yes") && strcmp(val, "no"))
                 return usage_error("--remote-upload wants yes or no, not \"%s\"", val);
             o->remote_upload = !strcmp(val, "yes");
+        } else if ((t = takes_value(argc, argv, &i, "--executor", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            if (strcmp(val, "local") && strcmp(val, "slurm"))
+                return usage_error("--executor wants local or slurm, not \"%s\"", val);
+            o->slurm = !strcmp(val, "slurm");
+        } else if ((t = takes_value(argc, argv, &i, "--slurm-partition", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->slurm_partition = *val ? val : NULL;
+        } else if ((t = takes_value(argc, argv, &i, "--slurm-account", NULL, &val))) {
+            if (t < 0)
+                return EXIT_USAGE;
+            o->slurm_account = *val ? val : NULL;
         } else if ((t = takes_value(argc, argv, &i, "--results-dir", NULL, &val))) {
             if (t < 0)
                 return EXIT_USAGE;
@@ -288,6 +307,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, bool *done)
     }
     if (o->cmd->subcommands && !o->subcommand)
         return usage_error("%s", "cache needs a command: stats, verify or gc");
+    if ((o->slurm_partition || o->slurm_account) && !o->slurm)
+        return usage_error("%s", "--slurm-partition and --slurm-account need --executor slurm");
     return 0;
 }
 

@@ -25,6 +25,8 @@ typedef struct {
     const char *cache_dir;
     const char *remote_cache; /* --remote-cache URL, or TMGT_REMOTE_CACHE; NULL: none */
     bool remote_upload;       /* --remote-upload=yes|no */
+    bool slurm;               /* --executor slurm */
+    const char *slurm_partition, *slurm_account;
     const char *results_dir;
     const char *format; /* report --format */
     const char *output; /* -o FILE */

@@ -578,11 +578,16 @@ static void launch(exec_state *s, running_action *ra)
     if (s->o->progress)
         s->o->progress->starting(s->o->progress, a);
     char **envp = child_environment(a->eng->def);
+    run_resources resources = {.partition = a->step->resources.partition,
+                               .gres = a->step->resources.gres,
+                               .cpus = a->step->resources.cpus};
     run_request req = {.argv = a->argv,
                        .env = envp,
                        .cwd = NULL,
                        .spill_dir = cache_tmp_dir(s->c),
-                       .timeout_ms = a->step->timeout_ms};
+                       .timeout_ms = a->step->timeout_ms,
+                       .label = a->step->name,
+                       .resources = &resources};
     s->r->ops->start(s->r, &req, on_run_done, ra);
     free(envp);
 }

@@ -16,7 +16,7 @@
 #include "results.h"
 #include "runner.h"
 
-/* Engines run as local subprocesses; past OUTPUT_LIMIT bytes of output one is killed, and a
+/* Engines run as local subprocesses or Slurm jobs; past OUTPUT_LIMIT bytes of output one is killed, and a
  * killed one gets KILL_GRACE_MS between SIGTERM and SIGKILL. */
 enum { OUTPUT_MEMORY = 1u << 20, KILL_GRACE_MS = 2000 };
 #define OUTPUT_LIMIT (64ull << 20)
@@ -125,8 +125,20 @@ static runner *local_runner(uv_loop_t *loop, void *ctx)
     return runner_local_new(loop, OUTPUT_MEMORY, OUTPUT_LIMIT, KILL_GRACE_MS);
 }
 
+static runner *slurm_runner(uv_loop_t *loop, void *ctx)
+{
+    return runner_slurm_new(loop, ctx, OUTPUT_MEMORY, OUTPUT_LIMIT, KILL_GRACE_MS);
+}
+
 int session_execute(session *s, const session_opts *o, cJSON **doc, char **results_file)
 {
+    slurm_settings slurm = {.partition = o->slurm_partition, .account = o->slurm_account};
+    char why[512];
+    /* Engines read and write the cache's files from whichever node runs them. */
+    if (o->slurm && runner_slurm_probe(&slurm, cache_tmp_dir(s->c), why, sizeof why) != 0) {
+        fprintf(stderr, "tmgt: --executor slurm: %s\n", why);
+        return EXIT_ENV;
+    }
     terminal_progress progress;
     terminal_progress_init(&progress, o->quiet ? -1 : o->verbose, isatty(2) != 0);
     exec_opts eo = {
@@ -136,7 +148,8 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
         .rerun_failed = o->rerun_failed,
         .salt = env_get(ENV_TMGT_CACHE_SALT),
         .output_limit = OUTPUT_LIMIT,
-        .new_runner = local_runner,
+        .new_runner = o->slurm ? slurm_runner : local_runner,
+        .runner_ctx = &slurm,
         .progress = &progress.base,
     };
     run_info info = {.command = o->command,

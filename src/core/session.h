@@ -17,8 +17,10 @@ typedef struct {
     const char *cache_dir, *results_dir;
     const char *remote_cache; /* a remote cache server's URL (cache_remote.h), or NULL */
     bool remote_upload;       /* publish to it what this run stores */
-    selection sel;            /* sel.conversions_only for `convert` */
-    char **engine_overrides;  /* NAME=PATH: the binary that plays an engine */
+    bool slurm;               /* each action as a Slurm job (proc/runner_slurm.c), not a local child */
+    const char *slurm_partition, *slurm_account; /* NULL: the cluster's defaults */
+    selection sel;                               /* sel.conversions_only for `convert` */
+    char **engine_overrides;                     /* NAME=PATH: the binary that plays an engine */
     size_t n_engine_overrides;
     size_t jobs;
     unsigned repeat; /* --repeat: runs of each action, compared (exec_opts.repeat); 0 or 1: once */

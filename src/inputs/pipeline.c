@@ -123,6 +123,32 @@ static void parse_engine(parse_ctx *pc, const cJSON *node, pipeline_engine *e)
     free(field);
 }
 
+static int want_int(parse_ctx *pc, const cJSON *obj, const char *key, const char *field)
+{
+    const cJSON *v = want(pc, obj, key, field, cJSON_Number, true);
+    if (v && (v->valuedouble < 1 || v->valuedouble != floor(v->valuedouble))) {
+        char *f = xasprintf("%s.%s", field, key);
+        fail(pc, f, "must be a positive integer%s", NULL);
+        free(f);
+    }
+    return v ? v->valueint : 0;
+}
+
+static void parse_resources(parse_ctx *pc, const cJSON *node, const char *step_field, pipeline_step *s)
+{
+    const cJSON *r = want(pc, node, "resources", step_field, cJSON_Object, false);
+    if (!r)
+        return;
+    char *field = xasprintf("%s.resources", step_field);
+    if (cJSON_GetObjectItemCaseSensitive(r, "partition"))
+        s->resources.partition = want_str(pc, r, "partition", field, NULL);
+    if (cJSON_GetObjectItemCaseSensitive(r, "gres"))
+        s->resources.gres = want_str(pc, r, "gres", field, NULL);
+    if (cJSON_GetObjectItemCaseSensitive(r, "cpus"))
+        s->resources.cpus = want_int(pc, r, "cpus", field);
+    free(field);
+}
+
 static void parse_step(parse_ctx *pc, const cJSON *node, pipeline_step *s)
 {
     char *field = xasprintf("steps.%s", node->string);
@@ -152,6 +178,7 @@ static void parse_step(parse_ctx *pc, const cJSON *node, pipeline_step *s)
     f = xasprintf("%s.varies", field);
     s->varies = want_str_array(pc, want(pc, node, "varies", field, cJSON_Array, false), f, &s->n_varies);
     free(f);
+    parse_resources(pc, node, field, s);
     free(field);
 }
 
@@ -184,17 +211,6 @@ static void parse_artifact(parse_ctx *pc, const cJSON *node, pipeline_artifact *
     const cJSON *vars = want(pc, node, "vars", field, cJSON_Object, false);
     a->vars = vars ? cJSON_Duplicate(vars, 1) : cJSON_CreateObject();
     free(field);
-}
-
-static int want_int(parse_ctx *pc, const cJSON *obj, const char *key, const char *field)
-{
-    const cJSON *v = want(pc, obj, key, field, cJSON_Number, true);
-    if (v && (v->valuedouble < 1 || v->valuedouble != floor(v->valuedouble))) {
-        char *f = xasprintf("%s.%s", field, key);
-        fail(pc, f, "must be a positive integer%s", NULL);
-        free(f);
-    }
-    return v ? v->valueint : 0;
 }
 
 static void parse_model(parse_ctx *pc, const cJSON *node, size_t index, pipeline_model *m)
@@ -421,6 +437,8 @@ void pipeline_free(pipeline *p)
     for (size_t i = 0; i < p->n_steps; i++) {
         free(p->steps[i].name);
         free(p->steps[i].engine);
+        free(p->steps[i].resources.partition);
+        free(p->steps[i].resources.gres);
         free_str_array(p->steps[i].argv, p->steps[i].argc);
         free_str_array(p->steps[i].varies, p->steps[i].n_varies);
     }

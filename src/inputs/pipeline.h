@@ -33,6 +33,12 @@ typedef struct {
      * does not compare them between runs */
     char **varies;
     size_t n_varies;
+    /* Where --executor slurm places its jobs ("resources"; the local executor ignores it and
+     * so does the action key: where an action runs does not change what it computes). */
+    struct {
+        char *partition, *gres; /* NULL: the run's --slurm-partition, no generic resources */
+        int cpus;               /* 0: Slurm's default */
+    } resources;
 } pipeline_step;
 
 typedef struct {

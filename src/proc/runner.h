@@ -1,5 +1,5 @@
-/* How the executor starts an engine invocation. Local subprocesses now; a batch-system
- * backend or a fake (unit tests) implements the same interface. */
+/* How the executor starts an engine invocation: local subprocesses (runner_local), Slurm
+ * jobs (runner_slurm), or a fake (unit tests), all behind the same interface. */
 #ifndef TMGT_RUNNER_H
 #define TMGT_RUNNER_H
 
@@ -30,12 +30,22 @@ typedef struct {
     char error[256];
 } run_result;
 
+/* Where a batch system should place an action (the pipeline step's "resources"); the local
+ * runner ignores it. NULL fields and 0 take the runner's defaults. */
+typedef struct {
+    const char *partition;
+    const char *gres; /* generic resources, e.g. "gpu:1" */
+    int cpus;         /* CPUs for the one task */
+} run_resources;
+
 typedef struct {
     char **argv;
     char **env; /* full environment, NULL-terminated */
     const char *cwd;
     const char *spill_dir; /* where oversize output goes */
     int timeout_ms;
+    const char *label;              /* what runs (the step's name), for a batch job's name */
+    const run_resources *resources; /* NULL: the defaults */
 } run_request;
 
 typedef void (*run_done_cb)(void *ctx, run_result *res); /* res owned by the callee */
@@ -55,6 +65,18 @@ struct runner {
 };
 
 runner *runner_local_new(uv_loop_t *loop, size_t memory_limit, uint64_t output_limit, int kill_grace_ms);
+
+/* Slurm: each request as one `srun` job (runner_slurm.c). */
+typedef struct {
+    const char *partition; /* default partition (a step's own wins); NULL: the cluster's */
+    const char *account;   /* NULL: the user's default */
+} slurm_settings;
+runner *runner_slurm_new(uv_loop_t *loop, const slurm_settings *s, size_t memory_limit, uint64_t output_limit,
+                         int kill_grace_ms);
+/* Checks up front that srun is there, the cluster answers and a node sees `shared_dir` (where
+ * tmgt keeps what engines read and write) at the same path: 0, or -1 with `err` saying why. */
+int runner_slurm_probe(const slurm_settings *s, const char *shared_dir, char *err, size_t err_size);
+
 void run_result_free(run_result *res);
 
 #endif

@@ -29,8 +29,11 @@ def set_in(path, value):
     (set_in(["models_dir"], 7), "models_dir: must be a string"),
     (lambda doc: doc.pop("steps"), "steps: required field is missing"),
     (set_in(["artifacts", "x.apr"], {"from": "nowhere"}), "artifacts.x.apr.step: required field is missing"),
+    (set_in(["steps", "run", "resources"], ["gpu"]), "steps.run.resources: must be an object"),
+    (set_in(["steps", "run", "resources"], {"gres": 1}), "steps.run.resources.gres: must be a string"),
+    (set_in(["steps", "run", "resources"], {"cpus": 0.5}), "steps.run.resources.cpus: must be a positive integer"),
 ], ids=["newer-format", "unknown-engine", "argv-not-list", "unknown-variable", "unclosed-brace", "wrong-type",
-        "missing-section", "incomplete-recipe"])
+        "missing-section", "incomplete-recipe", "resources-not-object", "gres-not-string", "cpus-not-integer"])
 def test_malformed_pipeline_is_a_one_line_environment_error(tmgt, mutate, message):
     bad = pipeline_with(tmgt, mutate)
     r = tmgt.run(*CANARY, pipeline=bad)

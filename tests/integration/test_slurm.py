@@ -1,0 +1,208 @@
+"""--executor slurm on a one-node cluster of Debian's slurm-wlm (ci/setup-slurm.sh): the simulator
+matrix reaches the local runner's results, a killed job is reported as killed and not cached,
+Ctrl-C leaves no job of tmgt's queued, and a cluster tmgt cannot use is an environment error."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, TMGT, Tmgt, check_table
+from faultlib import CANARY, assert_cache_clean, executed
+
+SBIN_PATH = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
+pytestmark = pytest.mark.skipif(shutil.which("slurmctld", path=SBIN_PATH) is None,
+                                reason="slurm-wlm is not installed (ci/setup-slurm.sh installs it)")
+
+SETUP = ROOT / "ci" / "setup-slurm.sh"
+CODE = "canary/smollm-135m/code"
+CODE_RUN = "apr run smollm-135m/int8.apr code"
+SLURM = ("--executor", "slurm")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # munged wants every directory above its socket searchable by all, which pytest's are not.
+    directory = Path(tempfile.mkdtemp(prefix="tmgt-slurm-"))
+    directory.chmod(0o755)
+    try:
+        started = subprocess.run([str(SETUP), "start", str(directory)], capture_output=True, text=True,
+                                 env={**os.environ, "PATH": SBIN_PATH}, timeout=120)
+        assert started.returncode == 0, started.stderr
+        yield {"dir": directory, **dict(line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)}
+    finally:
+        subprocess.run([str(SETUP), "stop", str(directory)], check=True, timeout=60)
+        shutil.rmtree(directory)
+
+
+def slurm_env(tmgt, cluster, **extra):
+    return tmgt.env(**{"SLURM_CONF": cluster["SLURM_CONF"], **extra})
+
+
+def tmgt_jobs(cluster):
+    """The names of tmgt's jobs the controller still knows (pending, running or completing)."""
+    out = subprocess.run(["squeue", "-h", "-o", "%j"], check=True, capture_output=True, text=True,
+                         env={**os.environ, "SLURM_CONF": cluster["SLURM_CONF"]}).stdout
+    return [name for name in out.split() if name.startswith("tmgt.")]
+
+
+def jobs_allocated(cluster):
+    log = (cluster["dir"] / "slurmctld.log").read_text()
+    return len(re.findall(r"_slurm_rpc_allocate_resources JobId=\d+", log))
+
+
+def assert_nothing_ran(tmgt):
+    """Refused up front: no engine ran but for the version probes, no results were written."""
+    assert [c for c in tmgt.engine_calls() if "--version" not in c] == []
+    assert not (tmgt.results / "latest.json").exists()
+
+
+def local_workspace(tmp_path):
+    """A workspace of its own for the same run through the local runner."""
+    (tmp_path / "local").mkdir()
+    return Tmgt(tmp_path / "local")
+
+
+def action(results, label):
+    return next(a for a in results["actions"] if a["id"] == label)
+
+
+def test_the_simulator_matrix_through_slurm_reaches_the_local_runners_results(tmgt, tmp_path, cluster):
+    local = local_workspace(tmp_path)
+    here = local.run("-j2")
+    assert here.results is not None, here.err
+    before = jobs_allocated(cluster)
+    there = tmgt.run(*SLURM, "-j4", env=slurm_env(tmgt, cluster))
+    assert there.results is not None, there.err
+    assert (there.rc, there.results["counts"]) == (here.rc, here.results["counts"])
+    assert check_table(there.results) == check_table(here.results)
+    assert sorted((a["id"], a["status"]) for a in there.results["actions"]) == \
+        sorted((a["id"], a["status"]) for a in here.results["actions"])
+    # every action executed was a job of its own, and the probe one more
+    assert there.results["actions_executed"] > 100
+    assert jobs_allocated(cluster) - before == there.results["actions_executed"] + 1
+    assert tmgt_jobs(cluster) == []
+    assert_cache_clean(tmgt.cache)
+
+
+@pytest.mark.parametrize("sig", ["KILL", "SEGV", "TERM"])
+def test_a_job_killed_under_slurm_is_reported_as_the_local_runner_reports_it_and_not_cached(
+        tmgt, tmp_path, cluster, sig):
+    fault = {"APR_SIM_FAULTS": f"run@code=crash:{sig}"}
+    local = local_workspace(tmp_path)
+    here = local.run(*CANARY, env=local.env(**fault))
+    there = tmgt.run(*SLURM, *CANARY, env=slurm_env(tmgt, cluster, **fault))
+    num = getattr(signal, "SIG" + sig)
+    assert there.rc == here.rc == 1
+    assert there.checks()[CODE] == here.checks()[CODE] == ("FAIL", f"apr run killed by signal {num} (SIG{sig})")
+    a = action(there.results, CODE_RUN)
+    assert (a["status"], a["signal"], a["cached"]) == ("signal", num, False)
+    again = tmgt.run(*SLURM, *CANARY, env=slurm_env(tmgt, cluster))
+    assert executed(again.results) == [CODE_RUN]
+    assert again.rc == 0
+
+
+def test_an_exit_137_of_the_engines_own_stays_an_exit(tmgt, cluster):
+    fault = slurm_env(tmgt, cluster, APR_SIM_FAULTS="run@code=exit:137")
+    r = tmgt.run(*SLURM, *CANARY, env=fault)
+    a = action(r.results, CODE_RUN)
+    assert (a["status"], a["exit"], a.get("signal")) == ("exit", 137, None), a
+    assert tmgt.run(*SLURM, *CANARY, env=fault).results["actions_executed"] == 0  # a measurement: cached
+
+
+def test_a_hung_job_is_cancelled_at_its_timeout(tmgt, cluster):
+    pipeline = tmgt.make_pipeline(run={"timeout_s": 4})
+    r = tmgt.run(*SLURM, *CANARY, pipeline=pipeline,
+                 env=slurm_env(tmgt, cluster, APR_SIM_FAULTS="run@code=hang:noterm"))
+    assert r.rc == 1
+    assert r.checks()[CODE] == ("TIMEOUT", "apr run timed out after 4 s (not cached)")
+    assert action(r.results, CODE_RUN)["cached"] is False
+    assert tmgt_jobs(cluster) == []
+
+
+def test_ctrl_c_cancels_every_job_tmgt_submitted(tmgt, cluster):
+    p = tmgt.popen(*SLURM, "-j2", env=slurm_env(tmgt, cluster, APR_SIM_FAULTS="import=delay:60000"))
+    deadline = time.monotonic() + 60
+    while len([j for j in tmgt_jobs(cluster) if j.startswith("tmgt.import.")]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len([j for j in tmgt_jobs(cluster) if j.startswith("tmgt.import.")]) == 2
+    interrupted = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert time.monotonic() - interrupted < 20  # the jobs were cancelled, not waited for
+    assert tmgt_jobs(cluster) == []
+    results = json.loads((tmgt.results / "latest.json").read_text())
+    imports = [a for a in results["actions"] if a["step"] == "import"]
+    assert imports and {a["status"] for a in imports} == {"interrupted"}
+    assert_cache_clean(tmgt.cache)
+
+
+@pytest.mark.parametrize("resources, refusal", [
+    ({"partition": "gpu"}, "Invalid partition name specified"),
+    ({"gres": "gpu:1"}, "Invalid generic resource (gres) specification"),
+    ({"partition": "ci", "cpus": 1}, None),
+])
+def test_a_steps_resources_place_its_jobs(tmgt, cluster, resources, refusal):
+    """The step's resources reach srun: what the cluster lacks fails that step as a job that never
+    ran (not as the engine's exit, and not cached); what it has runs."""
+    pipeline = tmgt.make_pipeline(run={"resources": resources})
+    r = tmgt.run(*SLURM, *CANARY, pipeline=pipeline, env=slurm_env(tmgt, cluster))
+    a = action(r.results, CODE_RUN)
+    if refusal:
+        assert (a["status"], a["cached"]) == ("spawn-error", False), a
+        assert refusal in a["reason"]
+    else:
+        assert r.rc == 0, r.err
+    assert action(r.results, "apr import → smollm-135m/int8.apr")["status"] == "ok"
+
+
+def test_a_cluster_tmgt_cannot_use_is_an_environment_error(tmgt, cluster, tmp_path):
+    conf = tmp_path / "slurm.conf"
+    conf.write_text(re.sub(r"(?m)^SlurmctldPort=\d+", "SlurmctldPort=1", open(cluster["SLURM_CONF"]).read()))
+    r = tmgt.run(*SLURM, *CANARY, env=slurm_env(tmgt, cluster, SLURM_CONF=conf))
+    assert r.rc == 3
+    assert "tmgt: --executor slurm: the cluster did not run a test job: srun: error: Unable to allocate " \
+           "resources: Unable to contact slurm controller" in r.err
+    assert_nothing_ran(tmgt)
+    missing = tmgt.run(*SLURM, *CANARY, env=slurm_env(tmgt, cluster, SLURM_CONF=tmp_path / "none.conf"))
+    assert (missing.rc, missing.err.strip()) == (
+        3, f"tmgt: --executor slurm: SLURM_CONF={tmp_path / 'none.conf'}: No such file or directory")
+    no_srun = tmgt.run(*SLURM, *CANARY, env=slurm_env(tmgt, cluster, PATH="/nonexistent"))
+    assert (no_srun.rc, no_srun.err.strip()) == (
+        3, "tmgt: --executor slurm: cannot start srun: No such file or directory "
+           "(Slurm's client commands must be on PATH)")
+    partition = tmgt.run(*SLURM, "--slurm-partition", "nosuch", *CANARY, env=slurm_env(tmgt, cluster))
+    assert partition.rc == 3
+    assert "Invalid partition name specified" in partition.err
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare")
+def test_a_cache_the_nodes_do_not_see_is_refused_up_front(tmgt, cluster, tmp_path):
+    """tmgt in a mount namespace of its own, with the cache on a tmpfs the node's slurmd cannot see."""
+    private = tmp_path / "private"
+    private.mkdir()
+    script = f'mount -t tmpfs none "{private}" && exec "$@"'
+    cmd = ["unshare", "-m", "sh", "-c", script, "sh", str(TMGT),
+           "--pipeline", str(tmgt.pipeline), "--cache-dir", str(private / "cache"), "--results-dir",
+           str(private / "results"), *SLURM, *CANARY]
+    p = subprocess.run(cmd, cwd=ROOT, env=slurm_env(tmgt, cluster), capture_output=True, text=True, timeout=120)
+    assert p.returncode == 3, p.stderr
+    assert p.stderr.strip() == (
+        f"tmgt: --executor slurm: the node the test job ran on does not see {private}/cache/tmp, inside the "
+        "cache directory: the cache and the models must be on a filesystem every node mounts at the same path")
+    assert_nothing_ran(tmgt)
+
+
+def test_slurm_options_are_checked(tmgt):
+    for args, message in ((("--executor", "pbs"), 'tmgt: --executor wants local or slurm, not "pbs"'),
+                          (("--slurm-partition", "gpu"),
+                           "tmgt: --slurm-partition and --slurm-account need --executor slurm")):
+        r = tmgt.run(*args, *CANARY)
+        assert (r.rc, r.err.splitlines()[0]) == (2, message)
