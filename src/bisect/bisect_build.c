@@ -1,47 +1,14 @@
 #include "bisect_build.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
-#include "env.h"
+#include "capture.h"
 #include "fs.h"
-#include "runner.h"
-#include "interrupt.h"
 #include "util.h"
 
-extern char **environ;
-
-/* Equal memory and output limits: the log is kept in memory and never spills to a file. */
+/* The log is kept in memory, to this size. */
 #define BUILD_OUTPUT_LIMIT (64u << 20)
-
-typedef struct {
-    runner *r;
-    run_result *res;
-    bool interrupted;
-} build_state;
-
-static void on_done(void *ctx, run_result *res)
-{
-    ((build_state *)ctx)->res = res;
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-    interrupt_note(signum);
-    build_state *s = h->data;
-    if (!s->interrupted)
-        s->r->ops->cancel_all(s->r);
-    s->interrupted = true;
-}
-
-static void close_handle(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
 
 static void write_log(const char *path, const run_result *res)
 {
@@ -76,38 +43,20 @@ static char *failure_reason(const run_result *res)
 void bisect_build(const char *command, const char *dir, const char *log_path, build_outcome *out)
 {
     memset(out, 0, sizeof *out);
-    uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
-    uv_loop_init(&loop);
-    build_state s = {.r = runner_local_new(&loop, BUILD_OUTPUT_LIMIT, BUILD_OUTPUT_LIMIT, 2000)};
-    uv_signal_init(&loop, &sigint);
-    uv_signal_init(&loop, &sigterm);
-    sigint.data = sigterm.data = &s;
-    uv_signal_start(&sigint, on_signal, SIGINT);
-    uv_signal_start(&sigterm, on_signal, SIGTERM);
-    if (interrupt_pending())
-        on_signal(&sigint, interrupt_pending());
     char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
-    char **env = env_for_children(environ);
-    run_request req = {.argv = argv, .env = env, .cwd = dir, .spill_dir = dir, .timeout_ms = 0};
-    s.r->ops->start(s.r, &req, on_done, &s);
-    while (!s.res)
-        uv_run(&loop, UV_RUN_ONCE);
-    uv_signal_stop(&sigint);
-    uv_signal_stop(&sigterm);
-    interrupt_install();
-    uv_walk(&loop, close_handle, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    s.r->ops->close(s.r);
-    free(env);
-    write_log(log_path, s.res);
-    out->wall_ms = s.res->wall_ms;
-    out->interrupted = s.interrupted;
-    out->ok = !s.interrupted && s.res->outcome == RUN_EXITED && s.res->exit_code == 0;
+    capture_request req = {.argv = argv,
+                           .cwd = dir,
+                           .cap = BUILD_OUTPUT_LIMIT,
+                           .kill_grace_ms = 2000,
+                           .stop_on_interrupt = true};
+    run_result *res = capture_run(&req);
+    write_log(log_path, res);
+    out->wall_ms = res->wall_ms;
+    out->interrupted = res->outcome == RUN_CANCELLED;
+    out->ok = res->outcome == RUN_EXITED && res->exit_code == 0;
     if (!out->ok)
-        out->reason = failure_reason(s.res);
-    run_result_free(s.res);
+        out->reason = failure_reason(res);
+    run_result_free(res);
 }
 
 void build_outcome_free(build_outcome *out)

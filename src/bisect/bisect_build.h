@@ -1,5 +1,5 @@
-/* Runs the user's build command for one checkout through the local runner, so Ctrl-C stops
- * the whole build (its process group) and its output is kept as a log. */
+/* Runs the user's build command for one checkout as a capture (proc/capture.h), so Ctrl-C
+ * stops the whole build (its process group) and its output is kept as a log. */
 #ifndef TMGT_BISECT_BUILD_H
 #define TMGT_BISECT_BUILD_H
 
