@@ -120,8 +120,8 @@ static void finish(exec_state *s, action *a)
 }
 
 /* Reads the header of an output at `path` when its name declares a format. A file that is not
- * what its name says gets `why` ("int4.gguf: not a GGUF file (first bytes 7f 45 4c 46)"). */
-static bool output_format_ok(artifact *t, const char *path, char **why)
+ * what its name says is false with *why ("int4.gguf: not a GGUF file (first bytes 7f 45 4c 46)"). */
+static bool output_format_ok(artifact *t, const char *path, tmgt_error *why)
 {
     artefact_format f = artefact_format_of(t->name);
     if (f == ARTEFACT_FORMAT_NONE)
@@ -129,7 +129,7 @@ static bool output_format_ok(artifact *t, const char *path, char **why)
     header_finding h;
     format_header_read_file(f, path, &h);
     if (h.verdict != HEADER_OK) {
-        *why = xasprintf("%s: %s", t->name, h.what);
+        err_set(why, "%s: %s", t->name, h.what);
         return false;
     }
     free(t->format_found);
@@ -146,10 +146,9 @@ static bool try_cached(exec_state *s, action *a)
     int rc = record_restore(s->c, &a->key, s->o->rerun_failed, a->output ? a->output->name : NULL,
                             a->output ? a->output->path : NULL, &res, &err);
     /* an entry stored before outputs were checked for their format: nothing may read it */
-    char *why = NULL;
+    tmgt_error why;
     if (rc > 0 && a->output && res.exit_code == 0 && !output_format_ok(a->output, a->output->path, &why)) {
-        err_set(&err, "cached output %s", why);
-        free(why);
+        err_set(&err, "cached output %s", why.msg);
         unlink(a->output->path);
         cache_drop_record(s->c, &a->key);
         free(res.out);
@@ -329,14 +328,16 @@ static void check_declared_output(running_action *ra)
     if (!a->output || a->status != ST_OK)
         return;
     struct stat st;
+    tmgt_error why;
     if (stat(ra->staged, &st) != 0 || !S_ISREG(st.st_mode)) {
         a->status = ST_OUTPUT_MISSING;
         a->reason = xasprintf("exited 0 but did not write %s", a->output->name);
     } else if (st.st_size == 0) {
         a->status = ST_OUTPUT_MISSING;
         a->reason = xasprintf("exited 0 but %s is empty", a->output->name);
-    } else if (!output_format_ok(a->output, ra->staged, &a->reason)) {
+    } else if (!output_format_ok(a->output, ra->staged, &why)) {
         a->status = ST_OUTPUT_MALFORMED;
+        a->reason = xstrdup(why.msg);
     }
 }
 
