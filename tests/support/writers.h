@@ -7,7 +7,14 @@
 
 #include "report.h"
 
-typedef enum { WRITER_CONSOLE, WRITER_JUNIT, WRITER_HTML, WRITER_MARKDOWN, WRITER_TICKET, N_WRITERS } report_writer;
+typedef enum {
+    WRITER_CONSOLE,
+    WRITER_JUNIT,
+    WRITER_HTML,
+    WRITER_MARKDOWN,
+    WRITER_TICKET,
+    N_WRITERS
+} report_writer;
 
 /* Writes `doc` to `out` through `w`: `console` are the console's options, `date` the
  * ticket's. Returns the writer's status. */
