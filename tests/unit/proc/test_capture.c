@@ -66,13 +66,25 @@ static void test_merged_streams_keep_the_order_written(void **state)
     run_result_free(res);
 }
 
+/* What tmgt ignores or blocks, its children do not: the child dies of the signal. */
 static void test_a_signal_is_told_with_its_number(void **state)
 {
     (void)state;
+    sigset_t usr2, before;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    signal(SIGUSR1, SIG_IGN);
+    sigprocmask(SIG_BLOCK, &usr2, &before);
     run_result *res = shell("kill -USR1 $$", (capture_request){0});
     assert_int_equal(res->outcome, RUN_SIGNALED);
     assert_int_equal(res->term_signal, SIGUSR1);
     run_result_free(res);
+    res = shell("kill -USR2 $$; sleep 1", (capture_request){0});
+    assert_int_equal(res->outcome, RUN_SIGNALED);
+    assert_int_equal(res->term_signal, SIGUSR2);
+    run_result_free(res);
+    sigprocmask(SIG_SETMASK, &before, NULL);
+    signal(SIGUSR1, SIG_DFL);
 }
 
 static void test_cwd_is_the_childs(void **state)
