@@ -1,7 +1,6 @@
 #include "exec.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +30,7 @@ typedef struct {
     exec_stats *st;
     uv_loop_t loop;
     runner *r;
-    uv_signal_t sigint, sigterm;
+    interrupt_watch signals;
     ready_queue ready;
     action_queue exclusive; /* run alone, in arrival order, once nothing else is ready */
     size_t running;
@@ -500,10 +499,9 @@ static void pump(exec_state *s)
     }
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void on_signal(void *ctx, int signum)
 {
-    exec_state *s = h->data;
-    interrupt_note(signum);
+    exec_state *s = ctx;
     if (s->interrupted)
         return;
     s->interrupted = true;
@@ -550,14 +548,8 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     uint64_t t0 = now_ms();
     uv_loop_init(&s.loop);
     s.r = o->new_runner(&s.loop, o->runner_ctx);
-    uv_signal_init(&s.loop, &s.sigint);
-    uv_signal_init(&s.loop, &s.sigterm);
-    s.sigint.data = s.sigterm.data = &s;
-    uv_signal_start(&s.sigint, on_signal, SIGINT);
-    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
     /* Ctrl-C during planning: start nothing. */
-    if (interrupt_pending())
-        on_signal(&s.sigint, interrupt_pending());
+    interrupt_watch_start(&s.signals, &s.loop, on_signal, &s);
     for (size_t i = 0; i < g->n_actions; i++)
         if (g->actions[i]->status != ST_UNAVAILABLE)
             s.total++;
@@ -584,9 +576,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     }
     if (o->progress)
         o->progress->ended(o->progress);
-    uv_signal_stop(&s.sigint);
-    uv_signal_stop(&s.sigterm);
-    interrupt_install(); /* stopping the watchers put the default disposition back */
+    interrupt_watch_stop(&s.signals);
     uv_walk(&s.loop, close_walk, NULL);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     uv_loop_close(&s.loop);

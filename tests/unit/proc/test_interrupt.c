@@ -1,0 +1,89 @@
+/* Ctrl-C and SIGTERM on a loop and around it: who is told, and what handles the next one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+
+#include "interrupt.h"
+
+typedef struct {
+    int calls, last;
+} told;
+
+static void note(void *ctx, int signum)
+{
+    told *t = ctx;
+    t->calls++;
+    t->last = signum;
+}
+
+static void ignore_timer(uv_timer_t *t)
+{
+    (void)t;
+}
+
+/* The watchers keep no loop alive: a timer does, as a running child's pipes would. */
+static void run_loop_until_told(uv_loop_t *loop, const told *t)
+{
+    uv_timer_t keep_alive;
+    uv_timer_init(loop, &keep_alive);
+    uv_timer_start(&keep_alive, ignore_timer, 5000, 0);
+    while (!t->calls && uv_run(loop, UV_RUN_ONCE))
+        ;
+    uv_close((uv_handle_t *)&keep_alive, NULL);
+}
+
+static void test_a_signal_on_the_loop_is_told_and_remembered(void **state)
+{
+    (void)state;
+    interrupt_install();
+    interrupt_note(0);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    interrupt_watch w;
+    told t = {0};
+    interrupt_watch_start(&w, &loop, note, &t);
+    assert_int_equal(t.calls, 0);
+    raise(SIGTERM);
+    run_loop_until_told(&loop, &t);
+    assert_int_equal(t.calls, 1);
+    assert_int_equal(t.last, SIGTERM);
+    assert_int_equal(interrupt_pending(), SIGTERM);
+    interrupt_watch_stop(&w);
+    uv_run(&loop, UV_RUN_DEFAULT); /* the watchers keep nothing alive: this returns */
+    assert_int_equal(uv_loop_close(&loop), 0);
+    /* The remembering handler is back: a signal now is noted, not the default (death). */
+    interrupt_note(0);
+    raise(SIGINT);
+    assert_int_equal(interrupt_pending(), SIGINT);
+    interrupt_note(0);
+}
+
+static void test_a_signal_before_the_loop_is_told_at_once(void **state)
+{
+    (void)state;
+    interrupt_install();
+    interrupt_note(SIGINT);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    interrupt_watch w;
+    told t = {0};
+    interrupt_watch_start(&w, &loop, note, &t);
+    assert_int_equal(t.calls, 1);
+    assert_int_equal(t.last, SIGINT);
+    interrupt_watch_stop(&w);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    interrupt_note(0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_signal_on_the_loop_is_told_and_remembered),
+        cmocka_unit_test(test_a_signal_before_the_loop_is_told_at_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
