@@ -549,7 +549,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     uv_loop_init(&s.loop);
     s.r = o->new_runner(&s.loop, o->runner_ctx);
     /* Ctrl-C during planning: start nothing. */
-    interrupt_watch_start(&s.signals, &s.loop, on_signal, &s);
+    interrupt_watch_start(&s.signals, &s.loop, true, on_signal, &s);
     for (size_t i = 0; i < g->n_actions; i++)
         if (g->actions[i]->status != ST_UNAVAILABLE)
             s.total++;

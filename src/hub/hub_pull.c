@@ -212,7 +212,7 @@ size_t hub_pull(char *const *uris, size_t n, const hub_pull_opts *o, hub_pull_st
     uv_loop_init(&ctx.loop);
     ctx.client = hub_client_new(&ctx.loop, MAX_CONNECTIONS);
     ctx.progress = hub_progress_new(&ctx.loop, o->progress);
-    interrupt_watch_start(&ctx.signals, &ctx.loop, on_signal, &ctx);
+    interrupt_watch_start(&ctx.signals, &ctx.loop, false, on_signal, &ctx);
     pull_repo *repos = xcalloc(n + 1, sizeof *repos);
     bool *started = xcalloc(n + 1, sizeof *started);
     for (size_t i = 0; i < n; i++) {

@@ -46,21 +46,22 @@ static void on_watched(uv_signal_t *h, int signum)
     w->notify(w->ctx, signum);
 }
 
-static void watch(interrupt_watch *w, uv_loop_t *loop, uv_signal_t *h, int signum)
+static void watch(interrupt_watch *w, uv_loop_t *loop, bool keep_alive, uv_signal_t *h, int signum)
 {
     uv_signal_init(loop, h);
     h->data = w;
     uv_signal_start(h, on_watched, signum);
-    uv_unref((uv_handle_t *)h);
+    if (!keep_alive)
+        uv_unref((uv_handle_t *)h);
 }
 
-void interrupt_watch_start(interrupt_watch *w, uv_loop_t *loop, void (*notify)(void *ctx, int signum),
-                           void *ctx)
+void interrupt_watch_start(interrupt_watch *w, uv_loop_t *loop, bool keep_alive,
+                           void (*notify)(void *ctx, int signum), void *ctx)
 {
     w->notify = notify;
     w->ctx = ctx;
-    watch(w, loop, &w->sigint, SIGINT);
-    watch(w, loop, &w->sigterm, SIGTERM);
+    watch(w, loop, keep_alive, &w->sigint, SIGINT);
+    watch(w, loop, keep_alive, &w->sigterm, SIGTERM);
     if (pending)
         notify(ctx, pending);
 }

@@ -24,7 +24,7 @@ static void ignore_timer(uv_timer_t *t)
     (void)t;
 }
 
-/* The watchers keep no loop alive: a timer does, as a running child's pipes would. */
+/* Watchers that keep no loop alive: a timer does, as a running child's pipes would. */
 static void run_loop_until_told(uv_loop_t *loop, const told *t)
 {
     uv_timer_t keep_alive;
@@ -44,15 +44,16 @@ static void test_a_signal_on_the_loop_is_told_and_remembered(void **state)
     uv_loop_init(&loop);
     interrupt_watch w;
     told t = {0};
-    interrupt_watch_start(&w, &loop, note, &t);
+    interrupt_watch_start(&w, &loop, false, note, &t);
     assert_int_equal(t.calls, 0);
+    assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 0); /* nothing keeps the loop alive */
     raise(SIGTERM);
     run_loop_until_told(&loop, &t);
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.last, SIGTERM);
     assert_int_equal(interrupt_pending(), SIGTERM);
     interrupt_watch_stop(&w);
-    uv_run(&loop, UV_RUN_DEFAULT); /* the watchers keep nothing alive: this returns */
+    uv_run(&loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&loop), 0);
     /* The remembering handler is back: a signal now is noted, not the default (death). */
     interrupt_note(0);
@@ -70,9 +71,11 @@ static void test_a_signal_before_the_loop_is_told_at_once(void **state)
     uv_loop_init(&loop);
     interrupt_watch w;
     told t = {0};
-    interrupt_watch_start(&w, &loop, note, &t);
+    interrupt_watch_start(&w, &loop, true, note, &t);
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.last, SIGINT);
+    /* The watchers keep the loop alive: an executor's uv_run still waits for a child's exit. */
+    assert_int_not_equal(uv_run(&loop, UV_RUN_NOWAIT), 0);
     interrupt_watch_stop(&w);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&loop), 0);
