@@ -72,7 +72,7 @@ static artifact *source_artifact(plan *p, const pipeline_model *m)
     free(id);
     if (t)
         return t;
-    char *why = NULL;
+    tmgt_error why = {{0}};
     char *path = NULL;
     if (!strncmp(m->source, "hf://", 5)) {
         path = hub_cache_snapshot(m->source, &why);
@@ -80,10 +80,10 @@ static artifact *source_artifact(plan *p, const pipeline_model *m)
         path = pipeline_path(p->pl, m->source);
         deps_note(path);
         if (!path_exists(path))
-            why = xasprintf("model source %s does not exist (run the fixture or pull step first)", path);
+            err_set(&why, "model source %s does not exist (run the fixture or pull step first)", path);
     }
     t = graph_add_artifact(&p->g, m->slug, "@source", path ? path : m->source);
-    t->unavailable = why;
+    t->unavailable = why.msg[0] ? xstrdup(why.msg) : NULL;
     free(path);
     return t;
 }
