@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <signal.h>
+#include <stdbool.h>
 
 #include "interrupt.h"
 
@@ -35,28 +36,44 @@ static void run_loop_until_told(uv_loop_t *loop, const told *t)
     uv_close((uv_handle_t *)&keep_alive, NULL);
 }
 
+/* A loop watched from its start, with `pending` already received (0: none). */
+typedef struct {
+    uv_loop_t loop;
+    interrupt_watch w;
+    told t;
+} watched_loop;
+
+static void watch_loop(watched_loop *l, bool keep_alive, int pending)
+{
+    interrupt_install();
+    interrupt_note(pending);
+    uv_loop_init(&l->loop);
+    l->t = (told){0};
+    interrupt_watch_start(&l->w, &l->loop, keep_alive, note, &l->t);
+}
+
+static void unwatch_loop(watched_loop *l)
+{
+    interrupt_watch_stop(&l->w);
+    uv_run(&l->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&l->loop), 0);
+    interrupt_note(0);
+}
+
 static void test_a_signal_on_the_loop_is_told_and_remembered(void **state)
 {
     (void)state;
-    interrupt_install();
-    interrupt_note(0);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    interrupt_watch w;
-    told t = {0};
-    interrupt_watch_start(&w, &loop, false, note, &t);
-    assert_int_equal(t.calls, 0);
-    assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 0); /* nothing keeps the loop alive */
+    watched_loop l;
+    watch_loop(&l, false, 0);
+    assert_int_equal(l.t.calls, 0);
+    assert_int_equal(uv_run(&l.loop, UV_RUN_NOWAIT), 0); /* nothing keeps the loop alive */
     raise(SIGTERM);
-    run_loop_until_told(&loop, &t);
-    assert_int_equal(t.calls, 1);
-    assert_int_equal(t.last, SIGTERM);
+    run_loop_until_told(&l.loop, &l.t);
+    assert_int_equal(l.t.calls, 1);
+    assert_int_equal(l.t.last, SIGTERM);
     assert_int_equal(interrupt_pending(), SIGTERM);
-    interrupt_watch_stop(&w);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    unwatch_loop(&l);
     /* The remembering handler is back: a signal now is noted, not the default (death). */
-    interrupt_note(0);
     raise(SIGINT);
     assert_int_equal(interrupt_pending(), SIGINT);
     interrupt_note(0);
@@ -65,21 +82,13 @@ static void test_a_signal_on_the_loop_is_told_and_remembered(void **state)
 static void test_a_signal_before_the_loop_is_told_at_once(void **state)
 {
     (void)state;
-    interrupt_install();
-    interrupt_note(SIGINT);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    interrupt_watch w;
-    told t = {0};
-    interrupt_watch_start(&w, &loop, true, note, &t);
-    assert_int_equal(t.calls, 1);
-    assert_int_equal(t.last, SIGINT);
+    watched_loop l;
+    watch_loop(&l, true, SIGINT);
+    assert_int_equal(l.t.calls, 1);
+    assert_int_equal(l.t.last, SIGINT);
     /* The watchers keep the loop alive: an executor's uv_run still waits for a child's exit. */
-    assert_int_not_equal(uv_run(&loop, UV_RUN_NOWAIT), 0);
-    interrupt_watch_stop(&w);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    interrupt_note(0);
+    assert_int_not_equal(uv_run(&l.loop, UV_RUN_NOWAIT), 0);
+    unwatch_loop(&l);
 }
 
 int main(void)
