@@ -323,18 +323,15 @@ static char *strip_ansi(const char *text, size_t len, size_t *out_len)
  * ("[1/3]", "shape [576, 576]", even a valid "[1]") that must not pass for a report. Candidates
  * inside an accepted value are not tried again, and a scan budget bounds what failed
  * candidates may cost, so hostile input stays linear. */
-cJSON *json_parse_lenient(const char *text, size_t len, char **error)
+cJSON *json_parse_lenient(const char *text, size_t len, tmgt_error *err)
 {
     size_t clean_len, best_start = 0, best_len = 0;
     bool line_start = true;
     char *clean;
     reader r;
 
-    if (error)
-        *error = NULL;
     if (!text || len == 0) {
-        if (error)
-            *error = xstrdup("empty output");
+        err_set(err, "empty output");
         return NULL;
     }
     clean = strip_ansi(text, len, &clean_len);
@@ -369,9 +366,9 @@ cJSON *json_parse_lenient(const char *text, size_t len, char **error)
     if (best_len) {
         r.pos = best_start;
         parse_container(&r, 0, &doc);
-    } else if (error) {
+    } else if (err) {
         char *preview = text_one_line(text, len, 200);
-        *error = xasprintf("no JSON object or array in output: %s", preview);
+        err_set(err, "no JSON object or array in output: %s", preview);
         free(preview);
     }
     free(clean);

@@ -1,14 +1,13 @@
 #include "bisect_build.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "env.h"
 #include "fs.h"
-#include "runner.h"
 #include "interrupt.h"
+#include "runner.h"
 #include "util.h"
 
 extern char **environ;
@@ -36,10 +35,10 @@ static void on_done(void *ctx, run_result *res)
     slot->s->pending--;
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void on_interrupt(void *ctx, int signum)
 {
-    interrupt_note(signum);
-    build_state *s = h->data;
+    (void)signum;
+    build_state *s = ctx;
     if (!s->interrupted)
         s->r->ops->cancel_all(s->r);
     s->interrupted = true;
@@ -86,17 +85,11 @@ void bisect_run_jobs(const bisect_job *jobs, size_t n, build_outcome *out)
 {
     memset(out, 0, n * sizeof *out);
     uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
     uv_loop_init(&loop);
     build_state s = {.r = runner_local_new(&loop, BUILD_OUTPUT_LIMIT, BUILD_OUTPUT_LIMIT, 2000),
                      .pending = n};
-    uv_signal_init(&loop, &sigint);
-    uv_signal_init(&loop, &sigterm);
-    sigint.data = sigterm.data = &s;
-    uv_signal_start(&sigint, on_signal, SIGINT);
-    uv_signal_start(&sigterm, on_signal, SIGTERM);
-    if (interrupt_pending())
-        on_signal(&sigint, interrupt_pending());
+    interrupt_watch signals;
+    interrupt_watch_start(&signals, &loop, true, on_interrupt, &s);
     char **env = env_for_children(environ);
     build_slot *slots = xcalloc(n + 1, sizeof *slots);
     for (size_t i = 0; i < n; i++) {
@@ -110,9 +103,7 @@ void bisect_run_jobs(const bisect_job *jobs, size_t n, build_outcome *out)
     }
     while (s.pending > 0)
         uv_run(&loop, UV_RUN_ONCE);
-    uv_signal_stop(&sigint);
-    uv_signal_stop(&sigterm);
-    interrupt_install();
+    interrupt_watch_stop(&signals);
     uv_walk(&loop, close_handle, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);

@@ -1,6 +1,7 @@
 /* Runs a round's commands — builds, or the checks of built candidates — at once through the
- * runner (proc/runner.h) on one loop, so Ctrl-C stops every one of them (their process groups)
- * and each one's output is kept as a log. */
+ * async runner (proc/runner.h) on one loop, so Ctrl-C stops every one of them (their process
+ * groups) and each one's output is kept as a log. (Not proc/capture.h: a capture is read only
+ * while it is waited for, and builds that print much would stall each other's pipes.) */
 #ifndef TMGT_BISECT_BUILD_H
 #define TMGT_BISECT_BUILD_H
 

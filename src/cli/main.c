@@ -7,7 +7,7 @@
 int main(int argc, char **argv)
 {
     /* Past RLIMIT_FSIZE a write must fail with EFBIG (reported, nothing published), not kill
-     * tmgt mid-publish. Engines get the default back: libuv resets dispositions in children. */
+     * tmgt mid-publish. Children get the default back (proc/child.h). */
     signal(SIGXFSZ, SIG_IGN);
     cli_opts o;
     bool done = false;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json_read.h"
+#include "child_env.h"
 #include "template.h"
 
 static int input_digest(artifact *t, cache *c, tmgt_error *err)
@@ -27,34 +28,12 @@ static int cmp_env(const void *a, const void *b)
 
 cJSON *action_compute_key(action *a, cache *c, const char *salt, tmgt_error *err)
 {
-    const char **names = xcalloc(a->n_inputs + 1, sizeof *names);
-    const char **paths = xcalloc(a->n_inputs + 1, sizeof *paths);
-    for (size_t i = 0; i < a->n_inputs; i++) {
-        if (input_digest(a->inputs[i], c, err) != 0) {
-            free(names);
-            free(paths);
+    for (size_t i = 0; i < a->n_inputs; i++)
+        if (input_digest(a->inputs[i], c, err) != 0)
             return NULL;
-        }
-        names[i] = a->in_names[i];
-        paths[i] = a->inputs[i]->path;
-    }
-    template_env env = {
-        .in_names = names,
-        .in_paths = paths,
-        .n_in = a->n_inputs,
-        .out = a->output ? "{out}" : NULL,
-        .prompt = a->prompt_text,
-        .model = a->model ? a->model->slug : NULL,
-        .scopes = a->scopes,
-        .n_scopes = a->n_scopes,
-        .symbolic_paths = true,
-    };
     char **argv = NULL;
     size_t argc = 0;
-    int rc = template_expand(a->step->argv, a->step->argc, &env, &argv, &argc, err);
-    free(names);
-    free(paths);
-    if (rc != 0)
+    if (action_step_argv(a, a->output ? "{out}" : NULL, a->prompt_text, true, &argv, &argc, err) != 0)
         return NULL;
 
     cJSON *comp = cJSON_CreateObject();

@@ -8,30 +8,34 @@
 
 extern char **environ;
 
-char **child_argv(const action *a, const char *out_path, tmgt_error *err)
+int action_step_argv(const action *a, const char *out, const char *prompt, bool symbolic, char ***argv,
+                     size_t *argc, tmgt_error *err)
 {
-    const char **names = xcalloc(a->n_inputs + 1, sizeof *names);
     const char **paths = xcalloc(a->n_inputs + 1, sizeof *paths);
-    for (size_t i = 0; i < a->n_inputs; i++) {
-        names[i] = a->in_names[i];
-        paths[i] = a->inputs[i]->path;
-    }
+    /* Symbolic expansion only asks that an input exists: before planning ends it has no path. */
+    for (size_t i = 0; i < a->n_inputs; i++)
+        paths[i] = symbolic ? a->in_names[i] : a->inputs[i]->path;
     template_env env = {
-        .in_names = names,
+        .in_names = (const char *const *)a->in_names,
         .in_paths = paths,
         .n_in = a->n_inputs,
-        .out = out_path,
-        .prompt = a->prompt_text,
+        .out = out,
+        .prompt = prompt,
         .model = a->model ? a->model->slug : NULL,
         .scopes = a->scopes,
         .n_scopes = a->n_scopes,
+        .symbolic_paths = symbolic,
     };
+    int rc = template_expand(a->step->argv, a->step->argc, &env, argv, argc, err);
+    free(paths);
+    return rc;
+}
+
+char **child_argv(const action *a, const char *out_path, tmgt_error *err)
+{
     char **tail = NULL;
     size_t tail_n = 0;
-    int rc = template_expand(a->step->argv, a->step->argc, &env, &tail, &tail_n, err);
-    free(names);
-    free(paths);
-    if (rc != 0)
+    if (action_step_argv(a, out_path, a->prompt_text, false, &tail, &tail_n, err) != 0)
         return NULL;
     char **argv = xcalloc(tail_n + 2, sizeof *argv);
     argv[0] = xstrdup(a->eng->path);

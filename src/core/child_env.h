@@ -4,6 +4,12 @@
 
 #include "graph.h"
 
+/* The step template of `a` expanded (without the binary): its inputs at their paths, `out` for
+ * the declared output (NULL: the step has none), `prompt` for {prompt} (NULL: it takes none).
+ * With `symbolic`, {in:…} and {out} stay as written (action keys, and the pipeline's check
+ * before any path exists): `out` then only says whether there is one. 0, or -1 with *err. */
+int action_step_argv(const action *a, const char *out, const char *prompt, bool symbolic, char ***argv,
+                     size_t *argc, tmgt_error *err);
 /* The engine's argv with real paths: the binary, then the expanded step template (`out_path`
  * for the declared output). NULL-terminated, each string malloc'd; NULL with *err when the
  * template does not expand. */

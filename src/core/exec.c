@@ -1,7 +1,6 @@
 #include "exec.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +31,7 @@ typedef struct {
     exec_stats *st;
     uv_loop_t loop;
     runner *r;
-    uv_signal_t sigint, sigterm;
+    interrupt_watch signals;
     ready_queue ready;
     action_queue exclusive; /* run alone, in arrival order, once nothing else is ready */
     size_t running;
@@ -131,8 +130,8 @@ static void finish(exec_state *s, action *a)
 }
 
 /* Reads the header of an output at `path` when its name declares a format. A file that is not
- * what its name says gets `why` ("int4.gguf: not a GGUF file (first bytes 7f 45 4c 46)"). */
-static bool output_format_ok(artifact *t, const char *path, char **why)
+ * what its name says is false with *why ("int4.gguf: not a GGUF file (first bytes 7f 45 4c 46)"). */
+static bool output_format_ok(artifact *t, const char *path, tmgt_error *why)
 {
     artefact_format f = artefact_format_of(t->name);
     if (f == ARTEFACT_FORMAT_NONE)
@@ -140,7 +139,7 @@ static bool output_format_ok(artifact *t, const char *path, char **why)
     header_finding h;
     format_header_read_file(f, path, &h);
     if (h.verdict != HEADER_OK) {
-        *why = xasprintf("%s: %s", t->name, h.what);
+        err_set(why, "%s: %s", t->name, h.what);
         return false;
     }
     free(t->format_found);
@@ -157,10 +156,9 @@ static bool try_cached(exec_state *s, action *a)
     int rc = record_restore(s->c, &a->key, s->o->rerun_failed, a->output ? a->output->name : NULL,
                             a->output ? a->output->path : NULL, &res, &err);
     /* an entry stored before outputs were checked for their format: nothing may read it */
-    char *why = NULL;
+    tmgt_error why;
     if (rc > 0 && a->output && res.exit_code == 0 && !output_format_ok(a->output, a->output->path, &why)) {
-        err_set(&err, "cached output %s", why);
-        free(why);
+        err_set(&err, "cached output %s", why.msg);
         unlink(a->output->path);
         cache_drop_record(s->c, &a->key);
         free(res.out);
@@ -340,14 +338,16 @@ static void check_declared_output(running_action *ra)
     if (!a->output || a->status != ST_OK)
         return;
     struct stat st;
+    tmgt_error why;
     if (stat(ra->staged, &st) != 0 || !S_ISREG(st.st_mode)) {
         a->status = ST_OUTPUT_MISSING;
         a->reason = xasprintf("exited 0 but did not write %s", a->output->name);
     } else if (st.st_size == 0) {
         a->status = ST_OUTPUT_MISSING;
         a->reason = xasprintf("exited 0 but %s is empty", a->output->name);
-    } else if (!output_format_ok(a->output, ra->staged, &a->reason)) {
+    } else if (!output_format_ok(a->output, ra->staged, &why)) {
         a->status = ST_OUTPUT_MALFORMED;
+        a->reason = xstrdup(why.msg);
     }
 }
 
@@ -608,10 +608,9 @@ static void pump(exec_state *s)
     }
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void on_signal(void *ctx, int signum)
 {
-    exec_state *s = h->data;
-    interrupt_note(signum);
+    exec_state *s = ctx;
     if (s->interrupted)
         return;
     s->interrupted = true;
@@ -658,14 +657,8 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     uint64_t t0 = now_ms();
     uv_loop_init(&s.loop);
     s.r = o->new_runner(&s.loop, o->runner_ctx);
-    uv_signal_init(&s.loop, &s.sigint);
-    uv_signal_init(&s.loop, &s.sigterm);
-    s.sigint.data = s.sigterm.data = &s;
-    uv_signal_start(&s.sigint, on_signal, SIGINT);
-    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
     /* Ctrl-C during planning: start nothing. */
-    if (interrupt_pending())
-        on_signal(&s.sigint, interrupt_pending());
+    interrupt_watch_start(&s.signals, &s.loop, true, on_signal, &s);
     for (size_t i = 0; i < g->n_actions; i++)
         if (g->actions[i]->status != ST_UNAVAILABLE)
             s.total++;
@@ -692,9 +685,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     }
     if (o->progress)
         o->progress->ended(o->progress);
-    uv_signal_stop(&s.sigint);
-    uv_signal_stop(&s.sigterm);
-    interrupt_install(); /* stopping the watchers put the default disposition back */
+    interrupt_watch_stop(&s.signals);
     uv_walk(&s.loop, close_walk, NULL);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     uv_loop_close(&s.loop);

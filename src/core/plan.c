@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child_env.h"
 #include "deps.h"
 #include "fs.h"
 #include "hub_cache.h"
@@ -71,7 +72,7 @@ static artifact *source_artifact(plan *p, const pipeline_model *m)
     free(id);
     if (t)
         return t;
-    char *why = NULL;
+    tmgt_error why = {{0}};
     char *path = NULL;
     if (!strncmp(m->source, "hf://", 5)) {
         path = hub_cache_snapshot(m->source, &why);
@@ -79,10 +80,10 @@ static artifact *source_artifact(plan *p, const pipeline_model *m)
         path = pipeline_path(p->pl, m->source);
         deps_note(path);
         if (!path_exists(path))
-            why = xasprintf("model source %s does not exist (run the fixture or pull step first)", path);
+            err_set(&why, "model source %s does not exist (run the fixture or pull step first)", path);
     }
     t = graph_add_artifact(&p->g, m->slug, "@source", path ? path : m->source);
-    t->unavailable = why;
+    t->unavailable = why.msg[0] ? xstrdup(why.msg) : NULL;
     free(path);
     return t;
 }
@@ -194,26 +195,12 @@ static int check_templates(const plan *p, tmgt_error *err)
         const action *a = p->g.actions[i];
         if (!a->step)
             continue;
-        const char **names = xcalloc(a->n_inputs + 1, sizeof *names);
-        for (size_t k = 0; k < a->n_inputs; k++)
-            names[k] = a->in_names[k];
-        template_env env = {
-            .in_names = names,
-            .in_paths = names,
-            .n_in = a->n_inputs,
-            .out = a->output ? "{out}" : NULL,
-            .prompt = a->prompt_key ? "" : NULL,
-            .model = a->model ? a->model->slug : NULL,
-            .scopes = a->scopes,
-            .n_scopes = a->n_scopes,
-            .symbolic_paths = true,
-        };
         char **argv = NULL;
         size_t argc = 0;
         tmgt_error why = {{0}};
-        int rc = template_expand(a->step->argv, a->step->argc, &env, &argv, &argc, &why);
-        free(names);
-        if (rc != 0) {
+        /* The prompt's text is not read yet: only whether the step takes one matters. */
+        if (action_step_argv(a, a->output ? "{out}" : NULL, a->prompt_key ? "" : NULL, true, &argv, &argc,
+                             &why) != 0) {
             err_set(err, "%s: steps.%s.%s%s%s", p->pl->path, a->step->name, why.msg,
                     a->model ? " for model " : "", a->model ? a->model->slug : "");
             return -1;

@@ -128,11 +128,11 @@ char *hub_snapshot_broken_link(const char *snapshot_dir)
     return problem;
 }
 
-char *hub_cache_snapshot(const char *uri, char **why)
+char *hub_cache_snapshot(const char *uri, tmgt_error *why)
 {
     char *org = NULL, *name = NULL, *rev = NULL;
     if (hub_parse_uri(uri, &org, &name, &rev) != 0) {
-        *why = xasprintf("invalid model source \"%s\" (expected hf://ORG/NAME[@REV])", uri);
+        err_set(why, "invalid model source \"%s\" (expected hf://ORG/NAME[@REV])", uri);
         return NULL;
     }
     char *root = hub_cache_root();
@@ -142,8 +142,8 @@ char *hub_cache_snapshot(const char *uri, char **why)
     if (snap)
         deps_note(snap);
     if (!snap || !path_is_dir(snap)) {
-        *why = xasprintf("%s is not in the Hub cache (%s); run `tmgt pull %s` with network access", uri, root,
-                         uri);
+        err_set(why, "%s is not in the Hub cache (%s); run `tmgt pull %s` with network access", uri, root,
+                uri);
         free(snap);
         snap = NULL;
     }

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "util.h"
+
 /* The Hub cache root: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
 char *hub_cache_root(void);
 /* Parses hf://ORG/NAME[@REV]; returns 0 and malloc'd parts (rev defaults to "main"). Names
@@ -23,6 +25,6 @@ char *hub_cached_commit(const char *repo_dir, const char *rev);
  * NULL when every entry resolves. */
 char *hub_snapshot_broken_link(const char *snapshot_dir);
 /* The snapshot directory of a cached repository revision, or NULL with *why set. */
-char *hub_cache_snapshot(const char *uri, char **why);
+char *hub_cache_snapshot(const char *uri, tmgt_error *why);
 
 #endif

@@ -1,7 +1,6 @@
 #include "hub_pull.h"
 
 #include <cjson/cJSON.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,20 +165,10 @@ static void load_conf(pull_ctx *ctx)
 }
 
 /* Ctrl-C stops every transfer; their .incomplete files are removed as they finish. */
-static void on_signal(uv_signal_t *h, int signum)
+static void on_signal(void *ctx, int signum)
 {
-    interrupt_note(signum);
-    ((pull_ctx *)h->data)->interrupted = true;
-}
-
-static void watch_signal(pull_ctx *ctx, uv_signal_t *h, int signum)
-{
-    uv_signal_init(&ctx->loop, h);
-    h->data = ctx;
-    uv_signal_start(h, on_signal, signum);
-    uv_unref((uv_handle_t *)h);
-    if (interrupt_pending() == signum)
-        on_signal(h, signum);
+    (void)signum;
+    ((pull_ctx *)ctx)->interrupted = true;
 }
 
 static void free_repo(pull_repo *r)
@@ -223,8 +212,7 @@ size_t hub_pull(char *const *uris, size_t n, const hub_pull_opts *o, hub_pull_st
     uv_loop_init(&ctx.loop);
     ctx.client = hub_client_new(&ctx.loop, MAX_CONNECTIONS);
     ctx.progress = hub_progress_new(&ctx.loop, o->progress);
-    watch_signal(&ctx, &ctx.sigint, SIGINT);
-    watch_signal(&ctx, &ctx.sigterm, SIGTERM);
+    interrupt_watch_start(&ctx.signals, &ctx.loop, false, on_signal, &ctx);
     pull_repo *repos = xcalloc(n + 1, sizeof *repos);
     bool *started = xcalloc(n + 1, sizeof *started);
     for (size_t i = 0; i < n; i++) {
@@ -255,13 +243,11 @@ size_t hub_pull(char *const *uris, size_t n, const hub_pull_opts *o, hub_pull_st
     }
     st->repos = n - failed;
     st->interrupted = ctx.interrupted;
-    uv_close((uv_handle_t *)&ctx.sigint, NULL);
-    uv_close((uv_handle_t *)&ctx.sigterm, NULL);
+    interrupt_watch_stop(&ctx.signals);
     hub_progress_close(ctx.progress);
     hub_client_close(ctx.client);
     uv_run(&ctx.loop, UV_RUN_DEFAULT);
     uv_loop_close(&ctx.loop);
-    interrupt_install(); /* closing the watchers put the default disposition back */
     for (size_t i = 0; i < n; i++)
         free_repo(&repos[i]);
     free(repos);

@@ -4,6 +4,7 @@
 #define TMGT_HUB_PULL_INTERNAL_H
 
 #include "hub_progress.h"
+#include "interrupt.h"
 #include "hub_pull.h"
 #include "hub_request.h"
 #include "hub_verify.h"
@@ -43,7 +44,7 @@ struct pull_ctx {
     const hub_pull_opts *o;
     hub_pull_stats *st;
     hub_progress *progress;
-    uv_signal_t sigint, sigterm;
+    interrupt_watch signals;
     bool interrupted;
     char *endpoint, *token, *root;
 };

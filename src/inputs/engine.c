@@ -1,24 +1,15 @@
-#define _GNU_SOURCE /* pipe2 */
 #include "engine.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "text.h"
 #include "deps.h"
 #include "env.h"
 #include "fs.h"
-
-extern char **environ;
 
 /* Absolute but not symlink-resolved: a multi-call binary (busybox style) decides what it is
  * from argv[0], so the link name must survive. */
@@ -52,36 +43,22 @@ static char *find_in_path(const char *name)
     return found;
 }
 
-/* Starts the version command with its output (both streams) on a pipe: *fd, or -1 when it
- * could not start. */
-static pid_t probe_start(const char *path, const pipeline_engine *def, int *fd)
+/* An engine that hangs on --version, or answers with a flood, must not hang tmgt. */
+#define PROBE_TIMEOUT_MS 10000
+#define PROBE_OUTPUT_CAP 65536
+
+/* Starts the version command, both streams in the order written. */
+static capture *probe_start(const char *path, const pipeline_engine *def)
 {
-    int fds[2];
-    *fd = -1;
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        return -1;
     char **argv = xcalloc(def->n_version_argv + 2, sizeof *argv);
     argv[0] = (char *)path;
     for (size_t i = 0; i < def->n_version_argv; i++)
         argv[i + 1] = def->version_argv[i];
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    pid_t pid;
-    char **env = env_for_children(environ);
-    int rc = posix_spawn(&pid, path, &fa, NULL, argv, env);
-    posix_spawn_file_actions_destroy(&fa);
-    free(env);
+    capture_request req = {
+        .argv = argv, .merge_stderr = true, .cap = PROBE_OUTPUT_CAP, .timeout_ms = PROBE_TIMEOUT_MS};
+    capture *probe = capture_start(&req);
     free(argv);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        return -1;
-    }
-    *fd = fds[0];
-    return pid;
+    return probe;
 }
 
 /* Words a version command answers with when it did not print a version: llama-quantize and
@@ -117,40 +94,13 @@ static char *version_of(const char *text, size_t len, bool succeeded)
     return xstrdup(ENGINE_VERSION_UNKNOWN);
 }
 
-/* Reads the version command's output with a hard limit (an engine that hangs on --version must
- * not hang tmgt) and returns the version it names. */
-static char *probe_finish(pid_t pid, int fd)
+/* The version the probe's answer names. */
+static char *probe_finish(capture *probe)
 {
-    strbuf sb;
-    int status = -1;
-    bool killed = false;
-    sb_init(&sb);
-    if (pid > 0) {
-        uint64_t deadline = now_ms() + 10000;
-        for (;;) {
-            uint64_t now = now_ms();
-            if (now >= deadline || sb.len > 65536) {
-                kill(pid, SIGKILL);
-                killed = true;
-                break;
-            }
-            struct pollfd p = {.fd = fd, .events = POLLIN};
-            if (poll(&p, 1, (int)(deadline - now)) <= 0)
-                continue;
-            char buf[4096];
-            ssize_t n = read(fd, buf, sizeof buf);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            sb_append(&sb, buf, (size_t)n);
-        }
-        waitpid(pid, &status, 0);
-        close(fd);
-    }
-    bool succeeded = !killed && status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    char *version = version_of(sb.buf ? sb.buf : "", sb.len, succeeded);
-    sb_free(&sb);
+    run_result *res = capture_wait(probe);
+    bool succeeded = res->outcome == RUN_EXITED && res->exit_code == 0;
+    char *version = version_of(res->out, res->out_len, succeeded);
+    run_result_free(res);
     return version;
 }
 
@@ -196,8 +146,7 @@ static void look_up_version(cache *c, engine *e)
         e->version = xstrdup(v->valuestring);
         cache_note_use(c, &e->version_key);
     } else {
-        e->probe_pid = probe_start(e->path, e->def, &e->probe_fd);
-        e->probing = true;
+        e->probe = probe_start(e->path, e->def);
     }
     cJSON_Delete(rec);
 }
@@ -243,9 +192,9 @@ void engine_resolve_finish(engine *e, cache *c)
 {
     if (!e->path || e->unavailable)
         return;
-    if (e->probing) {
-        e->probing = false;
-        e->version = probe_finish(e->probe_pid, e->probe_fd);
+    if (e->probe) {
+        e->version = probe_finish(e->probe);
+        e->probe = NULL;
         cJSON *rec = cJSON_CreateObject();
         cJSON_AddStringToObject(rec, "version", e->version);
         cache_put_record(c, &e->version_key, rec, NULL);
@@ -267,8 +216,8 @@ void engine_resolve_finish(engine *e, cache *c)
 
 void engine_free(engine *e)
 {
-    if (e->probing)
-        free(probe_finish(e->probe_pid, e->probe_fd));
+    if (e->probe)
+        free(probe_finish(e->probe));
     free(e->path);
     free(e->unavailable);
     free(e->version);

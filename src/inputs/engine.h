@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cache.h"
+#include "capture.h"
 #include "deps.h"
 #include "pipeline.h"
 
@@ -23,8 +24,7 @@ typedef struct {
      * upgrade) must not have its results cached under the old identity. */
     dep binary;
     bool change_reported;
-    bool probing; /* the version command runs: engine_resolve_finish collects it */
-    int probe_pid, probe_fd;
+    capture *probe; /* the version command runs: engine_resolve_finish collects it */
     digest version_key;
 } engine;
 

@@ -38,3 +38,37 @@ void interrupt_note(int signum)
 {
     pending = signum;
 }
+
+static void on_watched(uv_signal_t *h, int signum)
+{
+    interrupt_watch *w = h->data;
+    interrupt_note(signum);
+    w->notify(w->ctx, signum);
+}
+
+static void watch(interrupt_watch *w, uv_loop_t *loop, bool keep_alive, uv_signal_t *h, int signum)
+{
+    uv_signal_init(loop, h);
+    h->data = w;
+    uv_signal_start(h, on_watched, signum);
+    if (!keep_alive)
+        uv_unref((uv_handle_t *)h);
+}
+
+void interrupt_watch_start(interrupt_watch *w, uv_loop_t *loop, bool keep_alive,
+                           void (*notify)(void *ctx, int signum), void *ctx)
+{
+    w->notify = notify;
+    w->ctx = ctx;
+    watch(w, loop, keep_alive, &w->sigint, SIGINT);
+    watch(w, loop, keep_alive, &w->sigterm, SIGTERM);
+    if (pending)
+        notify(ctx, pending);
+}
+
+void interrupt_watch_stop(interrupt_watch *w)
+{
+    uv_close((uv_handle_t *)&w->sigint, NULL);
+    uv_close((uv_handle_t *)&w->sigterm, NULL);
+    interrupt_install();
+}

@@ -6,13 +6,13 @@
  * copy-on-write faults), which at -j8 delayed every start behind the others. posix_spawn
  * shares the address space until exec (glibc's clone(CLONE_VM|CLONE_VFORK)). Exits are seen
  * through a SIGCHLD watcher and waitpid on this runner's own pids only. */
-#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np, pipe2 */
+#define _GNU_SOURCE /* pipe2 */
 #include "runner.h"
+#include "child.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,8 +150,7 @@ static void on_exit_status(job *j, int status)
 {
     j->exited = true;
     j->res->wall_ms = now_ms() - j->started;
-    j->res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
-    j->res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    child_set_status(j->res, status);
     /* The engine may have left children holding the pipes open; they die with the group. */
     kill(-j->pid, SIGKILL);
     uv_timer_stop(&j->timer);
@@ -193,18 +192,11 @@ static void job_maybe_finish(job *j)
     run_result *res = j->res;
     finish_capture(&j->out, &res->out, &res->out_len, &res->out_spill);
     finish_capture(&j->err, &res->err, &res->err_len, &res->err_spill);
-    if (j->spawn_failed)
-        res->outcome = RUN_SPAWN_FAILED;
-    else if (j->killed_cancel)
-        res->outcome = RUN_CANCELLED;
-    else if (j->killed_limit)
-        res->outcome = RUN_OUTPUT_LIMIT;
-    else if (j->killed_timeout)
-        res->outcome = RUN_TIMED_OUT;
-    else if (res->term_signal)
-        res->outcome = RUN_SIGNALED;
-    else
-        res->outcome = RUN_EXITED;
+    child_stop stop = {.spawn_failed = j->spawn_failed,
+                       .cancelled = j->killed_cancel,
+                       .over_limit = j->killed_limit,
+                       .timed_out = j->killed_timeout};
+    res->outcome = child_outcome(&stop, res->term_signal);
     if (j->prev)
         j->prev->next = j->next;
     else
@@ -225,32 +217,6 @@ static void init_capture(stream_capture *s)
     s->spill_path = NULL;
     s->total = 0;
     s->open = true;
-}
-
-/* Starts argv with stdin on /dev/null and stdout, stderr on the pipes' write ends; returns 0
- * or an errno (exec failures included: glibc reports them from the child). */
-static int spawn(const run_request *req, int out_fd, int err_fd, pid_t *pid)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-    if (req->cwd)
-        posix_spawn_file_actions_addchdir_np(&fa, req->cwd);
-    posix_spawnattr_init(&at);
-    /* A session of its own, and the dispositions and mask an engine expects, not tmgt's. */
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    posix_spawnattr_setsigdefault(&at, &all);
-    posix_spawnattr_setsigmask(&at, &none);
-    int rc = posix_spawnp(pid, req->argv[0], &fa, &at, req->argv, req->env);
-    posix_spawnattr_destroy(&at);
-    posix_spawn_file_actions_destroy(&fa);
-    return rc;
 }
 
 static void open_pipe_end(local_runner *lr, job *j, stream_capture *s, int fd)
@@ -278,8 +244,9 @@ static int local_start(runner *r, const run_request *req, run_done_cb cb, void *
     lr->jobs = j;
     lr->count++;
     int out[2] = {-1, -1}, err[2] = {-1, -1};
-    int rc = pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ? errno
-                                                                      : spawn(req, out[1], err[1], &j->pid);
+    int rc = pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0
+                 ? errno
+                 : child_spawn(req->argv, req->env, req->cwd, out[1], err[1], &j->pid);
     for (int i = 0; i < 2; i++)
         if (out[i] >= 0 && (i == 1 || rc))
             close(out[i]);

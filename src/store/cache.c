@@ -167,7 +167,7 @@ int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, 
 
 int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *err)
 {
-    if (c->st->ops->has_blob(c->st, d, NULL))
+    if (cache_holds_blob(c, d, NULL))
         return 0;
     char *tmp = xasprintf("%s/%ld-adopt-%u", c->tmp, (long)getpid(), ++c->staging_seq);
     unlink(tmp);
@@ -185,10 +185,15 @@ int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *er
 int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmgt_error *err)
 {
     hash_bytes(data, len, out);
-    if (c->st->ops->has_blob(c->st, out, NULL))
+    if (cache_holds_blob(c, out, NULL))
         return 0;
     c->wrote = true;
     return c->st->ops->put_blob_bytes(c->st, data, len, out, err);
+}
+
+bool cache_holds_blob(cache *c, const digest *d, uint64_t *size)
+{
+    return c->st->ops->holds_blob(c->st, d, size);
 }
 
 bool cache_has_blob(cache *c, const digest *d, uint64_t *size)

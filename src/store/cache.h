@@ -36,6 +36,9 @@ int cache_publish_file(cache *c, const char *path, digest *out, uint64_t *size, 
  * (a hard link when both lie on one filesystem, else a copy). */
 int cache_adopt_file(cache *c, const char *path, const digest *d, tmgt_error *err);
 int cache_publish_bytes(cache *c, const void *data, size_t len, digest *out, tmgt_error *err);
+/* The blob is kept here (never fetched: store.h's holds_blob). */
+bool cache_holds_blob(cache *c, const digest *d, uint64_t *size);
+/* The blob is here, or could be fetched from a remote cache behind this one (and now is). */
 bool cache_has_blob(cache *c, const digest *d, uint64_t *size);
 char *cache_blob_path(cache *c, const digest *d);
 /* Reads a blob and checks its digest; a corrupt blob is dropped and -1 returned with a

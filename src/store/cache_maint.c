@@ -95,7 +95,7 @@ static void note_missing(const char *hex, void *arg)
     presence *p = arg;
     digest d;
     memcpy(d.hex, hex, DIGEST_HEX_LEN + 1);
-    if (!p->missing && !cache_has_blob(p->c, &d, NULL))
+    if (!p->missing && !cache_holds_blob(p->c, &d, NULL))
         p->missing = hex;
 }
 

@@ -10,6 +10,12 @@
 typedef struct store store;
 
 typedef struct {
+    /* Whether this machine already keeps the blob; never asks anything farther away. What
+     * publishing (nothing to add) and verifying (a record naming a blob not kept is dangling)
+     * ask. */
+    bool (*holds_blob)(store *s, const digest *d, uint64_t *size);
+    /* Whether the blob can be read at blob_path: a store backed by another (store_remote) may
+     * fetch it to answer. What restoring a result asks. */
     bool (*has_blob)(store *s, const digest *d, uint64_t *size);
     /* Path of a readable copy of the blob (owned by the caller). */
     char *(*blob_path)(store *s, const digest *d);

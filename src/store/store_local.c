@@ -241,6 +241,7 @@ static void local_close(store *s)
 }
 
 static const store_ops local_ops = {
+    .holds_blob = local_has_blob,
     .has_blob = local_has_blob,
     .blob_path = local_blob_path,
     .put_blob_file = local_put_blob_file,

@@ -34,19 +34,24 @@ static bool fetch_into_local(remote_store *rs, const digest *d)
     return ok;
 }
 
+static bool remote_holds_blob(store *s, const digest *d, uint64_t *size)
+{
+    store *local = of(s)->local;
+    return local->ops->holds_blob(local, d, size);
+}
+
 static bool remote_has_blob(store *s, const digest *d, uint64_t *size)
 {
     remote_store *rs = of(s);
-    store *local = rs->local;
-    if (local->ops->has_blob(local, d, size))
+    if (remote_holds_blob(s, d, size))
         return true;
-    return fetch_into_local(rs, d) && local->ops->has_blob(local, d, size);
+    return fetch_into_local(rs, d) && remote_holds_blob(s, d, size);
 }
 
 static char *remote_blob_path(store *s, const digest *d)
 {
     remote_store *rs = of(s);
-    if (!rs->local->ops->has_blob(rs->local, d, NULL))
+    if (!remote_holds_blob(s, d, NULL))
         fetch_into_local(rs, d); /* else the path names nothing, which its reader reports */
     return rs->local->ops->blob_path(rs->local, d);
 }
@@ -146,6 +151,7 @@ static void remote_close(store *s)
 }
 
 static const store_ops remote_ops = {
+    .holds_blob = remote_holds_blob,
     .has_blob = remote_has_blob,
     .blob_path = remote_blob_path,
     .put_blob_file = remote_put_blob_file,

@@ -3,9 +3,10 @@
  *
  * A blob comes from the server only through the local store: fetched, verified against its
  * digest (remote_cache), published locally, then served from there; so `has_blob` true means
- * the local store holds it, as for the local store alone. A record found on the server is
- * copied into the local store as it is read (it is trusted as far as the server is; the
- * cache checks the blobs it names). Drops, walks and flushes concern the local store only. */
+ * the local store holds it, as for the local store alone, and `holds_blob` asks the local
+ * store only: publishing bytes it holds, or verifying its records, downloads nothing. A record found on the
+ * server is copied into the local store as it is read (it is trusted as far as the server is; the cache
+ * checks the blobs it names). Drops, walks and flushes concern the local store only. */
 #ifndef TMGT_STORE_REMOTE_H
 #define TMGT_STORE_REMOTE_H
 

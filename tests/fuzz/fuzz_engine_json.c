@@ -13,7 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
-    char *error = NULL;
+    tmgt_error error;
     cJSON *doc = json_parse_lenient(text, size, &error);
     if (doc) {
         long *ids = NULL;
@@ -32,7 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_number(cJSON_GetObjectItemCaseSensitive(doc, "perplexity"), &v);
     }
     cJSON_Delete(doc);
-    free(error);
     free(text_one_line(text, size, 200));
     free(utf8_sanitize(text, size, NULL));
     size_t half = size / 2, stripped = 0;

@@ -299,6 +299,34 @@ def test_a_read_only_client_uploads_nothing(nginx, prefix, tmp_path):
     assert f"PUT /{prefix}/" not in Path(nginx["NGINX_ACCESS_LOG"]).read_text()
 
 
+def test_publishing_and_verifying_download_nothing_the_server_has(nginx, prefix, tmp_path):
+    """A run's cache publishes an engine's large output and adopts a pulled file by asking its
+    own directory only, so bytes the server already has are not downloaded to learn it; verify
+    drops a record naming a blob the directory lacks without fetching that blob either."""
+    url = f"{nginx['NGINX_HTTP_URL']}/{prefix}"
+    output, output_hex = blob(tmp_path, b"an engine's stdout\n" * 1000, "output")
+    pulled, pulled_hex = blob(tmp_path, b"a pulled model file\n" * 1000, "pulled")
+    elsewhere, elsewhere_hex = blob(tmp_path, b"only on the server\n" * 1000, "elsewhere")
+    assert probe(url, f"put {output}", f"put {pulled}", f"put {elsewhere}")[0] == \
+        [f"{output_hex} ok", f"{pulled_hex} ok", f"{elsewhere_hex} ok"]
+    record = tmp_path / "record.json"
+    record.write_text(f'{{"exit": 0, "stdout": "{elsewhere_hex}"}}')
+    key = "5e" * 32
+    cold = tmp_path / "cold"
+    log = Path(nginx["NGINX_ACCESS_LOG"])
+    log_before = log.read_text()
+    out, err = probe(url, f"store-put-record {key} {record}", f"cache-publish {output}", f"cache-adopt {pulled}",
+                     "cache-verify", store=cold)
+    assert out == ["ok", output_hex, pulled_hex, "dangling=1"]
+    assert (cold / "cas" / output_hex[:2] / output_hex).read_bytes() == output.read_bytes()
+    assert (cold / "cas" / pulled_hex[:2] / pulled_hex).read_bytes() == pulled.read_bytes()
+    assert not (cold / "cas" / elsewhere_hex[:2] / elsewhere_hex).exists()
+    new_lines = [line for line in log.read_text()[len(log_before):].splitlines() if f"/{prefix}/" in line]
+    assert new_lines and not [line for line in new_lines if '"GET ' in line]
+    assert f"HEAD /{prefix}/cas/{pulled_hex}" in "\n".join(new_lines)  # a file is asked about, not sent again
+    assert f"PUT /{prefix}/cas/{pulled_hex}" not in "\n".join(new_lines)
+
+
 # tmgt itself with --remote-cache: two machines (two workspaces, each with its own cache,
 # models and results) sharing one server.
 

@@ -17,6 +17,9 @@
  *   store-put FILE          HEX        (a copy of FILE published, and uploaded unless read-only)
  *   store-get-record HEX    the record | none
  *   store-put-record HEX FILE   ok | failed
+ *   cache-publish FILE      HEX | failed: why   (FILE's bytes through a run's cache in DIR,
+ *   cache-adopt FILE        HEX | failed: why    the server behind it, as tmgt's is)
+ *   cache-verify            dangling=N   (records in DIR naming a blob DIR lacks: dropped)
  *   counts                  requests=N hits=N misses=N corrupt=N uploads=N bytes_down=N bytes_up=N
  */
 #include <stdio.h>
@@ -24,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
+#include "cache_remote.h"
 #include "fs.h"
 #include "hash.h"
 #include "remote_cache_env.h"
@@ -92,8 +97,44 @@ static void do_store_put(store *s, const char *dir, const char *path)
     free(data);
 }
 
-static void do_line(remote_cache *rc, store *s, const char *dir, char *line)
+static void do_cache_publish(cache *c, const char *path, bool adopt)
 {
+    size_t len = 0;
+    char *data = slurp(path, &len);
+    digest d;
+    tmgt_error err;
+    hash_bytes(data, len, &d);
+    if ((adopt ? cache_adopt_file(c, path, &d, &err) : cache_publish_bytes(c, data, len, &d, &err)) != 0)
+        printf("failed: %s\n", err.msg);
+    else
+        printf("%s\n", d.hex);
+    free(data);
+}
+
+typedef struct {
+    remote_cache *rc;
+    store *s;
+    const char *dir, *url;
+    bool upload;
+    cache *c; /* a run's cache in `dir` with the server behind it, opened on first use */
+} probe_ctx;
+
+static cache *run_cache(probe_ctx *p)
+{
+    tmgt_error err;
+    if (!p->c &&
+        (!(p->c = cache_open(p->dir, &err)) || cache_use_remote(p->c, p->url, p->upload, &err) != 0)) {
+        fprintf(stderr, "remote-cache-probe: %s\n", err.msg);
+        exit(2);
+    }
+    return p->c;
+}
+
+static void do_line(probe_ctx *p, char *line)
+{
+    remote_cache *rc = p->rc;
+    store *s = p->s;
+    const char *dir = p->dir;
     char *words[4] = {0};
     int n = 0;
     for (char *save = NULL, *w = strtok_r(line, " \n", &save); w && n < 4; w = strtok_r(NULL, " \n", &save))
@@ -138,6 +179,12 @@ static void do_line(remote_cache *rc, store *s, const char *dir, char *line)
     } else if (s && !strcmp(op, "store-put-record") && keyed && n == 3) {
         json = slurp(words[2], &len);
         printf("%s\n", s->ops->put_record(s, &d, json, len, NULL) == 0 ? "ok" : "failed");
+    } else if (s && (!strcmp(op, "cache-publish") || !strcmp(op, "cache-adopt")) && n == 2) {
+        do_cache_publish(run_cache(p), words[1], !strcmp(op, "cache-adopt"));
+    } else if (s && !strcmp(op, "cache-verify")) {
+        cache_report r;
+        cache_verify(run_cache(p), &r, stderr);
+        printf("dangling=%zu\n", r.dangling_records);
     } else {
         fprintf(stderr, "remote-cache-probe: cannot read the operation '%s'\n", op);
         exit(2);
@@ -175,8 +222,11 @@ int main(int argc, char **argv)
         free(tmp);
     }
     char line[4096];
+    probe_ctx p = {.rc = rc, .s = s, .dir = dir, .url = argv[1], .upload = !read_only};
     while (fgets(line, sizeof line, stdin))
-        do_line(rc, s, dir, line);
+        do_line(&p, line);
+    if (p.c)
+        cache_close(p.c);
     if (s)
         s->ops->close(s); /* closes rc too */
     else

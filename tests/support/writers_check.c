@@ -1,4 +1,5 @@
 #include "writers_check.h"
+#include "writers.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -239,31 +240,10 @@ typedef enum { CONSOLE, CONSOLE_COLOUR, JUNIT, HTML, MARKDOWN, TICKET, NWRITERS 
 
 static const char *render(writer w, const cJSON *doc, FILE *out)
 {
-    report_console_opts plain = {0}, colour = {.color = true};
-    int rc = 0;
-    switch (w) {
-    case CONSOLE:
-        rc = report_console(doc, out, &plain);
-        break;
-    case CONSOLE_COLOUR:
-        rc = report_console(doc, out, &colour);
-        break;
-    case JUNIT:
-        rc = report_junit(doc, out);
-        break;
-    case HTML:
-        rc = report_html(doc, out);
-        break;
-    case MARKDOWN:
-        rc = report_markdown(doc, out);
-        break;
-    case TICKET:
-        rc = report_ticket(doc, out, "2026-01-01");
-        break;
-    case NWRITERS:
-        break;
-    }
-    return rc == 0 ? NULL : "refused the document";
+    static const report_writer kinds[NWRITERS] = {WRITER_CONSOLE, WRITER_CONSOLE,  WRITER_JUNIT,
+                                                  WRITER_HTML,    WRITER_MARKDOWN, WRITER_TICKET};
+    report_console_opts console = {.color = w == CONSOLE_COLOUR};
+    return writer_render(kinds[w], doc, out, &console, "2026-01-01") == 0 ? NULL : "refused the document";
 }
 
 static const char *format_problem(writer w, const char *s, size_t len, size_t *at)

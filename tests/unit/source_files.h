@@ -35,10 +35,11 @@ static inline char *read_source_file(const char *rel, size_t *len)
 static inline cJSON *read_engine_json(const char *rel)
 {
     size_t len;
-    char *data = read_source_file(rel, &len), *why = NULL;
+    char *data = read_source_file(rel, &len);
+    tmgt_error why = {{0}};
     cJSON *doc = json_parse_lenient(data, len, &why);
     if (!doc)
-        fail_msg("%s: %s", rel, why);
+        fail_msg("%s: %s", rel, why.msg);
     free(data);
     return doc;
 }

@@ -10,8 +10,7 @@
 
 #include "report.h"
 #include "report_common.h"
-
-typedef enum { CONSOLE, JUNIT, HTML, MARKDOWN, TICKET, NKINDS } report_kind;
+#include "writers.h"
 
 static const report_console_opts plain = {.width = 100};
 
@@ -34,38 +33,18 @@ static cJSON *load(const char *name)
     return doc;
 }
 
-static int render(report_kind kind, const cJSON *doc, const report_console_opts *opts, char **text)
+static int render(report_writer kind, const cJSON *doc, const report_console_opts *opts, char **text)
 {
     size_t len = 0;
     FILE *out = open_memstream(text, &len);
-    int rc = -1;
-
     assert_non_null(out);
-    switch (kind) {
-    case CONSOLE:
-        rc = report_console(doc, out, opts);
-        break;
-    case JUNIT:
-        rc = report_junit(doc, out);
-        break;
-    case HTML:
-        rc = report_html(doc, out);
-        break;
-    case MARKDOWN:
-        rc = report_markdown(doc, out);
-        break;
-    case TICKET:
-        rc = report_ticket(doc, out, "2026-11-25");
-        break;
-    case NKINDS:
-        break;
-    }
+    int rc = writer_render(kind, doc, out, opts, "2026-11-25");
     fclose(out);
     return rc;
 }
 
 /* Renders a report that must succeed; the caller frees the text. */
-static char *report(report_kind kind, const cJSON *doc, const report_console_opts *opts)
+static char *report(report_writer kind, const cJSON *doc, const report_console_opts *opts)
 {
     char *text = NULL;
     assert_int_equal(render(kind, doc, opts, &text), 0);
@@ -206,7 +185,7 @@ static const char sample_matrix[] =
 static void test_console_lines_matrix_totals(void **state)
 {
     cJSON *doc = load("results-sample.json");
-    char *text = report(CONSOLE, doc, &plain);
+    char *text = report(WRITER_CONSOLE, doc, &plain);
     (void)state;
     assert_starts_with(text, sample_console);
     assert_string_equal(text + strlen(sample_console), sample_matrix);
@@ -219,7 +198,7 @@ static void test_console_quiet(void **state)
 {
     cJSON *doc = load("results-sample.json");
     report_console_opts opts = {.quiet = true, .failures_only = true};
-    char *text = report(CONSOLE, doc, &opts);
+    char *text = report(WRITER_CONSOLE, doc, &opts);
 
     (void)state;
     assert_string_equal(text, sample_matrix);
@@ -231,7 +210,7 @@ static void test_console_failures_only(void **state)
 {
     cJSON *doc = load("results-sample.json");
     report_console_opts opts = {.failures_only = true};
-    char *text = report(CONSOLE, doc, &opts);
+    char *text = report(WRITER_CONSOLE, doc, &opts);
 
     (void)state;
     /* a check line starts with its glyph; a matrix line with a suite */
@@ -249,7 +228,7 @@ static void test_console_color(void **state)
 {
     cJSON *doc = load("results-sample.json");
     report_console_opts opts = {.color = true};
-    char *text = report(CONSOLE, doc, &opts);
+    char *text = report(WRITER_CONSOLE, doc, &opts);
 
     (void)state;
     assert_contains(text, "\033[31m  ✗ canary/smollm-135m/greeting: text mismatch\033[0m\n");
@@ -357,7 +336,7 @@ static void test_console_fits_its_width(void **state)
     for (size_t i = 0; i < 3; i++) {
         for (int color = 0; color < 2; color++) {
             report_console_opts opts = {.color = color, .width = widths[i]};
-            char *text = report(CONSOLE, doc, &opts);
+            char *text = report(WRITER_CONSOLE, doc, &opts);
             if (widest_line(text) > widths[i])
                 fail_msg("a line of %zu columns at width %zu:\n%s", widest_line(text), widths[i], text);
             blocks[i] = lines_starting(text, "  suite ");
@@ -372,7 +351,7 @@ static void test_console_fits_its_width(void **state)
     assert_true(blocks[0] > blocks[1] && blocks[1] > blocks[2] && blocks[2] >= 1);
 
     report_console_opts narrow = {.width = 40}, wide = {.width = 160};
-    char *text = report(CONSOLE, doc, &narrow);
+    char *text = report(WRITER_CONSOLE, doc, &narrow);
     /* a name wider than a whole column ends in an ellipsis; every row keeps its suite */
     assert_contains(text, "  suite          an-exceptionally-long-…\n");
     assert_int_equal(lines_starting(text, "  cross-runtime  "), blocks[0]);
@@ -382,7 +361,7 @@ static void test_console_fits_its_width(void **state)
     /* the totals break before their clause, not inside a figure */
     assert_contains(text, "\n  — 1234 actions executed, 56789 cached\n  in 123.5s\n");
     free(text);
-    text = report(CONSOLE, doc, &wide);
+    text = report(WRITER_CONSOLE, doc, &wide);
     assert_contains(text, "  " LONG_MODEL);
     assert_lacks(text, "…");
     free(text);
@@ -408,20 +387,20 @@ static void test_timeout_in_every_report(void **state)
     char *text;
 
     (void)state;
-    text = report(CONSOLE, doc, &plain);
+    text = report(WRITER_CONSOLE, doc, &plain);
     assert_contains(text, "  ⏱ qa/m/int4: apr qa timed out after 300 s (not cached)\n");
     assert_contains(text, "  suite  m\n  qa     ✓ 1 ⏱ 1\n  lint   ✗ 1 − 1\n");
     assert_contains(text, "1 passed, 1 failed, 1 timed out, 1 skipped (4 checks)\n");
     free(text);
-    text = report(CONSOLE, doc, &color);
+    text = report(WRITER_CONSOLE, doc, &color);
     assert_contains(text, "\033[35m  ⏱ qa/m/int4: apr qa timed out after 300 s (not cached)\033[0m\n");
     assert_contains(text, "  qa     \033[35m✓ 1 ⏱ 1\033[0m\n");
     free(text);
-    text = report(CONSOLE, doc, &failures);
+    text = report(WRITER_CONSOLE, doc, &failures);
     assert_starts_with(text, "  ⏱ qa/m/int4: apr qa timed out after 300 s (not cached)\n  ✗ lint/m/int4");
     free(text);
 
-    text = report(JUNIT, doc, NULL);
+    text = report(WRITER_JUNIT, doc, NULL);
     assert_contains(text, "<testsuites name=\"tmgt\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\">");
     assert_contains(text, "<testsuite name=\"qa\" tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\"");
     assert_contains(text,
@@ -430,7 +409,7 @@ static void test_timeout_in_every_report(void **state)
     assert_int_equal(occurrences(text, "<failure "), 1);
     free(text);
 
-    text = report(HTML, doc, NULL);
+    text = report(WRITER_HTML, doc, NULL);
     assert_contains(text,
                     "<td class=\"mixed\" title=\"1 passed, 0 failed, 1 timed out, 0 skipped\">"
                     "<span>✓ 1</span> <span>⏱ 1</span></td>");
@@ -441,7 +420,7 @@ static void test_timeout_in_every_report(void **state)
     assert_contains(text, "<tr class=\"timeout\"><td>⏱</td><td><code>qa/m/int4</code>");
     free(text);
 
-    text = report(MARKDOWN, doc, NULL);
+    text = report(WRITER_MARKDOWN, doc, NULL);
     assert_contains(text, "| m | ✓ 1 ⏱ 1 | ✗ 1 − 1 |\n");
     assert_contains(text, "### Failures\n\n- `lint/m/int4`: 1 critical\n");
     assert_contains(text,
@@ -449,7 +428,7 @@ static void test_timeout_in_every_report(void **state)
                     "- `qa/m/int4`: apr qa timed out after 300 s (not cached)\n");
     free(text);
 
-    text = report(TICKET, doc, NULL);
+    text = report(WRITER_TICKET, doc, NULL);
     assert_contains(text,
                     "\n### 1 failure(s)\n\n#### `lint/m/int4`\n**Error**: 1 critical\n\n"
                     "### 1 timeout(s)\n\nKilled at their step's `timeout_s`: no verdict on the engine");
@@ -462,7 +441,7 @@ static void test_timeout_in_every_report(void **state)
 static void test_junit_sample(void **state)
 {
     cJSON *doc = load("results-sample.json");
-    char *text = report(JUNIT, doc, NULL);
+    char *text = report(WRITER_JUNIT, doc, NULL);
 
     (void)state;
     assert_starts_with(text,
@@ -499,7 +478,7 @@ static void test_junit_sample(void **state)
 static void test_junit_escaping(void **state)
 {
     cJSON *doc = load("results-escape.json");
-    char *text = report(JUNIT, doc, NULL);
+    char *text = report(WRITER_JUNIT, doc, NULL);
 
     (void)state;
     assert_no_control_bytes(text);
@@ -516,7 +495,7 @@ static void test_junit_escaping(void **state)
 static void test_html_sample(void **state)
 {
     cJSON *doc = load("results-sample.json");
-    char *text = report(HTML, doc, NULL);
+    char *text = report(WRITER_HTML, doc, NULL);
 
     (void)state;
     assert_starts_with(text, "<!DOCTYPE html>\n");
@@ -570,7 +549,7 @@ static void test_html_sample(void **state)
 static void test_html_escaping(void **state)
 {
     cJSON *doc = load("results-escape.json");
-    char *text = report(HTML, doc, NULL);
+    char *text = report(WRITER_HTML, doc, NULL);
 
     (void)state;
     assert_no_control_bytes(text);
@@ -595,7 +574,7 @@ static void test_html_divergence_without_index(void **state)
         "{\"checks\":[{\"name\":\"c\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\","
         "\"expected\":{\"tokens\":[1,2,3],\"text\":\"abc\"},"
         "\"got\":{\"tokens\":[1,5,6],\"text\":\"ab\"}}]}");
-    char *text = report(HTML, doc, NULL);
+    char *text = report(WRITER_HTML, doc, NULL);
 
     (void)state;
     assert_contains(text, "<tr class=\"diverge\"><td>1</td><td>2</td>");
@@ -609,7 +588,7 @@ static void test_html_divergence_without_index(void **state)
 static void test_markdown_sample(void **state)
 {
     cJSON *doc = load("results-sample.json");
-    char *text = report(MARKDOWN, doc, NULL);
+    char *text = report(WRITER_MARKDOWN, doc, NULL);
 
     (void)state;
     assert_contains(text,
@@ -670,7 +649,7 @@ static const char sample_ticket[] =
 static void test_ticket_sample(void **state)
 {
     cJSON *doc = load("results-sample.json");
-    char *text = report(TICKET, doc, NULL);
+    char *text = report(WRITER_TICKET, doc, NULL);
 
     (void)state;
     assert_string_equal(text, sample_ticket);
@@ -687,7 +666,7 @@ static void test_ticket_oracles_disagree(void **state)
     (void)state;
     cJSON_ReplaceItemInObject(cJSON_GetObjectItem(qwen, "oracle"), "transformers_version",
                               cJSON_CreateString("4.46.0"));
-    text = report(TICKET, doc, NULL);
+    text = report(WRITER_TICKET, doc, NULL);
     assert_contains(text,
                     "\n**Oracle**: smollm-135m: transformers 5.1.0, torch 2.10.0+cu128, float32, CPU, "
                     "greedy; qwen2-0.5b: transformers 4.46.0, torch 2.10.0+cu128, float32, CPU, greedy\n");
@@ -700,7 +679,7 @@ static void test_ticket_no_failures(void **state)
     cJSON *doc = cJSON_Parse(
         "{\"engines\":[{\"name\":\"llama-cli\",\"version\":\"b1\"}],"
         "\"checks\":[{\"name\":\"c\",\"status\":\"PASS\"},{\"name\":\"d\",\"status\":\"SKIP\"}]}");
-    char *text = report(TICKET, doc, NULL);
+    char *text = report(WRITER_TICKET, doc, NULL);
 
     (void)state;
     assert_string_equal(text,
@@ -720,7 +699,7 @@ static void test_ticket_dedup_and_fence(void **state)
         "\"detail\":\"x\",\"details\":\"```` fence\"},"
         "{\"name\":\"b\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\",\"detail\":\"y\"},"
         "{\"name\":\"list/global\",\"suite\":\"list\",\"model\":\"global\",\"status\":\"FAIL\"}]}");
-    char *text = report(TICKET, doc, NULL);
+    char *text = report(WRITER_TICKET, doc, NULL);
 
     (void)state;
     assert_contains(text, "### 3 failure(s)\n");
@@ -736,7 +715,7 @@ static void test_missing_fields(void **state)
     char *text;
 
     (void)state;
-    text = report(CONSOLE, doc, &plain);
+    text = report(WRITER_CONSOLE, doc, &plain);
     assert_contains(text, "  ✗ (unnamed check)\n");
     assert_contains(text, "  − canary/x/code\n");
     assert_contains(text,
@@ -746,11 +725,11 @@ static void test_missing_fields(void **state)
     assert_contains(text, "\n0 passed, 5 failed, 1 skipped (6 checks)\n");
     free(text);
 
-    text = report(TICKET, doc, NULL);
+    text = report(WRITER_TICKET, doc, NULL);
     assert_contains(text, "**Tool**: `unknown`\n**Oracle**: unknown\n\n### 5 failure(s)\n");
     free(text);
 
-    text = report(HTML, doc, NULL);
+    text = report(WRITER_HTML, doc, NULL);
     assert_no_control_bytes(text);
     assert_contains(text,
                     "<tr class=\"diverge\"><td>1</td><td>?</td><td></td><td>2</td><td>b</td></tr>\n"
@@ -758,7 +737,7 @@ static void test_missing_fields(void **state)
     assert_contains(text, "<tr class=\"mismatch\"><td>3</td><td></td><td></td><td>4</td><td></td></tr>");
     free(text);
 
-    for (report_kind k = JUNIT; k < NKINDS; k++) {
+    for (report_writer k = WRITER_JUNIT; k < N_WRITERS; k++) {
         text = report(k, doc, &plain);
         assert_true(strlen(text) > 0);
         free(text);
@@ -774,14 +753,14 @@ static void test_missing_checks_is_an_error(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
         cJSON *doc = cJSON_Parse(docs[i]);
-        for (report_kind k = CONSOLE; k < NKINDS; k++) {
+        for (report_writer k = WRITER_CONSOLE; k < N_WRITERS; k++) {
             assert_int_equal(render(k, doc, &plain, &text), -1);
             free(text);
             text = NULL;
         }
         cJSON_Delete(doc);
     }
-    for (report_kind k = CONSOLE; k < NKINDS; k++) {
+    for (report_writer k = WRITER_CONSOLE; k < N_WRITERS; k++) {
         assert_int_equal(render(k, NULL, &plain, &text), -1);
         free(text);
         text = NULL;
@@ -791,12 +770,12 @@ static void test_missing_checks_is_an_error(void **state)
 static void test_no_checks(void **state)
 {
     cJSON *doc = cJSON_Parse("{\"checks\":[],\"interrupted\":true}");
-    char *text = report(CONSOLE, doc, &plain);
+    char *text = report(WRITER_CONSOLE, doc, &plain);
 
     (void)state;
     assert_string_equal(text, "0 passed, 0 failed, 0 skipped (0 checks) — interrupted, results incomplete\n");
     free(text);
-    text = report(JUNIT, doc, NULL);
+    text = report(WRITER_JUNIT, doc, NULL);
     assert_string_equal(text,
                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                         "<testsuites name=\"tmgt\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n"
