@@ -249,6 +249,14 @@ void model_generate(const struct sim_model *m, const char *prompt, int n, const 
                     struct sim_gen *out);
 void gen_free(struct sim_gen *g);
 
+/* ---------------------------------------------------------- run_logprobs.c */
+
+/* The ids apr reports for a prompt: one per word (a hash of it), inside the
+ * chat template's ids when `templated`. */
+cJSON *sim_prompt_ids(const char *prompt, bool templated);
+/* apr's "logprobs" object for `g` with K entries per step; takes prompt_ids. */
+cJSON *sim_run_logprobs(cJSON *prompt_ids, const struct sim_gen *g, int k);
+
 /* ------------------------------------------------------------- container.c */
 
 /* Wraps the payload in a minimal but real header of `format` describing the
