@@ -6,27 +6,49 @@
  * suites, so they cost no engine call of their own. */
 #include <stdlib.h>
 
+#include "util.h"
+
 #include "run_divergence.h"
 
-/* Every artefact the seed's suites run apr on. */
-static const char *const RUN_ARTIFACTS[] = {"int4.apr", "int8.apr", "roundtrip.apr", "q8_0.gguf"};
+/* The artefacts the seed's suites run apr on with every prompt (roundtrip.apr runs two prompts,
+ * and must equal int4.apr's tokens exactly: int4.apr's verdicts are its verdicts). */
+static const char *const RUN_ARTIFACTS[] = {"int4.apr", "int8.apr", "q8_0.gguf"};
+/* llama.cpp's own precision ladder, run through tools/llama-probe where the pipeline has its
+ * step: the trusted numerics the near-tie bounds are calibrated on. */
+static const char *const PROBE_ARTIFACTS[] = {"f16.gguf", "q8_0.gguf", "q4_0.gguf"};
+#define PROBE_STEP "llama-probe"
 
+static void expand_runs(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s,
+                        const char *artifact, const char *step, const char *variant)
+{
+    for (size_t i = 0; i < pl->n_prompts; i++) {
+        const char *key = pl->prompts[i].key;
+        check_spec *c = suite_add(out, s, s->label, m, variant, key, near_tie_bound(pl, artifact));
+        check_add_query(c, step, artifact, NULL, key);
+    }
+}
+
+/* Checks named <artefact> for apr's runs, <artefact>@llama.cpp for the probe's. */
 static void expand_per_run(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s)
 {
     for (size_t a = 0; a < sizeof RUN_ARTIFACTS / sizeof RUN_ARTIFACTS[0]; a++)
-        for (size_t i = 0; i < pl->n_prompts; i++) {
-            const char *key = pl->prompts[i].key, *artifact = RUN_ARTIFACTS[a];
-            check_spec *c = suite_add(out, s, s->label, m, artifact, key, near_tie_bound(pl, artifact));
-            check_add_query(c, run_step_for(pl, artifact), artifact, NULL, key);
-        }
+        expand_runs(pl, m, out, s, RUN_ARTIFACTS[a], run_step_for(pl, RUN_ARTIFACTS[a]), RUN_ARTIFACTS[a]);
+    if (!pipeline_find_step(pl, PROBE_STEP))
+        return;
+    for (size_t a = 0; a < sizeof PROBE_ARTIFACTS / sizeof PROBE_ARTIFACTS[0]; a++) {
+        char *variant = xasprintf("%s@llama.cpp", PROBE_ARTIFACTS[a]);
+        expand_runs(pl, m, out, s, PROBE_ARTIFACTS[a], PROBE_STEP, variant);
+        free(variant);
+    }
 }
 
 /* The run's divergence from the oracle in r->tv; NULL when the run or its report failed (r
  * says why). A run that exited non-zero still counts when it printed its report: its prompt
- * and its tokens are what it read and chose; *failed_exit then says so. */
-static const token_divergence *run_divergence(const check_ctx *ctx, check_result *r, bool *failed_exit)
+ * and its tokens are what it read and chose, and its divergence says that it failed. */
+static const token_divergence *run_divergence(const check_ctx *ctx, check_result *r)
 {
-    cJSON *doc = query_report_json(ctx, 0, r, NULL, failed_exit);
+    bool failed_exit;
+    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
     const oracle_entry *o;
     long *tokens = NULL;
     size_t n;
@@ -46,8 +68,7 @@ static void prompt_tokens_expand(const pipeline *pl, const pipeline_model *m, ch
 
 static void prompt_tokens_evaluate(const check_ctx *ctx, check_result *r)
 {
-    bool failed_exit;
-    const token_divergence *d = run_divergence(ctx, r, &failed_exit);
+    const token_divergence *d = run_divergence(ctx, r);
     if (!d)
         return;
     r->tv->prompt_only = true;
@@ -77,8 +98,7 @@ static void logit_parity_expand(const pipeline *pl, const pipeline_model *m, che
 
 static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
 {
-    bool failed_exit;
-    const token_divergence *d = run_divergence(ctx, r, &failed_exit);
+    const token_divergence *d = run_divergence(ctx, r);
     if (!d)
         return;
     switch (d->cls) {

@@ -54,9 +54,9 @@ char *rc_divergence_text(const cJSON *div);
 /* What an oracle without margins (results: models[].oracle.margins false) means, said once per
  * model: by rc_oracle_text, and by rc_margins_note (`note: the oracle of SLUG records …`) for
  * the console. */
-#define RC_NO_MARGINS                                                                        \
-    "records no margins (prompt_tokens, top_logprobs): divergences are not classified, and " \
-    "prompt-tokens and logit-parity skip"
+#define RC_NO_MARGINS                                                                            \
+    "records no margins (prompt_tokens, top_logprobs): its divergences are not classified, and " \
+    "prompt-tokens and logit-parity skip them"
 bool rc_lacks_margins(const cJSON *model);
 void rc_margins_note(FILE *out, const cJSON *model);
 

@@ -172,7 +172,7 @@ def test_an_oracle_without_margins_degrades_and_says_so_once(tmgt):
     assert check["detail"] == "1/3 mismatches" and check["divergence"]["class"] is None, check
     # tokens that agree need no margins; a divergence without them cannot be judged, nor failed
     parity = {c["name"]: c["status"] for c in r.results["checks"] if c["suite"] == "logit-parity"}
-    assert len(parity) == 16 and parity.pop("logit-parity/smollm-135m/int8.apr/completion") == "SKIP"
+    assert len(parity) == 24 and parity.pop("logit-parity/smollm-135m/int8.apr/completion") == "SKIP"
     assert set(parity.values()) == {"PASS"}
     assert r.out.count("records no margins") == 1, r.out
     assert r.results["models"][0]["oracle"]["margins"] is False
@@ -183,13 +183,29 @@ def test_prompt_tokens_is_selected_by_its_name(tmgt, tmp_path):
     r = tmgt.run("--model", "smollm-135m", "--check", "prompt-tokens", pipeline=pipeline)
     assert r.rc == 0, r.err
     names = sorted(c["name"] for c in r.results["checks"] if c["suite"] != "convert")
-    assert names == sorted(f"prompt-tokens/smollm-135m/{a}/{p}" for a in
-                           ("int4.apr", "int8.apr", "roundtrip.apr", "q8_0.gguf") for p in PROMPTS)
+    artefacts = ("int4.apr", "int8.apr", "q8_0.gguf",
+                 "f16.gguf@llama.cpp", "q8_0.gguf@llama.cpp", "q4_0.gguf@llama.cpp")
+    assert names == sorted(f"prompt-tokens/smollm-135m/{a}/{p}" for a in artefacts for p in PROMPTS)
     assert all(c["status"] == "PASS" for c in r.results["checks"])
-    # one apr run per artefact and prompt, --logprobs on the GGUF only
+    # one engine call per artefact and prompt: apr with --logprobs on the GGUF only, the probe
     runs = [call for call in tmgt.engine_calls() if call[1] == "run"]
-    assert len(runs) == 16
+    assert len(runs) == 12
     assert all(("--logprobs" in call) == call[2].endswith(".gguf") for call in runs), runs
+    assert len([call for call in tmgt.engine_calls() if call[0] == "llama-probe-sim" and "-m" in call]) == 12
+
+
+def test_llama_cpp_through_the_probe_is_judged_by_its_own_bound(tmgt, tmp_path):
+    pipeline = pipeline_with(tmgt, tmp_path, margins_oracle(tmp_path))
+    faults = f"probe@q4_0.gguf -p {COMPLETION}=alter-token:2:99999;probe@q8_0.gguf -p {COMPLETION}=alter-token:2"
+    r = run(tmgt, pipeline, "logit-parity", faults=faults)
+    assert r.rc == 1
+    q4 = r.check("logit-parity/smollm-135m/q4_0.gguf@llama.cpp/completion")
+    assert q4["status"] == "FAIL" and q4["divergence"]["class"] == "confident", q4
+    assert "got 99999 (not in the oracle's top 20)" in q4["detail"]
+    assert "expected" in q4["detail"] and "in llama-probe's top 20" in q4["detail"], q4  # vLLM's cross check
+    q8 = r.check("logit-parity/smollm-135m/q8_0.gguf@llama.cpp/completion")
+    assert q8["status"] == "PASS" and q8["divergence"]["near_tie_nats"] == 0.5, q8
+    assert r.check("logit-parity/smollm-135m/f16.gguf@llama.cpp/completion")["status"] == "PASS"
 
 
 BAD_LOGPROBS = {

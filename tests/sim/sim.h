@@ -102,7 +102,7 @@ const char *args_display_name(const struct opt_spec *spec);
 
 /* ---------------------------------------------------------------- context */
 
-enum sim_role { ROLE_APR, ROLE_LLAMA, ROLE_QUANTIZE, ROLE_CONVERT };
+enum sim_role { ROLE_APR, ROLE_LLAMA, ROLE_PROBE, ROLE_QUANTIZE, ROLE_CONVERT };
 
 enum sim_out_mode { OUTM_NORMAL, OUTM_EMPTY, OUTM_HUGE, OUTM_GARBAGE, OUTM_BADJSON };
 
@@ -272,6 +272,8 @@ const char *container_payload(const char *data, size_t len, size_t *payload_len)
 int apr_main(struct sim_ctx *ctx);
 const char *apr_subcmd(int argc, char **argv);
 int llama_main(struct sim_ctx *ctx);
+/* tools/llama-probe: greedy tokens, prompt ids and per-step top-k as JSON (probe.c). */
+int probe_main(struct sim_ctx *ctx);
 int quantize_main(struct sim_ctx *ctx);
 int convert_main(struct sim_ctx *ctx);
 

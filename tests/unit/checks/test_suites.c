@@ -56,8 +56,8 @@ static void test_expand_counts(void **state)
         {"parity-gpu", 1},
         {"llamacpp-text", 8},
         {"cross-runtime", 4},
-        {"prompt-tokens", 16},
-        {"logit-parity", 16},
+        {"prompt-tokens", 12},
+        {"logit-parity", 12},
     };
     size_t total = 0, n;
     const suite_def *const *all = suites_all(&n);
@@ -97,8 +97,8 @@ static void test_expand_counts(void **state)
         check_list_free(&l);
     }
     /* 139 + 24 llamacpp-text + 12 cross-runtime (docs/DESIGN.md, "The original harness"), then
-     * prompt-tokens and logit-parity: 4 artefacts apr runs × 4 prompts × 3 models each. */
-    assert_int_equal(total, 175 + 2 * 48);
+     * prompt-tokens and logit-parity: 3 artefacts apr runs × 4 prompts × 3 models each. */
+    assert_int_equal(total, 175 + 2 * 36);
     /* Names are unique across the whole matrix. */
     for (size_t i = 0; i < everything.count; i++)
         for (size_t j = i + 1; j < everything.count; j++)
@@ -392,7 +392,7 @@ static void test_every_check(void **state)
     for (size_t s = 0; s < n; s++)
         for (size_t m = 0; m < (all[s]->global ? 1 : N_MODELS); m++)
             all[s]->expand(&w->pl, all[s]->global ? NULL : &w->models[m], &l);
-    assert_int_equal(l.count, 175 + 2 * 48);
+    assert_int_equal(l.count, 175 + 2 * 36);
     w->gpu = true;
     for (size_t i = 0; i < l.count; i++) {
         const check_spec *c = &l.items[i];
