@@ -103,7 +103,10 @@ static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
         return;
     switch (d->cls) {
     case DIV_NONE:
-        check_result_set(r, CHECK_PASS, "all %zu tokens agree with the oracle's", d->n_got);
+        if (d->n_got)
+            check_result_set(r, CHECK_PASS, "all %zu tokens agree with the oracle's", d->n_got);
+        else
+            check_result_set(r, CHECK_PASS, "the run stopped at once, as the oracle did");
         break;
     case DIV_NEAR_TIE:
         check_result_set(r, CHECK_PASS, "the tokens agree up to a near-tie");

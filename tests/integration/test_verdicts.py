@@ -9,6 +9,8 @@ an id outside the top 20 is confident."""
 import json
 import subprocess
 
+import pytest
+
 from conftest import BUILD, ROOT
 
 SIM_DIR = BUILD / "tests"
@@ -228,11 +230,25 @@ def test_bad_engine_logprobs_fail_naming_the_field_never_pass(tmgt, tmp_path):
             assert check["detail"].startswith(f"apr run output {field}"), (why, check)
 
 
-def test_an_oracle_prompt_tokens_that_is_not_a_list_of_ints_is_refused(tmgt, tmp_path):
+BAD_ORACLES = {
+    "prompt ids not ints": (lambda doc: doc.update(prompt_tokens=[1, "two", 3]), "prompt_tokens[1]: not an integer"),
+    "prompt ids not a list": (lambda doc: doc.update(prompt_tokens="1 2 3"),
+                              "prompt_tokens: not a list of token ids"),
+    "top short": (lambda doc: doc["top_logprobs"].pop(), "top_logprobs: 31 positions for 32 tokens"),
+    "top not the token": (lambda doc: doc["top_logprobs"][3].reverse(), "top_logprobs[3]"),
+    "NaN": (lambda doc: doc["top_logprobs"][2][1].update(logprob=float("nan")), "is not a finite number"),
+}
+
+
+@pytest.mark.parametrize("why", list(BAD_ORACLES))
+def test_a_bad_oracle_margin_stops_the_run_naming_the_file_and_field(tmgt, tmp_path, why):
+    spoil, message = BAD_ORACLES[why]
+
     def edit(prompt, doc):
         if prompt == "code":
-            doc["prompt_tokens"] = [1, "two", 3]
+            spoil(doc)
     oracle = margins_oracle(tmp_path, edit)
     r = run(tmgt, pipeline_with(tmgt, tmp_path, oracle), "prompt-tokens")
-    assert r.rc == 3, r.err
-    assert f"{oracle / 'code.json'}: prompt_tokens[1]: not an integer" in r.err, r.err
+    assert r.rc == 3, (why, r.err)
+    assert str(oracle / "code.json") in r.err and message in r.err, (why, r.err)
+    assert tmgt.engine_calls() == [] or all(c[1:] == ["--version"] for c in tmgt.engine_calls())
