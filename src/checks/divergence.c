@@ -297,9 +297,15 @@ static void put_divergence(FILE *f, const token_divergence *d, const vocab *v, c
         return;
     }
     if (!d->present) {
-        if (d->engine_failed)
+        /* No tokens at all: the oracle's first choice was the EOS, and the engine's too. */
+        const char *none = "it stopped at once, as the oracle did";
+        if (d->engine_failed && !d->n_got)
+            fprintf(f, "%s failed although %s \u2014 engine-error", engine ? engine : "the engine", none);
+        else if (d->engine_failed)
             fprintf(f, "%s failed although its %zu tokens agree with the oracle's \u2014 engine-error",
                     engine ? engine : "the engine", d->n_got);
+        else if (!d->n_got)
+            fputs(none, f);
         else
             fprintf(f, "all %zu tokens agree with the oracle's", d->n_got);
         return;

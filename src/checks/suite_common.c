@@ -245,6 +245,14 @@ static char *cp_slice(const char *s, size_t from, size_t max)
     return xstrndup(s + start, i - start);
 }
 
+static bool texts_equal_stripped(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t la, lb;
+    a = text_strip(a, alen, &la);
+    b = text_strip(b, blen, &lb);
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
 text_comparison compare_text(check_result *r, const char *exp, size_t elen, const char *got, size_t glen)
 {
     text_comparison c = {0};
@@ -253,6 +261,8 @@ text_comparison compare_text(check_result *r, const char *exp, size_t elen, cons
     long at = first_char_divergence(exp, elen, got, glen);
 
     c.mismatches = count_char_mismatches(exp, elen, got, glen);
+    r->div.text = true;
+    r->div.whitespace_only = at >= 0 && texts_equal_stripped(exp, elen, got, glen);
     r->div.present = at >= 0;
     r->div.mismatches = c.mismatches;
     r->div.expected = r->div.got = -1;

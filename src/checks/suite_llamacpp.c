@@ -7,7 +7,7 @@
  * finding, a differing word is. (apr 0.72 trims its own `text` too.) */
 #include <string.h>
 
-#include "suite_common.h"
+#include "run_divergence.h"
 
 #define EOS_MARKER "[end of text]"
 
@@ -66,7 +66,7 @@ static void cross_runtime_expand(const pipeline *pl, const pipeline_model *m, ch
     for (size_t i = 0; i < pl->n_prompts; i++) {
         const char *key = pl->prompts[i].key;
         check_spec *c = suite_add(out, &suite_cross_runtime, suite_cross_runtime.label, m, NULL, key, 0);
-        check_add_query(c, "run", gguf, NULL, key);
+        check_add_query(c, run_step_for(pl, gguf), gguf, NULL, key);
         check_add_query(c, "llama-run", gguf, NULL, key);
     }
 }
@@ -77,7 +77,8 @@ static void cross_runtime_evaluate(const check_ctx *ctx, check_result *r)
     cJSON *doc = NULL;
     const char *apr;
 
-    if (queries_ok(ctx, r, NULL) && (doc = query_json(ctx, 0, r)) && (apr = run_text(ctx, 0, doc, r))) {
+    if (queries_ok(ctx, r, NULL) && (doc = query_json(ctx, 0, r)) && (apr = run_text(ctx, 0, doc, r)) &&
+        record_reported_divergence(ctx, 0, doc, oracle_find(ctx->oracle, ctx->spec->prompt), r)) {
         size_t len, alen;
         apr = text_strip(apr, strlen(apr), &alen);
         const char *llama = llama_text(ctx, 1, &len);

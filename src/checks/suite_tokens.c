@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "suite_common.h"
+#include "run_divergence.h"
 
 static void run_per_prompt(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s,
                            const char *variant, const char *artifact, double threshold)
@@ -12,7 +12,7 @@ static void run_per_prompt(const pipeline *pl, const pipeline_model *m, check_li
     for (size_t i = 0; i < pl->n_prompts; i++) {
         const char *key = pl->prompts[i].key;
         check_spec *c = suite_add(out, s, s->label, m, variant, key, threshold);
-        check_add_query(c, "run", artifact, NULL, key);
+        check_add_query(c, run_step_for(pl, artifact), artifact, NULL, key);
     }
 }
 
@@ -32,19 +32,25 @@ static void canary_expand(const pipeline *pl, const pipeline_model *m, check_lis
 
 static void canary_evaluate(const check_ctx *ctx, check_result *r)
 {
-    cJSON *doc = query_json(ctx, 0, r);
+    bool failed_exit;
+    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
     const oracle_entry *o;
     const char *text;
 
-    if (doc && (o = check_oracle(ctx, r)) && (text = run_text(ctx, 0, doc, r))) {
+    if (doc && (o = check_oracle(ctx, r)) && (text = run_text(ctx, 0, doc, r)) &&
+        record_reported_divergence(ctx, 0, doc, o, r)) {
         text_comparison c = compare_text(r, o->text, strlen(o->text), text, strlen(text));
         if (c.mismatches == 0 && !c.got_invalid) {
             check_result_set(r, CHECK_PASS, "exact match");
         } else {
-            check_result_set(r, CHECK_FAIL, "text mismatch");
+            check_result_set(r, CHECK_FAIL, "text mismatch%s",
+                             r->div.whitespace_only ? ": only leading or trailing whitespace differs" : "");
+            if (r->div.whitespace_only && r->tv && !r->tv->d.present)
+                check_result_append(r, ", and the tokens agree with the oracle's");
             check_result_text_pair(r, "expected", o->text, strlen(o->text), "got", text, strlen(text));
         }
         note_invalid_utf8(r, &c, "oracle", "apr run");
+        settle_report_exit(ctx, 0, r, NULL, failed_exit);
     }
     cJSON_Delete(doc);
 }
@@ -62,12 +68,18 @@ static void token_expand(const pipeline *pl, const pipeline_model *m, check_list
 
 static void token_evaluate(const check_ctx *ctx, check_result *r)
 {
-    cJSON *doc = query_json(ctx, 0, r);
+    bool failed_exit;
+    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
     const oracle_entry *o;
     long *got;
     size_t n;
 
     if (doc && (o = check_oracle(ctx, r)) && run_tokens(ctx, 0, doc, r, &got, &n)) {
+        if (!record_run_divergence(ctx, 0, doc, o, got, n, r)) {
+            free(got);
+            cJSON_Delete(doc);
+            return;
+        }
         double t = ctx->spec->threshold;
         size_t m =
             compare_tokens(r, o->tokens, oracle_comparable_tokens(o, n), o->text, got, n, optional_text(doc));
@@ -80,6 +92,7 @@ static void token_evaluate(const check_ctx *ctx, check_result *r)
             free(a);
             free(b);
         }
+        settle_report_exit(ctx, 0, r, NULL, failed_exit);
         free(got);
     }
     cJSON_Delete(doc);
@@ -126,8 +139,8 @@ static void drift_expand(const pipeline *pl, const pipeline_model *m, check_list
     for (size_t i = 0; i < pl->n_prompts; i++) {
         const char *key = pl->prompts[i].key;
         check_spec *c = suite_add(out, &suite_drift, suite_drift.label, m, NULL, key, 1);
-        check_add_query(c, "run", APR_QUANTS[0].artifact, NULL, key);
-        check_add_query(c, "run", APR_QUANTS[1].artifact, NULL, key);
+        check_add_query(c, run_step_for(pl, APR_QUANTS[0].artifact), APR_QUANTS[0].artifact, NULL, key);
+        check_add_query(c, run_step_for(pl, APR_QUANTS[1].artifact), APR_QUANTS[1].artifact, NULL, key);
     }
 }
 
@@ -137,7 +150,8 @@ static void drift_evaluate(const check_ctx *ctx, check_result *r)
     run_pair p;
     const oracle_entry *o;
 
-    if (read_run_pair(ctx, r, labels, &p) && (o = check_oracle(ctx, r))) {
+    if (read_run_pair(ctx, r, labels, &p) && (o = check_oracle(ctx, r)) &&
+        record_run_divergence(ctx, 1, p.doc[1], o, p.tokens[1], p.n[1], r)) {
         size_t m4 = count_mismatches(o->tokens, oracle_comparable_tokens(o, p.n[0]), p.tokens[0], p.n[0]);
         /* The divergence shown is Int8's: the run the bound is about. */
         size_t m8 = compare_tokens(r, o->tokens, oracle_comparable_tokens(o, p.n[1]), o->text, p.tokens[1],
@@ -173,8 +187,8 @@ static void roundtrip_expand(const pipeline *pl, const pipeline_model *m, check_
             keys[n++] = pl->prompts[i].key;
     for (size_t i = 0; i < n; i++) {
         check_spec *c = suite_add(out, &suite_roundtrip, suite_roundtrip.label, m, NULL, keys[i], 0);
-        check_add_query(c, "run", "int4.apr", NULL, keys[i]);
-        check_add_query(c, "run", "roundtrip.apr", NULL, keys[i]);
+        check_add_query(c, run_step_for(pl, "int4.apr"), "int4.apr", NULL, keys[i]);
+        check_add_query(c, run_step_for(pl, "roundtrip.apr"), "roundtrip.apr", NULL, keys[i]);
     }
 }
 

@@ -18,11 +18,14 @@
 
 /* The global "list" check leads, as in the original harness, which runs it before any model. */
 static const suite_def *const all_suites[] = {
-    &suite_list,          &suite_canary,        &suite_token,    &suite_drift,        &suite_roundtrip,
-    &suite_ppl,           &suite_inspect,       &suite_validate, &suite_tensors,      &suite_lint,
-    &suite_selftest,      &suite_diff,          &suite_tree,     &suite_oracle_id,    &suite_hex,
-    &suite_debug,         &suite_bench,         &suite_qa,       &suite_rosetta_diff, &suite_parity_gpu,
-    &suite_llamacpp_text, &suite_cross_runtime,
+    &suite_list,          &suite_canary,        &suite_token,
+    &suite_drift,         &suite_roundtrip,     &suite_ppl,
+    &suite_inspect,       &suite_validate,      &suite_tensors,
+    &suite_lint,          &suite_selftest,      &suite_diff,
+    &suite_tree,          &suite_oracle_id,     &suite_hex,
+    &suite_debug,         &suite_bench,         &suite_qa,
+    &suite_rosetta_diff,  &suite_parity_gpu,    &suite_llamacpp_text,
+    &suite_cross_runtime, &suite_prompt_tokens, &suite_logit_parity,
 };
 
 const suite_def *const *suites_all(size_t *n)
@@ -117,6 +120,12 @@ void check_result_free(check_result *r)
     free(r->details);
     free(r->div.expected_text);
     free(r->div.got_text);
+    if (r->tv) {
+        free(r->tv->sentence);
+        free(r->tv->expected_text);
+        free(r->tv->got_text);
+        free(r->tv);
+    }
     cJSON_Delete(r->expected);
     cJSON_Delete(r->got);
     memset(r, 0, sizeof *r);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "divergence.h"
 #include "oracle.h"
 #include "pipeline.h"
 
@@ -78,7 +79,19 @@ typedef struct {
     long expected, got; /* token ids; -1 when beyond the shorter stream */
     char *expected_text, *got_text;
     size_t mismatches;
+    bool text;            /* indices count code points (compare_text), not tokens */
+    bool whitespace_only; /* text: the two differ only by leading or trailing whitespace */
 } divergence;
+
+/* Where a run's tokens leave the oracle's and what that cost (divergence.h), recorded by every
+ * token-comparing check, passing or failing. The evaluator, which holds the model's tokenizer,
+ * names the tokens and appends the sentence to the check's detail. */
+typedef struct {
+    token_divergence d;
+    const char *engine; /* "apr": who chose the tokens, for the sentence */
+    bool prompt_only;   /* the sentence is the prompt comparison alone (prompt-tokens) */
+    char *sentence, *expected_text, *got_text; /* filled by the evaluator */
+} token_verdict;
 
 /* TIMEOUT: a query was killed at its step's timeout_s, so the check has no verdict on the engine
  * (the same inputs may pass on an idle machine); never cached, it runs again next time. */
@@ -89,7 +102,8 @@ typedef struct {
     char *detail;  /* one line */
     char *details; /* optional, multi-line */
     divergence div;
-    cJSON *expected; /* optional {tokens:[…], text:"…"} for side-by-side reports */
+    token_verdict *tv; /* NULL when the check compares no run's tokens with the oracle's */
+    cJSON *expected;   /* optional {tokens:[…], text:"…"} for side-by-side reports */
     cJSON *got;
 } check_result;
 

@@ -36,6 +36,38 @@ static void name_divergent_tokens(vocab_cache *vc, const check_spec *cs, check_r
     d->got_text = vocab_decode(v, d->got);
 }
 
+static char *decode_or_null(const vocab *v, long id)
+{
+    return id >= 0 ? vocab_decode(v, id) : NULL;
+}
+
+/* A token verdict in words: the sentence of divergence.h, appended to the detail (or the whole
+ * detail, where the suite leaves it empty). Against an oracle without margins, only a failed
+ * engine is worth a sentence: the rest would say "not measured" on every check, which the
+ * report says once instead. */
+static void describe_token_verdict(vocab_cache *vc, const check_spec *cs, check_result *r)
+{
+    token_verdict *tv = r->tv;
+    if (!tv)
+        return;
+    const token_divergence *d = &tv->d;
+    bool prompt_differs = d->prompt.verdict != PROMPT_UNKNOWN && d->prompt.verdict != PROMPT_SAME;
+    const vocab *v = (d->present || prompt_differs) && cs->model ? vocab_for(vc, cs->model) : NULL;
+    tv->expected_text = decode_or_null(v, d->expected);
+    tv->got_text = decode_or_null(v, d->got);
+    if (tv->prompt_only)
+        tv->sentence =
+            d->prompt.verdict != PROMPT_UNKNOWN ? prompt_sentence(&d->prompt, v, tv->engine) : NULL;
+    else if ((d->present || d->cls != DIV_NONE) && (d->oracle_margins || d->cls == DIV_ENGINE_ERROR))
+        tv->sentence = divergence_sentence(d, v, tv->engine);
+    if (!tv->sentence)
+        return;
+    if (r->detail && *r->detail)
+        check_result_set(r, r->status, "%s; %s", r->detail, tv->sentence);
+    else
+        check_result_set(r, r->status, "%s", tv->sentence);
+}
+
 static outcome_kind outcome_of(action_status s)
 {
     switch (s) {
@@ -107,6 +139,7 @@ static void evaluate_check(const plan *p, size_t c, bool gpu, vocab_cache *vc, e
     const suite_def *sd = suite_find(cs->suite);
     sd->evaluate(&ctx, &ec->r);
     name_divergent_tokens(vc, cs, &ec->r);
+    describe_token_verdict(vc, cs, &ec->r);
     for (size_t i = 0; i < cs->n_queries; i++)
         free(names[i]);
 }

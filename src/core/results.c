@@ -21,6 +21,41 @@ static cJSON *string_or_null(const char *s)
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
+/* The comparison's own divergence: token ids, or code points of a text. */
+static cJSON *compared_json(const divergence *dv)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "index", (double)dv->index);
+    /* Text divergences have no token ids (the evaluator marks them -1). */
+    if (dv->expected >= 0)
+        cJSON_AddNumberToObject(d, "expected", (double)dv->expected);
+    if (dv->got >= 0)
+        cJSON_AddNumberToObject(d, "got", (double)dv->got);
+    cJSON_AddItemToObject(d, "expected_text", string_or_null(dv->expected_text));
+    cJSON_AddItemToObject(d, "got_text", string_or_null(dv->got_text));
+    cJSON_AddNumberToObject(d, "mismatches", (double)dv->mismatches);
+    if (dv->text)
+        cJSON_AddBoolToObject(d, "whitespace_only", dv->whitespace_only);
+    return d;
+}
+
+/* Where the run's tokens leave the oracle's (divergence_to_json, with the tokens' texts and the
+ * sentence), when it recorded one and there is something to say; a text check's divergence in
+ * code points goes beside it as "text". Without a token verdict, the comparison's own. */
+static cJSON *divergence_json(const check_result *r)
+{
+    const token_verdict *tv = r->tv;
+    if (!tv || (!tv->d.present && tv->d.cls == DIV_NONE))
+        return r->div.present ? compared_json(&r->div) : NULL;
+    cJSON *d = divergence_to_json(&tv->d);
+    cJSON_AddItemToObject(d, "expected_text", string_or_null(tv->expected_text));
+    cJSON_AddItemToObject(d, "got_text", string_or_null(tv->got_text));
+    cJSON_AddItemToObject(d, "sentence", string_or_null(tv->sentence));
+    if (r->div.present && r->div.text)
+        cJSON_AddItemToObject(d, "text", compared_json(&r->div));
+    return d;
+}
+
 static cJSON *check_json(evaluated_check *ec)
 {
     const check_spec *s = ec->s;
@@ -35,18 +70,9 @@ static cJSON *check_json(evaluated_check *ec)
     cJSON_AddStringToObject(j, "detail", r->detail ? r->detail : "");
     if (r->details)
         cJSON_AddStringToObject(j, "details", r->details);
-    if (r->div.present) {
-        cJSON *d = cJSON_AddObjectToObject(j, "divergence");
-        cJSON_AddNumberToObject(d, "index", (double)r->div.index);
-        /* Text divergences have no token ids (the evaluator marks them -1). */
-        if (r->div.expected >= 0)
-            cJSON_AddNumberToObject(d, "expected", (double)r->div.expected);
-        if (r->div.got >= 0)
-            cJSON_AddNumberToObject(d, "got", (double)r->div.got);
-        cJSON_AddItemToObject(d, "expected_text", string_or_null(r->div.expected_text));
-        cJSON_AddItemToObject(d, "got_text", string_or_null(r->div.got_text));
-        cJSON_AddNumberToObject(d, "mismatches", (double)r->div.mismatches);
-    }
+    cJSON *div = divergence_json(r);
+    if (div)
+        cJSON_AddItemToObject(j, "divergence", div);
     /* Moved, not copied: on a large matrix the token sides are most of the memory. */
     if (r->expected)
         cJSON_AddItemToObject(j, "expected", r->expected);
@@ -119,6 +145,15 @@ static void add_engines(cJSON *doc, const plan *p)
     }
 }
 
+/* Whether every prompt's oracle records prompt_tokens and top_logprobs (oracle_margins.h). */
+static bool oracle_has_margins(const oracle_set *s)
+{
+    for (size_t i = 0; i < s->n_entries; i++)
+        if (!s->entries[i].top || !s->entries[i].prompt_tokens)
+            return false;
+    return s->n_entries > 0;
+}
+
 static void add_models(cJSON *doc, const plan *p)
 {
     cJSON *arr = cJSON_AddArrayToObject(doc, "models");
@@ -128,7 +163,9 @@ static void add_models(cJSON *doc, const plan *p)
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "slug", p->pl->models[i].slug);
         cJSON_AddStringToObject(j, "source", p->pl->models[i].source);
-        cJSON_AddItemToObject(j, "oracle", cJSON_Duplicate(p->oracles[i]->provenance, 1));
+        cJSON *oracle = cJSON_Duplicate(p->oracles[i]->provenance, 1);
+        cJSON_AddBoolToObject(oracle, "margins", oracle_has_margins(p->oracles[i]));
+        cJSON_AddItemToObject(j, "oracle", oracle);
         cJSON_AddItemToArray(arr, j);
     }
 }

@@ -210,6 +210,16 @@ static void parse_artifact(parse_ctx *pc, const cJSON *node, pipeline_artifact *
     }
     const cJSON *vars = want(pc, node, "vars", field, cJSON_Object, false);
     a->vars = vars ? cJSON_Duplicate(vars, 1) : cJSON_CreateObject();
+    a->run_step = want_str(pc, node, "run_step", field, "run");
+    a->near_tie_nats = -1;
+    const cJSON *bound = want(pc, node, "near_tie_nats", field, cJSON_Number, false);
+    if (bound && !(bound->valuedouble >= 0 && bound->valuedouble < 1000)) {
+        char *f = xasprintf("%s.near_tie_nats", field);
+        fail(pc, f, "must be a number of nats from 0 to 1000%s", NULL);
+        free(f);
+    } else if (bound) {
+        a->near_tie_nats = bound->valuedouble;
+    }
     free(field);
 }
 
@@ -311,6 +321,10 @@ static void check_references(parse_ctx *pc, pipeline *p)
         char *f = xasprintf("artifacts.%s.step", a->name);
         if (!pipeline_find_step(p, a->step))
             fail(pc, f, "unknown step \"%s\"", a->step);
+        free(f);
+        f = xasprintf("artifacts.%s.run_step", a->name);
+        if (!pc->failed && strcmp(a->run_step, "run") != 0 && !pipeline_find_step(p, a->run_step))
+            fail(pc, f, "unknown step \"%s\"", a->run_step);
         free(f);
         for (size_t j = 0; j < a->n_in && !pc->failed; j++) {
             if (strcmp(a->in_artifacts[j], "@source") != 0 &&
@@ -447,6 +461,7 @@ void pipeline_free(pipeline *p)
         pipeline_artifact *a = &p->artifacts[i];
         free(a->name);
         free(a->step);
+        free(a->run_step);
         free_str_array(a->in_names, a->n_in);
         free_str_array(a->in_artifacts, a->n_in);
         cJSON_Delete(a->vars);

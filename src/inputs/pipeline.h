@@ -48,6 +48,10 @@ typedef struct {
     char **in_artifacts;
     size_t n_in;
     cJSON *vars; /* object of strings or arrays of strings */
+    /* The step that runs a generation on this artefact: "run" unless the pipeline names another
+     * (apr accepts --logprobs on GGUF only, so GGUF artefacts get a step that asks for them). */
+    char *run_step;
+    double near_tie_nats; /* the bound of a near-tie (divergence.h); < 0: the format's default */
 } pipeline_artifact;
 
 typedef struct {

@@ -113,7 +113,14 @@ char *rc_divergence_text(const cJSON *div)
     size_t len = 0;
     double at, mismatches;
     FILE *mem;
+    const char *sentence = json_str(div, "sentence");
 
+    /* The token verdict in words (checks/divergence.h); else the text's divergence, for a text
+     * check, or the token ids alone, against an oracle without margins. */
+    if (sentence)
+        return xstrdup(sentence);
+    if (json_object(div, "text"))
+        div = json_object(div, "text");
     if (!cJSON_IsObject(div) || !(mem = open_memstream(&buf, &len)))
         return NULL;
     fputs("first divergence", mem);
@@ -145,8 +152,22 @@ char *rc_oracle_text(const cJSON *model)
     fputs(", ", mem);
     escape_puts(mem, or_default(json_str(oracle, "format"), "unknown format"), ESC_VISIBLE);
     fputs(", CPU, greedy", mem);
+    if (rc_lacks_margins(model))
+        fprintf(mem, "; %s", RC_NO_MARGINS);
     fclose(mem);
     return buf;
+}
+
+bool rc_lacks_margins(const cJSON *model)
+{
+    return cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json_object(model, "oracle"), "margins"));
+}
+
+void rc_margins_note(FILE *out, const cJSON *model)
+{
+    fputs("note: the oracle of ", out);
+    escape_puts(out, or_default(json_str(model, "slug"), "?"), ESC_VISIBLE);
+    fprintf(out, " %s", RC_NO_MARGINS);
 }
 
 const char *rc_engine_version(const cJSON *results)

@@ -46,9 +46,19 @@ void rc_repeat(FILE *out, char ch, size_t n);
 
 /* Whether the divergence points into token streams (ids known) rather than into text. */
 bool rc_divergence_is_token(const cJSON *div);
-/* `first divergence at token 7: expected 123 " if", got 456 " of" (1 mismatch)`, malloc'd;
- * NULL when there is no divergence object. */
+/* The divergence's sentence where the check recorded one (`first divergence at token 4:
+ * expected 504 "The" (logp −1.94), got 198 "\n" (…, 15.1 nats below) — confident`), else
+ * `first divergence at token 7: expected 123 " if", got 456 " of" (1 mismatch)` (a text check's
+ * in code points), malloc'd; NULL when there is no divergence object. */
 char *rc_divergence_text(const cJSON *div);
+/* What an oracle without margins (results: models[].oracle.margins false) means, said once per
+ * model: by rc_oracle_text, and by rc_margins_note (`note: the oracle of SLUG records …`) for
+ * the console. */
+#define RC_NO_MARGINS                                                                            \
+    "records no margins (prompt_tokens, top_logprobs): its divergences are not classified, and " \
+    "prompt-tokens and logit-parity skip them"
+bool rc_lacks_margins(const cJSON *model);
+void rc_margins_note(FILE *out, const cJSON *model);
 
 /* `transformers 5.1.0, torch 2.10.0, float32, CPU, greedy` for one entry of "models", malloc'd;
  * NULL when the entry has no "oracle" object. */

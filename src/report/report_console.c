@@ -142,7 +142,10 @@ static int check_line(FILE *out, const rc_check *c, const report_console_opts *o
         }
     }
     rc = line_end(&l, out, opts->width, CONTINUED, colour);
-    if (rc == 0 && c->status == RC_FAIL && (divergence = rc_divergence_text(c->divergence))) {
+    /* A divergence the detail already says in words is not said twice. */
+    const char *sentence = json_str(c->divergence, "sentence");
+    if (rc == 0 && c->status == RC_FAIL && !(sentence && strstr(c->detail, sentence)) &&
+        (divergence = rc_divergence_text(c->divergence))) {
         if ((mem = line_start(&l)))
             fprintf(mem, "%*s%s", CONTINUED, "", divergence);
         rc = line_end(&l, out, opts->width, CONTINUED_MORE, NULL);
@@ -334,12 +337,33 @@ static report_console_opts with_defaults(const report_console_opts *opts)
     return o;
 }
 
+/* Once per model whose oracle has no margins; returns how many lines, -1 out of memory. */
+static int margins_notes(const cJSON *results, FILE *out, const report_console_opts *opts)
+{
+    const cJSON *model;
+    int printed = 0;
+    cJSON_ArrayForEach (model, json_array(results, "models")) {
+        line_buf l;
+        if (!rc_lacks_margins(model))
+            continue;
+        FILE *mem = line_start(&l);
+        if (mem)
+            rc_margins_note(mem, model);
+        if (line_end(&l, out, opts->width, CONTINUED, NULL) != 0)
+            return -1;
+        printed++;
+    }
+    return printed;
+}
+
 static int findings(const cJSON *results, const rc_matrix *m, FILE *out, const report_console_opts *opts)
 {
     int printed = check_lines(json_array(results, "checks"), out, opts);
+    int notes = printed < 0 ? -1 : margins_notes(results, out, opts);
 
-    if (printed < 0)
+    if (printed < 0 || notes < 0)
         return -1;
+    printed += notes;
     if (printed)
         fputc('\n', out);
     if (!m->nrows)

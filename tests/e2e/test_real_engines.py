@@ -52,7 +52,8 @@ def test_whole_matrix_runs_and_every_check_concludes(real_run):
     assert {c["name"]: c["status"] for c in by_suite["convert"]} == {
         f"convert/smollm2-135m/{a}": "PASS"
         for a in ("int4.apr", "int8.apr", "int4.gguf", "roundtrip.apr", "f16.gguf", "q8_0.gguf", "q4_0.gguf")}
-    assert results["actions_executed"] == 59
+    # 59 for the seed's suites, and llama-probe on f16, q8_0 and q4_0 for the four prompts
+    assert results["actions_executed"] == 59 + 12
 
 
 def test_llamacpp_f16_reference_agrees_with_the_oracle_on_q8_0(real_run):
@@ -67,6 +68,19 @@ def test_rerun_executes_nothing(real_run):
     assert second["actions_executed"] == 0
     assert sorted((c["name"], c["status"], c["detail"]) for c in second["checks"]) == \
         sorted((c["name"], c["status"], c["detail"]) for c in first["checks"])
+
+
+def test_divergence_classes_are_stable_across_a_rerun(real_run):
+    (_, first), (_, second) = real_run
+
+    def classes(results):
+        return {c["name"]: (c.get("divergence") or {}).get("class") for c in results["checks"]}
+    assert classes(first) == classes(second)
+    prompt = {c["name"]: c["status"] for c in first["checks"] if c["suite"] == "prompt-tokens"}
+    assert len(prompt) == 24
+    # apr's GGUF path applies the GGUF's chat template; its .apr runs and llama.cpp encode the oracle's ids
+    assert prompt == {name: "FAIL" if name.split("/")[2] == "q8_0.gguf" else "PASS" for name in prompt}
+    assert classes(first)["cross-runtime/smollm2-135m/completion"] == "prompt-mismatch"
 
 
 def test_oracle_regenerates_identically():

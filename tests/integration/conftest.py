@@ -47,7 +47,7 @@ class Tmgt:
         doc = json.loads(SIM_PIPELINE.read_text())
         doc["base"] = str(ROOT)
         doc["models_dir"] = str(self.tmp / "models")
-        for name, binary in (("apr", "apr-sim"), ("llama-completion", "llama-sim"),
+        for name, binary in (("apr", "apr-sim"), ("llama-completion", "llama-sim"), ("llama-probe", "llama-probe-sim"),
                              ("llama-quantize", "llama-quantize-sim"), ("convert-hf", "convert-hf-sim")):
             doc["engines"][name]["binary"] = str(BUILD / "tests" / binary)
         for step, fields in step_overrides.items():

@@ -27,9 +27,12 @@ def test_cold_run_executes_every_unique_action_once(tmgt):
     dup = [c for c, n in Counter(json.dumps(c) for c in calls).items() if n > 1]
     assert dup == []
     assert len(calls) == len(runnable)
-    # the original harness ran 28 `apr run` per model; 14 unique inferences suffice (10 apr + 4 on q8_0 GGUF)
-    runs = [a for a in acts if a["step"] == "run"]
+    # the original harness ran 28 `apr run` per model; 14 unique inferences suffice (10 apr + 4 on q8_0 GGUF,
+    # those with --logprobs, which serve prompt-tokens and logit-parity too)
+    runs = [a for a in acts if a["step"] in ("run", "run-logprobs")]
     assert len(runs) == 3 * 14
+    assert sorted(a["id"] for a in runs if a["step"] == "run-logprobs") == sorted(
+        a["id"] for a in runs if "/q8_0.gguf " in a["id"])
 
 
 def test_immediate_rerun_executes_nothing_and_agrees(tmgt):

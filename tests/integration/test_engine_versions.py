@@ -12,7 +12,7 @@ from conftest import ROOT, SETTLE_S, SIM
 from faultlib import CANARY, executed, pipeline_with
 
 UNKNOWN = "version unknown"
-ENGINES = ("apr", "llama-completion", "llama-quantize", "convert-hf")
+ENGINES = ("apr", "llama-completion", "llama-probe", "llama-quantize", "convert-hf")
 LLAMACPP = ("--model", "smollm-135m", "--check", "llamacpp-text")
 
 

@@ -39,6 +39,7 @@ const struct opt_spec RUN_OPTS[] = {
     {"--trace-output", NULL, OPT_STR, NULL, NULL},
     {"--profile", NULL, OPT_FLAG, NULL, NULL},
     {"--split-prompt", NULL, OPT_FLAG, NULL, NULL},
+    {"--logprobs", NULL, OPT_INT, NULL, NULL},
     {0},
 };
 
@@ -59,8 +60,23 @@ int cmd_run(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const
     if (args_has(pa, "--task"))
         fprintf(stderr, "warning: --task is an ASR option; ignored for text generation\n");
 
+    const char *fmt = args_get(pa, "--format");
+    bool json = ctx->json || (fmt && strcmp(fmt, "json") == 0);
+    const char *logprobs = args_get(pa, "--logprobs");
+    int top_k = logprobs ? atoi(logprobs) : 0;
+    if (logprobs && (top_k < 0 || top_k > 20))
+        sim_die(2, "invalid value '%s' for '--logprobs <K>': %s is not in 0..=20", logprobs, logprobs);
+    if (top_k && !json)
+        sim_die(4, "--logprobs requires JSON output (-f json)");
+
     struct sim_model m;
     apr_load(ctx, pos[0], &m);
+    if (top_k && strcmp(m.format, "gguf") != 0)
+        sim_die(8,
+                "--logprobs %d is not recorded on the %s path; only the GGUF session engine records "
+                "per-step logprobs (#4026)",
+                top_k, strcmp(m.format, "apr") == 0 ? "APR" : "SafeTensors");
+    const char *asked = prompt;
     /* apr applies the chat template when asked, or when the path says
      * "instruct"/"chat" (GH-638): the answer then differs from the oracle. */
     char *templated = NULL;
@@ -77,8 +93,7 @@ int cmd_run(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const
     double tps = apr_measure(&m, "tok_per_sec", 40.0, 120.0);
     double ms = sim_round(g.n * 1000.0 / tps, 3) + 0.0005;
     bool used_gpu = args_has(pa, "--gpu") && apr_gpu_available();
-    const char *fmt = args_get(pa, "--format");
-    if (ctx->json || (fmt && strcmp(fmt, "json") == 0)) {
+    if (json) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "model", pos[0]);
         cJSON_AddStringToObject(doc, "text", g.text);
@@ -91,6 +106,14 @@ int cmd_run(struct sim_ctx *ctx, const struct parsed_args *pa, const char *const
         cJSON_AddNumberToObject(doc, "inference_time_ms", ms);
         cJSON_AddBoolToObject(doc, "used_gpu", used_gpu);
         cJSON_AddBoolToObject(doc, "cached", true);
+        cJSON *ids = sim_prompt_ids(asked, templated != NULL);
+        cJSON_AddNumberToObject(doc, "prompt_tokens", cJSON_GetArraySize(ids));
+        if (top_k) {
+            cJSON_AddItemToObject(doc, "logprobs", sim_run_logprobs(ids, &g, top_k));
+        } else {
+            cJSON_Delete(ids);
+            cJSON_AddNullToObject(doc, "logprobs"); /* as apr prints it without --logprobs */
+        }
         out_json(ctx, doc);
     } else {
         char *text = sim_printf(

@@ -1,7 +1,7 @@
 /*
  * main.c - personality dispatch.  One binary plays several engines, chosen
  * by basename(argv[0]) (symlinks): llama-quantize* -> llama-quantize,
- * llama* -> llama-completion, *convert* -> convert_hf_to_gguf.py, anything
+ * llama-probe* -> tools/llama-probe, llama* -> llama-completion, *convert* -> convert_hf_to_gguf.py, anything
  * else -> apr.  Before any work every invocation is logged (APR_SIM_LOG),
  * delayed (APR_SIM_DELAY_MS) and matched against the fault rules, so a test
  * can count, slow down or break any engine call.
@@ -18,6 +18,8 @@ static enum sim_role role_of(const char *name)
 {
     if (strncmp(name, "llama-quantize", 14) == 0)
         return ROLE_QUANTIZE;
+    if (strncmp(name, "llama-probe", 11) == 0)
+        return ROLE_PROBE;
     if (strncmp(name, "llama", 5) == 0)
         return ROLE_LLAMA;
     if (strstr(name, "convert"))
@@ -86,6 +88,8 @@ static const char *role_subcmd(enum sim_role role, int argc, char **argv)
     switch (role) {
     case ROLE_LLAMA:
         return "llama";
+    case ROLE_PROBE:
+        return "probe";
     case ROLE_QUANTIZE:
         return "quantize";
     case ROLE_CONVERT:
@@ -116,6 +120,9 @@ int main(int argc, char **argv)
     switch (ctx.role) {
     case ROLE_LLAMA:
         rc = llama_main(&ctx);
+        break;
+    case ROLE_PROBE:
+        rc = probe_main(&ctx);
         break;
     case ROLE_QUANTIZE:
         rc = quantize_main(&ctx);

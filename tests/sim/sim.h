@@ -102,7 +102,7 @@ const char *args_display_name(const struct opt_spec *spec);
 
 /* ---------------------------------------------------------------- context */
 
-enum sim_role { ROLE_APR, ROLE_LLAMA, ROLE_QUANTIZE, ROLE_CONVERT };
+enum sim_role { ROLE_APR, ROLE_LLAMA, ROLE_PROBE, ROLE_QUANTIZE, ROLE_CONVERT };
 
 enum sim_out_mode { OUTM_NORMAL, OUTM_EMPTY, OUTM_HUGE, OUTM_GARBAGE, OUTM_BADJSON };
 
@@ -253,6 +253,14 @@ void model_generate(const struct sim_model *m, const char *prompt, int n, const 
                     struct sim_gen *out);
 void gen_free(struct sim_gen *g);
 
+/* ---------------------------------------------------------- run_logprobs.c */
+
+/* The ids apr reports for a prompt: one per word (a hash of it), inside the
+ * chat template's ids when `templated`. */
+cJSON *sim_prompt_ids(const char *prompt, bool templated);
+/* apr's "logprobs" object for `g` with K entries per step; takes prompt_ids. */
+cJSON *sim_run_logprobs(cJSON *prompt_ids, const struct sim_gen *g, int k);
+
 /* ------------------------------------------------------------- container.c */
 
 /* Wraps the payload in a minimal but real header of `format` describing the
@@ -268,6 +276,8 @@ const char *container_payload(const char *data, size_t len, size_t *payload_len)
 int apr_main(struct sim_ctx *ctx);
 const char *apr_subcmd(int argc, char **argv);
 int llama_main(struct sim_ctx *ctx);
+/* tools/llama-probe: greedy tokens, prompt ids and per-step top-k as JSON (probe.c). */
+int probe_main(struct sim_ctx *ctx);
 int quantize_main(struct sim_ctx *ctx);
 int convert_main(struct sim_ctx *ctx);
 

@@ -8,10 +8,10 @@ static void test_table(void **state)
 {
     (void)state;
     static const char *const order[] = {
-        "list",         "canary",     "token",         "drift",         "roundtrip", "ppl",
-        "inspect",      "validate",   "tensors",       "lint",          "selftest",  "diff",
-        "tree",         "oracle-id",  "hex",           "debug",         "bench",     "qa",
-        "rosetta-diff", "parity-gpu", "llamacpp-text", "cross-runtime",
+        "list",         "canary",     "token",         "drift",         "roundtrip",     "ppl",
+        "inspect",      "validate",   "tensors",       "lint",          "selftest",      "diff",
+        "tree",         "oracle-id",  "hex",           "debug",         "bench",         "qa",
+        "rosetta-diff", "parity-gpu", "llamacpp-text", "cross-runtime", "prompt-tokens", "logit-parity",
     };
     size_t n;
     const suite_def *const *all = suites_all(&n);
@@ -35,11 +35,29 @@ static void test_expand_counts(void **state)
         const char *key;
         size_t per_model;
     } counts[] = {
-        {"canary", 4},        {"token", 8},    {"drift", 4},        {"roundtrip", 2},  {"ppl", 3},
-        {"inspect", 2},       {"validate", 2}, {"tensors", 2},      {"lint", 2},       {"selftest", 2},
-        {"diff", 1},          {"tree", 2},     {"oracle-id", 2},    {"hex", 2},        {"debug", 2},
-        {"bench", 2},         {"qa", 2},       {"rosetta-diff", 1}, {"parity-gpu", 1}, {"llamacpp-text", 8},
+        {"canary", 4},
+        {"token", 8},
+        {"drift", 4},
+        {"roundtrip", 2},
+        {"ppl", 3},
+        {"inspect", 2},
+        {"validate", 2},
+        {"tensors", 2},
+        {"lint", 2},
+        {"selftest", 2},
+        {"diff", 1},
+        {"tree", 2},
+        {"oracle-id", 2},
+        {"hex", 2},
+        {"debug", 2},
+        {"bench", 2},
+        {"qa", 2},
+        {"rosetta-diff", 1},
+        {"parity-gpu", 1},
+        {"llamacpp-text", 8},
         {"cross-runtime", 4},
+        {"prompt-tokens", 12},
+        {"logit-parity", 12},
     };
     size_t total = 0, n;
     const suite_def *const *all = suites_all(&n);
@@ -78,8 +96,9 @@ static void test_expand_counts(void **state)
         total += l.count;
         check_list_free(&l);
     }
-    assert_int_equal(
-        total, 175); /* 139 + 24 llamacpp-text + 12 cross-runtime (docs/DESIGN.md, "The original harness") */
+    /* 139 + 24 llamacpp-text + 12 cross-runtime (docs/DESIGN.md, "The original harness"), then
+     * prompt-tokens and logit-parity: 3 artefacts apr runs × 4 prompts × 3 models each. */
+    assert_int_equal(total, 175 + 2 * 36);
     /* Names are unique across the whole matrix. */
     for (size_t i = 0; i < everything.count; i++)
         for (size_t j = i + 1; j < everything.count; j++)
@@ -373,7 +392,7 @@ static void test_every_check(void **state)
     for (size_t s = 0; s < n; s++)
         for (size_t m = 0; m < (all[s]->global ? 1 : N_MODELS); m++)
             all[s]->expand(&w->pl, all[s]->global ? NULL : &w->models[m], &l);
-    assert_int_equal(l.count, 175);
+    assert_int_equal(l.count, 175 + 2 * 36);
     w->gpu = true;
     for (size_t i = 0; i < l.count; i++) {
         const check_spec *c = &l.items[i];

@@ -837,6 +837,62 @@ static void test_md_code_span(void **state)
     free(text);
 }
 
+/* A check with a classified divergence (checks/divergence.h) and an oracle without margins: the
+ * console says the sentence once (in the detail, not again under it), the other reports show
+ * it; a text check's code-point divergence beside it is what an unclassified one falls back
+ * to; the oracle without margins is said once per model. */
+static void test_classified_divergence_and_margins_note(void **state)
+{
+#define SENTENCE                                                                                        \
+    "first divergence at token 4: expected 504 \"The\" (logp \u22121.94), got 198 \"\\n\" (not in the " \
+    "oracle's "                                                                                         \
+    "top 20) \u2014 confident"
+    static const char sentence[] = SENTENCE, detail[] = "28 mismatches exceeds threshold 3; " SENTENCE;
+    cJSON *doc = cJSON_Parse(
+        "{\"checks\":[], \"models\":[{\"slug\":\"m\",\"oracle\":{\"margins\":false,"
+        "\"format\":\"float32\"}}, {\"slug\":\"n\",\"oracle\":{\"margins\":true}}]}");
+    cJSON *checks = cJSON_GetObjectItem(doc, "checks");
+    cJSON *c = cJSON_CreateObject();
+    (void)state;
+    cJSON_AddStringToObject(c, "name", "token-parity/m/int8/completion");
+    cJSON_AddStringToObject(c, "suite", "token");
+    cJSON_AddStringToObject(c, "model", "m");
+    cJSON_AddStringToObject(c, "status", "FAIL");
+    cJSON_AddStringToObject(c, "detail", detail);
+    cJSON *div = cJSON_AddObjectToObject(c, "divergence");
+    cJSON_AddNumberToObject(div, "index", 4);
+    cJSON_AddNumberToObject(div, "expected", 504);
+    cJSON_AddNumberToObject(div, "got", 198);
+    cJSON_AddStringToObject(div, "class", "confident");
+    cJSON_AddStringToObject(div, "sentence", sentence);
+    cJSON_AddItemToArray(checks, c);
+    cJSON *text_check = cJSON_Parse(
+        "{\"name\":\"canary/m/code\",\"suite\":\"canary\",\"model\":\"m\","
+        "\"status\":\"FAIL\",\"detail\":\"text mismatch\",\"divergence\":{\"index\":2,"
+        "\"expected\":7,\"got\":8,\"class\":null,\"text\":{\"index\":5,"
+        "\"expected_text\":\"l\",\"got_text\":\"p\",\"mismatches\":1}}}");
+    cJSON_AddItemToArray(checks, text_check);
+
+    char *text = report(CONSOLE, doc, &(report_console_opts){.width = 400});
+    assert_contains(text, detail);
+    assert_int_equal(occurrences(text, sentence), 1);
+    assert_contains(text,
+                    "\n      first divergence at character 5: expected \"l\", got \"p\" (1 mismatch)\n");
+    assert_contains(text, "\nnote: the oracle of m records no margins (prompt_tokens, top_logprobs)");
+    assert_null(strstr(text, "oracle of n"));
+    free(text);
+    for (report_kind k = JUNIT; k < NKINDS; k++) {
+        text = report(k, doc, NULL);
+        assert_contains(text, "first divergence at token 4");
+        assert_contains(text, "confident");
+        free(text);
+    }
+    text = report(TICKET, doc, NULL);
+    assert_contains(text, "records no margins");
+    free(text);
+    cJSON_Delete(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -863,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_no_checks),
         cmocka_unit_test(test_text_escaping),
         cmocka_unit_test(test_md_code_span),
+        cmocka_unit_test(test_classified_divergence_and_margins_note),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,133 @@
+/* The two suites that read the oracle's margins (divergence.h): prompt-tokens, whether an
+ * engine encoded exactly the prompt the oracle was given, and logit-parity, whether the first
+ * place an engine leaves the oracle's tokens is a near-tie within the artefact's stated bound
+ * (near_tie_nats), which float or quantization noise may flip, and not a real divergence.
+ * Both run on every artefact apr generates from, through the same queries as the seed's
+ * suites, so they cost no engine call of their own. */
+#include <stdlib.h>
+
+#include "util.h"
+
+#include "run_divergence.h"
+
+/* The artefacts the seed's suites run apr on with every prompt (roundtrip.apr runs two prompts,
+ * and must equal int4.apr's tokens exactly: int4.apr's verdicts are its verdicts). */
+static const char *const RUN_ARTIFACTS[] = {"int4.apr", "int8.apr", "q8_0.gguf"};
+/* llama.cpp's own precision ladder, run through tools/llama-probe where the pipeline has its
+ * step: the trusted numerics the near-tie bounds are calibrated on. */
+static const char *const PROBE_ARTIFACTS[] = {"f16.gguf", "q8_0.gguf", "q4_0.gguf"};
+#define PROBE_STEP "llama-probe"
+
+static void expand_runs(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s,
+                        const char *artifact, const char *step, const char *variant)
+{
+    for (size_t i = 0; i < pl->n_prompts; i++) {
+        const char *key = pl->prompts[i].key;
+        check_spec *c = suite_add(out, s, s->label, m, variant, key, near_tie_bound(pl, artifact));
+        check_add_query(c, step, artifact, NULL, key);
+    }
+}
+
+/* Checks named <artefact> for apr's runs, <artefact>@llama.cpp for the probe's. */
+static void expand_per_run(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s)
+{
+    for (size_t a = 0; a < sizeof RUN_ARTIFACTS / sizeof RUN_ARTIFACTS[0]; a++)
+        expand_runs(pl, m, out, s, RUN_ARTIFACTS[a], run_step_for(pl, RUN_ARTIFACTS[a]), RUN_ARTIFACTS[a]);
+    if (!pipeline_find_step(pl, PROBE_STEP))
+        return;
+    for (size_t a = 0; a < sizeof PROBE_ARTIFACTS / sizeof PROBE_ARTIFACTS[0]; a++) {
+        char *variant = xasprintf("%s@llama.cpp", PROBE_ARTIFACTS[a]);
+        expand_runs(pl, m, out, s, PROBE_ARTIFACTS[a], PROBE_STEP, variant);
+        free(variant);
+    }
+}
+
+/* The run's divergence from the oracle in r->tv; NULL when the run or its report failed (r
+ * says why). A run that exited non-zero still counts when it printed its report: its prompt
+ * and its tokens are what it read and chose, and its divergence says that it failed. */
+static const token_divergence *run_divergence(const check_ctx *ctx, check_result *r)
+{
+    bool failed_exit;
+    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
+    const oracle_entry *o;
+    long *tokens = NULL;
+    size_t n;
+    bool ok = doc && (o = check_oracle(ctx, r)) && run_tokens(ctx, 0, doc, r, &tokens, &n) &&
+              record_run_divergence(ctx, 0, doc, o, tokens, n, r);
+    free(tokens);
+    cJSON_Delete(doc);
+    return ok ? &r->tv->d : NULL;
+}
+
+/* ---- prompt-tokens ---- */
+
+static void prompt_tokens_expand(const pipeline *pl, const pipeline_model *m, check_list *out)
+{
+    expand_per_run(pl, m, out, &suite_prompt_tokens);
+}
+
+static void prompt_tokens_evaluate(const check_ctx *ctx, check_result *r)
+{
+    const token_divergence *d = run_divergence(ctx, r);
+    if (!d)
+        return;
+    r->tv->prompt_only = true;
+    switch (d->prompt.verdict) {
+    case PROMPT_UNKNOWN:
+        check_result_set(r, CHECK_SKIP, "%s",
+                         d->prompt.n_oracle ? "the run reported neither prompt ids nor a prompt count"
+                                            : "the oracle records no prompt_tokens");
+        break;
+    case PROMPT_SAME:
+        check_result_set(r, CHECK_PASS, "%s", ""); /* the evaluator writes the sentence */
+        break;
+    default:
+        check_result_set(r, CHECK_FAIL, "%s", "");
+    }
+}
+
+const suite_def suite_prompt_tokens = {"prompt-tokens", "prompt-tokens", false, prompt_tokens_expand,
+                                       prompt_tokens_evaluate};
+
+/* ---- logit-parity ---- */
+
+static void logit_parity_expand(const pipeline *pl, const pipeline_model *m, check_list *out)
+{
+    expand_per_run(pl, m, out, &suite_logit_parity);
+}
+
+static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
+{
+    const token_divergence *d = run_divergence(ctx, r);
+    if (!d)
+        return;
+    switch (d->cls) {
+    case DIV_NONE:
+        if (d->n_got)
+            check_result_set(r, CHECK_PASS, "all %zu tokens agree with the oracle's", d->n_got);
+        else
+            check_result_set(r, CHECK_PASS, "the run stopped at once, as the oracle did");
+        break;
+    case DIV_NEAR_TIE:
+        check_result_set(r, CHECK_PASS, "the tokens agree up to a near-tie");
+        break;
+    case DIV_CONFIDENT:
+        check_result_set(r, CHECK_FAIL, "a divergence beyond the near-tie bound of %g nats", d->bound);
+        break;
+    case DIV_PROMPT_MISMATCH:
+        check_result_set(r, CHECK_FAIL, "the run read another prompt than the oracle's");
+        break;
+    case DIV_ENGINE_ERROR:
+        query_ok(ctx, 0, r); /* the engine's exit status and message */
+        break;
+    case DIV_UNMEASURED:
+        if (!d->oracle_margins)
+            check_result_set(r, CHECK_SKIP, "the oracle records no top_logprobs to measure a divergence by");
+        else
+            check_result_set(r, CHECK_FAIL, "a divergence the oracle's margins cannot measure");
+        break;
+    }
+}
+
+const suite_def suite_logit_parity = {"logit-parity", "logit-parity", false, logit_parity_expand,
+                                      logit_parity_evaluate};
