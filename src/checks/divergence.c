@@ -56,12 +56,32 @@ void prompt_compare(const oracle_entry *o, const engine_run *e, long bos_id, pro
     }
 }
 
+static void keep_top(const position_top *pt, shown_top *out)
+{
+    out->n = pt->n < DIVERGENCE_TOP_SHOWN ? pt->n : DIVERGENCE_TOP_SHOWN;
+    memcpy(out->top, pt->top, out->n * sizeof *out->top);
+}
+
+/* How far the oracle's choice stood above its runner-up at each position: near 0, float noise
+ * can flip it. */
+static void keep_margins(const oracle_entry *o, token_divergence *d)
+{
+    if (!o->top)
+        return;
+    d->n_margins = o->n_tokens < ORACLE_TOKENS ? o->n_tokens : ORACLE_TOKENS;
+    for (size_t i = 0; i < d->n_margins; i++) {
+        const position_top *pt = &o->top[i];
+        d->margins[i] = pt->n >= 2 ? pt->top[0].logprob - pt->top[1].logprob : NAN;
+    }
+}
+
 /* The oracle's and the engine's log-probabilities at the divergence. */
 static void measure(const oracle_entry *o, const engine_run *e, token_divergence *d)
 {
     size_t at = (size_t)d->index;
     if (o->top && d->expected >= 0) {
         const position_top *pt = &o->top[at];
+        keep_top(pt, &d->oracle_top);
         const token_logprob *exp = position_top_find(pt, d->expected);
         d->oracle_top_k = pt->n;
         d->has_logp_expected = exp != NULL;
@@ -78,6 +98,7 @@ static void measure(const oracle_entry *o, const engine_run *e, token_divergence
     }
     if (e->top && at < e->n_tokens && d->expected >= 0) {
         d->engine_top_k = e->top[at].n;
+        keep_top(&e->top[at], &d->engine_top);
         d->expected_in_engine_top = position_top_rank(&e->top[at], d->expected) > 0;
     }
 }
@@ -107,6 +128,7 @@ void divergence_find(const oracle_entry *o, const engine_run *e, const divergenc
     out->engine_failed = e->failed;
     out->oracle_margins = o->top != NULL;
     prompt_compare(o, e, p->bos_id, &out->prompt);
+    keep_margins(o, out);
 
     out->n_expected = oracle_comparable_tokens(o, e->n_tokens);
     out->n_got = e->n_tokens;
@@ -396,6 +418,30 @@ static cJSON *prompt_json(const prompt_comparison *pc)
     return o;
 }
 
+static cJSON *top_json(const shown_top *t)
+{
+    if (!t->n)
+        return cJSON_CreateNull();
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < t->n; i++) {
+        cJSON *entry = cJSON_CreateObject();
+        cJSON_AddNumberToObject(entry, "id", (double)t->top[i].id);
+        cJSON_AddNumberToObject(entry, "logprob", t->top[i].logprob);
+        cJSON_AddItemToArray(a, entry);
+    }
+    return a;
+}
+
+static cJSON *margins_json(const token_divergence *d)
+{
+    if (!d->n_margins)
+        return cJSON_CreateNull();
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < d->n_margins; i++)
+        cJSON_AddItemToArray(a, num_or_null(!isnan(d->margins[i]), d->margins[i]));
+    return a;
+}
+
 cJSON *divergence_to_json(const token_divergence *d)
 {
     cJSON *o = cJSON_CreateObject();
@@ -423,5 +469,26 @@ cJSON *divergence_to_json(const token_divergence *d)
                                                         : cJSON_CreateNull());
     }
     cJSON_AddItemToObject(o, "prompt", prompt_json(&d->prompt));
+    cJSON_AddItemToObject(o, "oracle_top", top_json(&d->oracle_top));
+    cJSON_AddItemToObject(o, "engine_top", top_json(&d->engine_top));
+    cJSON_AddItemToObject(o, "position_margins", margins_json(d));
     return o;
+}
+
+static void name_tokens(cJSON *top, const vocab *v)
+{
+    cJSON *entry;
+    cJSON_ArrayForEach (entry, top) {
+        char *text =
+            vocab_decode(v, (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(entry, "id")));
+        if (text)
+            cJSON_AddStringToObject(entry, "text", text);
+        free(text);
+    }
+}
+
+void divergence_json_name_tokens(cJSON *json, const vocab *v)
+{
+    name_tokens(cJSON_GetObjectItemCaseSensitive(json, "oracle_top"), v);
+    name_tokens(cJSON_GetObjectItemCaseSensitive(json, "engine_top"), v);
 }

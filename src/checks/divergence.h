@@ -60,6 +60,14 @@ typedef struct {
     long bos_id;          /* -1 when unknown */
 } divergence_params;
 
+/* The most top-k entries the pictures keep at the divergence, of the oracle's 20 and the engine's. */
+#define DIVERGENCE_TOP_SHOWN 10
+
+typedef struct {
+    token_logprob top[DIVERGENCE_TOP_SHOWN]; /* most likely first */
+    size_t n;                                /* 0: unknown */
+} shown_top;
+
 typedef struct {
     divergence_class cls;
     bool present;        /* the tokens differ */
@@ -80,6 +88,12 @@ typedef struct {
     int expected_in_engine_top, got_in_oracle_top;
     size_t engine_top_k;
     prompt_comparison prompt;
+    /* For the report's pictures, copied because the engine's top-k is freed after the verdict:
+     * both top-k at index, and the oracle's margin (top-1 minus top-2 logprob) at each of its
+     * generated positions, NAN where it recorded fewer than two; n_margins 0 without margins. */
+    shown_top oracle_top, engine_top;
+    size_t n_margins;
+    double margins[ORACLE_TOKENS];
 } token_divergence;
 
 /* Compares the prompt ids (oracle's prompt_tokens against the engine's ids or count). */
@@ -100,7 +114,11 @@ char *divergence_sentence(const token_divergence *d, const vocab *v, const char 
  * apr's 36 at offset 3: a chat template was applied`. malloc'd. */
 char *prompt_sentence(const prompt_comparison *pc, const vocab *v, const char *engine);
 /* {index, expected, got, class, margin_nats, logp_expected, logp_got, got_rank, oracle_top_k,
- *  engine_stopped, oracle_margins, mismatches, cross?, prompt} with null where unknown. */
+ *  engine_stopped, oracle_margins, mismatches, cross?, prompt, oracle_top, engine_top,
+ *  position_margins} with null where unknown; the two tops are [{id, logprob}]. */
 cJSON *divergence_to_json(const token_divergence *d);
+/* Adds each top entry's "text" from `v` (none for an id outside it) to divergence_to_json's
+ * object, for the report to show tokens rather than ids. */
+void divergence_json_name_tokens(cJSON *json, const vocab *v);
 
 #endif

@@ -124,6 +124,7 @@ void check_result_free(check_result *r)
         free(r->tv->sentence);
         free(r->tv->expected_text);
         free(r->tv->got_text);
+        cJSON_Delete(r->tv->json);
         free(r->tv);
     }
     cJSON_Delete(r->expected);

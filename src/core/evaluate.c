@@ -55,6 +55,10 @@ static void describe_token_verdict(vocab_cache *vc, const check_spec *cs, check_
     const vocab *v = (d->present || prompt_differs) && cs->model ? vocab_for(vc, cs->model) : NULL;
     tv->expected_text = decode_or_null(v, d->expected);
     tv->got_text = decode_or_null(v, d->got);
+    if (d->present || d->cls != DIV_NONE) {
+        tv->json = divergence_to_json(d);
+        divergence_json_name_tokens(tv->json, v);
+    }
     if (tv->prompt_only)
         tv->sentence =
             d->prompt.verdict != PROMPT_UNKNOWN ? prompt_sentence(&d->prompt, v, tv->engine) : NULL;

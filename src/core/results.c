@@ -47,7 +47,7 @@ static cJSON *divergence_json(const check_result *r)
     const token_verdict *tv = r->tv;
     if (!tv || (!tv->d.present && tv->d.cls == DIV_NONE))
         return r->div.present ? compared_json(&r->div) : NULL;
-    cJSON *d = divergence_to_json(&tv->d);
+    cJSON *d = tv->json ? cJSON_Duplicate(tv->json, true) : divergence_to_json(&tv->d);
     cJSON_AddItemToObject(d, "expected_text", string_or_null(tv->expected_text));
     cJSON_AddItemToObject(d, "got_text", string_or_null(tv->got_text));
     cJSON_AddItemToObject(d, "sentence", string_or_null(tv->sentence));

@@ -1,4 +1,5 @@
 #include "report.h"
+#include "html_pictures.h"
 #include "report_common.h"
 
 #include <stdlib.h>
@@ -52,7 +53,8 @@ static void head(FILE *out, const cJSON *results)
         fputs(" — ", out);
         escape_puts(out, started, ESC_MARKUP);
     }
-    fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>tmgt parity report</h1>\n", CSS);
+    fprintf(out, "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n<h1>tmgt parity report</h1>\n", CSS,
+            HTML_PICTURES_CSS);
 }
 
 static void info_row(FILE *out, const char *label, const char *value)
@@ -300,6 +302,7 @@ static void failure(FILE *out, const rc_check *c)
     fputs("</code></h3>\n", out);
     paragraph(out, "detail", c->detail);
     paragraph(out, "divergence", divergence);
+    html_divergence_pictures(out, c->divergence);
     preformatted(out, "details", c->details);
     if (json_array(c->expected, "tokens") || json_array(c->got, "tokens"))
         token_table(out, c);

@@ -1,6 +1,7 @@
 """Reports read the last results and nothing else: the HTML page renders in a real browser, and
 `ticket` lists exactly the failures without starting any process."""
 import collections
+import math
 import os
 import json
 import re
@@ -71,12 +72,17 @@ def test_html_report_renders_the_matrix_grid_in_headless_chromium(tmgt, failing_
     assert dom.stdout.count('<table class="tokens">') == 4
     assert dom.stdout.count('<tr class="diverge">') >= 4
 
-    shot = tmp_path / "report.png"
-    drawn = headless(tmp_path, "--window-size=1280,2400", f"--screenshot={shot}", page.as_uri())
+    assert_drawn(tmp_path, page, "1280,2400", COLOURS, 300)
+
+
+def assert_drawn(tmp_path, page, window, colours, least):
+    """Each of `colours` covers more than `least` pixels of the page's screenshot in Chromium."""
+    shot = tmp_path / f"{page.stem}.png"
+    drawn = headless(tmp_path, f"--window-size={window}", f"--screenshot={shot}", page.as_uri())
     assert drawn.returncode == 0 and shot.exists(), drawn.stderr[-2000:]
     seen = collections.Counter(pixels(shot))
-    for name, rgb in COLOURS.items():
-        assert seen[rgb] > 300, f"{name} ({rgb}) hardly drawn: {seen[rgb]} pixels"
+    for name, rgb in colours.items():
+        assert seen[rgb] > least, f"{name} ({rgb}) hardly drawn: {seen[rgb]} pixels"
 
 
 def page_width(tmp_path, page, window_width):
@@ -117,6 +123,74 @@ def test_html_report_fits_a_1024_px_window(tmgt, tmp_path):
     assert len({c["model"] for c in r.results["checks"]}) == 13  # twelve models and "global"
     page = tmp_path / "report.html"
     assert tmgt.run("report", "--format", "html", "-o", str(page)).rc == 0
+    assert page_width(tmp_path, page, 1024) == (1024, 1024)
+
+
+# The pictures' colours (html_pictures.c): the expected and the got token's bars, and the
+# margin strip's near-tie and close cells.
+PICTURE_COLOURS = {"expected bar": (0x4a, 0xc2, 0x6b), "got bar": (0xfa, 0x45, 0x49),
+                   "near-tie cell": (0xfb, 0x8f, 0x44), "close cell": (0xfa, 0xe1, 0x7d)}
+
+
+def sections(html):
+    """Each failure's section of the page, by check name."""
+    return dict(re.findall(r'<section class="failure">\s*<h3><code>([^<]+)</code></h3>(.*?)</section>', html, re.S))
+
+
+def bars(table):
+    """(id, bar width %, printed logprob, mark) of each row of a top-k table."""
+    rows = re.findall(r'<tr(?: class="(\w+)")?><td><code>(\d+)[^<]*</code></td><td class="bar"><span '
+                      r'style="width:([\d.]+)%"></span></td><td class="logp">([^<]+)</td>', table)
+    return [(int(i), float(w), float(lp.replace("\u2212", "-")), mark) for mark, i, w, lp in rows]
+
+
+def expect_bars(table, top, div):
+    marks = {div["expected"]: "expected", div["got"]: "got"}
+    assert bars(table) == [(e["id"], pytest.approx(100 * math.exp(e["logprob"]), abs=0.05),
+                            pytest.approx(e["logprob"], abs=0.005), marks.get(e["id"], "")) for e in top]
+
+
+# At each first divergence, the oracle's and the engine's top-k as bars, the chosen tokens
+# marked, and the oracle's margin at each position as a strip; a check whose oracle records no
+# margins draws nothing and the page says nothing about it. The page still fits 1024 px.
+def test_html_report_pictures_each_divergence(tmgt, tmp_path):
+    fixture = ROOT / "tests" / "data" / "results-divergence.json"
+    tmgt.results.mkdir(parents=True, exist_ok=True)
+    shutil.copy(fixture, tmgt.results / "latest.json")
+    checks = {c["name"]: c for c in json.loads(fixture.read_text())["checks"]}
+    page = tmp_path / "report.html"
+    r = tmgt.run("report", "--format", "html", "-o", str(page))
+    assert r.rc == 0, r.err
+    dom = headless(tmp_path, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    shown = sections(dom.stdout)
+    pictured = {name for name, html in shown.items() if 'class="tops"' in html or "<svg" in html}
+    assert pictured == {"token-parity/smollm2-135m/q8_0-gguf/greeting",
+                        "token-parity/smollm2-135m/q8_0-gguf/completion"}
+
+    for name in sorted(pictured):
+        div = checks[name]["divergence"]
+        html = shown[name]
+        tables = re.findall(r'<table class="top">(.*?)</table>', html, re.S)
+        expect_bars(tables[0], div["oracle_top"], div)
+        if div["engine_top"]:
+            expect_bars(tables[1], div["engine_top"], div)
+        else:
+            assert len(tables) == 1 and "The engine reported no log-probabilities here." in html
+        strip = re.search(r'<svg class="strip"[^>]*>(.*?)</svg>', html, re.S).group(1)
+        cells = re.findall(r'<rect class="(m-\w+)" x="\d+"', strip)
+        bound = div["near_tie_nats"]
+        assert cells == ["m-none" if m is None else "m-near" if m <= bound else "m-close" if m <= 5 else "m-clear"
+                         for m in div["position_margins"]]
+        outlined = re.findall(r'<rect class="at" x="(\d+)"', strip)
+        assert outlined == [str(3 + 20 * div["index"] - 2)]
+        assert f"outlined: the first divergence, token {div['index']}" in html
+    # the engine's 198 is far outside the oracle's top: said under its bars
+    assert "got 198 is not among them" in shown["token-parity/smollm2-135m/q8_0-gguf/completion"]
+    seed = shown["token-parity/smollm-135m/int4/code"]
+    assert "<figure" not in seed and "warn" not in seed and "not recorded" not in seed
+
+    assert_drawn(tmp_path, page, "1024,4000", PICTURE_COLOURS, 200)
     assert page_width(tmp_path, page, 1024) == (1024, 1024)
 
 

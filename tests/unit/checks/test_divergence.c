@@ -255,6 +255,72 @@ static void test_cross_membership(void **state)
     cJSON_Delete(j);
 }
 
+static void expect_top(const cJSON *top, const long *ids, const double *logprobs, size_t n)
+{
+    assert_true(cJSON_IsArray(top));
+    assert_int_equal(cJSON_GetArraySize(top), n);
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *entry = cJSON_GetArrayItem(top, (int)i);
+        assert_int_equal(cJSON_GetObjectItem(entry, "id")->valueint, ids[i]);
+        assert_true(fabs(cJSON_GetObjectItem(entry, "logprob")->valuedouble - logprobs[i]) < 1e-12);
+    }
+}
+
+/* What the report's pictures read: both top-k at the divergence, and the oracle's margin at each
+ * position, whether or not the engine reported its own top-k. */
+static void test_pictures(void **state)
+{
+    (void)state;
+    oracle_entry o = make_oracle(true);
+    const long outside[] = {198, 198, 198, 198};
+    token_divergence d = find(&o, outside, 4);
+    cJSON *j = divergence_to_json(&d);
+    expect_top(cJSON_GetObjectItem(j, "oracle_top"), (long[]){7042, 260, 4528},
+               (double[]){-0.25, -2.75, -4.5}, 3);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "engine_top"))); /* the engine reported none */
+    const cJSON *margins = cJSON_GetObjectItem(j, "position_margins");
+    assert_int_equal(cJSON_GetArraySize(margins), 4);
+    const double want[] = {2.5, 0.75, 0.83, 5.49};
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(cJSON_GetArrayItem(margins, i)->valuedouble - want[i]) < 1e-9);
+    /* Texts where the vocabulary has the id, none where it has not (260). */
+    vocab *v = test_vocab();
+    divergence_json_name_tokens(j, v);
+    const cJSON *top = cJSON_GetObjectItem(j, "oracle_top");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "text")->valuestring, " Paris");
+    assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 1), "text"));
+    cJSON_Delete(j);
+
+    /* The engine's own top-k, kept after its run is gone; a position of one entry has no margin. */
+    const long got[] = {7042, 28, 504};
+    token_logprob e0[] = {{7042, -0.3}}, e1[] = {{28, -0.6}, {30, -0.9}}, e2[] = {{504, -1.0}};
+    position_top etop[] = {{e0, 1}, {e1, 2}, {e2, 1}};
+    engine_run e = {.tokens = got, .n_tokens = 3, .top = etop, .prompt_count = -1};
+    static token_logprob lone[] = {{2, -0.01}};
+    o.top[3] = (position_top){lone, 1};
+    divergence_find(&o, &e, &params, &d);
+    e1[0].id = 0;
+    j = divergence_to_json(&d);
+    divergence_json_name_tokens(j, v);
+    expect_top(cJSON_GetObjectItem(j, "engine_top"), (long[]){28, 30}, (double[]){-0.6, -0.9}, 2);
+    top = cJSON_GetObjectItem(j, "engine_top");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 1), "text")->valuestring, ".");
+    expect_top(cJSON_GetObjectItem(j, "oracle_top"), (long[]){30, 28, 2}, (double[]){-0.5, -1.25, -3.0}, 3);
+    assert_true(cJSON_IsNull(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "position_margins"), 3)));
+    cJSON_Delete(j);
+    vocab_free(v);
+    o.top[3] = (position_top){pos3, 2};
+
+    /* The seed's oracles: nothing to draw. */
+    o = make_oracle(false);
+    d = find(&o, got, 3);
+    j = divergence_to_json(&d);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "oracle_top")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "engine_top")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "position_margins")));
+    cJSON_Delete(j);
+}
+
 static prompt_comparison compare_prompt(const long *ids, size_t n, long count)
 {
     oracle_entry o = make_oracle(true);
@@ -414,6 +480,13 @@ static void test_real_apr_runs(void **state)
     assert_true(fabs(d.margin_nats - 0.0183163) < 1e-6);
     assert_int_equal(d.expected_in_engine_top, 1);
     assert_int_equal(d.got_in_oracle_top, 1);
+    /* The pictures keep 10 of each side's 20, and a margin for each of the 32 positions. */
+    assert_int_equal(d.oracle_top.n, DIVERGENCE_TOP_SHOWN);
+    assert_int_equal(d.oracle_top.top[0].id, 3544);
+    assert_int_equal(d.engine_top.n, d.engine_top_k); /* apr was asked for 5 */
+    assert_int_equal(d.engine_top.top[0].id, 12978);
+    assert_int_equal(d.n_margins, 32);
+    assert_true(fabs(d.margins[6] - 0.0183163) < 1e-6);
 
     /* apr's own int4 export adds a BOS (id 1) and then leaves the oracle's top 20 at once. */
     d = real_divergence("apr-int4-gguf-completion", "completion", false);
@@ -437,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_oracle_without_margins),
         cmocka_unit_test(test_engine_error_with_agreeing_tokens),
         cmocka_unit_test(test_cross_membership),
+        cmocka_unit_test(test_pictures),
         cmocka_unit_test(test_prompt_ids),
         cmocka_unit_test(test_prompt_mismatch_voids_the_tokens),
         cmocka_unit_test(test_real_apr_runs),

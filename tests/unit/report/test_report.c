@@ -585,6 +585,37 @@ static void test_html_divergence_without_index(void **state)
     cJSON_Delete(doc);
 }
 
+/* The pictures read the document as it is: a token text is escaped, a logprob or margin that
+ * is not a finite number draws as unknown, an id too large for a double to hold is no id. */
+static void test_html_pictures_of_odd_input(void **state)
+{
+    cJSON *doc = cJSON_Parse(
+        "{\"checks\":[{\"name\":\"c\",\"suite\":\"token\",\"model\":\"m\",\"status\":\"FAIL\","
+        "\"divergence\":{\"index\":1,\"expected\":5,\"got\":1e300,\"near_tie_nats\":\"x\","
+        "\"oracle_top\":[{\"id\":5,\"logprob\":-0.5,\"text\":\"<b>\\n\"},{\"id\":6,\"logprob\":\"NaN\"},7],"
+        "\"engine_top\":null,\"position_margins\":[0.5,\"inf\",null,-1]}}]}");
+    char *text = report(WRITER_HTML, doc, NULL);
+
+    (void)state;
+    assert_contains(text,
+                    "<tr class=\"expected\"><td><code>5 &quot;&lt;b&gt;\\n&quot;</code></td>"
+                    "<td class=\"bar\"><span style=\"width:60.7%\"></span></td>"
+                    "<td class=\"logp\">\u22120.50</td><td class=\"mark\">expected</td></tr>");
+    assert_contains(text,
+                    "<tr><td><code>6</code></td><td class=\"bar\"><span style=\"width:0.0%\"></span></td>"
+                    "<td class=\"logp\">?</td>");
+    assert_lacks(text, "<code>-1"); /* 7 is no entry */
+    assert_contains(text, "top 2 at token 1");
+    assert_lacks(text, "got 1e"); /* no got id: nothing said of it */
+    assert_contains(text, "The engine reported no log-probabilities here.");
+    assert_int_equal(occurrences(text, "<rect class=\"m-none\""), 2);
+    assert_int_equal(occurrences(text, "<rect class=\"m-close\""), 1); /* 0.5 beyond a bound of 0 */
+    assert_int_equal(occurrences(text, "<rect class=\"m-near\""), 1);  /* -1 */
+    assert_contains(text, "<rect class=\"at\" x=\"21\"");
+    free(text);
+    cJSON_Delete(doc);
+}
+
 static void test_markdown_sample(void **state)
 {
     cJSON *doc = load("results-sample.json");
@@ -873,7 +904,7 @@ static void test_classified_divergence_and_margins_note(void **state)
         "\"expected_text\":\"l\",\"got_text\":\"p\",\"mismatches\":1}}}");
     cJSON_AddItemToArray(checks, text_check);
 
-    char *text = report(CONSOLE, doc, &(report_console_opts){.width = 400});
+    char *text = report(WRITER_CONSOLE, doc, &(report_console_opts){.width = 400});
     assert_contains(text, detail);
     assert_int_equal(occurrences(text, sentence), 1);
     assert_contains(text,
@@ -881,13 +912,13 @@ static void test_classified_divergence_and_margins_note(void **state)
     assert_contains(text, "\nnote: the oracle of m records no margins (prompt_tokens, top_logprobs)");
     assert_null(strstr(text, "oracle of n"));
     free(text);
-    for (report_kind k = JUNIT; k < NKINDS; k++) {
+    for (report_writer k = WRITER_JUNIT; k < N_WRITERS; k++) {
         text = report(k, doc, NULL);
         assert_contains(text, "first divergence at token 4");
         assert_contains(text, "confident");
         free(text);
     }
-    text = report(TICKET, doc, NULL);
+    text = report(WRITER_TICKET, doc, NULL);
     assert_contains(text, "records no margins");
     free(text);
     cJSON_Delete(doc);
@@ -909,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_html_sample),
         cmocka_unit_test(test_html_escaping),
         cmocka_unit_test(test_html_divergence_without_index),
+        cmocka_unit_test(test_html_pictures_of_odd_input),
         cmocka_unit_test(test_markdown_sample),
         cmocka_unit_test(test_ticket_sample),
         cmocka_unit_test(test_ticket_oracles_disagree),
