@@ -1,7 +1,7 @@
 """The tiny-model recipes (models/recipes) on bad input: no tokenizer bundle, a failing test
-vector, weights that are not the pinned ones, a config llama.cpp's converter rejects, an
-interruption. Each must say what is wrong, exit non-zero, and leave nothing where the model would
-go. Needs .venv and llama.cpp's checkout (`make e2e-setup`)."""
+vector, weights that are not the pinned ones, a built model that is not the pinned one, a config
+llama.cpp's converter rejects, an interruption. Each must say what is wrong, exit non-zero, and
+leave nothing where the model would go. Needs .venv and llama.cpp's checkout (`make e2e-setup`)."""
 import json
 import shutil
 import signal
@@ -72,6 +72,14 @@ def test_weights_that_are_not_the_pinned_ones_are_refused(tmp_path):
     assert_refused(build(out, recipe), out, 1, f"pins {'0' * 64}", "--update-pin")
 
 
+def test_a_built_model_that_is_not_the_pinned_one_is_refused(tmp_path):
+    # every check before the last passes: only the digest of the generated model.safetensors differs
+    recipe = recipe_copy(tmp_path, lambda r: r.update(safetensors_sha256="0" * 64))
+    out = tmp_path / "models" / "tiny-gpt2"
+    assert_refused(build(out, recipe), out, 1, "the built model.safetensors has sha256",
+                   f"pins {'0' * 64}")
+
+
 def test_a_config_the_converter_rejects_fails_the_build(tmp_path):
     # GPT-2's converter reads n_ctx, which transformers 5 no longer writes on its own
     recipe = recipe_copy(tmp_path, lambda r: r["config"].pop("n_ctx"))
@@ -100,6 +108,6 @@ def test_training_refuses_a_corpus_file_that_is_not_the_pinned_one(tmp_path):
     p = subprocess.run([str(PY), str(RECIPES / "train.py"), str(recipe)], capture_output=True, text=True,
                        timeout=600)
     assert p.returncode == 1, p.stderr
-    assert "_torch_docs.py has sha256" in p.stderr and f"pins {'1' * 64}" in p.stderr
+    assert "METADATA has sha256" in p.stderr and f"pins {'1' * 64}" in p.stderr
     assert not (tmp_path / "weights" / ".tiny-gpt2.safetensors.partial-").exists()
     assert [f.name for f in (tmp_path / "weights").iterdir()] == ["tiny-gpt2.safetensors"]
