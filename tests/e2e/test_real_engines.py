@@ -4,6 +4,7 @@ GPT-2 and Qwen2 of models/recipes, the transformers oracle, llama.cpp v0.4.0 and
 import json
 import os
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,12 @@ def test_whole_matrix_runs_and_every_check_concludes(real_run):
     assert all(convert[f"convert/{slug}/{a}"] == "PASS" for slug in MODELS
                for a in ("int4.apr", "int8.apr", "f16.gguf", "q8_0.gguf", "q4_0.gguf"))
     assert convert["convert/smollm2-135m/int4.gguf"] == convert["convert/smollm2-135m/roundtrip.apr"] == "PASS"
-    # 58 actions per model, and the one `apr list`
-    assert results["actions_executed"] == 58 * n + 1
+    # 58 actions per model and the one `apr list`; where apr's GGUF export failed, the four that
+    # need its file are not run: the reimport, the two runs of roundtrip.apr, apr parity
+    executed = Counter(a["model"] for a in results["actions"] if not a["cached"])
+    assert executed == {None: 1, **{slug: 58 if convert[f"convert/{slug}/int4.gguf"] == "PASS" else 54
+                                    for slug in MODELS}}
+    assert results["actions_executed"] == sum(executed.values())
 
 
 def test_llamacpp_f16_reference_agrees_with_the_oracle_on_q8_0(real_run):
