@@ -1,5 +1,6 @@
-# The whole parity matrix on the offline model, as `make check` runs it on CI: tmgt, llama.cpp,
-# the transformers oracle, the SmolLM2-135M fixture and apr, each installed by the ci/ script
+# The whole parity matrix on the offline models, as `make check` runs it on CI: tmgt, llama.cpp,
+# the transformers oracle, the SmolLM2-135M fixture, the tiny GPT-2 and Qwen2 built from
+# models/recipes and apr, each installed by the ci/ script
 # that `make check` runs. `docker run` runs `make check` (results in /src/results).
 #
 # The toolchains the scripts expect of the machine: cargo (rust image; apr-cli 0.72.3 is built
@@ -17,5 +18,6 @@ RUN ci/setup-deps.sh python3-venv && rm -rf /var/lib/apt/lists/*
 # The longest step (tens of minutes) first: its layer stays while the rest of the tree changes.
 RUN ci/install-apr.sh
 COPY . .
-RUN ci/install-llamacpp.sh && ci/setup-oracle.sh && ci/setup-fixture.sh && make build
+RUN ci/install-llamacpp.sh && ci/setup-oracle.sh && ci/setup-fixture.sh && ci/setup-tiny-models.sh \
+    && make build
 CMD ["make", "check"]

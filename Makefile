@@ -50,11 +50,13 @@ convert: deps build e2e-setup
 ticket: build
 	$(TMGT_DEFAULT) ticket
 
-# Real engines and the real model, end to end (installs them first; long the first time).
+# Real engines and the real models (SmolLM2-135M, the tiny GPT-2 and Qwen2 of models/recipes),
+# end to end (installs them first; long the first time).
 e2e-setup:
 	ci/install-llamacpp.sh
 	ci/setup-oracle.sh
 	ci/setup-fixture.sh
+	ci/setup-tiny-models.sh
 	ci/install-apr.sh
 
 e2e: build e2e-setup
