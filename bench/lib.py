@@ -18,7 +18,7 @@ TMGT = BUILD / "tmgt"
 SIM_DIR = BUILD / "tests"
 SIM_PIPELINE = ROOT / "tests" / "sim" / "pipeline.json"
 SIM_MODELS = ROOT / "tests" / "sim" / "models"
-ENGINE_BINARIES = {"apr": "apr-sim", "llama-completion": "llama-sim",
+ENGINE_BINARIES = {"apr": "apr-sim", "llama-completion": "llama-sim", "llama-probe": "llama-probe-sim",
                    "llama-quantize": "llama-quantize-sim", "convert-hf": "convert-hf-sim"}
 
 # Realistic relative costs of the engine calls (ms at scale 1): conversions and evaluations

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import legacy_harness
 import lib
+import remote_server
 import slurm_cluster
 import synthetic
 
@@ -384,9 +385,53 @@ def bench_slurm(cfg, tmp):
                   peer_samples_ms=[ms(s) for s in sp])]
 
 
+# ---- 10. a second machine with a warm remote cache ----
+
+def bench_remote(cfg, tmp):
+    """The simulator matrix on a "second machine": a workspace with a cold local cache whose
+    --remote-cache server holds what a first workspace executed, against the first workspace's
+    own warm local cache (models removed in both, so every output is restored, none replayed)."""
+    if not remote_server.installed():
+        print("bench 10: nginx is not installed (ci/setup-nginx.sh installs it); skipped", file=sys.stderr)
+        return []
+    first, second = lib.Workspace(tmp / "remote-first"), lib.Workspace(tmp / "remote-second")
+    first.sim_pipeline()
+    second.sim_pipeline()
+    selection = ("--model", "smollm-135m", "--check", "canary") if cfg.smoke else ()
+    with remote_server.server() as srv:
+        url = f"{srv['NGINX_HTTP_URL']}/bench"
+        log = srv["NGINX_ACCESS_LOG"]
+        lib.run(first.tmgt_cmd(*selection, "--remote-cache", url, jobs=JOBS))
+        executed = first.expect_complete()["actions_executed"]
+        fetched = []
+
+        def from_server():
+            second.reset()
+            since = os.path.getsize(log)
+            wall = lib.run(second.tmgt_cmd(*selection, "--remote-cache", url, "--remote-upload=no", jobs=JOBS))[0]
+            r = second.expect_complete()
+            if r["actions_executed"]:
+                raise RuntimeError(f"bench 10: the second machine executed {r['actions_executed']} actions")
+            fetched.append(remote_server.downloads(log, since))
+            return wall
+
+        def from_local():
+            first.reset(cache=False)
+            wall = lib.run(first.tmgt_cmd(*selection, jobs=JOBS))[0]
+            first.expect_complete()
+            return wall
+
+        t, p, st, sp = paired(cfg.cold_reps, from_server, from_local)
+    files, nbytes = fetched[-1]
+    return [entry(10, f"the {executed}-action simulator matrix on a second machine: cold local cache, warm "
+                      f"remote cache (nginx on loopback) vs the first machine's warm local cache, -j{JOBS}",
+                  ms(t), ms(p), "local warm cache", "ms", files_downloaded=files, bytes_downloaded=nbytes,
+                  actions=executed, samples_ms=[ms(s) for s in st], peer_samples_ms=[ms(s) for s in sp])]
+
+
 BENCHMARKS = [("1", bench_cold_bound), ("2", bench_legacy), ("3", bench_peers), ("4", bench_big_noop),
               ("5", bench_incremental), ("6", bench_hashing), ("6", bench_statcache), ("7", bench_overhead),
-              ("7", bench_overhead_tmpfs), ("9", bench_slurm)]
+              ("7", bench_overhead_tmpfs), ("9", bench_slurm), ("10", bench_remote)]
 
 
 def machine():

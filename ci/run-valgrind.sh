@@ -19,7 +19,7 @@ build, work = sys.argv[1:]
 doc = json.load(open("tests/sim/pipeline.json"))
 doc["base"] = os.getcwd()
 doc["models_dir"] = os.path.join(work, "models")
-for name, binary in (("apr", "apr-sim"), ("llama-completion", "llama-sim"),
+for name, binary in (("apr", "apr-sim"), ("llama-completion", "llama-sim"), ("llama-probe", "llama-probe-sim"),
                      ("llama-quantize", "llama-quantize-sim"), ("convert-hf", "convert-hf-sim")):
     doc["engines"][name]["binary"] = os.path.abspath(os.path.join(build, "tests", binary))
 json.dump(doc, open(os.path.join(work, "pipeline.json"), "w"))

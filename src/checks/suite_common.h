@@ -1,5 +1,6 @@
-/* Internals shared by the suite_*.c files: the shapes of expansion, reading engine outputs,
- * and the comparisons and wording that fill a check_result. Not part of the suites interface. */
+/* Internals shared by the suite_*.c files: the shapes of expansion, the fields of engine
+ * outputs, and the comparisons and wording that fill a check_result (reading a query's outcome
+ * is query.h's). Not part of the suites interface. */
 #ifndef TMGT_SUITE_COMMON_H
 #define TMGT_SUITE_COMMON_H
 
@@ -9,14 +10,11 @@
 
 #include "compare.h"
 #include "json_read.h"
-#include "suites.h"
+#include "check.h"
+#include "query.h"
+#include "suite_defs.h"
 #include "text.h"
 #include "utf8.h"
-
-extern const suite_def suite_canary, suite_token, suite_drift, suite_roundtrip, suite_ppl, suite_inspect,
-    suite_validate, suite_tensors, suite_lint, suite_selftest, suite_diff, suite_tree, suite_oracle_id,
-    suite_hex, suite_debug, suite_bench, suite_qa, suite_list, suite_rosetta_diff, suite_parity_gpu,
-    suite_llamacpp_text, suite_cross_runtime, suite_prompt_tokens, suite_logit_parity;
 
 /* A quantized variant, the artefact that holds it and its mismatch bound (docs/DESIGN.md, "Bounds"). */
 typedef struct {
@@ -35,26 +33,6 @@ check_spec *suite_add(check_list *out, const suite_def *s, const char *label, co
 /* One check per APR quant, each running `step` on that quant's artefact. */
 void expand_per_apr_quant(const pipeline_model *m, check_list *out, const suite_def *s, const char *step,
                           double threshold);
-
-/* ---- reading query outputs (suites.c) ---- */
-
-/* query_ok / query_json with an optional label ("int4") prefixed to the message, for checks
- * whose queries use the same command. */
-bool query_ok_as(const check_ctx *ctx, size_t i, check_result *r, const char *label);
-cJSON *query_json_as(const check_ctx *ctx, size_t i, check_result *r, const char *label);
-/* True when query i did not run (OUT_NOT_RUN, OUT_UNAVAILABLE, or no output at all). */
-bool query_skipped(const check_ctx *ctx, size_t i);
-/* Judges every query of the check: a failure anywhere wins over a skip anywhere, because a
- * crash is a finding even when a sibling query could not run. labels may be NULL. */
-bool queries_ok(const check_ctx *ctx, check_result *r, const char *const *labels);
-/* For commands that exit non-zero to say "the model failed my check" and still print their
- * report (apr validate, apr eval): returns the report when it parses whatever the exit code,
- * setting *failed_exit; otherwise behaves as query_json_as. */
-cJSON *query_report_json(const check_ctx *ctx, size_t i, check_result *r, const char *label,
-                         bool *failed_exit);
-/* Completes such a check: a report that reads as a pass cannot overrule the engine's own
- * failing exit code, so that case becomes the usual exit-code FAIL. */
-void settle_report_exit(const check_ctx *ctx, size_t i, check_result *r, const char *label, bool failed_exit);
 
 /* ---- fields ---- */
 

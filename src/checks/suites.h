@@ -1,147 +1,17 @@
-/* Every check suite of the original harness as a table entry: which engine queries its checks
- * need (expand), and how it judges their outputs (evaluate). Suites never spawn anything: the
- * planner turns queries into actions, the executor runs them once, evaluators read outputs. */
+/* Every check suite of the original harness as a table entry (check.h's suite_def): which
+ * engine queries its checks need (expand), and how it judges their outputs (evaluate). Suites
+ * never spawn anything: the planner turns queries into actions, the executor runs them once,
+ * evaluators read outputs. This is the registry alone; the suites are suite_*.c. */
 #ifndef TMGT_SUITES_H
 #define TMGT_SUITES_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <cjson/cJSON.h>
 
-#include "divergence.h"
-#include "oracle.h"
-#include "pipeline.h"
-
-#define MAX_QUERY_INPUTS 2
-#define MAX_CHECK_QUERIES 4
-
-/* One engine invocation a check needs: a pipeline step applied to artefacts (bound to the
- * step's {in:NAME} placeholders in order) and, for generation steps, a prompt. */
-typedef struct {
-    const char *step;                        /* pipeline step name: "run", "eval", "llama-run" */
-    const char *artifacts[MAX_QUERY_INPUTS]; /* artefact names: "int8.apr", "q8_0.gguf" */
-    size_t n_artifacts;
-    const char *prompt; /* prompt key, or NULL */
-} query_spec;
-
-typedef struct {
-    char *name;        /* "token-parity/smollm-135m/int4/code" */
-    const char *suite; /* suite key: "token" */
-    char *model;       /* slug, or "global" */
-    char *variant;     /* "int4", "q8_0", … or NULL */
-    char *prompt;      /* prompt key or NULL */
-    double threshold;  /* suite-specific bound, e.g. 5 mismatches */
-    query_spec queries[MAX_CHECK_QUERIES];
-    size_t n_queries;
-} check_spec;
-
-typedef struct {
-    check_spec *items;
-    size_t count, cap;
-} check_list;
-
-/* Adds a check; the strings are copied. Returns it so the caller can add queries. */
-check_spec *check_list_add(check_list *l, const char *suite, const char *name, const char *model,
-                           const char *variant, const char *prompt, double threshold);
-void check_add_query(check_spec *c, const char *step, const char *artifact_a, const char *artifact_b,
-                     const char *prompt);
-/* Frees the strings of one check (check_list_free frees them all). */
-void check_spec_free(check_spec *c);
-void check_list_free(check_list *l);
-
-/* What one query produced, as an evaluator sees it. */
-typedef enum {
-    OUT_OK,           /* exited 0 */
-    OUT_EXIT,         /* exited non-zero */
-    OUT_TIMEOUT,      /* killed at its timeout */
-    OUT_SIGNAL,       /* killed by a signal (crash) */
-    OUT_SPAWN_ERROR,  /* could not start (not executable, …) */
-    OUT_OUTPUT_LIMIT, /* printed more than tmgt keeps; killed */
-    OUT_NOT_RUN,      /* an input could not be produced, or the run was interrupted */
-    OUT_UNAVAILABLE,  /* engine, artefact or model source missing: the check is a SKIP */
-} outcome_kind;
-
-typedef struct {
-    outcome_kind kind;
-    int exit_code;
-    int term_signal;
-    const char *out; /* stdout, NUL-terminated (may contain NULs before out_len) */
-    size_t out_len;
-    const char *err; /* stderr, NUL-terminated */
-    size_t err_len;
-    const char *reason;  /* why it did not run (NOT_RUN, UNAVAILABLE, SPAWN_ERROR) */
-    const char *command; /* short human form for messages: "apr run", "llama-completion" */
-} query_output;
-
-typedef struct {
-    bool present;
-    long index;
-    long expected, got; /* token ids; -1 when beyond the shorter stream */
-    char *expected_text, *got_text;
-    size_t mismatches;
-    bool text;            /* indices count code points (compare_text), not tokens */
-    bool whitespace_only; /* text: the two differ only by leading or trailing whitespace */
-} divergence;
-
-/* Where a run's tokens leave the oracle's and what that cost (divergence.h), recorded by every
- * token-comparing check, passing or failing. The evaluator, which holds the model's tokenizer,
- * names the tokens and appends the sentence to the check's detail. */
-typedef struct {
-    token_divergence d;
-    const char *engine; /* "apr": who chose the tokens, for the sentence */
-    bool prompt_only;   /* the sentence is the prompt comparison alone (prompt-tokens) */
-    char *sentence, *expected_text, *got_text; /* filled by the evaluator */
-    cJSON *json; /* divergence_to_json with the top entries' texts, by the evaluator; or NULL */
-} token_verdict;
-
-/* TIMEOUT: a query was killed at its step's timeout_s, so the check has no verdict on the engine
- * (the same inputs may pass on an idle machine); never cached, it runs again next time. */
-typedef enum { CHECK_PASS, CHECK_FAIL, CHECK_SKIP, CHECK_TIMEOUT } check_status;
-
-typedef struct {
-    check_status status;
-    char *detail;  /* one line */
-    char *details; /* optional, multi-line */
-    divergence div;
-    token_verdict *tv; /* NULL when the check compares no run's tokens with the oracle's */
-    cJSON *expected;   /* optional {tokens:[…], text:"…"} for side-by-side reports */
-    cJSON *got;
-} check_result;
-
-typedef struct {
-    const pipeline *pl;
-    const pipeline_model *model; /* NULL for global checks */
-    const oracle_set *oracle;    /* NULL when the model has none */
-    const check_spec *spec;
-    const query_output *q[MAX_CHECK_QUERIES];
-    bool gpu_available;
-} check_ctx;
-
-typedef struct {
-    const char *key;   /* --check name: "token" */
-    const char *label; /* result name prefix: "token-parity" */
-    bool global;       /* expanded once, not per model ("list") */
-    /* Adds this suite's checks for model `m` (NULL for a global suite). */
-    void (*expand)(const pipeline *pl, const pipeline_model *m, check_list *out);
-    void (*evaluate)(const check_ctx *ctx, check_result *r);
-} suite_def;
+#include "check.h"
 
 /* In the original harness's order (docs/DESIGN.md, "The original harness"). */
 const suite_def *const *suites_all(size_t *n);
 /* The suite whose --check name is `key` (selection.h matches what users type). */
 const suite_def *suite_find(const char *key);
-
-void check_result_set(check_result *r, check_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void check_result_free(check_result *r);
-
-/* Shared judgement of a query that did not succeed: SKIP when something is unavailable or was
- * not run, TIMEOUT when it ran out of time, FAIL naming the command, exit code or signal and the
- * first "error:" line of stderr otherwise. Returns true when the query is OK and the evaluator should go on.
- */
-bool query_ok(const check_ctx *ctx, size_t i, check_result *r);
-/* Parses query i's stdout leniently; on failure sets r to FAIL "<command> returned invalid
- * JSON: <first 200 bytes>" and returns NULL. */
-cJSON *query_json(const check_ctx *ctx, size_t i, check_result *r);
 
 #endif
