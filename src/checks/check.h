@@ -92,7 +92,9 @@ typedef struct {
     const char *engine; /* "apr": who chose the tokens, for the sentence */
     bool prompt_only;   /* the sentence is the prompt comparison alone (prompt-tokens) */
     char *sentence, *expected_text, *got_text; /* filled by the evaluator */
-    cJSON *json; /* divergence_to_json with the top entries' texts, by the evaluator; or NULL */
+    /* divergence_to_json with the top entries' texts, by the evaluator; NULL when the tokens
+     * agree and there is no class: the results document then says nothing of them */
+    cJSON *json;
 } token_verdict;
 
 /* TIMEOUT: a query was killed at its step's timeout_s, so the check has no verdict on the engine

@@ -39,15 +39,15 @@ static cJSON *compared_json(const divergence *dv)
     return d;
 }
 
-/* Where the run's tokens leave the oracle's (divergence_to_json, with the tokens' texts and the
- * sentence), when it recorded one and there is something to say; a text check's divergence in
+/* Where the run's tokens leave the oracle's (the evaluator's divergence_to_json, with the tokens'
+ * texts and the sentence), when it recorded one and there is something to say; a text check's divergence in
  * code points goes beside it as "text". Without a token verdict, the comparison's own. */
 static cJSON *divergence_json(const check_result *r)
 {
     const token_verdict *tv = r->tv;
-    if (!tv || (!tv->d.present && tv->d.cls == DIV_NONE))
+    if (!tv || !tv->json)
         return r->div.present ? compared_json(&r->div) : NULL;
-    cJSON *d = tv->json ? cJSON_Duplicate(tv->json, true) : divergence_to_json(&tv->d);
+    cJSON *d = cJSON_Duplicate(tv->json, true);
     cJSON_AddItemToObject(d, "expected_text", string_or_null(tv->expected_text));
     cJSON_AddItemToObject(d, "got_text", string_or_null(tv->got_text));
     cJSON_AddItemToObject(d, "sentence", string_or_null(tv->sentence));
