@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Writes THIRD_PARTY/bin/{llama-quantize,convert-hf-to-gguf}.version: what was built, for the two
-# llama.cpp tools that cannot say it themselves (llama-quantize prints its usage for --version,
-# convert_hf_to_gguf.py has none). tmgt reads them instead of asking the tools (the pipeline's
+# Writes THIRD_PARTY/bin/{llama-quantize,convert-hf-to-gguf,gguf-new-metadata}.version: what was
+# built, for the llama.cpp tools that cannot say it themselves (llama-quantize prints its usage for
+# --version, the Python scripts have none). tmgt reads them instead of asking the tools (the pipeline's
 # "version_file"), and they enter the tools' identity, so a rebuild re-runs what they made.
 # Called by ci/install-llamacpp.sh after every build; rewritten each time.
 #   ci/llamacpp-version-files.sh THIRD_PARTY
@@ -15,3 +15,5 @@ CHECKOUT=$(git -C "$TP/llama.cpp" describe --tags --always --dirty 2>/dev/null |
 echo "llama.cpp ${NUMBER:-version unknown}, commit ${COMMIT:-$CHECKOUT}" >"$TP/bin/llama-quantize.version"
 echo "convert_hf_to_gguf.py of llama.cpp checkout $CHECKOUT (${NUMBER:-version unknown})" \
   >"$TP/bin/convert-hf-to-gguf.version"
+echo "gguf-py gguf_new_metadata.py of llama.cpp checkout $CHECKOUT (${NUMBER:-version unknown})" \
+  >"$TP/bin/gguf-new-metadata.version"

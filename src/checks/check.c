@@ -90,6 +90,8 @@ void check_result_free(check_result *r)
         free(r->tv->expected_text);
         free(r->tv->got_text);
         cJSON_Delete(r->tv->json);
+        free(r->tv->beside);
+        cJSON_Delete(r->tv->beside_json);
         free(r->tv);
     }
     cJSON_Delete(r->expected);

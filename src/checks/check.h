@@ -95,6 +95,10 @@ typedef struct {
     /* divergence_to_json with the top entries' texts, by the evaluator; NULL when the tokens
      * agree and there is no class: the results document then says nothing of them */
     cJSON *json;
+    /* logit-parity's peer and float32 rung beside the run, in words (appended after the
+     * sentence) and as [{role, engine, artifact, index, class, …}] (yardstick.h); or NULL */
+    char *beside;
+    cJSON *beside_json;
 } token_verdict;
 
 /* TIMEOUT: a query was killed at its step's timeout_s, so the check has no verdict on the engine

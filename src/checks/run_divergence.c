@@ -65,8 +65,10 @@ static const char *engine_of(const check_ctx *ctx, size_t i)
     return s ? s->engine : ctx->spec->queries[i].step;
 }
 
-bool record_run_divergence(const check_ctx *ctx, size_t i, const cJSON *doc, const oracle_entry *o,
-                           const long *tokens, size_t n, check_result *r)
+/* The divergence of run query i into *out; false, with r a FAIL naming the field, when the run's
+ * logprobs are malformed. */
+static bool find_run_divergence(const check_ctx *ctx, size_t i, const cJSON *doc, const oracle_entry *o,
+                                const long *tokens, size_t n, check_result *r, token_divergence *out)
 {
     engine_logprobs lp = {0};
     char *why = NULL;
@@ -89,12 +91,37 @@ bool record_run_divergence(const check_ctx *ctx, size_t i, const cJSON *doc, con
     const char *artifact = ctx->spec->queries[i].artifacts[0];
     divergence_params p = {
         .near_tie_nats = near_tie_bound(ctx->pl, artifact), .eos_id = oracle_eos(o), .bos_id = -1};
-    if (!r->tv)
-        r->tv = xcalloc(1, sizeof *r->tv);
-    divergence_find(o, &e, &p, &r->tv->d);
-    r->tv->engine = engine_of(ctx, i);
+    divergence_find(o, &e, &p, out);
     engine_logprobs_free(&lp);
     return true;
+}
+
+bool record_run_divergence(const check_ctx *ctx, size_t i, const cJSON *doc, const oracle_entry *o,
+                           const long *tokens, size_t n, check_result *r)
+{
+    token_divergence d;
+    if (!find_run_divergence(ctx, i, doc, o, tokens, n, r, &d))
+        return false;
+    if (!r->tv)
+        r->tv = xcalloc(1, sizeof *r->tv);
+    r->tv->d = d;
+    r->tv->engine = engine_of(ctx, i);
+    return true;
+}
+
+bool read_run_divergence(const check_ctx *ctx, size_t i, const oracle_entry *o, token_divergence *d)
+{
+    check_result scratch = {0};
+    bool failed_exit;
+    long *tokens = NULL;
+    size_t n;
+    cJSON *doc = query_report_json(ctx, i, &scratch, NULL, &failed_exit);
+    bool ok = doc && run_tokens(ctx, i, doc, &scratch, &tokens, &n) &&
+              find_run_divergence(ctx, i, doc, o, tokens, n, &scratch, d);
+    free(tokens);
+    cJSON_Delete(doc);
+    check_result_free(&scratch);
+    return ok;
 }
 
 bool record_reported_divergence(const check_ctx *ctx, size_t i, const cJSON *doc, const oracle_entry *o,

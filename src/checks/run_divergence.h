@@ -24,8 +24,11 @@ const char *run_step_for(const pipeline *pl, const char *artifact);
  * returns false with r a FAIL naming the field. */
 bool record_run_divergence(const check_ctx *ctx, size_t i, const cJSON *doc, const oracle_entry *o,
                            const long *tokens, size_t n, check_result *r);
-/* The same for a check that judges the run's text: its tokens when it reported a list of them,
- * nothing otherwise (and nothing without an oracle `o`). */
+/* The divergence of run query i, for a check that judges another run and shows this one beside
+ * it; false when the query left no report with well-formed tokens and logprobs. */
+bool read_run_divergence(const check_ctx *ctx, size_t i, const oracle_entry *o, token_divergence *d);
+/* The same as record_run_divergence for a check that judges the run's text: its tokens when it reported a
+ * list of them, nothing otherwise (and nothing without an oracle `o`). */
 bool record_reported_divergence(const check_ctx *ctx, size_t i, const cJSON *doc, const oracle_entry *o,
                                 check_result *r);
 

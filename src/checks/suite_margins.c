@@ -5,26 +5,47 @@
  * Both run on every artefact apr generates from, through the same queries as the seed's
  * suites, so they cost no engine call of their own. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
 #include "run_divergence.h"
+#include "yardstick.h"
+
+/* An artefact these suites run on; a rung of the precision ladder only where the pipeline makes
+ * it (pipeline/default.json does; the seed's pipelines have the seed's artefacts alone). */
+typedef struct {
+    const char *name;
+    bool ladder;
+} run_artifact;
 
 /* The artefacts the seed's suites run apr on with every prompt (roundtrip.apr runs two prompts,
- * and must equal int4.apr's tokens exactly: int4.apr's verdicts are its verdicts). */
-static const char *const RUN_ARTIFACTS[] = {"int4.apr", "int8.apr", "q8_0.gguf"};
+ * and must equal int4.apr's tokens exactly: int4.apr's verdicts are its verdicts), and the
+ * ladder's: apr's float32 import and the Q8_0 GGUF without its chat template. */
+static const run_artifact RUN_ARTIFACTS[] = {{"f32.apr", true},
+                                             {"int4.apr", false},
+                                             {"int8.apr", false},
+                                             {"q8_0.gguf", false},
+                                             {"q8_0-notemplate.gguf", true}};
 /* llama.cpp's own precision ladder, run through tools/llama-probe where the pipeline has its
  * step: the trusted numerics the near-tie bounds are calibrated on. */
-static const char *const PROBE_ARTIFACTS[] = {"f16.gguf", "q8_0.gguf", "q4_0.gguf"};
+static const run_artifact PROBE_ARTIFACTS[] = {
+    {"f32.gguf", true}, {"f16.gguf", false}, {"q8_0.gguf", false}, {"q4_0.gguf", false}};
 #define PROBE_STEP "llama-probe"
 
+/* Checks on the artefacts the pipeline makes; logit-parity's on apr's runs with their yardsticks. */
 static void expand_runs(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s,
-                        const char *artifact, const char *step, const char *variant)
+                        const run_artifact *a, const char *step, const char *variant)
 {
+    const char *artifact = a->name;
+    if (a->ladder && !pipeline_find_artifact(pl, artifact))
+        return;
     for (size_t i = 0; i < pl->n_prompts; i++) {
         const char *key = pl->prompts[i].key;
         check_spec *c = suite_add(out, s, s->label, m, variant, key, near_tie_bound(pl, artifact));
         check_add_query(c, step, artifact, NULL, key);
+        if (s == &suite_logit_parity && strcmp(step, PROBE_STEP) != 0)
+            yardstick_add_queries(pl, c, artifact);
     }
 }
 
@@ -32,12 +53,13 @@ static void expand_runs(const pipeline *pl, const pipeline_model *m, check_list 
 static void expand_per_run(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s)
 {
     for (size_t a = 0; a < sizeof RUN_ARTIFACTS / sizeof RUN_ARTIFACTS[0]; a++)
-        expand_runs(pl, m, out, s, RUN_ARTIFACTS[a], run_step_for(pl, RUN_ARTIFACTS[a]), RUN_ARTIFACTS[a]);
+        expand_runs(pl, m, out, s, &RUN_ARTIFACTS[a], run_step_for(pl, RUN_ARTIFACTS[a].name),
+                    RUN_ARTIFACTS[a].name);
     if (!pipeline_find_step(pl, PROBE_STEP))
         return;
     for (size_t a = 0; a < sizeof PROBE_ARTIFACTS / sizeof PROBE_ARTIFACTS[0]; a++) {
-        char *variant = xasprintf("%s@llama.cpp", PROBE_ARTIFACTS[a]);
-        expand_runs(pl, m, out, s, PROBE_ARTIFACTS[a], PROBE_STEP, variant);
+        char *variant = xasprintf("%s@llama.cpp", PROBE_ARTIFACTS[a].name);
+        expand_runs(pl, m, out, s, &PROBE_ARTIFACTS[a], PROBE_STEP, variant);
         free(variant);
     }
 }
@@ -127,6 +149,8 @@ static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
             check_result_set(r, CHECK_FAIL, "a divergence the oracle's margins cannot measure");
         break;
     }
+    if (d->oracle_margins)
+        yardstick_describe(ctx, check_oracle(ctx, r), r);
 }
 
 const suite_def suite_logit_parity = {"logit-parity", "logit-parity", false, logit_parity_expand,

@@ -42,9 +42,9 @@ static char *decode_or_null(const vocab *v, long id)
 }
 
 /* A token verdict in words: the sentence of divergence.h, appended to the detail (or the whole
- * detail, where the suite leaves it empty). Against an oracle without margins, only a failed
- * engine is worth a sentence: the rest would say "not measured" on every check, which the
- * report says once instead. */
+ * detail, where the suite leaves it empty), then what the suite saw beside the run. Against an oracle without
+ * margins, only a failed engine is worth a sentence: the rest would say "not measured" on every check, which
+ * the report says once instead. */
 static void describe_token_verdict(vocab_cache *vc, const check_spec *cs, check_result *r)
 {
     token_verdict *tv = r->tv;
@@ -64,12 +64,12 @@ static void describe_token_verdict(vocab_cache *vc, const check_spec *cs, check_
             d->prompt.verdict != PROMPT_UNKNOWN ? prompt_sentence(&d->prompt, v, tv->engine) : NULL;
     else if ((d->present || d->cls != DIV_NONE) && (d->oracle_margins || d->cls == DIV_ENGINE_ERROR))
         tv->sentence = divergence_sentence(d, v, tv->engine);
-    if (!tv->sentence)
-        return;
-    if (r->detail && *r->detail)
+    if (tv->sentence && r->detail && *r->detail)
         check_result_set(r, r->status, "%s; %s", r->detail, tv->sentence);
-    else
+    else if (tv->sentence)
         check_result_set(r, r->status, "%s", tv->sentence);
+    if (tv->beside)
+        check_result_set(r, r->status, "%s; %s", r->detail ? r->detail : "", tv->beside);
 }
 
 static outcome_kind outcome_of(action_status s)

@@ -73,6 +73,8 @@ static cJSON *check_json(evaluated_check *ec)
     cJSON *div = divergence_json(r);
     if (div)
         cJSON_AddItemToObject(j, "divergence", div);
+    if (r->tv && r->tv->beside_json)
+        cJSON_AddItemToObject(j, "beside", cJSON_Duplicate(r->tv->beside_json, true));
     /* Moved, not copied: on a large matrix the token sides are most of the memory. */
     if (r->expected)
         cJSON_AddItemToObject(j, "expected", r->expected);

@@ -1,5 +1,6 @@
 #include "report.h"
 #include "report_common.h"
+#include "report_ladder.h"
 
 #include <stdlib.h>
 
@@ -69,6 +70,7 @@ int report_markdown(const cJSON *results, FILE *out)
     fputs("\n\n", out);
     if (m.nrows)
         table(out, &m);
+    rc_ladder_markdown(out, results);
     listing(out, json_array(results, "checks"), m.total.n[RC_FAIL], RC_FAIL, "Failures");
     listing(out, json_array(results, "checks"), m.total.n[RC_TIMEOUT], RC_TIMEOUT,
             "Timed out (no verdict on the engine; not cached, so the next run tries again)");

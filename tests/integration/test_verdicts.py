@@ -252,3 +252,67 @@ def test_a_bad_oracle_margin_stops_the_run_naming_the_file_and_field(tmgt, tmp_p
     assert r.rc == 3, (why, r.err)
     assert str(oracle / "code.json") in r.err and message in r.err, (why, r.err)
     assert tmgt.engine_calls() == [] or all(c[1:] == ["--version"] for c in tmgt.engine_calls())
+
+
+def ladder_pipeline(tmgt, tmp_path):
+    """The margins pipeline with the precision ladder of pipeline/default.json: apr's float32
+    import and llama.cpp's f32 GGUF beside the quantized artefacts."""
+    path = pipeline_with(tmgt, tmp_path, margins_oracle(tmp_path))
+    doc = json.loads(path.read_text())
+    doc["steps"]["convert-hf"]["argv"][-1] = "{outtype}"
+    doc["artifacts"]["f16.gguf"]["vars"] = {"outtype": "f16"}
+    doc["artifacts"]["f32.gguf"] = {"step": "convert-hf", "inputs": {"src": "@source"}, "vars": {"outtype": "f32"}}
+    doc["artifacts"]["f32.apr"] = {"step": "reimport", "inputs": {"src": "@source"}}
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_logit_parity_places_a_divergence_by_the_peer_and_the_float32_rung(tmgt, tmp_path):
+    pipeline = ladder_pipeline(tmgt, tmp_path)
+    # int8 leaves the oracle where apr's float32 import does not; int4 where it already does
+    faults = (f"run@int8.apr {COMPLETION}=alter-token:4:99999;run@int4.apr {COMPLETION}=alter-token:4:99999;"
+              f"run@f32.apr {COMPLETION}=alter-token:2:99999")
+    r = run(tmgt, pipeline, "logit-parity", faults=faults)
+    assert r.rc == 1, r.err
+    n = len(json.loads((ROOT / "oracle/smollm-135m/completion.json").read_text())["tokens"])
+
+    int8 = r.check("logit-parity/smollm-135m/int8.apr/completion")
+    assert int8["status"] == "FAIL" and int8["divergence"]["index"] == 4, int8
+    assert int8["detail"].endswith(
+        f"; beside it, llama.cpp on q8_0.gguf stays on the oracle's path through all {n} tokens; apr on f32.apr "
+        "leaves it at token 2 (confident), so the divergence is there before quantization"), int8["detail"]
+    assert [(b["role"], b["engine"], b["artifact"], b["index"], b["class"]) for b in int8["beside"]] == [
+        ("peer", "llama.cpp", "q8_0.gguf", None, None), ("float32", "apr", "f32.apr", 2, "confident")]
+    # each query is an action the check read: the peer's probe and the float32 run
+    assert len(int8["actions"]) == 3, int8["actions"]
+
+    int4 = r.check("logit-parity/smollm-135m/int4.apr/greeting")
+    assert int4["status"] == "PASS" and "beside it" not in int4["detail"], int4  # agreeing: figures only
+    assert [b["artifact"] for b in int4["beside"]] == ["q4_0.gguf", "f32.apr"]
+
+    # the float32 rung has its own checks, its peer llama.cpp's f32 GGUF, and is not placed further
+    f32 = r.check("logit-parity/smollm-135m/f32.apr/completion")
+    assert f32["status"] == "FAIL" and f32["detail"].endswith(
+        f"beside it, llama.cpp on f32.gguf stays on the oracle's path through all {n} tokens"), f32
+    assert r.check("logit-parity/smollm-135m/f32.gguf@llama.cpp/code")["status"] == "PASS"
+
+    # the Markdown report's ladder: one row per artefact, one column per prompt
+    md = tmgt.run("report", "--format", "md")
+    assert md.rc == 0, md.err
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in md.out.splitlines() if line.startswith("| ")}
+    assert rows["int8.apr"] == ("| int8.apr | agrees | agrees | **confident** @4 (not in top 20) | agrees |"), md.out
+    assert rows["f32.apr"] == ("| f32.apr | agrees | agrees | **confident** @2 (not in top 20) | agrees |"), md.out
+    assert rows["f32.gguf@llama.cpp"].count("agrees") == 4, md.out
+
+
+def test_int8_quantization_alone_is_named_when_the_float32_rung_agrees(tmgt, tmp_path):
+    r = run(tmgt, ladder_pipeline(tmgt, tmp_path), "logit-parity",
+            faults=f"run@int8.apr {COMPLETION}=alter-token:4:99999")
+    int8 = r.check("logit-parity/smollm-135m/int8.apr/completion")
+    assert int8["status"] == "FAIL" and int8["detail"].endswith(", so the divergence comes with quantization"), int8
+    # the seed's pipeline has no float32 rung: the check reads its own run and the peer's only
+    plain = run(tmgt, pipeline_with(tmgt, tmp_path, margins_oracle(tmp_path)), "logit-parity",
+                faults=f"run@int8.apr {COMPLETION}=alter-token:4:99999")
+    beside = plain.check("logit-parity/smollm-135m/int8.apr/completion")["beside"]
+    assert [b["role"] for b in beside] == ["peer"], beside
+    assert not any("f32" in c["name"] for c in plain.results["checks"])
