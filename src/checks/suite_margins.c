@@ -30,7 +30,7 @@ static const run_artifact RUN_ARTIFACTS[] = {{"f32.apr", true},
 /* llama.cpp's own precision ladder, run through tools/llama-probe where the pipeline has its
  * step: the trusted numerics the near-tie bounds are calibrated on. */
 static const run_artifact PROBE_ARTIFACTS[] = {
-    {"f32.gguf", true}, {"f16.gguf", false}, {"q8_0.gguf", false}, {"q4_0.gguf", false}};
+    {"f16.gguf", false}, {"q8_0.gguf", false}, {"q4_0.gguf", false}};
 #define PROBE_STEP "llama-probe"
 
 /* Checks on the artefacts the pipeline makes; logit-parity's on apr's runs with their yardsticks. */

@@ -13,7 +13,7 @@
 /* apr's artefacts and llama.cpp's artefact of the same weights at the same precision. */
 static const struct {
     const char *apr, *peer;
-} PEERS[] = {{"f32.apr", "f32.gguf"},
+} PEERS[] = {{"f32.apr", "f16.gguf"},
              {"int8.apr", "q8_0.gguf"},
              {"int4.apr", "q4_0.gguf"},
              {"q8_0.gguf", "q8_0.gguf"},
