@@ -60,7 +60,7 @@ typedef struct {
     size_t out_len;
     const char *err; /* stderr, NUL-terminated */
     size_t err_len;
-    const char *reason;  /* why it did not run or failed to start (the action's reason) */
+    const char *reason;  /* the action's: why it did not run, could not start or was stopped */
     const char *command; /* short human form for messages: "apr run", "llama-completion" */
 } query_output;
 
