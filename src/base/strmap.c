@@ -80,3 +80,15 @@ void *strmap_put(strmap *m, const char *key, void *value)
     m->count++;
     return NULL;
 }
+
+bool strmap_next(const strmap *m, size_t *pos, const char **key, void **value)
+{
+    for (; *pos < m->cap; ++*pos)
+        if (m->keys[*pos]) {
+            *key = m->keys[*pos];
+            *value = m->values[*pos];
+            ++*pos;
+            return true;
+        }
+    return false;
+}

@@ -145,14 +145,27 @@ void str_list_free(str_list *l)
     memset(l, 0, sizeof *l);
 }
 
+static void err_vset(tmgt_error *err, const char *fmt, va_list ap)
+{
+    if (err)
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
 void err_set(tmgt_error *err, const char *fmt, ...)
 {
-    if (!err)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    err_vset(err, fmt, ap);
     va_end(ap);
+}
+
+int err_fail(tmgt_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(err, fmt, ap);
+    va_end(ap);
+    return -1;
 }
 
 int64_t timespec_ns(struct timespec t)

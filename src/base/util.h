@@ -46,6 +46,8 @@ typedef struct {
     char msg[1024];
 } tmgt_error;
 void err_set(tmgt_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* err_set, then -1: `return err_fail(err, "…", …);` from a function that returns 0 or -1. */
+int err_fail(tmgt_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 uint64_t now_ms(void);
 /* A file timestamp (or clock reading) in nanoseconds since the epoch. */

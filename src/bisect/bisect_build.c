@@ -57,8 +57,8 @@ static void write_log(const char *path, const run_result *res)
     sb_init(&sb);
     sb_append(&sb, res->out ? res->out : "", res->out_len);
     sb_append(&sb, res->err ? res->err : "", res->err_len);
-    if (res->error[0])
-        sb_printf(&sb, "%s\n", res->error);
+    if (res->error.msg[0])
+        sb_printf(&sb, "%s\n", res->error.msg);
     write_file_atomic(path, sb.buf ? sb.buf : "", sb.len, 0644, NULL);
     sb_free(&sb);
 }
@@ -73,7 +73,7 @@ static char *failure_reason(const run_result *res)
     case RUN_OUTPUT_LIMIT:
         return xasprintf("printed more than %u bytes", BUILD_OUTPUT_LIMIT);
     case RUN_SPAWN_FAILED:
-        return xstrdup(res->error);
+        return xstrdup(res->error.msg);
     case RUN_TIMED_OUT:
     case RUN_CANCELLED:
         break;

@@ -12,6 +12,7 @@
 #include "divergence.h"
 #include "oracle.h"
 #include "pipeline.h"
+#include "status.h"
 
 #define MAX_QUERY_INPUTS 2
 #define MAX_CHECK_QUERIES 4
@@ -51,26 +52,15 @@ void check_spec_free(check_spec *c);
 void check_list_free(check_list *l);
 
 /* What one query produced, as an evaluator sees it. */
-typedef enum {
-    OUT_OK,           /* exited 0 */
-    OUT_EXIT,         /* exited non-zero */
-    OUT_TIMEOUT,      /* killed at its timeout */
-    OUT_SIGNAL,       /* killed by a signal (crash) */
-    OUT_SPAWN_ERROR,  /* could not start (not executable, …) */
-    OUT_OUTPUT_LIMIT, /* printed more than tmgt keeps; killed */
-    OUT_NOT_RUN,      /* an input could not be produced, or the run was interrupted */
-    OUT_UNAVAILABLE,  /* engine, artefact or model source missing: the check is a SKIP */
-} outcome_kind;
-
 typedef struct {
-    outcome_kind kind;
+    action_status status;
     int exit_code;
     int term_signal;
     const char *out; /* stdout, NUL-terminated (may contain NULs before out_len) */
     size_t out_len;
     const char *err; /* stderr, NUL-terminated */
     size_t err_len;
-    const char *reason;  /* why it did not run (NOT_RUN, UNAVAILABLE, SPAWN_ERROR) */
+    const char *reason;  /* the action's: why it did not run, could not start or was stopped */
     const char *command; /* short human form for messages: "apr run", "llama-completion" */
 } query_output;
 
@@ -100,10 +90,6 @@ typedef struct {
     char *beside;
     cJSON *beside_json;
 } token_verdict;
-
-/* TIMEOUT: a query was killed at its step's timeout_s, so the check has no verdict on the engine
- * (the same inputs may pass on an idle machine); never cached, it runs again next time. */
-typedef enum { CHECK_PASS, CHECK_FAIL, CHECK_SKIP, CHECK_TIMEOUT } check_status;
 
 typedef struct {
     check_status status;

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "top_logprobs.h"
+#include "util.h"
 
 typedef struct {
     long *prompt_ids; /* the ids the engine encoded */
@@ -23,10 +24,10 @@ typedef struct {
  * TOP_LOGPROBS_MAX, prompt_token_ids a list of non-negative ids, one step per token, step i
  * numbered i and choosing tokens[i], each top as position_top_read requires with at most top_k
  * entries. A JSON null (apr without --logprobs) reads as nothing: returns 0 with *out empty.
- * Otherwise 0, or -1 and a malloc'd *why naming the field ("logprobs.steps[3].chosen: 198 is not
- * the reported token 504"); *out is then empty. */
+ * Otherwise 0, or -1 with *err naming the field ("logprobs.steps[3].chosen: 198 is not the
+ * reported token 504"); *out is then empty. *err is empty after a 0. */
 int engine_logprobs_read(const cJSON *logprobs, const long *tokens, size_t n_tokens, engine_logprobs *out,
-                         char **why);
+                         tmgt_error *err);
 void engine_logprobs_free(engine_logprobs *l);
 
 #endif

@@ -25,7 +25,7 @@
 #define GGUF_MIN_TENSOR_INFO 24
 #define GGUF_MIN_KV 13
 
-/* APR v2 (apr-format's v2/mod.rs; shared/spec/apr-cli.md §3.1): a 64-byte header whose CRC32
+/* APR v2 (the apr-format 0.72.3 crate's src/v2/mod.rs and header_impl.rs): a 64-byte header whose CRC32
  * covers bytes 0..40 and 44..64, then metadata at byte 64, the tensor index, the data. */
 #define APR_HEADER 64
 #define APR_CRC_AT 40

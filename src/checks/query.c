@@ -118,40 +118,38 @@ bool query_ok_as(const check_ctx *ctx, size_t i, check_result *r, const char *la
     char *msg = NULL, *why = NULL;
     check_status st = CHECK_FAIL;
 
-    if (q && q->kind == OUT_OK)
+    action_status s = q ? q->status : ST_NONE; /* no output at all: it never ran */
+    if (action_status_ran(s))
         return true;
-    switch (q ? q->kind : OUT_NOT_RUN) {
-    case OUT_OK:
-        break;
-    case OUT_NOT_RUN:
-    case OUT_UNAVAILABLE:
-        st = CHECK_SKIP;
-        if (q && q->reason)
-            msg = text_one_line(q->reason, strlen(q->reason), 1000);
-        else
-            msg = xasprintf("%s was not run", cmd);
-        break;
-    case OUT_EXIT:
+    switch (s) {
+    case ST_EXIT:
         why = failure_line(q->err, q->err_len);
         msg = why ? xasprintf("%s failed (exit %d): %s", cmd, q->exit_code, why)
                   : xasprintf("%s failed (exit %d)", cmd, q->exit_code);
         break;
-    case OUT_SIGNAL: {
+    case ST_SIGNAL: {
         const char *name = signal_name(q->term_signal);
         msg = name ? xasprintf("%s killed by signal %d (%s)", cmd, q->term_signal, name)
                    : xasprintf("%s killed by signal %d", cmd, q->term_signal);
         break;
     }
-    case OUT_TIMEOUT:
+    case ST_TIMEOUT:
         st = CHECK_TIMEOUT;
         msg = xasprintf("%s %s", cmd, q->reason ? q->reason : "timed out");
         break;
-    case OUT_SPAWN_ERROR:
+    case ST_SPAWN_ERROR:
         msg = q->reason ? xasprintf("%s could not be started: %s", cmd, q->reason)
                         : xasprintf("%s could not be started", cmd);
         break;
-    case OUT_OUTPUT_LIMIT:
+    case ST_OUTPUT_LIMIT:
         msg = xasprintf("%s printed more output than tmgt keeps and was killed", cmd);
+        break;
+    default: /* action_status_not_run: nothing to judge */
+        st = CHECK_SKIP;
+        if (q && q->reason)
+            msg = text_one_line(q->reason, strlen(q->reason), 1000);
+        else
+            msg = xasprintf("%s was not run", cmd);
         break;
     }
     set_labeled(r, st, label, msg);
@@ -168,7 +166,7 @@ bool query_ok(const check_ctx *ctx, size_t i, check_result *r)
 bool query_skipped(const check_ctx *ctx, size_t i)
 {
     const query_output *q = ctx->q[i];
-    return !q || q->kind == OUT_NOT_RUN || q->kind == OUT_UNAVAILABLE;
+    return !q || action_status_not_run(q->status);
 }
 
 bool queries_ok(const check_ctx *ctx, check_result *r, const char *const *labels)
@@ -228,7 +226,7 @@ cJSON *query_report_json(const check_ctx *ctx, size_t i, check_result *r, const 
 {
     const query_output *q = ctx->q[i];
     *failed_exit = false;
-    if (q && q->kind == OUT_EXIT) {
+    if (q && q->status == ST_EXIT) {
         cJSON *doc = json_parse_lenient(q->out, q->out_len, NULL);
         if (doc) {
             *failed_exit = true;

@@ -23,7 +23,7 @@ cJSON *query_json(const check_ctx *ctx, size_t i, check_result *r);
  * whose queries use the same command. */
 bool query_ok_as(const check_ctx *ctx, size_t i, check_result *r, const char *label);
 cJSON *query_json_as(const check_ctx *ctx, size_t i, check_result *r, const char *label);
-/* True when query i did not run (OUT_NOT_RUN, OUT_UNAVAILABLE, or no output at all). */
+/* True when query i has nothing to judge (action_status_not_run, or no output at all). */
 bool query_skipped(const check_ctx *ctx, size_t i);
 /* Judges every query of the check: a failure anywhere wins over a skip anywhere, because a
  * crash is a finding even when a sibling query could not run. labels may be NULL. */

@@ -71,10 +71,9 @@ static bool find_run_divergence(const check_ctx *ctx, size_t i, const cJSON *doc
                                 const long *tokens, size_t n, check_result *r, token_divergence *out)
 {
     engine_logprobs lp = {0};
-    char *why = NULL;
+    tmgt_error why;
     if (engine_logprobs_read(cJSON_GetObjectItemCaseSensitive(doc, "logprobs"), tokens, n, &lp, &why) != 0) {
-        check_result_set(r, CHECK_FAIL, "%s output %s", ctx->q[i]->command, why);
-        free(why);
+        check_result_set(r, CHECK_FAIL, "%s output %s", ctx->q[i]->command, why.msg);
         return false;
     }
     long count = -1;
@@ -87,7 +86,7 @@ static bool find_run_divergence(const check_ctx *ctx, size_t i, const cJSON *doc
                     .prompt_ids = lp.prompt_ids,
                     .n_prompt_ids = lp.n_prompt_ids,
                     .prompt_count = count,
-                    .failed = ctx->q[i]->kind != OUT_OK};
+                    .failed = !action_status_ran(ctx->q[i]->status)};
     const char *artifact = ctx->spec->queries[i].artifacts[0];
     divergence_params p = {
         .near_tie_nats = near_tie_bound(ctx->pl, artifact), .eos_id = oracle_eos(o), .bos_id = -1};

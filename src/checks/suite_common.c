@@ -230,18 +230,15 @@ size_t compare_tokens(check_result *r, const long *exp, size_t ne, const char *e
  * text ends before `from`. */
 static char *cp_slice(const char *s, size_t from, size_t max)
 {
-    size_t cp = 0, i = 0, start = 0, taken = 0;
-    for (; s[i]; i++) {
-        if (((unsigned char)s[i] & 0xC0) == 0x80)
-            continue;
-        if (cp == from)
-            start = i;
-        if (cp >= from && taken++ == max)
-            break;
-        cp++;
-    }
-    if (cp <= from)
+    size_t len = strlen(s), i = 0;
+    long cp;
+    for (size_t n = 0; n < from && i < len; n++)
+        i += utf8_step(s + i, len - i, &cp);
+    if (i >= len)
         return NULL;
+    size_t start = i;
+    for (size_t n = 0; n < max && i < len; n++)
+        i += utf8_step(s + i, len - i, &cp);
     return xstrndup(s + start, i - start);
 }
 

@@ -73,7 +73,7 @@ static void parity_expand(const pipeline *pl, const pipeline_model *m, check_lis
 static bool says_no_gpu(const check_ctx *ctx, const check_result *r)
 {
     const query_output *q = ctx->q[0];
-    return (q->kind == OUT_EXIT && q->exit_code == 9) || str_icontains(r->detail, "no gpu") ||
+    return (q->status == ST_EXIT && q->exit_code == 9) || str_icontains(r->detail, "no gpu") ||
            str_icontains(r->detail, "cuda not available") ||
            str_icontains(r->detail, "cuda is not available");
 }

@@ -72,29 +72,6 @@ static void describe_token_verdict(vocab_cache *vc, const check_spec *cs, check_
         check_result_set(r, r->status, "%s; %s", r->detail ? r->detail : "", tv->beside);
 }
 
-static outcome_kind outcome_of(action_status s)
-{
-    switch (s) {
-    case ST_OK:
-    case ST_CACHE_ERROR:
-        return OUT_OK;
-    case ST_EXIT:
-        return OUT_EXIT;
-    case ST_TIMEOUT:
-        return OUT_TIMEOUT;
-    case ST_SIGNAL:
-        return OUT_SIGNAL;
-    case ST_SPAWN_ERROR:
-        return OUT_SPAWN_ERROR;
-    case ST_OUTPUT_LIMIT:
-        return OUT_OUTPUT_LIMIT;
-    case ST_UNAVAILABLE:
-        return OUT_UNAVAILABLE;
-    default:
-        return OUT_NOT_RUN;
-    }
-}
-
 /* "apr run" for apr's subcommands; the engine's own name when the step passes only flags. */
 static char *command_name(const action *a)
 {
@@ -109,7 +86,7 @@ static char *command_name(const action *a)
 static void fill_output(query_output *q, const action *a, char **command)
 {
     memset(q, 0, sizeof *q);
-    q->kind = outcome_of(a->status);
+    q->status = a->status;
     q->exit_code = a->exit_code;
     q->term_signal = a->term_signal;
     q->out = a->out ? a->out : "";
@@ -253,9 +230,11 @@ void evaluate_plan(const plan *p, bool gpu_available, evaluation *ev)
         evaluate_check(p, c, gpu_available, &vc, &ev->items[ev->count++]);
     for (size_t i = 0; i < ev->count; i++)
         judge_repeats(&ev->items[i]);
-    for (size_t i = 0; i < vc.by_slug.cap; i++)
-        if (vc.by_slug.keys[i] && vc.by_slug.values[i] != &vc.no_vocab)
-            vocab_free(vc.by_slug.values[i]);
+    const char *slug;
+    void *v;
+    for (size_t pos = 0; strmap_next(&vc.by_slug, &pos, &slug, &v);)
+        if (v != &vc.no_vocab)
+            vocab_free(v);
     strmap_free(&vc.by_slug);
 }
 

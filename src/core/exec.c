@@ -480,7 +480,7 @@ static void on_run_done(void *ctx, run_result *res)
         break;
     case RUN_SPAWN_FAILED:
         a->status = ST_SPAWN_ERROR;
-        a->reason = xstrdup(res->error);
+        a->reason = xstrdup(res->error.msg);
         break;
     case RUN_CANCELLED:
         a->status = ST_INTERRUPTED;

@@ -118,29 +118,3 @@ void graph_add_input(action *consumer, const char *in_name, artifact *t)
     }
     p->dependents[p->n_dependents++] = consumer;
 }
-
-const char *action_status_name(action_status s)
-{
-    static const char *const names[] = {
-        [ST_NONE] = "pending",
-        [ST_OK] = "ok",
-        [ST_EXIT] = "exit",
-        [ST_TIMEOUT] = "timeout",
-        [ST_SIGNAL] = "signal",
-        [ST_SPAWN_ERROR] = "spawn-error",
-        [ST_OUTPUT_LIMIT] = "output-limit",
-        [ST_OUTPUT_MISSING] = "output-missing",
-        [ST_OUTPUT_MALFORMED] = "output-malformed",
-        [ST_SKIPPED] = "skipped",
-        [ST_UNAVAILABLE] = "unavailable",
-        [ST_INTERRUPTED] = "interrupted",
-        [ST_CACHE_ERROR] = "cache-error",
-        [ST_ENGINE_CHANGED] = "engine-changed",
-    };
-    return (size_t)s < sizeof names / sizeof *names && names[s] ? names[s] : "unknown";
-}
-
-bool action_status_is_failure(action_status s)
-{
-    return s != ST_OK && s != ST_NONE;
-}

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "hash.h"
 #include "pipeline.h"
+#include "status.h"
 #include "strmap.h"
 
 typedef struct action action;
@@ -26,23 +27,6 @@ typedef struct {
     uint64_t size;
     char *format_found; /* its header, as read: "GGUF v3, 272 tensors"; NULL when not read */
 } artifact;
-
-typedef enum {
-    ST_NONE, /* not finished */
-    ST_OK,   /* exit 0 (and its output present) */
-    ST_EXIT, /* exited non-zero: a measurement, cached */
-    ST_TIMEOUT,
-    ST_SIGNAL,
-    ST_SPAWN_ERROR,
-    ST_OUTPUT_LIMIT,
-    ST_OUTPUT_MISSING,   /* exit 0 but the declared output is absent or empty */
-    ST_OUTPUT_MALFORMED, /* exit 0 but the output is not of the format its name declares */
-    ST_SKIPPED,          /* an input could not be produced */
-    ST_UNAVAILABLE,      /* engine missing, source missing, no recipe */
-    ST_INTERRUPTED,
-    ST_CACHE_ERROR,    /* could not publish to the cache (disk full, …) */
-    ST_ENGINE_CHANGED, /* the engine binary was replaced while the action ran: not cached */
-} action_status;
 
 struct action {
     size_t index;
@@ -106,7 +90,5 @@ action *graph_find_action(graph *g, const char *dedupe);
 action *graph_add_action(graph *g, const char *dedupe, const char *label);
 /* Records that `consumer` reads `a`: it waits for a's producer. */
 void graph_add_input(action *consumer, const char *in_name, artifact *a);
-const char *action_status_name(action_status s);
-bool action_status_is_failure(action_status s);
 
 #endif

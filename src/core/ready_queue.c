@@ -22,9 +22,10 @@ void ready_queue_init(ready_queue *q)
 
 void ready_queue_free(ready_queue *q)
 {
-    for (size_t i = 0; i < q->step_times.cap; i++)
-        if (q->step_times.keys[i])
-            free(q->step_times.values[i]);
+    const char *step;
+    void *times;
+    for (size_t pos = 0; strmap_next(&q->step_times, &pos, &step, &times);)
+        free(times);
     strmap_free(&q->step_times);
     free(q->items);
     *q = (ready_queue){0};

@@ -9,13 +9,6 @@
 #include "fs.h"
 #include "json_stream.h"
 
-static const char *status_name(check_status s)
-{
-    static const char *const names[] = {
-        [CHECK_PASS] = "PASS", [CHECK_FAIL] = "FAIL", [CHECK_SKIP] = "SKIP", [CHECK_TIMEOUT] = "TIMEOUT"};
-    return names[s];
-}
-
 static cJSON *string_or_null(const char *s)
 {
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
@@ -66,7 +59,7 @@ static cJSON *check_json(evaluated_check *ec)
     cJSON_AddStringToObject(j, "model", s->model ? s->model : "global");
     cJSON_AddItemToObject(j, "variant", string_or_null(s->variant));
     cJSON_AddItemToObject(j, "prompt", string_or_null(s->prompt));
-    cJSON_AddStringToObject(j, "status", status_name(r->status));
+    cJSON_AddStringToObject(j, "status", check_status_name(r->status));
     cJSON_AddStringToObject(j, "detail", r->detail ? r->detail : "");
     if (r->details)
         cJSON_AddStringToObject(j, "details", r->details);

@@ -133,10 +133,10 @@ static runner *slurm_runner(uv_loop_t *loop, void *ctx)
 int session_execute(session *s, const session_opts *o, cJSON **doc, char **results_file)
 {
     slurm_settings slurm = {.partition = o->slurm_partition, .account = o->slurm_account};
-    char why[512];
+    tmgt_error why = {{0}};
     /* Engines read and write the cache's files from whichever node runs them. */
-    if (o->slurm && runner_slurm_probe(&slurm, cache_tmp_dir(s->c), why, sizeof why) != 0) {
-        fprintf(stderr, "tmgt: --executor slurm: %s\n", why);
+    if (o->slurm && runner_slurm_probe(&slurm, cache_tmp_dir(s->c), &why) != 0) {
+        fprintf(stderr, "tmgt: --executor slurm: %s\n", why.msg);
         return EXIT_ENV;
     }
     terminal_progress progress;

@@ -24,22 +24,23 @@ static bool model_needs(const char *name)
     return false;
 }
 
-char *hub_listing_parse(const char *json, size_t len, char **commit, char ***names, size_t *n)
+int hub_listing_parse(const char *json, size_t len, char **commit, char ***names, size_t *n, tmgt_error *err)
 {
     cJSON *doc = cJSON_ParseWithLength(json, len);
     const cJSON *sha = cJSON_GetObjectItemCaseSensitive(doc, "sha");
     const cJSON *siblings = cJSON_GetObjectItemCaseSensitive(doc, "siblings");
-    char *problem = NULL;
+    int rc = 0;
     if (!cJSON_IsString(sha) || !hub_is_commit_hash(sha->valuestring) || !cJSON_IsArray(siblings))
-        problem = xstrdup("the Hub's answer to the repository listing has no commit \"sha\" or \"siblings\"");
-    const cJSON *s, *listed = problem ? NULL : siblings;
+        rc =
+            err_fail(err, "the Hub's answer to the repository listing has no commit \"sha\" or \"siblings\"");
+    const cJSON *s, *listed = rc ? NULL : siblings;
     cJSON_ArrayForEach (s, listed) {
         const cJSON *fn = cJSON_GetObjectItemCaseSensitive(s, "rfilename");
         if (!cJSON_IsString(fn) || !hub_safe_repo_path(fn->valuestring)) {
-            problem = xasprintf(
-                "the Hub listed the file name \"%s\", which would escape the cache directory; "
-                "refusing the repository",
-                cJSON_IsString(fn) ? fn->valuestring : "(not a string)");
+            rc = err_fail(err,
+                          "the Hub listed the file name \"%s\", which would escape the cache directory; "
+                          "refusing the repository",
+                          cJSON_IsString(fn) ? fn->valuestring : "(not a string)");
             break;
         }
         if (model_needs(fn->valuestring)) {
@@ -47,10 +48,10 @@ char *hub_listing_parse(const char *json, size_t len, char **commit, char ***nam
             (*names)[(*n)++] = xstrdup(fn->valuestring);
         }
     }
-    if (!problem && !*n)
-        problem = xstrdup("the repository has no config, tokenizer or safetensors files");
-    if (!problem)
+    if (!rc && !*n)
+        rc = err_fail(err, "the repository has no config, tokenizer or safetensors files");
+    if (!rc)
         *commit = xstrdup(sha->valuestring);
     cJSON_Delete(doc);
-    return problem;
+    return rc;
 }

@@ -5,9 +5,12 @@
 
 #include <stddef.h>
 
-/* Sets *commit and appends the wanted top-level file names to *names / *n, or returns why the
- * answer is refused (a name that could leave the snapshot directory condemns the whole answer);
- * on refusal the names collected so far are still the caller's to free. */
-char *hub_listing_parse(const char *json, size_t len, char **commit, char ***names, size_t *n);
+#include "util.h"
+
+/* Sets *commit and appends the wanted top-level file names to *names / *n and returns 0, or
+ * returns -1 with *err saying why the answer is refused (a name that could leave the snapshot
+ * directory condemns the whole answer); on refusal the names collected so far are still the
+ * caller's to free. */
+int hub_listing_parse(const char *json, size_t len, char **commit, char ***names, size_t *n, tmgt_error *err);
 
 #endif

@@ -103,12 +103,12 @@ static void on_listing(hub_request *req)
     }
     char **names = NULL;
     size_t n = 0;
-    char *problem =
-        hub_listing_parse(r->listing.buf ? r->listing.buf : "", r->listing.len, &r->commit, &names, &n);
-    if (problem) {
+    tmgt_error problem;
+    if (hub_listing_parse(r->listing.buf ? r->listing.buf : "", r->listing.len, &r->commit, &names, &n,
+                          &problem) != 0) {
         for (size_t i = 0; i < n; i++)
             free(names[i]);
-        repo_fail(r, problem);
+        repo_fail(r, xstrdup(problem.msg));
     } else {
         start_files(r, names, n);
     }

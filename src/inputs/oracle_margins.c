@@ -58,10 +58,9 @@ static int read_top_logprobs(const cJSON *arr, const char *path, oracle_entry *o
     cJSON_ArrayForEach (pos, arr) {
         char where[48];
         snprintf(where, sizeof where, "top_logprobs[%zu]", i);
-        char *why = position_top_read(pos, where, &oracle_keys, &out->top[i]);
-        if (why) {
-            err_set(err, "%s: %s", path, why);
-            free(why);
+        tmgt_error why;
+        if (position_top_read(pos, where, &oracle_keys, &out->top[i], &why) != 0) {
+            err_set(err, "%s: %s", path, why.msg);
             return -1;
         }
         if (out->top[i].top[0].id != out->tokens[i]) {

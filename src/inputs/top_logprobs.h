@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "util.h"
+
 /* More than any engine or the oracle records (the oracle 20, apr and the HTTP APIs at most 20). */
 #define TOP_LOGPROBS_MAX 64
 
@@ -28,9 +30,10 @@ typedef struct {
 
 /* Reads the list `arr` of one position: 1 to TOP_LOGPROBS_MAX objects, each a non-negative
  * integer id and a finite logprob <= 0, descending, no id twice. `where` names the list in
- * messages ("top_logprobs[4]"). Returns NULL, or a malloc'd message naming the entry and member
+ * messages ("top_logprobs[4]"). Returns 0, or -1 with *err naming the entry and member
  * ("top_logprobs[4][2].logprob: not finite (inf)"); *out is then empty. */
-char *position_top_read(const cJSON *arr, const char *where, const top_keys *keys, position_top *out);
+int position_top_read(const cJSON *arr, const char *where, const top_keys *keys, position_top *out,
+                      tmgt_error *err);
 /* The entry for `id`, or NULL when it is not among them. */
 const token_logprob *position_top_find(const position_top *p, long id);
 /* 1-based rank of `id`, 0 when absent. */

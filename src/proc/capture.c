@@ -79,7 +79,7 @@ capture *capture_start(const capture_request *req)
     c->started = now_ms();
     int rc = start_child(c, req);
     if (rc != 0) {
-        snprintf(c->res->error, sizeof c->res->error, "cannot start %s: %s", req->argv[0], strerror(rc));
+        err_set(&c->res->error, "cannot start %s: %s", req->argv[0], strerror(rc));
         c->stop.spawn_failed = c->exited = true;
     }
     return c;
@@ -146,7 +146,7 @@ static void reap(capture *c)
     } else if (r < 0 && errno != EINTR) {
         c->exited = true;
         c->res->exit_code = -1;
-        snprintf(c->res->error, sizeof c->res->error, "lost the child's exit status: %s", strerror(errno));
+        err_set(&c->res->error, "lost the child's exit status: %s", strerror(errno));
     }
 }
 

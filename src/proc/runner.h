@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "util.h"
+
 typedef enum {
     RUN_EXITED,       /* exit_code is valid */
     RUN_SIGNALED,     /* term_signal is valid (crash, or killed from outside) */
@@ -27,7 +29,7 @@ typedef struct {
     char *out, *err;
     size_t out_len, err_len;
     char *out_spill, *err_spill;
-    char error[256];
+    tmgt_error error; /* RUN_SPAWN_FAILED: why; empty otherwise */
 } run_result;
 
 /* Where a batch system should place an action (the pipeline step's "resources"); the local
@@ -75,7 +77,7 @@ runner *runner_slurm_new(uv_loop_t *loop, const slurm_settings *s, size_t memory
                          int kill_grace_ms);
 /* Checks up front that srun is there, the cluster answers and a node sees `shared_dir` (where
  * tmgt keeps what engines read and write) at the same path: 0, or -1 with `err` saying why. */
-int runner_slurm_probe(const slurm_settings *s, const char *shared_dir, char *err, size_t err_size);
+int runner_slurm_probe(const slurm_settings *s, const char *shared_dir, tmgt_error *err);
 
 void run_result_free(run_result *res);
 

@@ -256,7 +256,7 @@ static int local_start(runner *r, const run_request *req, run_done_cb cb, void *
     uv_timer_init(lr->loop, &j->timer);
     j->timer.data = j;
     if (rc != 0) {
-        snprintf(j->res->error, sizeof j->res->error, "cannot start %s: %s", req->argv[0], strerror(rc));
+        err_set(&j->res->error, "cannot start %s: %s", req->argv[0], strerror(rc));
         /* The callback arrives from the loop, as for any other end. */
         j->spawn_failed = j->exited = true;
         j->pid = 0;

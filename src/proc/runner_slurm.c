@@ -104,7 +104,7 @@ static void srun_failure(run_result *res, const char *err, size_t len)
             why = line;
             why_len = n;
         }
-    snprintf(res->error, sizeof res->error, "%.*s (exit %d)", (int)why_len, why, res->exit_code);
+    err_set(&res->error, "%.*s (exit %d)", (int)why_len, why, res->exit_code);
     res->outcome = RUN_SPAWN_FAILED;
 }
 
@@ -307,19 +307,19 @@ static run_result *run_probe(const slurm_settings *s, const char *token_path)
     return res;
 }
 
-int runner_slurm_probe(const slurm_settings *s, const char *shared_dir, char *err, size_t err_size)
+int runner_slurm_probe(const slurm_settings *s, const char *shared_dir, tmgt_error *err)
 {
     /* srun retries a missing configuration file for a minute before it says so. */
     const char *conf = env_get(ENV_SLURM_CONF);
     if (conf && *conf && access(conf, R_OK) != 0) {
-        snprintf(err, err_size, "SLURM_CONF=%s: %s", conf, strerror(errno));
+        err_set(err, "SLURM_CONF=%s: %s", conf, strerror(errno));
         return -1;
     }
     char *token = xasprintf("tmgt %ld %llu\n", (long)getpid(), (unsigned long long)now_ms());
     char *path = xasprintf("%s/slurm-probe-%ld", shared_dir, (long)getpid());
     FILE *f = fopen(path, "w");
     if (!f || fputs(token, f) < 0 || fclose(f) != 0) {
-        snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
+        err_set(err, "cannot write %s: %s", path, strerror(errno));
         free(token);
         free(path);
         return -1;
@@ -329,21 +329,20 @@ int runner_slurm_probe(const slurm_settings *s, const char *shared_dir, char *er
     int rc = -1;
     if (res->outcome == RUN_EXITED && res->exit_code == 0 && res->out && !strcmp(res->out, token))
         rc = 0;
-    else if (res->outcome == RUN_SPAWN_FAILED && !strncmp(res->error, "cannot start", 12))
-        snprintf(err, err_size, "%s (Slurm's client commands must be on PATH)", res->error);
+    else if (res->outcome == RUN_SPAWN_FAILED && !strncmp(res->error.msg, "cannot start", 12))
+        err_set(err, "%s (Slurm's client commands must be on PATH)", res->error.msg);
     else if (res->outcome == RUN_SPAWN_FAILED)
-        snprintf(err, err_size, "the cluster did not run a test job: %s", res->error);
+        err_set(err, "the cluster did not run a test job: %s", res->error.msg);
     else if (res->outcome == RUN_TIMED_OUT)
-        snprintf(err, err_size, "the cluster did not run a test job within %d s", PROBE_TIMEOUT_MS / 1000);
+        err_set(err, "the cluster did not run a test job within %d s", PROBE_TIMEOUT_MS / 1000);
     else if (res->outcome == RUN_EXITED && res->exit_code == PROBE_NOT_VISIBLE)
-        snprintf(err, err_size,
-                 "the node the test job ran on does not see %s, inside the cache directory: the cache and "
-                 "the models must be on a filesystem every node mounts at the same path",
-                 shared_dir);
+        err_set(err,
+                "the node the test job ran on does not see %s, inside the cache directory: the cache and "
+                "the models must be on a filesystem every node mounts at the same path",
+                shared_dir);
     else
-        snprintf(err, err_size,
-                 "the test job did not print the token tmgt wrote into %s (exit %d, signal %d)", path,
-                 res->exit_code, res->term_signal);
+        err_set(err, "the test job did not print the token tmgt wrote into %s (exit %d, signal %d)", path,
+                res->exit_code, res->term_signal);
     run_result_free(res);
     free(token);
     free(path);

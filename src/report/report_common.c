@@ -14,17 +14,6 @@ static const char *non_empty(const char *s)
     return s && *s ? s : NULL;
 }
 
-static rc_status parse_status(const char *s)
-{
-    if (s && strcmp(s, "PASS") == 0)
-        return RC_PASS;
-    if (s && strcmp(s, "SKIP") == 0)
-        return RC_SKIP;
-    if (s && strcmp(s, "TIMEOUT") == 0)
-        return RC_TIMEOUT;
-    return RC_FAIL;
-}
-
 void rc_check_read(const cJSON *item, rc_check *c)
 {
     c->name = or_default(json_str(item, "name"), "(unnamed check)");
@@ -33,24 +22,24 @@ void rc_check_read(const cJSON *item, rc_check *c)
     c->detail = or_default(json_str(item, "detail"), "");
     c->details = non_empty(json_str(item, "details"));
     c->reproduce = non_empty(json_str(item, "reproduce"));
-    c->status = parse_status(json_str(item, "status"));
+    c->status = check_status_parse(json_str(item, "status"));
     c->divergence = json_object(item, "divergence");
     c->expected = json_object(item, "expected");
     c->got = json_object(item, "got");
     c->actions = json_array(item, "actions");
 }
 
-const char *rc_symbol(rc_status s)
+const char *rc_symbol(check_status s)
 {
-    static const char *const symbols[RC_NSTATUS] = {
-        [RC_PASS] = "✓", [RC_FAIL] = "✗", [RC_TIMEOUT] = "⏱", [RC_SKIP] = "−"};
+    static const char *const symbols[CHECK_NSTATUS] = {
+        [CHECK_PASS] = "✓", [CHECK_FAIL] = "✗", [CHECK_TIMEOUT] = "⏱", [CHECK_SKIP] = "−"};
     return symbols[s];
 }
 
-const char *rc_status_word(rc_status s)
+const char *rc_status_word(check_status s)
 {
-    static const char *const words[RC_NSTATUS] = {
-        [RC_PASS] = "pass", [RC_FAIL] = "fail", [RC_TIMEOUT] = "timeout", [RC_SKIP] = "skip"};
+    static const char *const words[CHECK_NSTATUS] = {
+        [CHECK_PASS] = "pass", [CHECK_FAIL] = "fail", [CHECK_TIMEOUT] = "timeout", [CHECK_SKIP] = "skip"};
     return words[s];
 }
 
@@ -268,7 +257,7 @@ const rc_cell *rc_matrix_cell(const rc_matrix *m, size_t row, size_t col)
 int rc_cell_sum(const rc_cell *c)
 {
     int sum = 0;
-    for (int s = 0; s < RC_NSTATUS; s++)
+    for (int s = 0; s < CHECK_NSTATUS; s++)
         sum += c->n[s];
     return sum;
 }
@@ -276,9 +265,9 @@ int rc_cell_sum(const rc_cell *c)
 void rc_cell_symbols_in(FILE *out, const rc_cell *c, const char *open, const char *close)
 {
     const char *sep = "";
-    for (int s = 0; s < RC_NSTATUS; s++) {
+    for (int s = 0; s < CHECK_NSTATUS; s++) {
         if (c->n[s]) {
-            fprintf(out, "%s%s%s %d%s", sep, open, rc_symbol((rc_status)s), c->n[s], close);
+            fprintf(out, "%s%s%s %d%s", sep, open, rc_symbol((check_status)s), c->n[s], close);
             sep = " ";
         }
     }
@@ -291,7 +280,7 @@ void rc_cell_symbols(FILE *out, const rc_cell *c)
     rc_cell_symbols_in(out, c, "", "");
 }
 
-void rc_each_check(FILE *out, const cJSON *checks, rc_status status,
+void rc_each_check(FILE *out, const cJSON *checks, check_status status,
                    void (*write)(FILE *out, const rc_check *c))
 {
     const cJSON *item;
@@ -314,10 +303,10 @@ void rc_totals(FILE *out, const cJSON *results, const rc_cell *total)
     double executed, cached = 0, wall_ms;
     int checks = rc_cell_sum(total);
 
-    fprintf(out, "%d passed, %d failed, ", total->n[RC_PASS], total->n[RC_FAIL]);
-    if (total->n[RC_TIMEOUT])
-        fprintf(out, "%d timed out, ", total->n[RC_TIMEOUT]);
-    fprintf(out, "%d skipped (%d check%s)", total->n[RC_SKIP], checks, plural(checks));
+    fprintf(out, "%d passed, %d failed, ", total->n[CHECK_PASS], total->n[CHECK_FAIL]);
+    if (total->n[CHECK_TIMEOUT])
+        fprintf(out, "%d timed out, ", total->n[CHECK_TIMEOUT]);
+    fprintf(out, "%d skipped (%d check%s)", total->n[CHECK_SKIP], checks, plural(checks));
     if (json_num(results, "actions_executed", &executed)) {
         json_num(results, "actions_cached", &cached);
         fprintf(out, " — %.0f action%s executed, %.0f cached", executed, plural(executed), cached);

@@ -11,13 +11,13 @@
 
 #include "escape.h"
 #include "json_read.h"
+#include "status.h"
 #include "utf8.h"
 
-/* A status other than PASS, TIMEOUT or SKIP reads as FAIL: a parity checker must never turn a
- * result it does not understand into a pass. TIMEOUT is no verdict on the engine (the step ran
- * out of time, perhaps on a loaded machine), so every report names it apart from FAIL. In this
- * order cells list their counts: ✓ ✗ ⏱ −. */
-typedef enum { RC_PASS, RC_FAIL, RC_TIMEOUT, RC_SKIP, RC_NSTATUS } rc_status;
+/* A check's status is the checks layer's check_status (status.h), read back from the document
+ * by check_status_parse: a word it does not know reads as FAIL. TIMEOUT is no verdict on the
+ * engine (the step ran out of time, perhaps on a loaded machine), so every report names it apart
+ * from FAIL; cells list their counts in the enum's order: ✓ ✗ ⏱ −. */
 
 /* The matrix row of checks that belong to no model (`list/global`). */
 #define RC_GLOBAL "global"
@@ -26,7 +26,7 @@ typedef enum { RC_PASS, RC_FAIL, RC_TIMEOUT, RC_SKIP, RC_NSTATUS } rc_status;
 typedef struct {
     const char *name, *suite, *model, *detail;
     const char *details, *reproduce; /* NULL when absent */
-    rc_status status;
+    check_status status;
     const cJSON *divergence;     /* an object, or NULL */
     const cJSON *expected, *got; /* objects {tokens, text, token_texts}, or NULL */
     const cJSON *actions;        /* an array of action ids, or NULL */
@@ -34,10 +34,10 @@ typedef struct {
 
 void rc_check_read(const cJSON *item, rc_check *c);
 /* write() for each of the checks with this status, in the document's order. */
-void rc_each_check(FILE *out, const cJSON *checks, rc_status status,
+void rc_each_check(FILE *out, const cJSON *checks, check_status status,
                    void (*write)(FILE *out, const rc_check *c));
-const char *rc_symbol(rc_status s);      /* ✓ ✗ ⏱ − */
-const char *rc_status_word(rc_status s); /* pass fail timeout skip */
+const char *rc_symbol(check_status s);      /* ✓ ✗ ⏱ − */
+const char *rc_status_word(check_status s); /* pass fail timeout skip */
 
 /* `s` as a Markdown code span, delimited by enough backticks to survive its content. */
 void rc_md_code(FILE *out, const char *s);
@@ -67,7 +67,7 @@ char *rc_oracle_text(const cJSON *model);
 const char *rc_engine_version(const cJSON *results);
 
 typedef struct {
-    int n[RC_NSTATUS];
+    int n[CHECK_NSTATUS];
 } rc_cell;
 
 /* Rows: models in order of first appearance among the checks, then "global" when present.

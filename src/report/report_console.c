@@ -14,10 +14,12 @@
 
 static const char ELLIPSIS[] = "…";
 
-static const char *colour_code(rc_status s)
+static const char *colour_code(check_status s)
 {
-    static const char *const codes[RC_NSTATUS] = {
-        [RC_PASS] = "\033[32m", [RC_FAIL] = "\033[31m", [RC_TIMEOUT] = "\033[35m", [RC_SKIP] = "\033[33m"};
+    static const char *const codes[CHECK_NSTATUS] = {[CHECK_PASS] = "\033[32m",
+                                                     [CHECK_FAIL] = "\033[31m",
+                                                     [CHECK_TIMEOUT] = "\033[35m",
+                                                     [CHECK_SKIP] = "\033[33m"};
     return codes[s];
 }
 
@@ -144,7 +146,7 @@ static int check_line(FILE *out, const rc_check *c, const report_console_opts *o
     rc = line_end(&l, out, opts->width, CONTINUED, colour);
     /* A divergence the detail already says in words is not said twice. */
     const char *sentence = json_str(c->divergence, "sentence");
-    if (rc == 0 && c->status == RC_FAIL && !(sentence && strstr(c->detail, sentence)) &&
+    if (rc == 0 && c->status == CHECK_FAIL && !(sentence && strstr(c->detail, sentence)) &&
         (divergence = rc_divergence_text(c->divergence))) {
         if ((mem = line_start(&l)))
             fprintf(mem, "%*s%s", CONTINUED, "", divergence);
@@ -166,7 +168,7 @@ static int check_lines(const cJSON *checks, FILE *out, const report_console_opts
     cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
-        if (opts->failures_only && c.status != RC_FAIL && c.status != RC_TIMEOUT)
+        if (opts->failures_only && c.status != CHECK_FAIL && c.status != CHECK_TIMEOUT)
             continue;
         if (check_line(out, &c, opts) != 0)
             return -1;
@@ -177,14 +179,14 @@ static int check_lines(const cJSON *checks, FILE *out, const report_console_opts
 
 /* A cell is as bad as its worst check, so one failure among passes still shows red, and a
  * timeout shows unless something failed outright. */
-static rc_status cell_status(const rc_cell *c)
+static check_status cell_status(const rc_cell *c)
 {
-    static const rc_status worst_first[] = {RC_FAIL, RC_TIMEOUT, RC_PASS};
+    static const check_status worst_first[] = {CHECK_FAIL, CHECK_TIMEOUT, CHECK_PASS};
     for (size_t i = 0; i < sizeof worst_first / sizeof *worst_first; i++) {
         if (c->n[worst_first[i]])
             return worst_first[i];
     }
-    return RC_SKIP;
+    return CHECK_SKIP;
 }
 
 /* `✓ 4 ✗ 1`: at most four counts of ten digits and their glyphs. */
@@ -398,8 +400,10 @@ void report_console_totals(const cJSON *results, const report_counts *n, FILE *o
                            const report_console_opts *opts)
 {
     report_console_opts o = with_defaults(opts);
-    rc_cell total = {
-        {[RC_PASS] = n->pass, [RC_FAIL] = n->fail, [RC_TIMEOUT] = n->timeout, [RC_SKIP] = n->skip}};
+    rc_cell total = {{[CHECK_PASS] = n->pass,
+                      [CHECK_FAIL] = n->fail,
+                      [CHECK_TIMEOUT] = n->timeout,
+                      [CHECK_SKIP] = n->skip}};
     totals(out, results, &total, &o);
 }
 

@@ -135,9 +135,9 @@ static const char *cell_class(const rc_cell *c)
     int sum = rc_cell_sum(c);
     if (!sum)
         return "empty";
-    for (int s = 0; s < RC_NSTATUS; s++) {
+    for (int s = 0; s < CHECK_NSTATUS; s++) {
         if (c->n[s] == sum)
-            return rc_status_word((rc_status)s);
+            return rc_status_word((check_status)s);
     }
     return "mixed";
 }
@@ -160,7 +160,7 @@ static void matrix(FILE *out, const rc_matrix *m)
         for (size_t model = 0; model < m->nrows; model++) {
             const rc_cell *c = rc_matrix_cell(m, model, suite);
             fprintf(out, "<td class=\"%s\" title=\"%d passed, %d failed, %d timed out, %d skipped\">",
-                    cell_class(c), c->n[RC_PASS], c->n[RC_FAIL], c->n[RC_TIMEOUT], c->n[RC_SKIP]);
+                    cell_class(c), c->n[CHECK_PASS], c->n[CHECK_FAIL], c->n[CHECK_TIMEOUT], c->n[CHECK_SKIP]);
             rc_cell_symbols_in(out, c, "<span>", "</span>"); /* a narrow column wraps between counts */
             fputs("</td>", out);
         }
@@ -297,7 +297,7 @@ static void failure(FILE *out, const rc_check *c)
 {
     char *divergence = rc_divergence_text(c->divergence);
 
-    fprintf(out, "<section class=\"failure%s\">\n<h3><code>", c->status == RC_TIMEOUT ? " timeout" : "");
+    fprintf(out, "<section class=\"failure%s\">\n<h3><code>", c->status == CHECK_TIMEOUT ? " timeout" : "");
     escape_puts(out, c->name, ESC_MARKUP);
     fputs("</code></h3>\n", out);
     paragraph(out, "detail", c->detail);
@@ -318,7 +318,7 @@ static void failures(FILE *out, const cJSON *checks, int count)
     fprintf(out, "<h2>Failures (%d)</h2>\n", count);
     if (!count)
         fputs("<p>No failures.</p>\n", out);
-    rc_each_check(out, checks, RC_FAIL, failure);
+    rc_each_check(out, checks, CHECK_FAIL, failure);
 }
 
 static void timeouts(FILE *out, const cJSON *checks, int count)
@@ -330,7 +330,7 @@ static void timeouts(FILE *out, const cJSON *checks, int count)
             "<code>timeout_s</code>: no verdict on the engine (a loaded machine can be enough). "
             "Not cached: the next run tries them again.</p>\n",
             count);
-    rc_each_check(out, checks, RC_TIMEOUT, failure);
+    rc_each_check(out, checks, CHECK_TIMEOUT, failure);
 }
 
 static void all_checks(FILE *out, const cJSON *checks, int count)
@@ -361,8 +361,8 @@ int report_html(const cJSON *results, FILE *out)
     run_info(out, results, &m.total);
     if (m.nrows)
         matrix(out, &m);
-    failures(out, checks, m.total.n[RC_FAIL]);
-    timeouts(out, checks, m.total.n[RC_TIMEOUT]);
+    failures(out, checks, m.total.n[CHECK_FAIL]);
+    timeouts(out, checks, m.total.n[CHECK_TIMEOUT]);
     all_checks(out, checks, rc_cell_sum(&m.total));
     fputs("</body>\n</html>\n", out);
     rc_matrix_free(&m);

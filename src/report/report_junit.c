@@ -41,10 +41,11 @@ static double check_seconds(const cJSON *actions, const rc_check *c)
 static void failure(FILE *out, const rc_check *c)
 {
     char *divergence = rc_divergence_text(c->divergence);
-    const char *element = c->status == RC_TIMEOUT ? "error" : "failure";
+    const char *element = c->status == CHECK_TIMEOUT ? "error" : "failure";
     const char *sep = "";
 
-    fprintf(out, "      <%s type=\"%s\" message=\"", element, c->status == RC_TIMEOUT ? "timeout" : "parity");
+    fprintf(out, "      <%s type=\"%s\" message=\"", element,
+            c->status == CHECK_TIMEOUT ? "timeout" : "parity");
     escape_puts(out, c->detail, ATTR);
     fputs("\">", out);
     if (c->details) {
@@ -71,12 +72,12 @@ static void testcase(FILE *out, const rc_check *c, double seconds)
     fputs("\" name=\"", out);
     escape_puts(out, c->name, ATTR);
     fprintf(out, "\" time=\"%.3f\"", seconds);
-    if (c->status == RC_PASS) {
+    if (c->status == CHECK_PASS) {
         fputs("/>\n", out);
         return;
     }
     fputs(">\n", out);
-    if (c->status == RC_FAIL || c->status == RC_TIMEOUT) {
+    if (c->status == CHECK_FAIL || c->status == CHECK_TIMEOUT) {
         failure(out, c);
     } else {
         fputs("      <skipped message=\"", out);
@@ -107,7 +108,8 @@ static void testsuite(FILE *out, const cJSON *results, const char *suite)
     fputs("  <testsuite name=\"", out);
     escape_puts(out, suite, ATTR);
     fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
-            rc_cell_sum(&counts), counts.n[RC_FAIL], counts.n[RC_TIMEOUT], counts.n[RC_SKIP], seconds);
+            rc_cell_sum(&counts), counts.n[CHECK_FAIL], counts.n[CHECK_TIMEOUT], counts.n[CHECK_SKIP],
+            seconds);
     cJSON_ArrayForEach (item, checks) {
         rc_check c;
         rc_check_read(item, &c);
@@ -126,7 +128,7 @@ int report_junit(const cJSON *results, FILE *out)
         return -1;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
     fprintf(out, "<testsuites name=\"tmgt\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\"",
-            rc_cell_sum(&m.total), m.total.n[RC_FAIL], m.total.n[RC_TIMEOUT], m.total.n[RC_SKIP]);
+            rc_cell_sum(&m.total), m.total.n[CHECK_FAIL], m.total.n[CHECK_TIMEOUT], m.total.n[CHECK_SKIP]);
     if (json_num(results, "wall_ms", &wall_ms))
         fprintf(out, " time=\"%.3f\"", wall_ms / 1000);
     fputs(">\n", out);

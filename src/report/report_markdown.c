@@ -49,7 +49,7 @@ static void failure_item(FILE *out, const rc_check *c)
 }
 
 /* The checks of one status under their heading, when there are any. */
-static void listing(FILE *out, const cJSON *checks, int count, rc_status status, const char *heading)
+static void listing(FILE *out, const cJSON *checks, int count, check_status status, const char *heading)
 {
     if (!count)
         return;
@@ -71,8 +71,8 @@ int report_markdown(const cJSON *results, FILE *out)
     if (m.nrows)
         table(out, &m);
     rc_ladder_markdown(out, results);
-    listing(out, json_array(results, "checks"), m.total.n[RC_FAIL], RC_FAIL, "Failures");
-    listing(out, json_array(results, "checks"), m.total.n[RC_TIMEOUT], RC_TIMEOUT,
+    listing(out, json_array(results, "checks"), m.total.n[CHECK_FAIL], CHECK_FAIL, "Failures");
+    listing(out, json_array(results, "checks"), m.total.n[CHECK_TIMEOUT], CHECK_TIMEOUT,
             "Timed out (no verdict on the engine; not cached, so the next run tries again)");
     rc_matrix_free(&m);
     return 0;

@@ -75,7 +75,7 @@ static void failure_block(FILE *out, const rc_check *c)
 
     fputs("#### ", out);
     rc_md_code(out, c->name);
-    fputs(c->status == RC_TIMEOUT ? "\n**Timed out**: " : "\n**Error**: ", out);
+    fputs(c->status == CHECK_TIMEOUT ? "\n**Timed out**: " : "\n**Error**: ", out);
     escape_puts(out, c->detail, ESC_VISIBLE);
     fputc('\n', out);
     if (c->details || divergence)
@@ -102,9 +102,9 @@ static char *command_for(const rc_check *c)
     return buf;
 }
 
-static bool unsettled(rc_status s)
+static bool unsettled(check_status s)
 {
-    return s == RC_FAIL || s == RC_TIMEOUT;
+    return s == CHECK_FAIL || s == CHECK_TIMEOUT;
 }
 
 static bool seen(char *const *commands, size_t n, const char *command)
@@ -152,8 +152,8 @@ int report_ticket(const cJSON *results, FILE *out, const char *date)
 
     if (rc_matrix_build(results, &m) != 0)
         return -1;
-    failures = m.total.n[RC_FAIL];
-    timeouts = m.total.n[RC_TIMEOUT];
+    failures = m.total.n[CHECK_FAIL];
+    timeouts = m.total.n[CHECK_TIMEOUT];
     rc_matrix_free(&m);
     fputs("## Model Parity Failures\n\n**Date**: ", out);
     escape_puts(out, date ? date : "unknown", ESC_VISIBLE);
@@ -167,7 +167,7 @@ int report_ticket(const cJSON *results, FILE *out, const char *date)
     }
     if (failures) {
         fprintf(out, "\n### %d failure(s)\n\n", failures);
-        rc_each_check(out, checks, RC_FAIL, failure_block);
+        rc_each_check(out, checks, CHECK_FAIL, failure_block);
     }
     if (timeouts) {
         fprintf(out, "%s### %d timeout(s)\n\n", failures ? "" : "\n", timeouts); /* blocks end blank */
@@ -176,7 +176,7 @@ int report_ticket(const cJSON *results, FILE *out, const char *date)
             "enough). Not cached: the next run tries them again; with fewer `--jobs` or a larger "
             "`timeout_s` they may finish.\n\n",
             out);
-        rc_each_check(out, checks, RC_TIMEOUT, failure_block);
+        rc_each_check(out, checks, CHECK_TIMEOUT, failure_block);
     }
     return reproduction(out, checks, (size_t)(failures + timeouts));
 }

@@ -106,9 +106,10 @@ static void write_run_log(cache *c)
         return;
     strbuf sb;
     sb_init(&sb);
-    for (size_t i = 0; i < c->used.cap; i++)
-        if (c->used.keys[i])
-            sb_printf(&sb, "%s\n", c->used.keys[i]);
+    const char *blob;
+    void *unused;
+    for (size_t pos = 0; strmap_next(&c->used, &pos, &blob, &unused);)
+        sb_printf(&sb, "%s\n", blob);
     char *stamp = iso8601_now();
     char *path = xasprintf("%s/runs/%s-%ld.txt", c->root, stamp, (long)getpid());
     write_file_atomic(path, sb.buf, sb.len, 0644, NULL);

@@ -58,12 +58,14 @@ void statcache_save(statcache *sc)
     strbuf sb;
     sb_init(&sb);
     sb_puts(&sb, HEADER);
-    for (size_t i = 0; i < sc->entries.cap; i++) {
-        statcache_entry *e = sc->entries.values[i];
-        if (!sc->entries.keys[i] || !e || strchr(sc->entries.keys[i], '\n'))
+    const char *path;
+    void *value;
+    for (size_t pos = 0; strmap_next(&sc->entries, &pos, &path, &value);) {
+        const statcache_entry *e = value;
+        if (!e || strchr(path, '\n'))
             continue;
         sb_printf(&sb, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %s %s\n", e->dev, e->ino,
-                  e->size, e->mtime_ns, e->ctime_ns, e->d.hex, sc->entries.keys[i]);
+                  e->size, e->mtime_ns, e->ctime_ns, e->d.hex, path);
     }
     write_file_atomic(sc->path, sb.buf, sb.len, 0644, NULL);
     sb_free(&sb);
@@ -72,8 +74,10 @@ void statcache_save(statcache *sc)
 
 void statcache_free(statcache *sc)
 {
-    for (size_t i = 0; i < sc->entries.cap; i++)
-        free(sc->entries.values[i]);
+    const char *path;
+    void *entry;
+    for (size_t pos = 0; strmap_next(&sc->entries, &pos, &path, &entry);)
+        free(entry);
     strmap_free(&sc->entries);
     free(sc->path);
 }

@@ -21,11 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *const keys[] = {"tokens", "items", NULL};
         if (json_int_list(json_first_list(doc, keys), &ids, &n)) {
             engine_logprobs lp;
-            char *why = NULL;
-            if (engine_logprobs_read(cJSON_GetObjectItemCaseSensitive(doc, "logprobs"), ids, n, &lp, &why) ==
-                0)
+            if (engine_logprobs_read(cJSON_GetObjectItemCaseSensitive(doc, "logprobs"), ids, n, &lp,
+                                     &error) == 0)
                 engine_logprobs_free(&lp);
-            free(why);
             free(ids);
         }
         double v;

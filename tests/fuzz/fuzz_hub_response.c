@@ -1,6 +1,7 @@
 /* What a Hub (or anything answering at HF_ENDPOINT) sends back: response headers, then the
  * repository listing. The input is header lines up to the first empty line, the listing after
  * it. Whatever arrives, no name that could leave the cache directory may come out. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,17 +36,17 @@ static void take_listing(const char *data, size_t size)
 {
     char *commit = NULL, **names = NULL;
     size_t n = 0;
-    char *problem = hub_listing_parse(data, size, &commit, &names, &n);
-    if (!problem && !hub_is_commit_hash(commit))
+    tmgt_error err;
+    bool refused = hub_listing_parse(data, size, &commit, &names, &n, &err) != 0;
+    if (!refused && !hub_is_commit_hash(commit))
         abort();
     for (size_t i = 0; i < n; i++) {
-        if (!problem && (!hub_safe_repo_path(names[i]) || strchr(names[i], '/') || !strcmp(names[i], "..")))
+        if (!refused && (!hub_safe_repo_path(names[i]) || strchr(names[i], '/') || !strcmp(names[i], "..")))
             abort();
         free(names[i]);
     }
     free(names);
     free(commit);
-    free(problem);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

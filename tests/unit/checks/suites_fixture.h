@@ -88,12 +88,12 @@ static inline void world_free(world *w)
 
 static inline query_output q_ok(const char *out)
 {
-    return (query_output){.kind = OUT_OK, .out = out, .out_len = strlen(out), .err = ""};
+    return (query_output){.status = ST_OK, .out = out, .out_len = strlen(out), .err = ""};
 }
 
 static inline query_output q_exit(int code, const char *out, const char *err)
 {
-    return (query_output){.kind = OUT_EXIT,
+    return (query_output){.status = ST_EXIT,
                           .exit_code = code,
                           .out = out,
                           .out_len = strlen(out),
@@ -101,9 +101,9 @@ static inline query_output q_exit(int code, const char *out, const char *err)
                           .err_len = strlen(err)};
 }
 
-static inline query_output q_kind(outcome_kind kind, const char *reason)
+static inline query_output q_status(action_status status, const char *reason)
 {
-    return (query_output){.kind = kind, .out = "", .err = "", .reason = reason};
+    return (query_output){.status = status, .out = "", .err = "", .reason = reason};
 }
 
 /* Expands `suite_key` over the world (commands are named like the executor names them: "apr run",
@@ -149,18 +149,11 @@ static inline check_result judge(world *w, const char *suite_key, const char *na
     return r;
 }
 
-static inline const char *status_word(check_status s)
-{
-    static const char *const words[] = {
-        [CHECK_PASS] = "PASS", [CHECK_FAIL] = "FAIL", [CHECK_SKIP] = "SKIP", [CHECK_TIMEOUT] = "TIMEOUT"};
-    return words[s];
-}
-
-#define assert_status(r, st, text)                                                                      \
-    do {                                                                                                \
-        if ((r).status != (st) || !strstr((r).detail, (text)))                                          \
-            fail_msg("expected %s containing \"%s\", got %s: %s", #st, (text), status_word((r).status), \
-                     (r).detail);                                                                       \
+#define assert_status(r, st, text)                                             \
+    do {                                                                       \
+        if ((r).status != (st) || !strstr((r).detail, (text)))                 \
+            fail_msg("expected %s containing \"%s\", got %s: %s", #st, (text), \
+                     check_status_name((r).status), (r).detail);               \
     } while (0)
 
 /* The document printed back as engine output (for variants of the fixtures). */

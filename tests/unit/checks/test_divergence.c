@@ -429,14 +429,15 @@ static token_divergence real_divergence(const char *sample, const char *prompt, 
     free(data);
     free(rel);
 
-    char *path = xasprintf("docs/apr-0.72.3-samples/logprobs/%s.stdout", sample), *why = NULL;
+    char *path = xasprintf("docs/apr-0.72.3-samples/logprobs/%s.stdout", sample);
+    tmgt_error why;
     cJSON *doc = read_engine_json(path);
     long *tokens;
     size_t n;
     assert_true(json_int_list(cJSON_GetObjectItem(doc, "tokens"), &tokens, &n));
     engine_logprobs lp;
     if (engine_logprobs_read(cJSON_GetObjectItem(doc, "logprobs"), tokens, n, &lp, &why) != 0)
-        fail_msg("%s: %s", path, why);
+        fail_msg("%s: %s", path, why.msg);
     engine_run e = {.tokens = tokens,
                     .n_tokens = n,
                     .top = lp.top,

@@ -32,9 +32,9 @@ static void expect_sample(const char *rel, size_t top_k)
     size_t n;
     long *tokens = tokens_of(doc, &n);
     engine_logprobs lp;
-    char *why;
+    tmgt_error why;
     if (engine_logprobs_read(cJSON_GetObjectItem(doc, "logprobs"), tokens, n, &lp, &why) != 0)
-        fail_msg("%s: %s", rel, why);
+        fail_msg("%s: %s", rel, why.msg);
     assert_true(n > 0);
     assert_int_equal(lp.n_steps, n);
     assert_int_equal(lp.top_k, top_k);
@@ -59,7 +59,7 @@ static void test_real_samples(void **state)
     size_t n;
     long *tokens = tokens_of(doc, &n);
     engine_logprobs lp;
-    char *why;
+    tmgt_error why;
     assert_int_equal(engine_logprobs_read(cJSON_GetObjectItem(doc, "logprobs"), tokens, n, &lp, &why), 0);
     assert_int_equal(lp.n_prompt_ids, 5);
     assert_memory_equal(lp.prompt_ids, oracle_prompt, sizeof oracle_prompt);
@@ -73,11 +73,11 @@ static void test_null_is_nothing(void **state)
     (void)state;
     cJSON *null = cJSON_CreateNull();
     engine_logprobs lp;
-    char *why;
+    tmgt_error why = {"stale"};
     assert_int_equal(engine_logprobs_read(null, NULL, 0, &lp, &why), 0);
     assert_null(lp.top);
     assert_null(lp.prompt_ids);
-    assert_null(why);
+    assert_string_equal(why.msg, "");
     assert_int_equal(engine_logprobs_read(NULL, NULL, 0, &lp, &why), 0);
     cJSON_Delete(null);
 }
@@ -163,21 +163,18 @@ static void test_bad_logprobs_name_the_field(void **state)
         cJSON *lp = cJSON_Duplicate(cJSON_GetObjectItem(doc, "logprobs"), 1);
         cases[i].mutate(lp);
         engine_logprobs out;
-        char *why = NULL;
+        tmgt_error why = {{0}};
         assert_int_equal(engine_logprobs_read(lp, tokens, n, &out, &why), -1);
-        assert_non_null(why);
-        assert_string_equal(why, cases[i].message);
+        assert_string_equal(why.msg, cases[i].message);
         assert_null(out.top);
         assert_null(out.prompt_ids);
-        free(why);
         cJSON_Delete(lp);
     }
     cJSON *str = cJSON_CreateString("none");
     engine_logprobs out;
-    char *why;
+    tmgt_error why;
     assert_int_equal(engine_logprobs_read(str, tokens, n, &out, &why), -1);
-    assert_string_equal(why, "logprobs: not an object");
-    free(why);
+    assert_string_equal(why.msg, "logprobs: not an object");
     cJSON_Delete(str);
     free(tokens);
     cJSON_Delete(doc);

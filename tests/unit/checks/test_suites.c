@@ -322,42 +322,42 @@ static void test_query_ok_messages(void **state)
     sb_free(&long_err);
     check_result_free(&r);
 
-    query_output q = q_kind(OUT_SIGNAL, NULL);
+    query_output q = q_status(ST_SIGNAL, NULL);
     q.term_signal = SIGSEGV;
     r = judge_tensors(w, q);
     assert_string_equal(r.detail, "apr tensors killed by signal 11 (SIGSEGV)");
     check_result_free(&r);
 
     /* a timeout is no verdict on the engine: its own status, with the executor's reason */
-    r = judge_tensors(w, q_kind(OUT_TIMEOUT, "timed out after 300 s (not cached)"));
+    r = judge_tensors(w, q_status(ST_TIMEOUT, "timed out after 300 s (not cached)"));
     assert_int_equal(r.status, CHECK_TIMEOUT);
     assert_string_equal(r.detail, "apr tensors timed out after 300 s (not cached)");
     check_result_free(&r);
-    r = judge_tensors(w, q_kind(OUT_TIMEOUT, NULL));
+    r = judge_tensors(w, q_status(ST_TIMEOUT, NULL));
     assert_int_equal(r.status, CHECK_TIMEOUT);
     assert_string_equal(r.detail, "apr tensors timed out");
     check_result_free(&r);
 
-    r = judge_tensors(w, q_kind(OUT_SPAWN_ERROR, "apr: Permission denied"));
+    r = judge_tensors(w, q_status(ST_SPAWN_ERROR, "apr: Permission denied"));
     assert_string_equal(r.detail, "apr tensors could not be started: apr: Permission denied");
     check_result_free(&r);
 
-    r = judge_tensors(w, q_kind(OUT_OUTPUT_LIMIT, NULL));
+    r = judge_tensors(w, q_status(ST_OUTPUT_LIMIT, NULL));
     assert_int_equal(r.status, CHECK_FAIL);
     assert_non_null(strstr(r.detail, "more output than tmgt keeps"));
     check_result_free(&r);
 
-    r = judge_tensors(w, q_kind(OUT_NOT_RUN, "int4.apr was not produced: apr import failed (exit 5)"));
+    r = judge_tensors(w, q_status(ST_SKIPPED, "int4.apr was not produced: apr import failed (exit 5)"));
     assert_int_equal(r.status, CHECK_SKIP);
     assert_string_equal(r.detail, "int4.apr was not produced: apr import failed (exit 5)");
     check_result_free(&r);
 
-    r = judge_tensors(w, q_kind(OUT_UNAVAILABLE, "engine apr not found in PATH"));
+    r = judge_tensors(w, q_status(ST_UNAVAILABLE, "engine apr not found in PATH"));
     assert_int_equal(r.status, CHECK_SKIP);
     assert_string_equal(r.detail, "engine apr not found in PATH");
     check_result_free(&r);
 
-    r = judge_tensors(w, q_kind(OUT_NOT_RUN, NULL));
+    r = judge_tensors(w, q_status(ST_SKIPPED, NULL));
     assert_int_equal(r.status, CHECK_SKIP);
     assert_string_equal(r.detail, "apr tensors was not run");
     check_result_free(&r);
@@ -400,14 +400,14 @@ static void test_every_check(void **state)
         check_result r;
 
         for (size_t k = 0; k < c->n_queries; k++)
-            q[k] = q_kind(OUT_NOT_RUN, "input could not be produced");
+            q[k] = q_status(ST_SKIPPED, "input could not be produced");
         r = judge(w, c->suite, c->name, q);
         if (r.status != CHECK_SKIP || !strstr(r.detail, "input could not be produced"))
             fail_msg("%s: %s", c->name, r.detail);
         check_result_free(&r);
 
         for (size_t k = 0; k < c->n_queries; k++)
-            q[k] = q_kind(OUT_TIMEOUT, NULL);
+            q[k] = q_status(ST_TIMEOUT, NULL);
         r = judge(w, c->suite, c->name, q);
         if (r.status != CHECK_TIMEOUT || !strstr(r.detail, "timed out"))
             fail_msg("%s: %s", c->name, r.detail);

@@ -53,7 +53,7 @@ static void test_inspect(void **state)
               "{\"architecture\": \"gpt2\", \"metadata\": {\"num_layers\": 12,"
               " \"num_heads\": 12, \"hidden_size\": 768, \"vocab_size\": 50257}}"),
            CHECK_PASS, "arch=gpt2, layers=12");
-    query_output q = q_kind(OUT_NOT_RUN, "int4.apr was not produced");
+    query_output q = q_status(ST_SKIPPED, "int4.apr was not produced");
     expect(judge(w, "inspect", n, &q), CHECK_SKIP, "int4.apr was not produced");
 }
 
@@ -204,8 +204,8 @@ static void test_hex(void **state)
     q[0] = q_exit(1, "", "error: No tensor matching\n");
     expect(judge(w, "hex", "hex/gpt2-124m/int8", q), CHECK_FAIL,
            "apr hex failed (exit 1): error: No tensor matching");
-    q[0] = q_kind(OUT_NOT_RUN, "int8.apr was not produced");
-    q[1] = q_kind(OUT_NOT_RUN, "int8.apr was not produced");
+    q[0] = q_status(ST_SKIPPED, "int8.apr was not produced");
+    q[1] = q_status(ST_SKIPPED, "int8.apr was not produced");
     expect(judge(w, "hex", "hex/gpt2-124m/int8", q), CHECK_SKIP, "int8.apr was not produced");
     free(good);
     free(legacy);

@@ -30,7 +30,7 @@ static void test_ppl_ceiling(void **state)
     q = q_ok("{\"model\": \"m.apr\", \"cross_entropy\": 2.5}");
     expect(judge(w, "ppl", "ppl/smollm-135m/int8", &q), CHECK_FAIL,
            "eval output has no \"perplexity\" field");
-    q = q_kind(OUT_UNAVAILABLE, "engine apr not found in PATH");
+    q = q_status(ST_UNAVAILABLE, "engine apr not found in PATH");
     expect(judge(w, "ppl", "ppl/smollm-135m/int8", &q), CHECK_SKIP, "engine apr not found");
     free(out);
     free(high);
@@ -51,7 +51,7 @@ static void test_ppl_drift(void **state)
     assert_string_equal(r.details, "int4=12.34, int8=13.00");
     check_result_free(&r);
     /* Always emitted: a skip when an eval did not run, a fail when a perplexity is unusable. */
-    q[1] = q_kind(OUT_NOT_RUN, "int8.apr was not produced");
+    q[1] = q_status(ST_SKIPPED, "int8.apr was not produced");
     expect(judge(w, "ppl", "ppl-drift/smollm-135m", q), CHECK_SKIP, "int8: int8.apr was not produced");
     q[0] = q_ok("{\"dataset\": \"wikitext-2\"}");
     expect(judge(w, "ppl", "ppl-drift/smollm-135m", q), CHECK_FAIL,
@@ -163,7 +163,7 @@ static void test_parity_gpu(void **state)
     expect(judge(w, "parity-gpu", n, &q), CHECK_SKIP, "no GPU: ");
     q = q_exit(1, "", "error: CUDA not available\n");
     expect(judge(w, "parity-gpu", n, &q), CHECK_SKIP, "no GPU: ");
-    q = q_kind(OUT_NOT_RUN, "int4.gguf was not produced");
+    q = q_status(ST_SKIPPED, "int4.gguf was not produced");
     expect(judge(w, "parity-gpu", n, &q), CHECK_SKIP, "int4.gguf was not produced");
 
     w->gpu = true;

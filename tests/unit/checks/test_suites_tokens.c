@@ -90,7 +90,7 @@ static void test_canary_fields_and_skips(void **state)
     assert_false(invalid);
     check_result_free(&r);
 
-    q = q_kind(OUT_NOT_RUN, "int8.apr was not produced: apr import failed (exit 5)");
+    q = q_status(ST_SKIPPED, "int8.apr was not produced: apr import failed (exit 5)");
     expect(judge(w, "canary", "canary/smollm-135m/greeting", &q), CHECK_SKIP, "int8.apr was not produced");
 
     q = q_exit(6, "", "error: Model load failed: truncated tensor data\n");
@@ -190,7 +190,7 @@ static void test_token_parity_fields(void **state)
     free(short_run);
     free(full);
 
-    q = q_kind(OUT_UNAVAILABLE, "engine apr not found in PATH");
+    q = q_status(ST_UNAVAILABLE, "engine apr not found in PATH");
     expect(judge(w, "token", "token-parity/gpt2-124m/int4/code", &q), CHECK_SKIP,
            "engine apr not found in PATH");
 }
@@ -252,7 +252,7 @@ static void test_drift(void **state)
     check_result_free(&r);
 
     /* A crash wins over a skip, and says which quant. */
-    q[0] = q_kind(OUT_NOT_RUN, "int4.apr was not produced");
+    q[0] = q_status(ST_SKIPPED, "int4.apr was not produced");
     q[1] = q_exit(8, "", "error: Inference failed: NaN logits\n");
     expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_FAIL,
            "int8: apr run failed (exit 8): error: Inference failed: NaN logits");
@@ -267,7 +267,7 @@ static void test_drift(void **state)
            "int4: run output has no \"tokens\" field");
 
     q[0] = q_ok(m0);
-    q[1] = q_kind(OUT_NOT_RUN, "int8.apr was not produced");
+    q[1] = q_status(ST_SKIPPED, "int8.apr was not produced");
     expect(judge(w, "drift", "quant-drift/smollm-135m/greeting", q), CHECK_SKIP,
            "int8: int8.apr was not produced");
     free(m0);
@@ -298,7 +298,7 @@ static void test_roundtrip(void **state)
     expect(judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q), CHECK_FAIL,
            "roundtrip: run output has no \"tokens\" field");
 
-    q[1] = q_kind(OUT_NOT_RUN, "roundtrip.apr was not produced: apr import failed (exit 5)");
+    q[1] = q_status(ST_SKIPPED, "roundtrip.apr was not produced: apr import failed (exit 5)");
     expect(judge(w, "roundtrip", "roundtrip/smollm-135m/arithmetic", q), CHECK_SKIP,
            "roundtrip: roundtrip.apr was not produced");
     free(orig);
@@ -346,11 +346,11 @@ static void test_llamacpp_text(void **state)
            "0/3 char mismatches");
     free(out);
 
-    q = q_kind(OUT_UNAVAILABLE, "engine llama-completion not found in PATH");
+    q = q_status(ST_UNAVAILABLE, "engine llama-completion not found in PATH");
     expect(judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q), CHECK_SKIP,
            "llama-completion not found");
 
-    q = q_kind(OUT_SIGNAL, NULL);
+    q = q_status(ST_SIGNAL, NULL);
     q.term_signal = 6;
     expect(judge(w, "llamacpp-text", "llamacpp-text/qwen2-0.5b/q4_0/code", &q), CHECK_FAIL,
            "llama-completion killed by signal 6 (SIGABRT)");
@@ -393,8 +393,8 @@ static void test_cross_runtime(void **state)
     q[1] = q_ok("Paris.");
     expect(judge(w, "cross-runtime", n, q), CHECK_FAIL, "run output has no \"text\" field");
 
-    q[0] = q_kind(OUT_NOT_RUN, "q8_0.gguf was not produced");
-    q[1] = q_kind(OUT_NOT_RUN, "q8_0.gguf was not produced");
+    q[0] = q_status(ST_SKIPPED, "q8_0.gguf was not produced");
+    q[1] = q_status(ST_SKIPPED, "q8_0.gguf was not produced");
     expect(judge(w, "cross-runtime", n, q), CHECK_SKIP, "q8_0.gguf was not produced");
 }
 

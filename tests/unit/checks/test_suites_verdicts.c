@@ -57,7 +57,7 @@ static void test_validate_exit_5(void **state)
            "apr validate failed (exit 5): error: 2 tensors failed data-quality validation");
     q = q_exit(5, "", err);
     expect(judge(w, "validate", n, &q), CHECK_FAIL, "apr validate failed (exit 5): error: Validation failed");
-    q = q_kind(OUT_TIMEOUT, NULL);
+    q = q_status(ST_TIMEOUT, NULL);
     expect(judge(w, "validate", n, &q), CHECK_TIMEOUT, "apr validate timed out");
     free(failing);
     free(passing);

@@ -146,13 +146,13 @@ static void test_a_missing_executable_says_what_could_not_start(void **state)
     char *argv[] = {"/nonexistent/tool", "--version", NULL};
     run_result *res = capture_run(&(capture_request){.argv = argv, .cap = 100});
     assert_int_equal(res->outcome, RUN_SPAWN_FAILED);
-    assert_string_equal(res->error, "cannot start /nonexistent/tool: No such file or directory");
+    assert_string_equal(res->error.msg, "cannot start /nonexistent/tool: No such file or directory");
     assert_string_equal(res->out, "");
     run_result_free(res);
     char *not_in_path[] = {"tmgt-no-such-tool", NULL};
     res = capture_run(&(capture_request){.argv = not_in_path, .cap = 100});
     assert_int_equal(res->outcome, RUN_SPAWN_FAILED);
-    assert_non_null(strstr(res->error, "tmgt-no-such-tool"));
+    assert_non_null(strstr(res->error.msg, "tmgt-no-such-tool"));
     run_result_free(res);
 }
 

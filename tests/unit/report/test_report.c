@@ -98,9 +98,9 @@ static void assert_no_control_bytes(const char *text)
 static void assert_cell(const rc_matrix *m, size_t row, size_t col, int pass, int fail, int skip)
 {
     const rc_cell *c = rc_matrix_cell(m, row, col);
-    assert_int_equal(c->n[RC_PASS], pass);
-    assert_int_equal(c->n[RC_FAIL], fail);
-    assert_int_equal(c->n[RC_SKIP], skip);
+    assert_int_equal(c->n[CHECK_PASS], pass);
+    assert_int_equal(c->n[CHECK_FAIL], fail);
+    assert_int_equal(c->n[CHECK_SKIP], skip);
 }
 
 static void test_matrix_cells(void **state)
@@ -126,9 +126,9 @@ static void test_matrix_cells(void **state)
     assert_cell(&m, 1, 2, 0, 0, 1);
     assert_cell(&m, 2, 0, 0, 0, 0);
     assert_cell(&m, 2, 3, 1, 0, 0);
-    assert_int_equal(m.total.n[RC_PASS], 5);
-    assert_int_equal(m.total.n[RC_FAIL], 3);
-    assert_int_equal(m.total.n[RC_SKIP], 2);
+    assert_int_equal(m.total.n[CHECK_PASS], 5);
+    assert_int_equal(m.total.n[CHECK_FAIL], 3);
+    assert_int_equal(m.total.n[CHECK_SKIP], 2);
     rc_matrix_free(&m);
     cJSON_Delete(doc);
 }
