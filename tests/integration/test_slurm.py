@@ -213,8 +213,11 @@ def test_ctrl_c_cancels_a_job_waiting_in_the_queue(tmgt, cluster, node_held):
     assert_cache_clean(tmgt.cache)
 
 
-def test_a_parallel_bisection_builds_each_candidate_as_a_job_and_reaches_the_serial_answer(
-        tmgt, tmp_path, cluster):
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_a_bisection_builds_each_candidate_as_a_job_and_reaches_the_local_serial_answer(
+        tmgt, tmp_path, cluster, parallel):
+    """`tmgt --executor slurm bisect --parallel N`: the builds go through the same runner as the
+    engines, so each is a Slurm job (and the checks' engines are jobs as well)."""
     repo = make_repo(tmp_path / "engine")
     local = local_workspace(tmp_path)
     serial = local.run("bisect", *start_args(repo))
@@ -223,14 +226,18 @@ def test_a_parallel_bisection_builds_each_candidate_as_a_job_and_reaches_the_ser
     assert expected == FIRST_BAD
 
     log = tmp_path / "builds.log"
-    args = list(start_args(repo, "--parallel", "2"))
+    args = list(start_args(repo, "--parallel", str(parallel)))
     args[args.index(BUILD)] = f'echo "slurm job $SLURM_JOB_ID"; {timed_build(log)}'
     before = last_job(cluster)
     r = tmgt.run(*SLURM, "bisect", *args, env=slurm_env(tmgt, cluster))
     assert r.rc == 0, r.err
     doc = summary(tmgt)
     assert commit_no(repo, doc["first_bad"]["commit"]) == expected
-    assert doc["parallel"] == 2 and doc["rounds"] < summary(local)["rounds"]
+    assert doc["parallel"] == parallel
+    if parallel == 1:  # the same commits tested, in the same order
+        assert [s["commit"] for s in doc["steps"]] == [s["commit"] for s in summary(local)["steps"]]
+    else:
+        assert doc["rounds"] < summary(local)["rounds"]
     for step in doc["steps"]:
         assert step["verdict"] == ("bad" if commit_no(repo, step["commit"]) >= FIRST_BAD else "good"), step
 

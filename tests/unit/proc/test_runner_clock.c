@@ -59,8 +59,9 @@ static run_result *run_script(const char *script, run_line_watch watch)
 }
 
 /* Waits three timeouts' worth, the line split across two writes, then works briefly. */
-static const char WAITS_THEN_WORKS[] = "printf wait >&2; sleep 0.2; printf 'ing\\n' >&2; sleep 0.7; "
-                                       "echo working >&2; sleep 0.1; echo done";
+static const char WAITS_THEN_WORKS[] =
+    "printf wait >&2; sleep 0.2; printf 'ing\\n' >&2; sleep 0.7; "
+    "echo working >&2; sleep 0.1; echo done";
 
 static void test_the_wait_a_child_announces_is_not_counted(void **state)
 {
@@ -77,7 +78,8 @@ static void test_the_wait_a_child_announces_is_not_counted(void **state)
 static void test_the_work_is_timed_whole_from_when_it_starts(void **state)
 {
     (void)state;
-    run_result *res = run_script("echo waiting >&2; sleep 0.6; echo working >&2; exec sleep 5", waiting_then_working);
+    run_result *res =
+        run_script("echo waiting >&2; sleep 0.6; echo working >&2; exec sleep 5", waiting_then_working);
     assert_int_equal(res->outcome, RUN_TIMED_OUT);
     assert_true(res->wall_ms >= 600 + TIMEOUT_MS);
     assert_true(res->wall_ms < 3000);
