@@ -53,7 +53,7 @@ static bool build_tree(bisect_ctx *c, size_t left, const bisect_commit *cm, cons
     char *log = step_build_log(c, cm->tree);
     build_outcome b;
     step_progress(c, left, cm, "building");
-    bisect_build(c->st->build, tree_dir, log, &b);
+    bisect_build(c->st->build, tree_dir, log, c->builders, &b);
     step_record_build(step, &b, log);
     bool interrupted = b.interrupted;
     build_outcome_free(&b);
@@ -172,6 +172,24 @@ static unsigned rounds_recorded(const bisect_state *st)
     return rounds;
 }
 
+/* --executor slurm: the builds are jobs, which need the checkouts under <cache>/bisect on
+ * every node (the check sessions probe for their own directories). */
+static int probe_builders(bisect_ctx *c, const slurm_settings *builders)
+{
+    char why[1024];
+    tmgt_error err = {{0}};
+    if (mkdir_p(c->dir, 0755, &err) != 0) {
+        fprintf(stderr, "tmgt: %s\n", err.msg);
+        return -1;
+    }
+    if (runner_slurm_probe(builders, c->dir, why, sizeof why) != 0) {
+        fprintf(stderr, "tmgt: --executor slurm: %s\n", why);
+        return -1;
+    }
+    c->builders = builders;
+    return 0;
+}
+
 int bisect_run(const session_opts *o, bisect_state *st, bisect_end *end)
 {
     memset(end, 0, sizeof *end);
@@ -183,6 +201,12 @@ int bisect_run(const session_opts *o, bisect_state *st, bisect_end *end)
         return EXIT_ENV;
     }
     c.dir = bisect_state_dir(o->cache_dir);
+    slurm_settings builders = {.partition = o->slurm_partition, .account = o->slurm_account};
+    if (o->slurm && probe_builders(&c, &builders) != 0) {
+        free(c.dir);
+        bgit_close(c.repo);
+        return EXIT_ENV;
+    }
     size_t want = st->parallel > 1 ? st->parallel : 1;
     size_t *picks = xcalloc(want, sizeof *picks);
     int rc = -1;

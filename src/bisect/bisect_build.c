@@ -81,13 +81,17 @@ static char *failure_reason(const run_result *res)
     return xstrdup("interrupted");
 }
 
-void bisect_run_jobs(const bisect_job *jobs, size_t n, build_outcome *out)
+void bisect_run_jobs(const bisect_job *jobs, size_t n, const slurm_settings *cluster, build_outcome *out)
 {
     memset(out, 0, n * sizeof *out);
     uv_loop_t loop;
     uv_loop_init(&loop);
-    build_state s = {.r = runner_local_new(&loop, BUILD_OUTPUT_LIMIT, BUILD_OUTPUT_LIMIT, 2000),
+    build_state s = {.r = cluster
+                              ? runner_slurm_new(&loop, cluster, BUILD_OUTPUT_LIMIT, BUILD_OUTPUT_LIMIT, 2000)
+                              : runner_local_new(&loop, BUILD_OUTPUT_LIMIT, BUILD_OUTPUT_LIMIT, 2000),
                      .pending = n};
+    /* a build uses every core it finds: two on one node would each take twice as long */
+    const run_resources whole_node = {.exclusive = true};
     interrupt_watch signals;
     interrupt_watch_start(&signals, &loop, true, on_interrupt, &s);
     char **env = env_for_children(environ);
@@ -98,7 +102,9 @@ void bisect_run_jobs(const bisect_job *jobs, size_t n, build_outcome *out)
                            .env = jobs[i].env ? jobs[i].env : env,
                            .cwd = jobs[i].dir,
                            .spill_dir = jobs[i].dir,
-                           .timeout_ms = 0};
+                           .timeout_ms = 0,
+                           .label = jobs[i].label,
+                           .resources = &whole_node};
         s.r->ops->start(s.r, &req, on_done, &slots[i]);
     }
     while (s.pending > 0)
@@ -123,11 +129,12 @@ void bisect_run_jobs(const bisect_job *jobs, size_t n, build_outcome *out)
     free(slots);
 }
 
-void bisect_build(const char *command, const char *dir, const char *log_path, build_outcome *out)
+void bisect_build(const char *command, const char *dir, const char *log_path, const slurm_settings *cluster,
+                  build_outcome *out)
 {
     char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
-    bisect_job job = {.argv = argv, .dir = dir, .log_path = log_path};
-    bisect_run_jobs(&job, 1, out);
+    bisect_job job = {.argv = argv, .dir = dir, .log_path = log_path, .label = "build"};
+    bisect_run_jobs(&job, 1, cluster, out);
 }
 
 void build_outcome_free(build_outcome *out)

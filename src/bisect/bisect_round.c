@@ -33,6 +33,15 @@ static void job_argv_push(job_argv *j, const char *arg)
     str_list_push(&j->args, arg);
 }
 
+/* `option value`, unless value is NULL (not given) */
+static void job_option(job_argv *j, const char *option, const char *value)
+{
+    if (value) {
+        job_argv_push(j, option);
+        job_argv_push(j, value);
+    }
+}
+
 static char **job_argv_done(job_argv *j)
 {
     j->argv = xcalloc(j->args.n + 1, sizeof *j->argv);
@@ -76,6 +85,10 @@ static char **check_argv(const bisect_ctx *c, const char *self, const candidate 
         job_argv_push(j, o->remote_cache);
         job_argv_push(j, o->remote_upload ? "--remote-upload=yes" : "--remote-upload=no");
     }
+    /* the candidate's engines run where this bisection's do */
+    job_option(j, "--executor", o->slurm ? "slurm" : NULL);
+    job_option(j, "--slurm-partition", o->slurm_partition);
+    job_option(j, "--slurm-account", o->slurm_account);
     if (o->no_cache)
         job_argv_push(j, "--no-cache");
     if (o->rerun_failed)
@@ -113,12 +126,13 @@ static int build_all(bisect_ctx *c, size_t left, candidate *k, size_t n)
         if (k[i].prior || k[i].shares != SIZE_MAX)
             continue;
         k[i].build_log = step_build_log(c, k[i].cm->tree);
-        jobs[n_jobs] = (bisect_job){.argv = argv, .dir = k[i].tree_dir, .log_path = k[i].build_log};
+        jobs[n_jobs] =
+            (bisect_job){.argv = argv, .dir = k[i].tree_dir, .log_path = k[i].build_log, .label = "build"};
         of[n_jobs++] = i;
         step_progress(c, left, k[i].cm, "building");
     }
     build_outcome *out = xcalloc(n_jobs + 1, sizeof *out);
-    bisect_run_jobs(jobs, n_jobs, out);
+    bisect_run_jobs(jobs, n_jobs, c->builders, out);
     bool interrupted = false;
     for (size_t b = 0; b < n_jobs; b++) {
         interrupted = interrupted || out[b].interrupted;
@@ -199,7 +213,7 @@ static int check_at_once(bisect_ctx *c, size_t left, const char *self, const cha
     }
     if (rc < 0) {
         build_outcome *out = xcalloc(j + 1, sizeof *out);
-        bisect_run_jobs(jobs, j, out);
+        bisect_run_jobs(jobs, j, NULL, out); /* tmgt check here; its engines run where o says */
         for (size_t b = 0; b < j; b++) {
             if (out[b].interrupted || out[b].exit_code == EXIT_INTERRUPTED)
                 rc = EXIT_INTERRUPTED;

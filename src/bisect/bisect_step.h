@@ -17,7 +17,8 @@ typedef struct {
     const session_opts *o;
     bisect_state *st;
     bisect_repo *repo;
-    char *dir; /* <cache>/bisect */
+    char *dir;                      /* <cache>/bisect */
+    const slurm_settings *builders; /* --executor slurm: where builds run; NULL: here */
     bool tty;
     unsigned round; /* the round being tested, 1-based, counted across --continue */
 } bisect_ctx;

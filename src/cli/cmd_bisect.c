@@ -42,7 +42,9 @@ static const char HELP[] =
     "  --continue          resume the recorded bisect (after Ctrl-C, or to see its answer)\n"
     "  --reset             forget the recorded bisect and remove its checkouts\n"
     "The shared options (--pipeline, --check, --model, --cache-dir, --results-dir, -j, -q,\n"
-    "-v, --engine NAME=PATH for other engines) apply; the recorded bisect lives in the cache.\n";
+    "-v, --engine NAME=PATH for other engines) apply; the recorded bisect lives in the cache.\n"
+    "With --executor slurm each build is a Slurm job with a node of its own (--exclusive) and\n"
+    "the checks' engines run as jobs too; the checkouts must be on the shared filesystem.\n";
 
 typedef struct {
     const char *repo, *good, *bad, *build, *binary, *engine, *parallel;

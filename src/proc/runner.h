@@ -38,14 +38,27 @@ typedef struct {
     const char *partition;
     const char *gres; /* generic resources, e.g. "gpu:1" */
     int cpus;         /* CPUs for the one task */
+    bool exclusive;   /* a node of its own (a build that uses every core) */
 } run_resources;
+
+/* What a line the child printed on stderr says of the timeout's clock. A child that waits
+ * before its work starts (srun while its job is queued) tells so there. */
+typedef enum {
+    RUN_CLOCK_KEEP,  /* nothing */
+    RUN_CLOCK_STOP,  /* the work is waiting: the time until RUN_CLOCK_START is not counted */
+    RUN_CLOCK_START, /* the work starts now: the timeout counts from here, whole */
+} run_clock;
+typedef run_clock (*run_line_watch)(const char *line, size_t n);
 
 typedef struct {
     char **argv;
     char **env; /* full environment, NULL-terminated */
     const char *cwd;
     const char *spill_dir; /* where oversize output goes */
-    int timeout_ms;
+    int timeout_ms;        /* 0: none; counted from the start, or as `watch_err` says */
+    /* Shown each stderr line (its newline removed) until it answers RUN_CLOCK_START; NULL: the
+     * clock runs from the start. */
+    run_line_watch watch_err;
     const char *label;              /* what runs (the step's name), for a batch job's name */
     const run_resources *resources; /* NULL: the defaults */
 } run_request;

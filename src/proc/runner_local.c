@@ -37,6 +37,9 @@ typedef struct job {
     pid_t pid;
     stream_capture out, err;
     uv_timer_t timer;
+    int timeout_ms;
+    run_line_watch watch; /* until it answers RUN_CLOCK_START */
+    strbuf line;          /* the stderr line being read, for `watch` */
     run_done_cb cb;
     void *ctx;
     run_result *res;
@@ -98,6 +101,38 @@ static void job_terminate(job *j)
     uv_timer_start(&j->timer, on_timer, (uint64_t)j->owner->grace_ms, 0);
 }
 
+static void stop_watching(job *j)
+{
+    j->watch = NULL;
+    sb_free(&j->line);
+}
+
+/* The timeout's clock as the child's stderr says: stopped while it waits, restarted whole when
+ * its work starts. Never once it is being stopped (the timer then counts the grace period). */
+static void watch_clock(job *j, const char *data, size_t n)
+{
+    enum { LONGEST_LINE = 4096 }; /* what a waiting child says is short; the rest is cut */
+    for (const char *end = data + n; data < end && j->watch;) {
+        const char *eol = memchr(data, '\n', (size_t)(end - data));
+        size_t take = (size_t)((eol ? eol : end) - data);
+        if (j->line.len + take > LONGEST_LINE)
+            take = j->line.len < LONGEST_LINE ? LONGEST_LINE - j->line.len : 0;
+        sb_append(&j->line, data, take);
+        data = eol ? eol + 1 : end;
+        if (!eol)
+            break;
+        run_clock said = j->watch(j->line.buf ? j->line.buf : "", j->line.len);
+        j->line.len = 0;
+        if (said == RUN_CLOCK_STOP && !j->in_grace) {
+            uv_timer_stop(&j->timer);
+        } else if (said == RUN_CLOCK_START) {
+            if (!j->in_grace && j->timeout_ms > 0)
+                uv_timer_start(&j->timer, on_timer, (uint64_t)j->timeout_ms, 0);
+            stop_watching(j);
+        }
+    }
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     buf->base = xmalloc(suggested);
@@ -123,6 +158,8 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     job *j = stream->data;
     stream_capture *s = (stream == (uv_stream_t *)&j->out.pipe) ? &j->out : &j->err;
+    if (nread > 0 && s == &j->err && j->watch)
+        watch_clock(j, buf->base, (size_t)nread);
     if (nread > 0) {
         s->total += (uint64_t)nread;
         if (s->total > j->owner->output_limit) {
@@ -204,6 +241,7 @@ static void job_maybe_finish(job *j)
     if (j->next)
         j->next->prev = j->prev;
     lr->count--;
+    stop_watching(j);
     run_done_cb cb = j->cb;
     void *ctx = j->ctx;
     free(j);
@@ -234,6 +272,9 @@ static int local_start(runner *r, const run_request *req, run_done_cb cb, void *
     j->cb = cb;
     j->ctx = ctx;
     j->spill_dir = req->spill_dir;
+    j->timeout_ms = req->timeout_ms;
+    j->watch = req->watch_err;
+    sb_init(&j->line);
     j->res = xcalloc(1, sizeof *j->res);
     init_capture(&j->out);
     init_capture(&j->err);

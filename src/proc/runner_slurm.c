@@ -10,7 +10,13 @@
  * srun reports a task's death by signal N as exit 128 + N, with "task 0: <signal name>" on
  * stderr; an engine's own exit 137 reads "task 0: Exited with exit code 137". The stderr line
  * is what tells them apart, and the result is reported as the local runner reports the
- * same death. srun's own lines are removed from the engine's stderr. */
+ * same death. srun's own lines are removed from the engine's stderr.
+ *
+ * A step's timeout is the job's run time, not its time in the queue: srun says "job N queued
+ * and waiting for resources" when it has to wait (and nothing when it need not), then "job N
+ * has been allocated resources"; the first stops the timeout's clock, the second starts it
+ * again, whole. How long a job may wait in the queue is not bounded (the cluster's to decide;
+ * Ctrl-C cancels it). */
 #define _GNU_SOURCE /* strsignal, memmem */
 #include <errno.h>
 #include <signal.h>
@@ -57,6 +63,24 @@ static bool next_line(const char *buf, size_t len, size_t *pos, const char **lin
 static bool is_slurm_line(const char *line, size_t n)
 {
     return (n >= 6 && !strncmp(line, "srun: ", 6)) || (n >= 10 && !strncmp(line, "slurmstepd", 10));
+}
+
+static bool ends_with(const char *line, size_t n, const char *tail)
+{
+    size_t t = strlen(tail);
+    return n >= t && !memcmp(line + n - t, tail, t);
+}
+
+/* srun's words on its allocation (printed unless --quiet) as the timeout's clock reads them. */
+static run_clock allocation_clock(const char *line, size_t n)
+{
+    if (n < 11 || strncmp(line, "srun: job ", 10) != 0)
+        return RUN_CLOCK_KEEP;
+    if (ends_with(line, n, " queued and waiting for resources"))
+        return RUN_CLOCK_STOP;
+    if (ends_with(line, n, " has been allocated resources"))
+        return RUN_CLOCK_START;
+    return RUN_CLOCK_KEEP;
 }
 
 /* A srun line that says how task 0 ended, e.g. "srun: error: node1: task 0: Killed": the
@@ -196,8 +220,7 @@ static char **srun_argv(slurm_runner *sr, const run_request *req, const char *na
         n++;
     char **argv = xcalloc(n + 16, sizeof *argv);
     size_t k = 0;
-    argv[k++] = xstrdup("srun");
-    argv[k++] = xstrdup("--quiet");
+    argv[k++] = xstrdup("srun"); /* not --quiet: its words on the allocation start the clock */
     argv[k++] = xstrdup("--nodes=1");
     argv[k++] = xstrdup("--ntasks=1");
     argv[k++] = xasprintf("--job-name=%s", name);
@@ -209,8 +232,10 @@ static char **srun_argv(slurm_runner *sr, const run_request *req, const char *na
         argv[k++] = xasprintf("--gres=%s", res->gres);
     if (res && res->cpus > 0)
         argv[k++] = xasprintf("--cpus-per-task=%d", res->cpus);
-    /* tmgt's own timer ends the job at the timeout; Slurm's limit (whole minutes) is the
-     * backstop should tmgt itself die. */
+    if (res && res->exclusive)
+        argv[k++] = xstrdup("--exclusive");
+    /* tmgt's own timer ends the job at the timeout; Slurm's limit (whole minutes, counted from
+     * the job's start as tmgt's clock is) is the backstop should tmgt itself die. */
     if (req->timeout_ms > 0)
         argv[k++] = xasprintf("--time=%d", req->timeout_ms / 60000 + 2);
     argv[k++] = xstrdup("--");
@@ -230,6 +255,7 @@ static int slurm_start(runner *r, const run_request *req, run_done_cb cb, void *
     char **argv = srun_argv(sr, req, j->name);
     run_request wrapped = *req;
     wrapped.argv = argv;
+    wrapped.watch_err = allocation_clock;
     int rc = sr->local->ops->start(sr->local, &wrapped, on_srun_done, j);
     for (size_t i = 0; argv[i]; i++)
         free(argv[i]);
@@ -273,9 +299,24 @@ runner *runner_slurm_new(uv_loop_t *loop, const slurm_settings *s, size_t memory
     return &sr->base;
 }
 
+typedef struct {
+    runner *r;
+    run_result *res;
+    bool out_of_time;
+} probe;
+
 static void on_probe_done(void *ctx, run_result *res)
 {
-    *(run_result **)ctx = res;
+    ((probe *)ctx)->res = res;
+}
+
+static void on_probe_time(uv_timer_t *t)
+{
+    probe *p = t->data;
+    if (p->res)
+        return; /* it ended in the same turn of the loop */
+    p->out_of_time = true;
+    p->r->ops->cancel_all(p->r);
 }
 
 static void close_handle(uv_handle_t *h, void *arg)
@@ -285,26 +326,32 @@ static void close_handle(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
-/* One job that prints a token tmgt has just written into shared_dir. */
+/* One job that prints a token tmgt has just written into shared_dir, within PROBE_TIMEOUT_MS
+ * of asking: its time in the queue counts here (a cluster that runs nothing is the answer). */
 static run_result *run_probe(const slurm_settings *s, const char *token_path)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
-    runner *r = runner_slurm_new(&loop, s, 1u << 16, 1u << 20, 2000);
+    probe p = {.r = runner_slurm_new(&loop, s, 1u << 16, 1u << 20, 2000)};
+    uv_timer_t clock;
+    uv_timer_init(&loop, &clock);
+    clock.data = &p;
+    uv_timer_start(&clock, on_probe_time, PROBE_TIMEOUT_MS, 0);
     char *argv[] = {"sh", "-c", "cat -- \"$1\" 2>/dev/null || exit 97", "tmgt-probe", (char *)token_path,
                     NULL};
     char **env = env_for_children(environ);
-    run_request req = {.argv = argv, .env = env, .timeout_ms = PROBE_TIMEOUT_MS, .label = "probe"};
-    run_result *res = NULL;
-    r->ops->start(r, &req, on_probe_done, &res);
+    run_request req = {.argv = argv, .env = env, .label = "probe"};
+    p.r->ops->start(p.r, &req, on_probe_done, &p);
     free(env);
-    while (!res)
+    while (!p.res)
         uv_run(&loop, UV_RUN_ONCE);
+    if (p.out_of_time)
+        p.res->outcome = RUN_TIMED_OUT;
     uv_walk(&loop, close_handle, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    r->ops->close(r);
-    return res;
+    p.r->ops->close(p.r);
+    return p.res;
 }
 
 int runner_slurm_probe(const slurm_settings *s, const char *shared_dir, tmgt_error *err)

@@ -1,6 +1,8 @@
 """--executor slurm on a one-node cluster of Debian's slurm-wlm (ci/setup-slurm.sh): the simulator
 matrix reaches the local runner's results, a killed job is reported as killed and not cached,
-Ctrl-C leaves no job of tmgt's queued, and a cluster tmgt cannot use is an environment error."""
+Ctrl-C leaves no job of tmgt's queued, a timeout counts a job's run time and not its wait in the
+queue, a parallel bisection builds each candidate as a job, and a cluster tmgt cannot use is an
+environment error."""
 import json
 import os
 import re
@@ -15,6 +17,7 @@ import pytest
 
 from conftest import ROOT, TMGT, Tmgt, check_table
 from faultlib import CANARY, assert_cache_clean, executed
+from test_bisect import BUILD, FIRST_BAD, build_intervals, commit_no, make_repo, start_args, summary, timed_build
 
 SBIN_PATH = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
 pytestmark = pytest.mark.skipif(shutil.which("slurmctld", path=SBIN_PATH) is None,
@@ -45,11 +48,50 @@ def slurm_env(tmgt, cluster, **extra):
     return tmgt.env(**{"SLURM_CONF": cluster["SLURM_CONF"], **extra})
 
 
+def slurm(cluster, *args):
+    return subprocess.run(list(args), check=True, capture_output=True, text=True,
+                          env={**os.environ, "SLURM_CONF": cluster["SLURM_CONF"]}).stdout
+
+
 def tmgt_jobs(cluster):
     """The names of tmgt's jobs the controller still knows (pending, running or completing)."""
-    out = subprocess.run(["squeue", "-h", "-o", "%j"], check=True, capture_output=True, text=True,
-                         env={**os.environ, "SLURM_CONF": cluster["SLURM_CONF"]}).stdout
-    return [name for name in out.split() if name.startswith("tmgt.")]
+    return [name for name in slurm(cluster, "squeue", "-h", "-o", "%j").split() if name.startswith("tmgt.")]
+
+
+def pending_tmgt_jobs(cluster):
+    return [name for name, state in (line.split() for line in slurm(cluster, "squeue", "-h", "-o", "%j %T").splitlines())
+            if name.startswith("tmgt.") and state == "PENDING"]
+
+
+def jobs_since(cluster, after):
+    """{job id: name} of the jobs the controller has seen since job `after`, ended ones included
+    (it keeps them for MinJobAge, 300 s)."""
+    out = slurm(cluster, "squeue", "-h", "-t", "all", "-o", "%i %j")
+    return {int(i): name for i, name in (line.split() for line in out.splitlines()) if int(i) > after}
+
+
+def last_job(cluster):
+    return max(jobs_since(cluster, 0), default=0)
+
+
+def node_cpus(cluster):
+    return int(slurm(cluster, "sinfo", "-h", "-N", "-o", "%c").split()[0])
+
+
+@pytest.fixture
+def node_held(cluster):
+    """A job that holds all but one of the node's CPUs for 10 s: tmgt's probe still runs at once
+    on the CPU left, and a step asking for every CPU waits in the queue. Yields once it runs."""
+    cpus = node_cpus(cluster)
+    assert cpus >= 2
+    job = slurm(cluster, "sbatch", "--parsable", f"--cpus-per-task={cpus - 1}", "--job-name=holder",
+                "-o", "/dev/null", "--wrap", "sleep 10").strip()
+    deadline = time.monotonic() + 30
+    while slurm(cluster, "squeue", "-h", "-j", job, "-o", "%T").strip() != "RUNNING":
+        assert time.monotonic() < deadline, "the holding job did not start"
+        time.sleep(0.1)
+    yield job
+    slurm(cluster, "scancel", job)
 
 
 def jobs_allocated(cluster):
@@ -123,6 +165,98 @@ def test_a_hung_job_is_cancelled_at_its_timeout(tmgt, cluster):
     assert r.rc == 1
     assert r.checks()[CODE] == ("TIMEOUT", "apr run timed out after 4 s (not cached)")
     assert action(r.results, CODE_RUN)["cached"] is False
+    assert tmgt_jobs(cluster) == []
+
+
+def whole_node_import(tmgt, cluster, **steps):
+    """A pipeline whose import asks for every CPU of the node, so it waits for a holding job."""
+    return tmgt.make_pipeline(**{"import": {"resources": {"cpus": node_cpus(cluster)}, "timeout_s": 2}}, **steps)
+
+
+def test_a_timeout_counts_the_jobs_run_time_not_its_wait_in_the_queue(tmgt, cluster, node_held):
+    """Both steps have 2 s: the import waits behind the holding job for longer than that and is
+    not killed; the `code` run hangs once running and is killed 2 s into it, a TIMEOUT."""
+    pipeline = whole_node_import(tmgt, cluster, run={"timeout_s": 2})
+    p = tmgt.popen(*SLURM, *CANARY, pipeline=pipeline,
+                   env=slurm_env(tmgt, cluster, APR_SIM_FAULTS="run@code=hang:noterm"))
+    waited = []  # when a job of tmgt's was seen waiting in the queue
+    while p.poll() is None:
+        if pending_tmgt_jobs(cluster):
+            waited.append(time.monotonic())
+        time.sleep(0.1)
+    out, err = p.communicate()
+    results = json.loads((tmgt.results / "latest.json").read_text())
+    assert action(results, "apr import → smollm-135m/int8.apr")["status"] == "ok"
+    assert waited and waited[-1] - waited[0] > 3, waited  # queued longer than its timeout, and then some
+    assert p.returncode == 1, err
+    checks = {c["name"]: (c["status"], c["detail"]) for c in results["checks"]}
+    assert checks.pop(CODE) == ("TIMEOUT", "apr run timed out after 2 s (not cached)")
+    assert {status for status, _ in checks.values()} == {"PASS"}, checks
+    assert action(results, CODE_RUN)["cached"] is False
+    assert tmgt_jobs(cluster) == []
+    again = tmgt.run(*SLURM, *CANARY, pipeline=pipeline, env=slurm_env(tmgt, cluster))
+    assert (again.rc, executed(again.results)) == (0, [CODE_RUN])
+
+
+def test_ctrl_c_cancels_a_job_waiting_in_the_queue(tmgt, cluster, node_held):
+    p = tmgt.popen(*SLURM, *CANARY, pipeline=whole_node_import(tmgt, cluster), env=slurm_env(tmgt, cluster))
+    deadline = time.monotonic() + 30
+    while not pending_tmgt_jobs(cluster):
+        assert time.monotonic() < deadline and p.poll() is None, "no job of tmgt's waited in the queue"
+        time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert tmgt_jobs(cluster) == []
+    results = json.loads((tmgt.results / "latest.json").read_text())
+    assert action(results, "apr import → smollm-135m/int8.apr")["status"] == "interrupted"
+    assert_cache_clean(tmgt.cache)
+
+
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_a_bisection_builds_each_candidate_as_a_job_and_reaches_the_local_serial_answer(
+        tmgt, tmp_path, cluster, parallel):
+    """`tmgt --executor slurm bisect --parallel N`: the builds go through the same runner as the
+    engines, so each is a Slurm job (and the checks' engines are jobs as well)."""
+    repo = make_repo(tmp_path / "engine")
+    local = local_workspace(tmp_path)
+    serial = local.run("bisect", *start_args(repo))
+    assert serial.rc == 0, serial.err
+    expected = commit_no(repo, summary(local)["first_bad"]["commit"])
+    assert expected == FIRST_BAD
+
+    log = tmp_path / "builds.log"
+    args = list(start_args(repo, "--parallel", str(parallel)))
+    args[args.index(BUILD)] = f'echo "slurm job $SLURM_JOB_ID"; {timed_build(log)}'
+    before = last_job(cluster)
+    r = tmgt.run(*SLURM, "bisect", *args, env=slurm_env(tmgt, cluster))
+    assert r.rc == 0, r.err
+    doc = summary(tmgt)
+    assert commit_no(repo, doc["first_bad"]["commit"]) == expected
+    assert doc["parallel"] == parallel
+    if parallel == 1:  # the same commits tested, in the same order
+        assert [s["commit"] for s in doc["steps"]] == [s["commit"] for s in summary(local)["steps"]]
+    else:
+        assert doc["rounds"] < summary(local)["rounds"]
+    for step in doc["steps"]:
+        assert step["verdict"] == ("bad" if commit_no(repo, step["commit"]) >= FIRST_BAD else "good"), step
+
+    jobs = jobs_since(cluster, before)
+    builds = {i for i, name in jobs.items() if name.startswith("tmgt.build.")}
+    # each build ran inside its own job: the id its log prints is one of tmgt's build jobs
+    logged = set()
+    for step in doc["steps"]:
+        text = (tmgt.cache / "bisect" / "logs" / f"{step['tree']}.log").read_text()
+        logged.add(int(re.search(r"^slurm job (\d+)$", text, re.M).group(1)))
+    assert logged == builds and len(builds) == doc["builds"] == len(doc["steps"])
+    # with a node each (--exclusive), the one node built one candidate at a time
+    spans = sorted((t["start"], t["end"]) for t in build_intervals(log).values())
+    assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:])), spans
+    # the candidates' checks ran through Slurm too: a job per action executed, and one probe
+    # for the builds and one for each candidate's `tmgt check`
+    engine_jobs = [n for n in jobs.values() if n.startswith(("tmgt.import.", "tmgt.run."))]
+    assert len(engine_jobs) == doc["actions_executed"] > 0
+    assert len([n for n in jobs.values() if n.startswith("tmgt.probe.")]) == 1 + len(doc["steps"])
     assert tmgt_jobs(cluster) == []
 
 
