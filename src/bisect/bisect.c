@@ -176,14 +176,13 @@ static unsigned rounds_recorded(const bisect_state *st)
  * every node (the check sessions probe for their own directories). */
 static int probe_builders(bisect_ctx *c, const slurm_settings *builders)
 {
-    char why[1024];
     tmgt_error err = {{0}};
     if (mkdir_p(c->dir, 0755, &err) != 0) {
         fprintf(stderr, "tmgt: %s\n", err.msg);
         return -1;
     }
-    if (runner_slurm_probe(builders, c->dir, why, sizeof why) != 0) {
-        fprintf(stderr, "tmgt: --executor slurm: %s\n", why);
+    if (runner_slurm_probe(builders, c->dir, &err) != 0) {
+        fprintf(stderr, "tmgt: --executor slurm: %s\n", err.msg);
         return -1;
     }
     c->builders = builders;
