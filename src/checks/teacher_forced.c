@@ -42,7 +42,8 @@ static char *read_forced_tokens(const cJSON *tf, const long *tokens, size_t n_to
         i++;
     free(forced);
     if (i < n || n != n_tokens)
-        return xasprintf("teacher_forced.tokens: not the oracle's %zu tokens (they part at %zu)", n_tokens, i);
+        return xasprintf("teacher_forced.tokens: not the oracle's %zu tokens (they part at %zu)", n_tokens,
+                         i);
     return NULL;
 }
 
@@ -57,10 +58,13 @@ static char *read_summary(const cJSON *tf, const long *tokens, size_t n_tokens, 
     if (!json_long(cJSON_GetObjectItemCaseSensitive(summary, "n"), &t->n))
         return xstrdup("teacher_forced.summary.n: missing or not an integer");
     if (t->n != (long)n_tokens)
-        return xasprintf("teacher_forced.summary.n: %ld positions for the oracle's %zu tokens", t->n, n_tokens);
+        return xasprintf("teacher_forced.summary.n: %ld positions for the oracle's %zu tokens", t->n,
+                         n_tokens);
     const figure figures[] = {
-        {"kld_mean", -KLD_ROUNDING, INFINITY, &t->kld_mean}, {"kld_p99", -KLD_ROUNDING, INFINITY, &t->kld_p99},
-        {"kld_max", -KLD_ROUNDING, INFINITY, &t->kld_max},   {"same_top_p", 0, 1, &t->same_top1},
+        {"kld_mean", -KLD_ROUNDING, INFINITY, &t->kld_mean},
+        {"kld_p99", -KLD_ROUNDING, INFINITY, &t->kld_p99},
+        {"kld_max", -KLD_ROUNDING, INFINITY, &t->kld_max},
+        {"same_top_p", 0, 1, &t->same_top1},
         {"rms_delta_p", 0, 1, &t->rms_dp},
     };
     for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
@@ -100,7 +104,8 @@ cJSON *teacher_forced_to_json(const teacher_forced *t)
 
 char *teacher_forced_sentence(const teacher_forced *t)
 {
-    return xasprintf("teacher-forced over %ld positions: KLD mean %.2g (p99 %.2g; lower bounds), same top-1 "
-                     "%.1f%%, RMS \u0394p %.2g%%",
-                     t->n, t->kld_mean, t->kld_p99, 100 * t->same_top1, 100 * t->rms_dp);
+    return xasprintf(
+        "teacher-forced over %ld positions: KLD mean %.2g (p99 %.2g; lower bounds), same top-1 "
+        "%.1f%%, RMS \u0394p %.2g%%",
+        t->n, t->kld_mean, t->kld_p99, 100 * t->same_top1, 100 * t->rms_dp);
 }

@@ -13,10 +13,10 @@
 #include <cjson/cJSON.h>
 
 typedef struct {
-    long n;                                /* positions */
-    double kld_mean, kld_p99, kld_max;     /* nats, lower bounds */
-    double same_top1;                      /* share of positions whose argmax is the oracle's token */
-    double rms_dp;                         /* RMS of p_engine(token) − p_oracle(token) */
+    long n;                            /* positions */
+    double kld_mean, kld_p99, kld_max; /* nats, lower bounds */
+    double same_top1;                  /* share of positions whose argmax is the oracle's token */
+    double rms_dp;                     /* RMS of p_engine(token) − p_oracle(token) */
 } teacher_forced;
 
 /* Reads the report's "teacher_forced" against the oracle's `tokens`: its "tokens" must be

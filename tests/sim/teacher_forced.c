@@ -58,7 +58,8 @@ static cJSON *summary(double *klds, int n, double dp2, int same)
     cJSON_AddNumberToObject(s, "kld_max", klds[n - 1]);
     cJSON_AddNumberToObject(s, "same_top_p", (double)same / n);
     cJSON_AddNumberToObject(s, "rms_delta_p", sqrt(dp2 / n));
-    cJSON_AddStringToObject(s, "kld", "over the oracle's top ids plus one bucket for the rest: a lower bound");
+    cJSON_AddStringToObject(s, "kld",
+                            "over the oracle's top ids plus one bucket for the rest: a lower bound");
     return s;
 }
 
@@ -101,7 +102,8 @@ cJSON *sim_teacher_forced(const char *oracle_path, const char *prompt, const str
     cJSON *tf = cJSON_CreateObject();
     cJSON_AddStringToObject(tf, "reference", oracle_path);
     cJSON_AddStringToObject(tf, "prompt_source", ids ? "oracle" : "llama.cpp");
-    cJSON_AddItemToObject(tf, "prompt_token_ids", ids ? cJSON_Duplicate(ids, true) : sim_prompt_ids(prompt, false));
+    cJSON_AddItemToObject(tf, "prompt_token_ids",
+                          ids ? cJSON_Duplicate(ids, true) : sim_prompt_ids(prompt, false));
     cJSON_AddItemToObject(tf, "tokens", cJSON_Duplicate(tokens, true));
     cJSON *positions = cJSON_AddArrayToObject(tf, "positions");
     double *klds = calloc((size_t)n, sizeof *klds), dp2 = 0;

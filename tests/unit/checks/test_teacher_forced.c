@@ -23,8 +23,9 @@ static const long TOKENS[] = {5, 6, 7};
 /* A probe report whose pass forced TOKENS, with `summary` (JSON text, or NULL for none). */
 static cJSON *report_with(const char *summary)
 {
-    char *text = summary ? xasprintf("{\"teacher_forced\": {\"tokens\": [5, 6, 7], \"summary\": %s}}", summary)
-                         : xstrdup("{\"teacher_forced\": {\"tokens\": [5, 6, 7], \"positions\": []}}");
+    char *text = summary
+                     ? xasprintf("{\"teacher_forced\": {\"tokens\": [5, 6, 7], \"summary\": %s}}", summary)
+                     : xstrdup("{\"teacher_forced\": {\"tokens\": [5, 6, 7], \"positions\": []}}");
     tmgt_error err = {{0}};
     cJSON *doc = json_parse_lenient(text, strlen(text), &err);
     assert_non_null(doc);
@@ -32,7 +33,7 @@ static cJSON *report_with(const char *summary)
     return doc;
 }
 
-#define GOOD                                                                                  \
+#define GOOD                                                                                   \
     "{\"n\": 3, \"kld_mean\": 0.002, \"kld_p99\": 0.005, \"kld_max\": 0.005, \"same_top_p\": " \
     "0.6666667, \"rms_delta_p\": 0.004}"
 
@@ -70,8 +71,9 @@ static void test_figures_in_json_and_words(void **state)
     assert_true(json_num(j, "rms_dp", &v) && v == 0.004);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "kld_lower_bound")));
     char *words = teacher_forced_sentence(&t);
-    assert_string_equal(words, "teacher-forced over 3 positions: KLD mean 0.002 (p99 0.005; lower bounds), "
-                               "same top-1 66.7%, RMS \u0394p 0.4%");
+    assert_string_equal(words,
+                        "teacher-forced over 3 positions: KLD mean 0.002 (p99 0.005; lower bounds), "
+                        "same top-1 66.7%, RMS \u0394p 0.4%");
     free(words);
     cJSON_Delete(j);
     cJSON_Delete(doc);
@@ -93,8 +95,9 @@ static void test_no_pass_or_no_summary_is_nothing(void **state)
 
 static void test_a_kld_a_rounding_below_zero_reads_as_zero(void **state)
 {
-    cJSON *doc = report_with("{\"n\": 3, \"kld_mean\": -1e-12, \"kld_p99\": 0, \"kld_max\": 0, "
-                             "\"same_top_p\": 1, \"rms_delta_p\": 0}");
+    cJSON *doc = report_with(
+        "{\"n\": 3, \"kld_mean\": -1e-12, \"kld_p99\": 0, \"kld_max\": 0, "
+        "\"same_top_p\": 1, \"rms_delta_p\": 0}");
     teacher_forced t;
     char *why;
     assert_int_equal(teacher_forced_read(doc, TOKENS, 3, &t, &why), 1);
@@ -111,7 +114,8 @@ static const struct {
     {"{\"n\": 3, \"kld_mean\": NaN}", "teacher_forced.summary.kld_mean: not a finite number"},
     {"{\"n\": 3, \"kld_mean\": null}", "teacher_forced.summary.kld_mean: not a finite number"},
     {"{\"n\": 3, \"kld_mean\": \"0.1\"}", "teacher_forced.summary.kld_mean: not a finite number"},
-    {"{\"n\": 3, \"kld_mean\": 0.1, \"kld_p99\": inf}", "teacher_forced.summary.kld_p99: not a finite number"},
+    {"{\"n\": 3, \"kld_mean\": 0.1, \"kld_p99\": inf}",
+     "teacher_forced.summary.kld_p99: not a finite number"},
     {"{\"n\": 3, \"kld_mean\": -0.25}", "teacher_forced.summary.kld_mean: -0.25 is outside [-1e-09, inf]"},
     {"{\"n\": 3, \"kld_mean\": 0, \"kld_p99\": 0}", "teacher_forced.summary.kld_max: missing"},
     {"{\"n\": 3, \"kld_mean\": 0, \"kld_p99\": 0, \"kld_max\": 0, \"same_top_p\": 1.5}",
@@ -137,8 +141,7 @@ static void test_a_pass_over_other_tokens_is_refused(void **state)
 {
     teacher_forced t;
     char *why;
-    const char *const docs[] = {"{\"teacher_forced\": 1}",
-                                "{\"teacher_forced\": {\"summary\": " GOOD "}}",
+    const char *const docs[] = {"{\"teacher_forced\": 1}", "{\"teacher_forced\": {\"summary\": " GOOD "}}",
                                 "{\"teacher_forced\": {\"tokens\": [5, 6, 8], \"summary\": " GOOD "}}",
                                 "{\"teacher_forced\": {\"tokens\": [5, 6], \"summary\": " GOOD "}}"};
     const char *const whys[] = {"teacher_forced: not an object",
