@@ -105,7 +105,7 @@ cJSON *teacher_forced_to_json(const teacher_forced *t)
 char *teacher_forced_sentence(const teacher_forced *t)
 {
     return xasprintf(
-        "teacher-forced over %ld positions: KLD mean %.2g (p99 %.2g; lower bounds), same top-1 "
+        "teacher-forced over %ld position%s: KLD mean %.2g (p99 %.2g; lower bounds), same top-1 "
         "%.1f%%, RMS \u0394p %.2g%%",
-        t->n, t->kld_mean, t->kld_p99, 100 * t->same_top1, 100 * t->rms_dp);
+        t->n, t->n == 1 ? "" : "s", t->kld_mean, t->kld_p99, 100 * t->same_top1, 100 * t->rms_dp);
 }

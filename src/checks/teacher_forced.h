@@ -5,7 +5,8 @@
  * over the oracle's generated positions, the engine fed the oracle's prompt ids and tokens.
  * The oracle keeps only its top 20 log-probabilities, so each position's KLD is taken over those
  * ids plus one bucket for the rest of the vocabulary: a lower bound of the full KLD (merging
- * outcomes never increases a divergence). They inform; no verdict rests on them. */
+ * outcomes never increases a divergence). They inform: no verdict rests on their values, only
+ * on whether they can be read. */
 #ifndef TMGT_TEACHER_FORCED_H
 #define TMGT_TEACHER_FORCED_H
 
@@ -28,8 +29,8 @@ int teacher_forced_read(const cJSON *report, const long *tokens, size_t n_tokens
                         char **why);
 /* {positions, kld_mean, kld_p99, kld_max, same_top1, rms_dp, kld_lower_bound: true}. */
 cJSON *teacher_forced_to_json(const teacher_forced *t);
-/* "teacher-forced over 32 positions: KLD mean 0.0012 (p99 0.0090; lower bounds), same top-1
- * 100.0%, RMS Δp 0.40%", malloc'd. */
+/* "teacher-forced over 32 positions: KLD mean 0.0012 (p99 0.009; lower bounds), same top-1
+ * 100.0%, RMS Δp 0.4%", malloc'd. */
 char *teacher_forced_sentence(const teacher_forced *t);
 
 #endif
