@@ -96,5 +96,6 @@ void check_result_free(check_result *r)
     }
     cJSON_Delete(r->expected);
     cJSON_Delete(r->got);
+    cJSON_Delete(r->teacher_forced);
     memset(r, 0, sizeof *r);
 }

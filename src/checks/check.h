@@ -99,6 +99,7 @@ typedef struct {
     token_verdict *tv; /* NULL when the check compares no run's tokens with the oracle's */
     cJSON *expected;   /* optional {tokens:[…], text:"…"} for side-by-side reports */
     cJSON *got;
+    cJSON *teacher_forced; /* optional: the run's teacher-forced figures (teacher_forced.h) */
 } check_result;
 
 typedef struct {

@@ -3,13 +3,15 @@
  * place an engine leaves the oracle's tokens is a near-tie within the artefact's stated bound
  * (near_tie_nats), which float or quantization noise may flip, and not a real divergence.
  * Both run on every artefact apr generates from, through the same queries as the seed's
- * suites, so they cost no engine call of their own. */
+ * suites, so they cost no engine call of their own. Where the run also forced the oracle's tokens
+ * through the engine (tools/llama-probe), logit-parity reports the KLD figures of that pass. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
 #include "run_divergence.h"
+#include "teacher_forced.h"
 #include "yardstick.h"
 
 /* An artefact these suites run on; a rung of the precision ladder only where the pipeline makes
@@ -66,8 +68,10 @@ static void expand_per_run(const pipeline *pl, const pipeline_model *m, check_li
 
 /* The run's divergence from the oracle in r->tv; NULL when the run or its report failed (r
  * says why). A run that exited non-zero still counts when it printed its report: its prompt
- * and its tokens are what it read and chose, and its divergence says that it failed. */
-static const token_divergence *run_divergence(const check_ctx *ctx, check_result *r)
+ * and its tokens are what it read and chose, and its divergence says that it failed. Where
+ * `report` is not NULL it receives the parsed report of a run that counts (the caller frees it),
+ * so that one parse serves every figure the check reads. */
+static const token_divergence *run_divergence(const check_ctx *ctx, check_result *r, cJSON **report)
 {
     bool failed_exit;
     cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
@@ -77,6 +81,10 @@ static const token_divergence *run_divergence(const check_ctx *ctx, check_result
     bool ok = doc && (o = check_oracle(ctx, r)) && run_tokens(ctx, 0, doc, r, &tokens, &n) &&
               record_run_divergence(ctx, 0, doc, o, tokens, n, r);
     free(tokens);
+    if (ok && report) {
+        *report = doc;
+        doc = NULL;
+    }
     cJSON_Delete(doc);
     return ok ? &r->tv->d : NULL;
 }
@@ -90,7 +98,7 @@ static void prompt_tokens_expand(const pipeline *pl, const pipeline_model *m, ch
 
 static void prompt_tokens_evaluate(const check_ctx *ctx, check_result *r)
 {
-    const token_divergence *d = run_divergence(ctx, r);
+    const token_divergence *d = run_divergence(ctx, r, NULL);
     if (!d)
         return;
     r->tv->prompt_only = true;
@@ -118,9 +126,32 @@ static void logit_parity_expand(const pipeline *pl, const pipeline_model *m, che
     expand_per_run(pl, m, out, &suite_logit_parity);
 }
 
+/* The run's teacher-forced figures, where it gives them (tools/llama-probe --teacher-oracle):
+ * kept in the result and said after the verdict's detail. They inform; only a malformed figure
+ * changes the verdict, to a FAIL naming it, since figures that cannot be read prove nothing. */
+static void add_teacher_forced(const check_ctx *ctx, const cJSON *report, check_result *r)
+{
+    const oracle_entry *o = oracle_find(ctx->oracle, ctx->spec->prompt); /* run_divergence found it */
+    teacher_forced t;
+    tmgt_error why;
+    int rc = teacher_forced_read(report, o->tokens, o->n_tokens, &t, &why);
+    if (rc < 0)
+        check_result_set(r, CHECK_FAIL, "%s output %s", ctx->q[0]->command, why.msg);
+    if (rc <= 0)
+        return;
+    r->teacher_forced = teacher_forced_to_json(&t);
+    char *sentence = teacher_forced_sentence(&t);
+    if (r->detail && *r->detail)
+        check_result_set(r, r->status, "%s; %s", r->detail, sentence);
+    else
+        check_result_set(r, r->status, "%s", sentence);
+    free(sentence);
+}
+
 static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
 {
-    const token_divergence *d = run_divergence(ctx, r);
+    cJSON *report = NULL;
+    const token_divergence *d = run_divergence(ctx, r, &report);
     if (!d)
         return;
     switch (d->cls) {
@@ -149,6 +180,8 @@ static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
             check_result_set(r, CHECK_FAIL, "a divergence the oracle's margins cannot measure");
         break;
     }
+    add_teacher_forced(ctx, report, r);
+    cJSON_Delete(report);
     if (d->oracle_margins)
         yardstick_describe(ctx, check_oracle(ctx, r), r);
 }

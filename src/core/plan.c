@@ -131,6 +131,31 @@ static const char *prompt_text(const pipeline *pl, const char *key)
     return NULL;
 }
 
+static const oracle_set *oracles_of(const plan *p, const pipeline_model *m)
+{
+    for (size_t i = 0; i < p->pl->n_models; i++)
+        if (&p->pl->models[i] == m)
+            return p->oracles[i];
+    return NULL;
+}
+
+/* Binds a step's {oracle} to the model's oracle file for the query's prompt: an input like an
+ * artefact, so its content enters the action key and an edited oracle runs the step again. */
+static void bind_oracle(plan *p, action *a, const pipeline_model *m)
+{
+    const oracle_entry *o = a->prompt_key ? oracle_find(oracles_of(p, m), a->prompt_key) : NULL;
+    if (!o)
+        return; /* check_templates names the step whose {oracle} has nothing to read */
+    char *name = xasprintf("%s/%s", TEMPLATE_ORACLE_INPUT, a->prompt_key);
+    char *id = xasprintf("%s/%s", m->slug, name);
+    artifact *t = graph_find_artifact(&p->g, id);
+    if (!t)
+        t = graph_add_artifact(&p->g, m->slug, name, o->path);
+    graph_add_input(a, TEMPLATE_ORACLE_INPUT, t);
+    free(id);
+    free(name);
+}
+
 static action *ensure_query(plan *p, const pipeline_model *m, const query_spec *q, tmgt_error *err)
 {
     strbuf id;
@@ -172,6 +197,8 @@ static action *ensure_query(plan *p, const pipeline_model *m, const query_spec *
     attach_engine(p, a);
     if (m && bind_inputs(p, a, m, q->artifacts, q->n_artifacts, err) != 0)
         return NULL;
+    if (m && template_reads_oracle(step->argv, step->argc))
+        bind_oracle(p, a, m);
     return a;
 }
 

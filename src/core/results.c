@@ -73,7 +73,9 @@ static cJSON *check_json(evaluated_check *ec)
         cJSON_AddItemToObject(j, "expected", r->expected);
     if (r->got)
         cJSON_AddItemToObject(j, "got", r->got);
-    r->expected = r->got = NULL;
+    if (r->teacher_forced)
+        cJSON_AddItemToObject(j, "teacher_forced", r->teacher_forced);
+    r->expected = r->got = r->teacher_forced = NULL;
     cJSON *acts = cJSON_AddArrayToObject(j, "actions");
     for (size_t i = 0; i < ec->n_actions; i++)
         cJSON_AddItemToArray(acts, cJSON_CreateString(ec->actions[i]->label));

@@ -35,6 +35,15 @@ static int resolve(const template_env *env, const char *ph, strbuf *out, tmgt_er
         sb_puts(out, env->symbolic_paths ? "}" : "");
         return 0;
     }
+    if (!strcmp(ph, "oracle")) {
+        const char *path = lookup_input(env, TEMPLATE_ORACLE_INPUT);
+        if (!path) {
+            err_set(err, "{oracle} used by a step that reads no prompt's oracle");
+            return -1;
+        }
+        sb_puts(out, env->symbolic_paths ? "{oracle}" : path);
+        return 0;
+    }
     if (!strcmp(ph, "out")) {
         if (!env->out) {
             err_set(err, "{out} used by a step that produces no artefact");
@@ -198,4 +207,12 @@ char **template_inputs(char *const *tmpl, size_t n, size_t *count)
         }
     }
     return names;
+}
+
+bool template_reads_oracle(char *const *tmpl, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(tmpl[i], "{oracle}"))
+            return true;
+    return false;
 }

@@ -1,6 +1,8 @@
 /* Expansion of step argv templates. A whole argument `{@name}` splices a list variable;
- * `{in:NAME}`, `{out}`, `{prompt}`, `{model}` and `{name}` may appear inside an argument.
- * `{{` and `}}` are literal braces. No shell is ever involved. */
+ * `{in:NAME}`, `{out}`, `{prompt}`, `{oracle}`, `{model}` and `{name}` may appear inside an
+ * argument. `{oracle}` is the model's oracle file for the step's prompt: an input like
+ * `{in:NAME}` (its content enters the action key), bound by the planner, not by the artefact's
+ * recipe. `{{` and `}}` are literal braces. No shell is ever involved. */
 #ifndef TMGT_TEMPLATE_H
 #define TMGT_TEMPLATE_H
 
@@ -9,6 +11,9 @@
 #include <cjson/cJSON.h>
 
 #include "util.h"
+
+/* The input name `{oracle}` stands for; a template names it only through `{oracle}`. */
+#define TEMPLATE_ORACLE_INPUT "@oracle"
 
 typedef struct {
     const char *const *in_names; /* input names and their paths, in step order */
@@ -31,5 +36,7 @@ int template_expand(char *const *tmpl, size_t n, const template_env *env, char *
 void template_free_argv(char **argv);
 /* Names of the inputs ({in:NAME}) a template uses, in first-use order (caller frees). */
 char **template_inputs(char *const *tmpl, size_t n, size_t *count);
+/* Whether a template reads the oracle ({oracle}). */
+bool template_reads_oracle(char *const *tmpl, size_t n);
 
 #endif

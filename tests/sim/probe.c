@@ -3,8 +3,9 @@
  * [-t N] [--ctx N] [--teacher-oracle FILE]`, one JSON document on stdout with
  * the shape of the real probe (docs/llamacpp-v0.4.0-samples/probe/): greedy
  * tokens and text as llama-completion would give them, the prompt ids and the
- * per-step top-k of apr's "logprobs" object.  No teacher-forced pass.
- * Usage errors exit 2, an unreadable or non-GGUF model 1.
+ * per-step top-k of apr's "logprobs" object, and with --teacher-oracle the
+ * teacher-forced pass over the oracle (teacher_forced.c).  Usage errors exit
+ * 2, an unreadable or non-GGUF model or oracle 1.
  */
 #include "sim.h"
 
@@ -24,7 +25,9 @@ static const struct opt_spec PROBE_OPTS[] = {
     {0},
 };
 
-#define PROBE_USAGE "usage: llama-probe -m MODEL.gguf -p PROMPT [-n 32] [-k 20] [-t 2] [--ctx 512]"
+#define PROBE_USAGE                                                                  \
+    "usage: llama-probe -m MODEL.gguf -p PROMPT [-n 32] [-k 20] [-t 2] [--ctx 512] " \
+    "[--teacher-oracle ORACLE.json]"
 
 int probe_main(struct sim_ctx *ctx)
 {
@@ -74,6 +77,18 @@ int probe_main(struct sim_ctx *ctx)
     for (int i = 0; i < g.n; i++)
         cJSON_AddItemToArray(toks, cJSON_CreateNumber((double)g.tokens[i]));
     cJSON_AddStringToObject(doc, "text", g.text);
+    const char *oracle = args_get(&pa, "--teacher-oracle");
+    cJSON *forced = oracle ? sim_teacher_forced(oracle, prompt, &g, &msg) : NULL;
+    if (oracle && !forced) {
+        fprintf(stderr, "llama-probe: %s\n", msg);
+        free(msg);
+        cJSON_Delete(doc);
+        gen_free(&g);
+        model_free(&m);
+        return 1;
+    }
+    if (forced)
+        cJSON_AddItemToObject(doc, "teacher_forced", forced);
     out_json(ctx, doc);
     gen_free(&g);
     model_free(&m);

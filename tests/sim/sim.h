@@ -261,6 +261,13 @@ cJSON *sim_prompt_ids(const char *prompt, bool templated);
 /* apr's "logprobs" object for `g` with K entries per step; takes prompt_ids. */
 cJSON *sim_run_logprobs(cJSON *prompt_ids, const struct sim_gen *g, int k);
 
+/* -------------------------------------------------------- teacher_forced.c */
+
+/* llama-probe's "teacher_forced" object for --teacher-oracle FILE, the
+ * simulator's choices read from `g`; NULL with *err set when the oracle cannot
+ * be read. */
+cJSON *sim_teacher_forced(const char *oracle_path, const char *prompt, const struct sim_gen *g, char **err);
+
 /* ------------------------------------------------------------- container.c */
 
 /* Wraps the payload in a minimal but real header of `format` describing the

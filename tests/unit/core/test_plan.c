@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "template.h"
 
 typedef struct {
     pipeline *pl;
@@ -136,9 +137,41 @@ static void test_an_unknown_model_is_a_problem_naming_it(void **state)
     pipeline_free(pl);
 }
 
+/* The probe's {oracle} is the model's oracle file for the query's prompt, one input per action
+ * (so its digest is in the key), and only where the step names it. */
+static void test_a_step_reading_the_oracle_gets_its_prompts_file(void **state)
+{
+    char *models[] = {"smollm-135m"};
+    char *suites[] = {"logit-parity"};
+    selection sel = {.models = models, .n_models = 1, .suites = suites, .n_suites = 1};
+    planned x;
+    tmgt_error err = {{0}};
+    assert_int_equal(plan_selection(&x, &sel, &err), 0);
+    size_t probes = 0;
+    for (size_t i = 0; i < x.p.g.n_actions; i++) {
+        const action *a = x.p.g.actions[i];
+        size_t oracles = 0;
+        for (size_t j = 0; j < a->n_inputs; j++) {
+            if (strcmp(a->in_names[j], TEMPLATE_ORACLE_INPUT) != 0)
+                continue;
+            char *path = xasprintf("oracle/smollm-135m/%s.json", a->prompt_key);
+            assert_non_null(strstr(a->inputs[j]->path, path));
+            assert_null(a->inputs[j]->producer);
+            free(path);
+            oracles++;
+        }
+        bool probe = a->step && !strcmp(a->step->name, "llama-probe");
+        assert_int_equal(oracles, probe);
+        probes += probe;
+    }
+    assert_int_equal(probes, 12); /* f16, q8_0 and q4_0, four prompts each */
+    planned_free(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_step_reading_the_oracle_gets_its_prompts_file),
         cmocka_unit_test(test_identical_invocations_are_one_action),
         cmocka_unit_test(test_the_selection_decides_the_checks),
         cmocka_unit_test(test_convert_plans_every_recipe_and_no_check),

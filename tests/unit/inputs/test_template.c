@@ -94,9 +94,40 @@ static void test_lists_inputs_in_first_use_order(void **state)
     free(names);
 }
 
+/* {oracle} is an input bound by the planner: its path when run, symbolic in the key, and an error
+ * for a step that is given none. */
+static void test_oracle_is_an_input_of_its_own(void **state)
+{
+    const char *names[] = {"model", TEMPLATE_ORACLE_INPUT};
+    const char *paths[] = {"/m/q8_0.gguf", "/oracle/smol/code.json"};
+    char *tmpl[] = {"-m", "{in:model}", "--teacher-oracle", "{oracle}"};
+    template_env env = {.in_names = names, .in_paths = paths, .n_in = 2};
+    char **argv = NULL;
+    size_t argc = 0;
+    tmgt_error err = {{0}};
+    assert_int_equal(template_expand(tmpl, 4, &env, &argv, &argc, &err), 0);
+    assert_string_equal(argv[3], "/oracle/smol/code.json");
+    template_free_argv(argv);
+    env.symbolic_paths = true;
+    assert_int_equal(template_expand(tmpl, 4, &env, &argv, &argc, &err), 0);
+    assert_string_equal(argv[3], "{oracle}");
+    template_free_argv(argv);
+    env.n_in = 1;
+    assert_int_equal(template_expand(tmpl, 4, &env, &argv, &argc, &err), -1);
+    assert_string_equal(err.msg, "argv[3]: {oracle} used by a step that reads no prompt's oracle");
+    assert_true(template_reads_oracle(tmpl, 4));
+    assert_false(template_reads_oracle(tmpl, 2));
+    size_t n = 0;
+    char **inputs = template_inputs(tmpl, 4, &n); /* the recipe binds {in:…} only */
+    assert_int_equal(n, 1);
+    free(inputs[0]);
+    free(inputs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_oracle_is_an_input_of_its_own),
         cmocka_unit_test(test_expands_inputs_prompt_vars_and_splices),
         cmocka_unit_test(test_errors_name_the_argument),
         cmocka_unit_test(test_lists_inputs_in_first_use_order),
