@@ -62,6 +62,13 @@ typedef enum {
     OUT_UNAVAILABLE,  /* engine, artefact or model source missing: the check is a SKIP */
 } outcome_kind;
 
+/* A query's stdout as JSON, parsed once however many checks read it (an engine's top-k
+ * logprobs run to megabytes, and a run is read by up to five checks); owned by the evaluator. */
+typedef struct {
+    bool parsed;
+    cJSON *doc; /* NULL when the stdout holds no JSON */
+} stdout_json;
+
 typedef struct {
     outcome_kind kind;
     int exit_code;
@@ -72,6 +79,7 @@ typedef struct {
     size_t err_len;
     const char *reason;  /* why it did not run (NOT_RUN, UNAVAILABLE, SPAWN_ERROR) */
     const char *command; /* short human form for messages: "apr run", "llama-completion" */
+    stdout_json *json;   /* where the parse of `out` is kept; NULL: parsed at each reading */
 } query_output;
 
 typedef struct {

@@ -196,10 +196,23 @@ static char *stdout_preview(const query_output *q)
     return text_one_line(q->out, len, 200);
 }
 
+/* Each reader gets a copy of its own: evaluators detach and delete parts of what they read. */
+static cJSON *stdout_doc(const query_output *q)
+{
+    stdout_json *j = q->json;
+    if (!j)
+        return json_parse_lenient(q->out, q->out_len, NULL);
+    if (!j->parsed) {
+        j->doc = json_parse_lenient(q->out, q->out_len, NULL);
+        j->parsed = true;
+    }
+    return j->doc ? cJSON_Duplicate(j->doc, true) : NULL;
+}
+
 static cJSON *parse_stdout(const check_ctx *ctx, size_t i, check_result *r, const char *label)
 {
     const query_output *q = ctx->q[i];
-    cJSON *doc = json_parse_lenient(q->out, q->out_len, NULL);
+    cJSON *doc = stdout_doc(q);
     if (!doc) {
         char *preview = stdout_preview(q);
         char *msg = xasprintf("%s returned invalid JSON: %s", command_of(ctx, i), preview);
@@ -229,7 +242,7 @@ cJSON *query_report_json(const check_ctx *ctx, size_t i, check_result *r, const 
     const query_output *q = ctx->q[i];
     *failed_exit = false;
     if (q && q->kind == OUT_EXIT) {
-        cJSON *doc = json_parse_lenient(q->out, q->out_len, NULL);
+        cJSON *doc = stdout_doc(q);
         if (doc) {
             *failed_exit = true;
             return doc;
