@@ -63,7 +63,8 @@ typedef enum {
 } outcome_kind;
 
 /* A query's stdout as JSON, parsed once however many checks read it (an engine's top-k
- * logprobs run to megabytes, and a run is read by up to five checks); owned by the evaluator. */
+ * logprobs run to megabytes, and a run is read by up to five checks); owned by whoever judges,
+ * who deletes `doc` once every check that reads the query is judged. */
 typedef struct {
     bool parsed;
     cJSON *doc; /* NULL when the stdout holds no JSON */
@@ -79,7 +80,7 @@ typedef struct {
     size_t err_len;
     const char *reason;  /* why it did not run (NOT_RUN, UNAVAILABLE, SPAWN_ERROR) */
     const char *command; /* short human form for messages: "apr run", "llama-completion" */
-    stdout_json *json;   /* where the parse of `out` is kept; NULL: parsed at each reading */
+    stdout_json *json;   /* where the parse of `out` is kept (query.h's query_json): never NULL */
 } query_output;
 
 typedef struct {

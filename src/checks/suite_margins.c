@@ -48,14 +48,13 @@ static void expand_per_run(const pipeline *pl, const pipeline_model *m, check_li
 static const token_divergence *run_divergence(const check_ctx *ctx, check_result *r)
 {
     bool failed_exit;
-    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
+    const cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
     const oracle_entry *o;
     long *tokens = NULL;
     size_t n;
     bool ok = doc && (o = check_oracle(ctx, r)) && run_tokens(ctx, 0, doc, r, &tokens, &n) &&
               record_run_divergence(ctx, 0, doc, o, tokens, n, r);
     free(tokens);
-    cJSON_Delete(doc);
     return ok ? &r->tv->d : NULL;
 }
 

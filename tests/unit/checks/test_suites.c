@@ -280,7 +280,7 @@ static check_result judge_tensors(world *w, query_output q)
 }
 
 /* A query read by several checks is parsed once: the next reader is given the first parse
- * (here, though the text changed underneath), each reader a copy of its own to take apart. */
+ * (here, though the text changed underneath), which outlives every reader. */
 static void test_query_json_parsed_once_for_every_reader(void **state)
 {
     world *w = *state;
