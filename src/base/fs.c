@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -167,9 +168,15 @@ int copy_file(const char *src, const char *dst, tmgt_error *err)
     return rc;
 }
 
+char *temp_sibling(const char *path)
+{
+    static atomic_uint seq;
+    return xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
+}
+
 int link_replace(const char *src, const char *dst)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", dst, (long)getpid());
+    char *tmp = temp_sibling(dst);
     unlink(tmp);
     int rc = link(src, tmp) == 0 && rename(tmp, dst) == 0 ? 0 : -1;
     if (rc != 0) {
@@ -189,7 +196,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 int write_file_replace(const char *path, const void *data, size_t len, unsigned mode, bool durable,
                        tmgt_error *err)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    char *tmp = temp_sibling(path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
         err_set(err, "cannot write %s: %s", tmp, strerror(errno));
@@ -219,7 +226,7 @@ int write_file_replace(const char *path, const void *data, size_t len, unsigned 
 int write_stream_atomic(const char *path, unsigned mode, int (*fill)(FILE *out, void *ctx), void *ctx,
                         tmgt_error *err)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    char *tmp = temp_sibling(path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!out) {

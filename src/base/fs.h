@@ -26,6 +26,10 @@ int fsync_dir_of(const char *path);
  * 64 KiB buffer, one thread) and returns 0, or -1 with errno set. */
 int write_stream_atomic(const char *path, unsigned mode, int (*fill)(FILE *out, void *ctx), void *ctx,
                         tmgt_error *err);
+/* A name beside `path` for a file staged before it is renamed onto `path`, never the same
+ * twice in one process: two threads publishing the same entry (the remote cache's fetches run on
+ * the thread pool) each stage their own file. */
+char *temp_sibling(const char *path);
 /* Makes `dst` a hard link to `src`, replacing it atomically (link to a temporary name, then
  * rename); -1 with errno set, and nothing left behind, where that fails (no hard links). */
 int link_replace(const char *src, const char *dst);

@@ -52,6 +52,14 @@ void check_spec_free(check_spec *c);
 void check_list_free(check_list *l);
 
 /* What one query produced, as an evaluator sees it. */
+/* A query's stdout as JSON, parsed once however many checks read it (an engine's top-k
+ * logprobs run to megabytes, and a run is read by up to five checks); owned by whoever judges,
+ * who deletes `doc` once every check that reads the query is judged. */
+typedef struct {
+    bool parsed;
+    cJSON *doc; /* NULL when the stdout holds no JSON */
+} stdout_json;
+
 typedef struct {
     action_status status;
     int exit_code;
@@ -62,6 +70,7 @@ typedef struct {
     size_t err_len;
     const char *reason;  /* the action's: why it did not run, could not start or was stopped */
     const char *command; /* short human form for messages: "apr run", "llama-completion" */
+    stdout_json *json;   /* where the parse of `out` is kept (query.h's query_json): never NULL */
 } query_output;
 
 typedef struct {

@@ -194,10 +194,20 @@ static char *stdout_preview(const query_output *q)
     return text_one_line(q->out, len, 200);
 }
 
-static cJSON *parse_stdout(const check_ctx *ctx, size_t i, check_result *r, const char *label)
+static const cJSON *stdout_doc(const query_output *q)
+{
+    stdout_json *j = q->json;
+    if (!j->parsed) {
+        j->doc = json_parse_lenient(q->out, q->out_len, NULL);
+        j->parsed = true;
+    }
+    return j->doc;
+}
+
+static const cJSON *parse_stdout(const check_ctx *ctx, size_t i, check_result *r, const char *label)
 {
     const query_output *q = ctx->q[i];
-    cJSON *doc = json_parse_lenient(q->out, q->out_len, NULL);
+    const cJSON *doc = stdout_doc(q);
     if (!doc) {
         char *preview = stdout_preview(q);
         char *msg = xasprintf("%s returned invalid JSON: %s", command_of(ctx, i), preview);
@@ -209,25 +219,25 @@ static cJSON *parse_stdout(const check_ctx *ctx, size_t i, check_result *r, cons
 }
 
 /* Judges the query first, so an evaluator makes one call for "did it run, and what did it say". */
-cJSON *query_json_as(const check_ctx *ctx, size_t i, check_result *r, const char *label)
+const cJSON *query_json_as(const check_ctx *ctx, size_t i, check_result *r, const char *label)
 {
     if (!query_ok_as(ctx, i, r, label))
         return NULL;
     return parse_stdout(ctx, i, r, label);
 }
 
-cJSON *query_json(const check_ctx *ctx, size_t i, check_result *r)
+const cJSON *query_json(const check_ctx *ctx, size_t i, check_result *r)
 {
     return query_json_as(ctx, i, r, NULL);
 }
 
-cJSON *query_report_json(const check_ctx *ctx, size_t i, check_result *r, const char *label,
-                         bool *failed_exit)
+const cJSON *query_report_json(const check_ctx *ctx, size_t i, check_result *r, const char *label,
+                               bool *failed_exit)
 {
     const query_output *q = ctx->q[i];
     *failed_exit = false;
     if (q && q->status == ST_EXIT) {
-        cJSON *doc = json_parse_lenient(q->out, q->out_len, NULL);
+        const cJSON *doc = stdout_doc(q);
         if (doc) {
             *failed_exit = true;
             return doc;

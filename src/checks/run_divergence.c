@@ -114,11 +114,10 @@ bool read_run_divergence(const check_ctx *ctx, size_t i, const oracle_entry *o, 
     bool failed_exit;
     long *tokens = NULL;
     size_t n;
-    cJSON *doc = query_report_json(ctx, i, &scratch, NULL, &failed_exit);
+    const cJSON *doc = query_report_json(ctx, i, &scratch, NULL, &failed_exit);
     bool ok = doc && run_tokens(ctx, i, doc, &scratch, &tokens, &n) &&
               find_run_divergence(ctx, i, doc, o, tokens, n, &scratch, d);
     free(tokens);
-    cJSON_Delete(doc);
     check_result_free(&scratch);
     return ok;
 }

@@ -57,13 +57,12 @@ static bool structural(const cJSON *d)
 static void diff_evaluate(const check_ctx *ctx, check_result *r)
 {
     static const char *const keys[] = {"differences", "diffs", NULL};
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *diffs = json_first_list(doc, keys), *d;
     if (!diffs) {
         fail_missing(ctx, 0, r, "differences");
-        cJSON_Delete(doc);
         return;
     }
     cJSON *found = cJSON_CreateArray();
@@ -78,7 +77,6 @@ static void diff_evaluate(const check_ctx *ctx, check_result *r)
         check_result_set(r, CHECK_PASS, "%d differences (dtype/size only)", cJSON_GetArraySize(diffs));
     }
     cJSON_Delete(found);
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_diff = {"diff", "diff", false, diff_expand, diff_evaluate};
@@ -104,14 +102,13 @@ static void rosetta_evaluate(const check_ctx *ctx, check_result *r)
 {
     static const char *const list_keys[] = {"mismatches", "layout_errors", "mismatched_tensors", NULL};
     static const char *const count_keys[] = {"layout_mismatches", NULL};
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *list = json_first_list(doc, list_keys);
     long mismatches = 0, only_a = 0, only_b = 0;
     if (!list && !count_of(json_first(doc, count_keys), &mismatches)) {
         fail_missing(ctx, 0, r, "layout_mismatches");
-        cJSON_Delete(doc);
         return;
     }
     if (list)
@@ -129,7 +126,6 @@ static void rosetta_evaluate(const check_ctx *ctx, check_result *r)
     } else {
         check_result_set(r, CHECK_PASS, "no layout mismatches");
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_rosetta_diff = {"rosetta-diff", "rosetta-diff", false, rosetta_expand,

@@ -36,13 +36,12 @@ static void inspect_evaluate(const check_ctx *ctx, check_result *r)
         {"hidden_size", meta->hidden},
         {"vocab_size", meta->vocab},
     };
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const char *arch = cJSON_GetStringValue(inspect_field(doc, "architecture"));
     if (!arch) {
         fail_missing(ctx, 0, r, "architecture");
-        cJSON_Delete(doc);
         return;
     }
     strbuf problems;
@@ -68,7 +67,6 @@ static void inspect_evaluate(const check_ctx *ctx, check_result *r)
     else
         check_result_set(r, CHECK_PASS, "arch=%s, layers=%ld", arch, layers);
     sb_free(&problems);
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_inspect = {"inspect", "inspect", false, inspect_expand, inspect_evaluate};
@@ -83,7 +81,7 @@ static void tensors_expand(const pipeline *pl, const pipeline_model *m, check_li
 static void tensors_evaluate(const check_ctx *ctx, check_result *r)
 {
     static const char *const keys[] = {"tensors", NULL};
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *list = cJSON_IsArray(doc) ? doc : json_first_list(doc, keys);
@@ -94,7 +92,6 @@ static void tensors_evaluate(const check_ctx *ctx, check_result *r)
         check_result_set(r, CHECK_FAIL, "no tensors returned");
     else
         check_result_set(r, CHECK_PASS, "%d tensors found", n);
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_tensors = {"tensors", "tensors", false, tensors_expand, tensors_evaluate};
@@ -174,7 +171,7 @@ static void tree_evaluate(const check_ctx *ctx, check_result *r)
 {
     static const char *const tensor_keys[] = {"total_tensors", "tensor_count", NULL};
     long layers, tensors, expected = ctx->model->meta.layers;
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     if (!tree_layers(doc, &layers))
@@ -185,7 +182,6 @@ static void tree_evaluate(const check_ctx *ctx, check_result *r)
         check_result_set(r, CHECK_PASS, "layers=%ld, tensors=%ld", layers, tensors);
     else
         check_result_set(r, CHECK_PASS, "layers=%ld", layers);
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_tree = {"tree", "tree", false, tree_expand, tree_evaluate};
@@ -231,7 +227,7 @@ static const cJSON *oracle_params(const cJSON *doc)
 static void oracle_id_evaluate(const check_ctx *ctx, check_result *r)
 {
     const char *expected = ctx->model->meta.architecture;
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const char *arch = oracle_architecture(doc);
@@ -249,7 +245,6 @@ static void oracle_id_evaluate(const check_ctx *ctx, check_result *r)
         check_result_details(r, "full output: %s", full);
         free(full);
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_oracle_id = {"oracle-id", "oracle-id", false, oracle_id_expand, oracle_id_evaluate};
@@ -304,10 +299,9 @@ static void judge_hex(const check_ctx *ctx, size_t i, const cJSON *doc, check_re
 static void hex_evaluate(const check_ctx *ctx, check_result *r)
 {
     check_result second = {0};
-    cJSON *doc = query_json(ctx, 0, r), *alt;
+    const cJSON *doc = query_json(ctx, 0, r), *alt;
     size_t used = 0;
     if ((!doc || (cJSON_IsArray(doc) && !cJSON_GetArraySize(doc))) && (alt = query_json(ctx, 1, &second))) {
-        cJSON_Delete(doc);
         doc = alt;
         used = 1;
     }
@@ -317,7 +311,6 @@ static void hex_evaluate(const check_ctx *ctx, check_result *r)
     judge_hex(ctx, used, doc, r);
     if (used == 1)
         check_result_append(r, " (fallback: no tensor filter)");
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_hex = {"hex", "hex", false, hex_expand, hex_evaluate};
@@ -332,7 +325,7 @@ static void debug_expand(const pipeline *pl, const pipeline_model *m, check_list
 static void debug_evaluate(const check_ctx *ctx, check_result *r)
 {
     static const char *const keys[] = {"health", "status", NULL};
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const char *health = cJSON_GetStringValue(json_first(doc, keys));
@@ -347,7 +340,6 @@ static void debug_evaluate(const check_ctx *ctx, check_result *r)
     } else {
         fail_missing(ctx, 0, r, "health");
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_debug = {"debug", "debug", false, debug_expand, debug_evaluate};

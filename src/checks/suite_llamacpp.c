@@ -74,7 +74,7 @@ static void cross_runtime_expand(const pipeline *pl, const pipeline_model *m, ch
 /* llama.cpp is the reference here: it is the runtime the GGUF format comes from. */
 static void cross_runtime_evaluate(const check_ctx *ctx, check_result *r)
 {
-    cJSON *doc = NULL;
+    const cJSON *doc = NULL;
     const char *apr;
 
     if (queries_ok(ctx, r, NULL) && (doc = query_json(ctx, 0, r)) && (apr = run_text(ctx, 0, doc, r)) &&
@@ -91,7 +91,6 @@ static void cross_runtime_evaluate(const check_ctx *ctx, check_result *r)
         }
         note_invalid_utf8(r, &c, "llama-completion", "apr run");
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_cross_runtime = {"cross-runtime", "cross-runtime", false, cross_runtime_expand,

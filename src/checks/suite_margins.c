@@ -69,23 +69,20 @@ static void expand_per_run(const pipeline *pl, const pipeline_model *m, check_li
 /* The run's divergence from the oracle in r->tv; NULL when the run or its report failed (r
  * says why). A run that exited non-zero still counts when it printed its report: its prompt
  * and its tokens are what it read and chose, and its divergence says that it failed. Where
- * `report` is not NULL it receives the parsed report of a run that counts (the caller frees it),
- * so that one parse serves every figure the check reads. */
-static const token_divergence *run_divergence(const check_ctx *ctx, check_result *r, cJSON **report)
+ * `report` is not NULL it receives the parsed report of a run that counts (the query's own
+ * parse: query.h), which every figure the check reads comes from. */
+static const token_divergence *run_divergence(const check_ctx *ctx, check_result *r, const cJSON **report)
 {
     bool failed_exit;
-    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
+    const cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
     const oracle_entry *o;
     long *tokens = NULL;
     size_t n;
     bool ok = doc && (o = check_oracle(ctx, r)) && run_tokens(ctx, 0, doc, r, &tokens, &n) &&
               record_run_divergence(ctx, 0, doc, o, tokens, n, r);
     free(tokens);
-    if (ok && report) {
+    if (ok && report)
         *report = doc;
-        doc = NULL;
-    }
-    cJSON_Delete(doc);
     return ok ? &r->tv->d : NULL;
 }
 
@@ -150,7 +147,7 @@ static void add_teacher_forced(const check_ctx *ctx, const cJSON *report, check_
 
 static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
 {
-    cJSON *report = NULL;
+    const cJSON *report = NULL;
     const token_divergence *d = run_divergence(ctx, r, &report);
     if (!d)
         return;
@@ -181,7 +178,6 @@ static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
         break;
     }
     add_teacher_forced(ctx, report, r);
-    cJSON_Delete(report);
     if (d->oracle_margins)
         yardstick_describe(ctx, check_oracle(ctx, r), r);
 }

@@ -17,7 +17,7 @@ static void bench_expand(const pipeline *pl, const pipeline_model *m, check_list
 static void bench_evaluate(const check_ctx *ctx, check_result *r)
 {
     static const char *const keys[] = {"tokens_per_second", "tok_s", "throughput", NULL};
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *v = json_first(doc, keys);
@@ -31,7 +31,6 @@ static void bench_evaluate(const check_ctx *ctx, check_result *r)
         check_result_set(r, CHECK_PASS, "throughput=%.1f tok/s", tps);
     else
         check_result_set(r, CHECK_FAIL, "throughput=%s tok/s (expected > 0)", py_float(tps, buf));
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_bench = {"bench", "bench", false, bench_expand, bench_evaluate};
@@ -48,7 +47,7 @@ static void list_expand(const pipeline *pl, const pipeline_model *m, check_list 
 static void list_evaluate(const check_ctx *ctx, check_result *r)
 {
     static const char *const keys[] = {"models", NULL};
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *models = cJSON_IsArray(doc) ? doc : json_first_list(doc, keys);
@@ -56,7 +55,6 @@ static void list_evaluate(const check_ctx *ctx, check_result *r)
         check_result_set(r, CHECK_PASS, "cache listing succeeded (%d models)", cJSON_GetArraySize(models));
     else
         fail_missing(ctx, 0, r, "models");
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_list = {"list", "list", true, list_expand, list_evaluate};
@@ -98,7 +96,7 @@ static void parity_evaluate(const check_ctx *ctx, check_result *r)
         }
         return;
     }
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *match = json_first(doc, keys);
@@ -117,7 +115,6 @@ static void parity_evaluate(const check_ctx *ctx, check_result *r)
                          match->string, v);
         free(v);
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_parity_gpu = {"parity-gpu", "parity-gpu", false, parity_expand, parity_evaluate};

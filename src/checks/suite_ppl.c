@@ -24,7 +24,7 @@ static void ppl_expand(const pipeline *pl, const pipeline_model *m, check_list *
 static bool read_ppl(const check_ctx *ctx, size_t i, check_result *r, const char *label, double *ppl,
                      bool *failed_exit)
 {
-    cJSON *doc = query_report_json(ctx, i, r, label, failed_exit);
+    const cJSON *doc = query_report_json(ctx, i, r, label, failed_exit);
     if (!doc)
         return false;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "perplexity");
@@ -35,7 +35,6 @@ static bool read_ppl(const check_ctx *ctx, size_t i, check_result *r, const char
         check_result_set(r, CHECK_FAIL, "eval output \"perplexity\" is not a number");
     if (!ok)
         check_result_prefix(r, label);
-    cJSON_Delete(doc);
     return ok;
 }
 

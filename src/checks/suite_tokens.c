@@ -33,7 +33,7 @@ static void canary_expand(const pipeline *pl, const pipeline_model *m, check_lis
 static void canary_evaluate(const check_ctx *ctx, check_result *r)
 {
     bool failed_exit;
-    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
+    const cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
     const oracle_entry *o;
     const char *text;
 
@@ -52,7 +52,6 @@ static void canary_evaluate(const check_ctx *ctx, check_result *r)
         note_invalid_utf8(r, &c, "oracle", "apr run");
         settle_report_exit(ctx, 0, r, NULL, failed_exit);
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_canary = {"canary", "canary", false, canary_expand, canary_evaluate};
@@ -69,7 +68,7 @@ static void token_expand(const pipeline *pl, const pipeline_model *m, check_list
 static void token_evaluate(const check_ctx *ctx, check_result *r)
 {
     bool failed_exit;
-    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
+    const cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
     const oracle_entry *o;
     long *got;
     size_t n;
@@ -77,7 +76,6 @@ static void token_evaluate(const check_ctx *ctx, check_result *r)
     if (doc && (o = check_oracle(ctx, r)) && run_tokens(ctx, 0, doc, r, &got, &n)) {
         if (!record_run_divergence(ctx, 0, doc, o, got, n, r)) {
             free(got);
-            cJSON_Delete(doc);
             return;
         }
         double t = ctx->spec->threshold;
@@ -95,7 +93,6 @@ static void token_evaluate(const check_ctx *ctx, check_result *r)
         settle_report_exit(ctx, 0, r, NULL, failed_exit);
         free(got);
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_token = {"token", "token-parity", false, token_expand, token_evaluate};
@@ -103,7 +100,7 @@ const suite_def suite_token = {"token", "token-parity", false, token_expand, tok
 /* ---- shared by drift and roundtrip: two runs of the same prompt ---- */
 
 typedef struct {
-    cJSON *doc[2];
+    const cJSON *doc[2];
     long *tokens[2];
     size_t n[2];
 } run_pair;
@@ -126,10 +123,8 @@ static bool read_run_pair(const check_ctx *ctx, check_result *r, const char *con
 
 static void run_pair_free(run_pair *p)
 {
-    for (size_t i = 0; i < 2; i++) {
-        cJSON_Delete(p->doc[i]);
+    for (size_t i = 0; i < 2; i++)
         free(p->tokens[i]);
-    }
 }
 
 /* ---- quant drift ---- */

@@ -92,7 +92,7 @@ static void validate_evaluate(const check_ctx *ctx, check_result *r)
     static const char *const list_keys[] = {"checks", "results", NULL};
     static const char *const score_keys[] = {"score", "total", "total_score", NULL};
     bool failed_exit;
-    cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
+    const cJSON *doc = query_report_json(ctx, 0, r, NULL, &failed_exit);
     if (!doc)
         return;
     const cJSON *checks = json_first(doc, list_keys), *score = json_first(doc, score_keys);
@@ -115,7 +115,6 @@ static void validate_evaluate(const check_ctx *ctx, check_result *r)
         fail_missing(ctx, 0, r, "checks");
     }
     settle_report_exit(ctx, 0, r, NULL, failed_exit);
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_validate = {"validate", "validate", false, validate_expand, validate_evaluate};
@@ -139,7 +138,7 @@ static void lint_evaluate(const check_ctx *ctx, check_result *r)
 {
     static const char *const keys[] = {"violations", "issues", NULL};
     static const char *const messages[] = {"message", "msg", "rule", "category", NULL};
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *issues = json_first_list(doc, keys);
@@ -154,7 +153,6 @@ static void lint_evaluate(const check_ctx *ctx, check_result *r)
             check_result_set(r, CHECK_PASS, "%d warnings, 0 critical", cJSON_GetArraySize(issues));
         sb_free(&names);
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_lint = {"lint", "lint", false, lint_expand, lint_evaluate};
@@ -175,7 +173,7 @@ static void selftest_evaluate(const check_ctx *ctx, check_result *r)
     static const char *const passed_key[] = {"passed", NULL};
     static const char *const total_key[] = {"total", NULL};
     double need = ctx->spec->threshold;
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *stages = json_first_list(doc, keys);
@@ -200,7 +198,6 @@ static void selftest_evaluate(const check_ctx *ctx, check_result *r)
     }
 out:
     sb_free(&names);
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_selftest = {"selftest", "selftest", false, selftest_expand, selftest_evaluate};
@@ -232,7 +229,7 @@ static void qa_evaluate(const check_ctx *ctx, check_result *r)
     static const char *const keys[] = {"gates", "checks", "results", NULL};
     static const char *const count_keys[] = {"gates_executed", "total", NULL};
     double need = ctx->spec->threshold;
-    cJSON *doc = query_json(ctx, 0, r);
+    const cJSON *doc = query_json(ctx, 0, r);
     if (!doc)
         return;
     const cJSON *gates = json_first_list(doc, keys);
@@ -255,7 +252,6 @@ static void qa_evaluate(const check_ctx *ctx, check_result *r)
     } else {
         check_result_set(r, CHECK_PASS, "%ld gates executed", executed);
     }
-    cJSON_Delete(doc);
 }
 
 const suite_def suite_qa = {"qa", "qa", false, qa_expand, qa_evaluate};

@@ -83,9 +83,10 @@ static char *command_name(const action *a)
     return xstrdup(a->step->engine);
 }
 
-static void fill_output(query_output *q, const action *a, char **command)
+static void fill_output(query_output *q, const action *a, stdout_json *parsed, char **command)
 {
     memset(q, 0, sizeof *q);
+    q->json = &parsed[a->index];
     q->status = a->status;
     q->exit_code = a->exit_code;
     q->term_signal = a->term_signal;
@@ -98,7 +99,8 @@ static void fill_output(query_output *q, const action *a, char **command)
     q->command = *command;
 }
 
-static void evaluate_check(const plan *p, size_t c, bool gpu, vocab_cache *vc, evaluated_check *ec)
+static void evaluate_check(const plan *p, size_t c, bool gpu, vocab_cache *vc, stdout_json *parsed,
+                           evaluated_check *ec)
 {
     const check_spec *cs = &p->checks.items[c];
     ec->s = cs;
@@ -114,7 +116,7 @@ static void evaluate_check(const plan *p, size_t c, bool gpu, vocab_cache *vc, e
     for (size_t i = 0; i < cs->n_queries; i++) {
         const action *a = p->check_actions[c][i];
         ec->actions[i] = a;
-        fill_output(&q[i], a, &names[i]);
+        fill_output(&q[i], a, parsed, &names[i]);
         ctx.q[i] = &q[i];
     }
     const suite_def *sd = suite_find(cs->suite);
@@ -226,8 +228,12 @@ void evaluate_plan(const plan *p, bool gpu_available, evaluation *ev)
             evaluate_conversion(p->g.artifacts[i], &ev->items[ev->count++]);
     vocab_cache vc = {.p = p};
     strmap_init(&vc.by_slug);
+    stdout_json *parsed = xcalloc(p->g.n_actions + 1, sizeof *parsed); /* by action index */
     for (size_t c = 0; c < p->checks.count; c++)
-        evaluate_check(p, c, gpu_available, &vc, &ev->items[ev->count++]);
+        evaluate_check(p, c, gpu_available, &vc, parsed, &ev->items[ev->count++]);
+    for (size_t i = 0; i < p->g.n_actions; i++)
+        cJSON_Delete(parsed[i].doc);
+    free(parsed);
     for (size_t i = 0; i < ev->count; i++)
         judge_repeats(&ev->items[i]);
     const char *slug;

@@ -9,6 +9,7 @@
 
 #include "action_key.h"
 #include "action_record.h"
+#include "cache_remote.h"
 #include "child_env.h"
 #include "exit_code.h"
 #include "format_header.h"
@@ -24,6 +25,13 @@ typedef struct {
     size_t head, tail, cap;
 } action_queue;
 
+typedef struct running_action running_action;
+
+/* --remote-cache: how many actions may be looked for on the server at once. A lookup waits on
+ * the network, not on a core or a job slot, so lookups run ahead of the slots; they run on
+ * libuv's thread pool (docs/DESIGN.md, "Remote lookups"). */
+enum { LOOKUPS_MAX = 8 };
+
 typedef struct {
     graph *g;
     cache *c;
@@ -38,21 +46,26 @@ typedef struct {
     bool exclusive_running;
     bool interrupted;
     bool flushing;
-    size_t storing; /* records being written on the thread pool */
+    size_t storing;    /* records being written on the thread pool */
+    size_t looking_up; /* actions whose records are being fetched from the remote cache */
+    /* looked up, missed, and waiting for a job slot, in the order they were taken from the
+     * ready queue */
+    running_action *waiting, *waiting_tail;
     size_t done, total;
 } exec_state;
 
-typedef struct {
+struct running_action {
     exec_state *s;
     action *a;
-    char *staged; /* where the engine writes the declared output */
+    running_action *next; /* in exec_state.waiting */
+    char *staged;         /* where the engine writes the declared output */
     cJSON *components;
     bool identity_stale; /* the identity record names another key: point it at this one */
     /* --repeat */
     unsigned runs_done;
     run_result *first;  /* the first run's result, kept while the later ones run */
     char *first_staged; /* where the first run's declared output waits meanwhile; NULL: none */
-} running_action;
+};
 
 static void pump(exec_state *s);
 static void launch(exec_state *s, running_action *ra);
@@ -445,6 +458,13 @@ static bool run_again(exec_state *s, running_action *ra, run_result **res)
     return false;
 }
 
+static void free_running_action(running_action *ra)
+{
+    free(ra->staged);
+    cJSON_Delete(ra->components);
+    free(ra);
+}
+
 static void on_run_done(void *ctx, run_result *res)
 {
     running_action *ra = ctx;
@@ -516,12 +536,119 @@ static void on_run_done(void *ctx, run_result *res)
     run_result_free(res);
     if (ra->staged)
         remove_tree(ra->staged);
-    free(ra->staged);
-    cJSON_Delete(ra->components);
-    free(ra);
+    free_running_action(ra);
     if (!deferred)
         finish(s, a);
     pump(s);
+}
+
+/* A job slot for an action the cache could not answer: an engine starts. */
+static void run_in_slot(exec_state *s, running_action *ra)
+{
+    action *a = ra->a;
+    tmgt_error err = {{0}};
+    /* Only a producer gets a path to write to; outputs past the memory limit spill into the
+     * shared tmp/ under a unique name, and run_result_free removes the spill. */
+    if (a->output)
+        ra->staged = cache_staging_path(s->c, a->output->name);
+    a->argv = child_argv(a, ra->staged, &err);
+    if (!a->argv) {
+        a->status = ST_SPAWN_ERROR;
+        a->reason = xstrdup(err.msg);
+        if (ra->identity_stale)
+            record_identity(s, a, ra->components, false);
+        free_running_action(ra);
+        finish(s, a);
+        return;
+    }
+    s->running++;
+    if (a->step->exclusive)
+        s->exclusive_running = true;
+    launch(s, ra);
+}
+
+/* Once the cache has answered: a hit finishes at once, a miss runs in a job slot, now or when
+ * one frees (an action looked up remotely holds none meanwhile). */
+static void resolve(exec_state *s, running_action *ra, bool hit)
+{
+    action *a = ra->a;
+    if (hit) {
+        tmgt_error err = {{0}};
+        if (ra->identity_stale)
+            record_identity(s, a, ra->components, false);
+        a->argv = child_argv(a, a->output ? a->output->path : NULL, &err);
+        free_running_action(ra);
+        finish(s, a);
+    } else if (s->running < s->o->jobs) {
+        run_in_slot(s, ra);
+    } else if (s->waiting_tail) {
+        s->waiting_tail = s->waiting_tail->next = ra;
+    } else {
+        s->waiting = s->waiting_tail = ra;
+    }
+}
+
+static bool reads_cache(const exec_state *s)
+{
+    return s->o->read_cache && runs_wanted(s) == 1;
+}
+
+/* Whether the cache's answers come from a server: then every action but the exclusive ones
+ * (timings, which run alone once everything else has settled, and are looked up on the loop
+ * while nothing else is going on) is looked up on the thread pool, never on the loop. */
+static bool looks_up_remotely(const exec_state *s)
+{
+    return reads_cache(s) && cache_remote_usable(s->c);
+}
+
+/* A record, the blobs it names and the identity record brought from the server on the thread
+ * pool; the loop then finds them in the local store. */
+typedef struct {
+    uv_work_t work;
+    running_action *ra;
+    bool found, identity_stale;
+} remote_lookup;
+
+static void look_up_work(uv_work_t *w)
+{
+    remote_lookup *l = w->data;
+    action *a = l->ra->a;
+    cache *c = l->ra->s->c;
+    digest id;
+    action_identity_key(a, &id);
+    l->identity_stale = !record_identity_names(c, &id, &a->key);
+    l->found = record_fetch(c, &a->key);
+}
+
+static void look_up_done(uv_work_t *w, int status)
+{
+    (void)status;
+    remote_lookup *l = w->data;
+    running_action *ra = l->ra;
+    exec_state *s = ra->s;
+    s->looking_up--;
+    ra->identity_stale = l->identity_stale;
+    bool found = l->found;
+    free(l);
+    if (s->interrupted) { /* not started: exec_run says so */
+        free_running_action(ra);
+        return;
+    }
+    /* not found: the server was asked already, and is not asked again */
+    resolve(s, ra, found && try_cached(s, ra->a));
+    pump(s);
+}
+
+static void look_up_remotely(exec_state *s, running_action *ra)
+{
+    remote_lookup *l = xcalloc(1, sizeof *l);
+    l->work.data = l;
+    l->ra = ra;
+    s->looking_up++;
+    if (uv_queue_work(&s->loop, &l->work, look_up_work, look_up_done) != 0) {
+        look_up_work(&l->work);
+        look_up_done(&l->work, 0);
+    }
 }
 
 static void start_action(exec_state *s, action *a)
@@ -535,40 +662,16 @@ static void start_action(exec_state *s, action *a)
         finish(s, a);
         return;
     }
-    bool identity_stale = identity_is_stale(s, a);
-    if (s->o->read_cache && runs_wanted(s) == 1 && try_cached(s, a)) {
-        if (identity_stale)
-            record_identity(s, a, components, false);
-        a->argv = child_argv(a, a->output ? a->output->path : NULL, &err);
-        cJSON_Delete(components);
-        finish(s, a);
-        return;
-    }
     running_action *ra = xcalloc(1, sizeof *ra);
     ra->s = s;
     ra->a = a;
     ra->components = components;
-    ra->identity_stale = identity_stale;
-    /* Only a producer gets a path to write to; outputs past the memory limit spill into the
-     * shared tmp/ under a unique name, and run_result_free removes the spill. */
-    if (a->output)
-        ra->staged = cache_staging_path(s->c, a->output->name);
-    a->argv = child_argv(a, ra->staged, &err);
-    if (!a->argv) {
-        a->status = ST_SPAWN_ERROR;
-        a->reason = xstrdup(err.msg);
-        if (identity_stale)
-            record_identity(s, a, ra->components, false);
-        free(ra->staged);
-        cJSON_Delete(ra->components);
-        free(ra);
-        finish(s, a);
+    if (!a->step->exclusive && looks_up_remotely(s)) {
+        look_up_remotely(s, ra);
         return;
     }
-    s->running++;
-    if (a->step->exclusive)
-        s->exclusive_running = true;
-    launch(s, ra);
+    ra->identity_stale = identity_is_stale(s, a);
+    resolve(s, ra, reads_cache(s) && try_cached(s, a));
 }
 
 /* One run of the action, in the job slot start_action took for it. */
@@ -593,14 +696,25 @@ static void launch(exec_state *s, running_action *ra)
 }
 
 /* Starts what it can. Cache hits finish inline, so a fully cached graph never waits on the
- * loop. Exclusive actions (timings) start only when nothing else runs. */
+ * loop; with a remote cache, ready actions are looked up there ahead of the job slots.
+ * Exclusive actions (timings) start only when nothing else runs or waits. */
 static void pump(exec_state *s)
 {
     while (!s->interrupted && !s->exclusive_running) {
+        bool slot = s->running < s->o->jobs;
+        if (slot && s->waiting) {
+            running_action *ra = s->waiting;
+            s->waiting = ra->next;
+            if (!s->waiting)
+                s->waiting_tail = NULL;
+            run_in_slot(s, ra);
+            continue;
+        }
         action *a = NULL;
-        if (s->running < s->o->jobs && s->ready.count)
+        if (s->ready.count && (looks_up_remotely(s) ? s->looking_up < LOOKUPS_MAX : slot))
             a = ready_queue_pop(&s->ready);
-        else if (s->running == 0 && !s->ready.count && s->exclusive.head < s->exclusive.tail)
+        else if (s->running == 0 && !s->ready.count && !s->looking_up &&
+                 s->exclusive.head < s->exclusive.tail)
             a = queue_pop(&s->exclusive);
         if (!a)
             break;
@@ -672,8 +786,13 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
             enqueue(&s, a);
     }
     pump(&s);
-    while (s.running > 0 || s.storing > 0)
+    while (s.running > 0 || s.storing > 0 || s.looking_up > 0)
         uv_run(&s.loop, UV_RUN_ONCE);
+    while (s.waiting) { /* interrupted before a slot freed */
+        running_action *ra = s.waiting;
+        s.waiting = ra->next;
+        free_running_action(ra);
+    }
     flush_cache(&s);
     for (size_t i = 0; i < g->n_actions; i++) {
         action *a = g->actions[i];

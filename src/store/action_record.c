@@ -165,6 +165,22 @@ int record_restore(cache *c, const digest *key, bool rerun_failed, const char *o
     return 1;
 }
 
+static void fetch_blob(const char *hex, void *ctx)
+{
+    digest d;
+    memcpy(d.hex, hex, sizeof d.hex);
+    cache_has_blob(ctx, &d, NULL);
+}
+
+bool record_fetch(cache *c, const digest *key)
+{
+    cJSON *rec = cache_get_record(c, key);
+    if (rec)
+        record_each_blob(rec, fetch_blob, c);
+    cJSON_Delete(rec);
+    return rec != NULL;
+}
+
 /* The record also carries what an identity record holds (key, components), so the identity
  * record can be the same file under a second name. */
 cJSON *record_publish(cache *c, const digest *key, action_result *res, const char *output_name,

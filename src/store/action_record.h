@@ -46,6 +46,12 @@ bool record_output(const cJSON *rec, const char *name, digest *d, uint64_t *size
  * it names is missing or damaged: *err says what, and the record is dropped. */
 int record_restore(cache *c, const digest *key, bool rerun_failed, const char *output_name,
                    const char *output_path, action_result *res, tmgt_error *err);
+/* Brings the record under `key` and the blobs it names into this machine's store, from a remote
+ * cache behind it where the store lacks them; true when a record was found. It touches only the
+ * store (no run bookkeeping), so it may run on the thread pool, where a server's answers are
+ * awaited off the event loop; it judges nothing: record_restore then checks what it brought as
+ * it checks any local entry (each fetched blob was already hashed on arrival). */
+bool record_fetch(cache *c, const digest *key);
 /* Publishes res's streams and, when `staged` is not NULL, the output file there (moved into
  * the store and materialized at `output_path`, its digest and size set in res); returns the
  * record naming them, not yet stored, or NULL with *err when something could not be published. */

@@ -250,7 +250,7 @@ int cache_materialize(cache *c, const digest *d, const char *dest, tmgt_error *e
             return -1;
         }
     }
-    char *tmp = xasprintf("%s.%ld.tmp", dest, (long)getpid());
+    char *tmp = temp_sibling(dest);
     unlink(tmp);
     int rc = link(blob, tmp);
     if (rc != 0) {

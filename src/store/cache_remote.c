@@ -16,3 +16,9 @@ int cache_use_remote(cache *c, const char *url, bool upload, tmgt_error *err)
     c->st = store_remote_open(c->st, rc, c->tmp, upload);
     return 0;
 }
+
+bool cache_remote_usable(cache *c)
+{
+    remote_cache *rc = store_remote_cache(c->st);
+    return rc && !remote_cache_is_down(rc);
+}

@@ -11,4 +11,7 @@
  * message when the URL or a setting is unusable (the server itself is not asked yet). */
 int cache_use_remote(cache *c, const char *url, bool upload, tmgt_error *err);
 
+/* Whether a remote cache is behind the cache and still answering (not given up this run). */
+bool cache_remote_usable(cache *c);
+
 #endif

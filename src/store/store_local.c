@@ -64,7 +64,7 @@ static int local_put_blob_file(store *s, const char *src, const digest *d, tmgt_
         free(dst);
         return 0;
     }
-    char *staged = xasprintf("%s.%ld.tmp", dst, (long)getpid());
+    char *staged = temp_sibling(dst);
     if (link(src, staged) != 0) {
         if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
             err_set(err, "cannot publish %s: %s", src, strerror(errno));

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -350,6 +351,64 @@ def test_a_second_machine_with_a_cold_cache_executes_nothing(nginx, prefix, tmp_
     assert second_tm.engine_calls() == []  # not even a --version probe
     assert check_table(second.results) == check_table(first.results) and second.rc == first.rc
     assert "warning" not in second.err
+
+
+class SlowReader:
+    """A read-only server of a directory in Bazel's layout that takes `delay` seconds over each
+    answer and counts how many it was answering at once."""
+
+    def __init__(self, root, delay):
+        self.root, self.delay = Path(root), delay
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = self.answered = 0
+        reader = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real server
+            disable_nagle_algorithm = True  # headers and body leave at once, as nginx sends them
+
+            def do_GET(self):
+                with reader.lock:
+                    reader.in_flight += 1
+                    reader.most_in_flight = max(reader.most_in_flight, reader.in_flight)
+                time.sleep(reader.delay)
+                path = reader.root / self.path.lstrip("/")
+                body = path.read_bytes() if path.is_file() else None
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+                with reader.lock:
+                    reader.in_flight -= 1
+                    reader.answered += 1
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_lookups_and_fetches_are_made_concurrently(nginx, prefix, tmp_path):
+    _, first = shared_run(tmp_path / "first", f"{nginx['NGINX_HTTP_URL']}/{prefix}")
+    delay = 0.05
+    server = SlowReader(Path(nginx["NGINX_ROOT"]) / prefix, delay)
+    started = time.monotonic()
+    _, second = shared_run(tmp_path / "second", server.url, "--remote-upload=no", "-j1")
+    elapsed = time.monotonic() - started
+    server.close()
+    assert second.results["actions_executed"] == 0
+    assert check_table(second.results) == check_table(first.results)
+    # one after another, the answers alone would take answered * delay; even at -j1 the records
+    # and blobs are asked for several at a time
+    assert server.answered > 50
+    assert server.most_in_flight >= 3, server.most_in_flight
+    assert elapsed < server.answered * delay / 2, (elapsed, server.answered)
 
 
 def test_a_server_that_tampers_with_blobs_cannot_change_a_verdict(nginx, prefix, tmp_path):

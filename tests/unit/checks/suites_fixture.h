@@ -132,9 +132,12 @@ static inline check_result judge(world *w, const char *suite_key, const char *na
             ctx.oracle = w->oracles[i];
         }
     }
+    stdout_json parsed[MAX_CHECK_QUERIES] = {{0}};
     for (size_t i = 0; i < spec->n_queries; i++) {
         query_output *q = xmalloc(sizeof *q);
         *q = outs[i];
+        if (!q->json)
+            q->json = &parsed[i];
         const char *step = spec->queries[i].step;
         q->command = strncmp(step, "llama", 5) == 0 ? xstrdup("llama-completion") : xasprintf("apr %s", step);
         ctx.q[i] = q;
@@ -143,6 +146,7 @@ static inline check_result judge(world *w, const char *suite_key, const char *na
     for (size_t i = 0; i < spec->n_queries; i++) {
         free((char *)ctx.q[i]->command);
         free((void *)ctx.q[i]);
+        cJSON_Delete(parsed[i].doc);
     }
     check_list_free(&list);
     assert_non_null(r.detail);

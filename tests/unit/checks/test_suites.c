@@ -279,6 +279,36 @@ static check_result judge_tensors(world *w, query_output q)
     return judge(w, "tensors", "tensors/smollm-135m/int4", &q);
 }
 
+/* A query read by several checks is parsed once: the next reader is given the first parse
+ * (here, though the text changed underneath), which outlives every reader. */
+static void test_query_json_parsed_once_for_every_reader(void **state)
+{
+    world *w = *state;
+    stdout_json parsed = {0};
+    query_output q = q_ok("[{\"name\": \"a\", \"shape\": [2, 3]}]");
+    q.json = &parsed;
+    check_result first = judge_tensors(w, q);
+    assert_true(parsed.parsed);
+    assert_true(cJSON_IsArray(parsed.doc) && cJSON_GetArraySize(parsed.doc) == 1);
+    q.out = "not json";
+    q.out_len = strlen(q.out);
+    check_result again = judge_tensors(w, q);
+    assert_int_equal(again.status, first.status);
+    assert_string_equal(again.detail ? again.detail : "", first.detail ? first.detail : "");
+    assert_true(cJSON_IsArray(parsed.doc) && cJSON_GetArraySize(parsed.doc) == 1);
+    check_result_free(&first);
+    check_result_free(&again);
+    cJSON_Delete(parsed.doc);
+
+    stdout_json none = {0};
+    q.json = &none;
+    check_result bad = judge_tensors(w, q);
+    assert_int_equal(bad.status, CHECK_FAIL);
+    assert_true(none.parsed);
+    assert_null(none.doc);
+    check_result_free(&bad);
+}
+
 static void test_query_ok_messages(void **state)
 {
     world *w = *state;
@@ -441,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_custom_prompts),
         cmocka_unit_test(test_check_list_api),
         cmocka_unit_test(test_query_ok_messages),
+        cmocka_unit_test(test_query_json_parsed_once_for_every_reader),
         cmocka_unit_test(test_query_json_messages),
         cmocka_unit_test(test_every_check),
     };
