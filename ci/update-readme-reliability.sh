@@ -4,6 +4,9 @@
 # last bounded fuzz run (build-fuzz/fuzz-stats.json, from `make fuzz`), the last deep fuzz run
 # (tests/fuzz/results/deep.json, committed by whoever ran `make fuzz-deep`) and a valgrind run.
 #   make build fuzz && ci/update-readme-reliability.sh
+# RELIABILITY_REUSE=1 takes the tests' JUnit XML and the valgrind summary that the last full run
+# of this script left in $BUILD (reliability.xml, valgrind-summary.txt) instead of running them
+# again: for new fuzz figures alone, e.g. after a `make fuzz-deep`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -14,8 +17,17 @@ xml=$BUILD/reliability.xml
 TESTS=(tests/integration/test_faults.py tests/integration/test_interrupts.py
        tests/integration/test_cache_damage.py tests/integration/test_bad_inputs.py
        tests/integration/test_security.py)
-python3 -m pytest -q -o junit_family=xunit1 --junitxml="$xml" "${TESTS[@]}"
-valgrind_summary=$(ci/run-valgrind.sh "$BUILD" | tr '\n' ';')
+valgrind_file=$BUILD/valgrind-summary.txt
+if [[ ${RELIABILITY_REUSE:-0} == 1 ]]; then
+  [[ -f $xml && -f $valgrind_file ]] ||
+    { echo "update-readme-reliability: no $xml and $valgrind_file of an earlier run to reuse" >&2; exit 3; }
+  echo "update-readme-reliability: reusing $xml ($(date -r "$xml" -u +%FT%TZ)) and $valgrind_file"
+else
+  python3 -m pytest -q -o junit_family=xunit1 --junitxml="$xml" "${TESTS[@]}"
+  valgrind_summary=$(ci/run-valgrind.sh "$BUILD" | tr '\n' ';')
+  printf '%s' "$valgrind_summary" >"$valgrind_file" # only once the run has passed
+fi
+valgrind_summary=$(cat "$valgrind_file")
 python3 - "$xml" "$FUZZ_STATS" "$FUZZ_DEEP" "$valgrind_summary" <<'PY' | ci/replace-readme-block.py reliability
 import ast, json, re, sys, xml.etree.ElementTree as ET
 from collections import OrderedDict

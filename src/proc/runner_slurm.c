@@ -7,19 +7,16 @@
  * its job on SIGTERM. After any such kill the job is also cancelled by its name (scancel),
  * in case srun died before it could: nothing of tmgt's stays queued.
  *
- * srun reports a task's death by signal N as exit 128 + N, with "task 0: <signal name>" on
- * stderr; an engine's own exit 137 reads "task 0: Exited with exit code 137". The stderr line
- * is what tells them apart, and the result is reported as the local runner reports the
- * same death. srun's own lines are removed from the engine's stderr.
+ * What srun's stderr says of the job's end is read by slurm_report.c; the result is reported
+ * as the local runner reports the same death, and srun's own lines are removed from the
+ * engine's stderr.
  *
  * A step's timeout is the job's run time, not its time in the queue: srun says "job N queued
  * and waiting for resources" when it has to wait (and nothing when it need not), then "job N
  * has been allocated resources"; the first stops the timeout's clock, the second starts it
- * again, whole. How long a job may wait in the queue is not bounded (the cluster's to decide;
- * Ctrl-C cancels it). */
-#define _GNU_SOURCE /* strsignal, memmem */
+ * again, whole (slurm_allocation_clock). How long a job may wait in the queue is not bounded
+ * (the cluster's to decide; Ctrl-C cancels it). */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +24,7 @@
 
 #include "env.h"
 #include "runner.h"
+#include "slurm_report.h"
 #include "util.h"
 
 extern char **environ;
@@ -48,88 +46,14 @@ typedef struct {
     run_result *res; /* held while scancel makes sure the job is gone */
 } slurm_job;
 
-/* The line at *pos (without its newline), *pos moved past it; false at the end. */
-static bool next_line(const char *buf, size_t len, size_t *pos, const char **line, size_t *n)
-{
-    if (!buf || *pos >= len)
-        return false;
-    *line = buf + *pos;
-    const char *eol = memchr(*line, '\n', len - *pos);
-    *n = eol ? (size_t)(eol - *line) : len - *pos;
-    *pos += *n + (eol != NULL);
-    return true;
-}
-
-static bool is_slurm_line(const char *line, size_t n)
-{
-    return (n >= 6 && !strncmp(line, "srun: ", 6)) || (n >= 10 && !strncmp(line, "slurmstepd", 10));
-}
-
-static bool ends_with(const char *line, size_t n, const char *tail)
-{
-    size_t t = strlen(tail);
-    return n >= t && !memcmp(line + n - t, tail, t);
-}
-
-/* srun's words on its allocation (printed unless --quiet) as the timeout's clock reads them. */
-static run_clock allocation_clock(const char *line, size_t n)
-{
-    if (n < 11 || strncmp(line, "srun: job ", 10) != 0)
-        return RUN_CLOCK_KEEP;
-    if (ends_with(line, n, " queued and waiting for resources"))
-        return RUN_CLOCK_STOP;
-    if (ends_with(line, n, " has been allocated resources"))
-        return RUN_CLOCK_START;
-    return RUN_CLOCK_KEEP;
-}
-
-/* A srun line that says how task 0 ended, e.g. "srun: error: node1: task 0: Killed": the
- * text after "task 0: ", or NULL when srun said nothing of the task. */
-static const char *task_report(const char *err, size_t len, size_t *report_len)
-{
-    static const char marker[] = ": task 0: ";
-    const char *line;
-    size_t n;
-    for (size_t pos = 0; next_line(err, len, &pos, &line, &n);) {
-        const char *m = !strncmp(line, "srun: ", 6) ? memmem(line, n, marker, sizeof marker - 1) : NULL;
-        if (m) {
-            *report_len = n - (size_t)(m + sizeof marker - 1 - line);
-            return m + sizeof marker - 1;
-        }
-    }
-    return NULL;
-}
-
 /* srun's and slurmstepd's lines out of the engine's stderr (kept in memory; a spilled stream
  * is left whole). */
 static void strip_slurm_lines(run_result *res)
 {
     if (!res->err)
         return;
-    size_t w = 0, n;
-    const char *line;
-    for (size_t pos = 0, from = 0; next_line(res->err, res->err_len, &pos, &line, &n); from = pos) {
-        if (!is_slurm_line(line, n)) {
-            memmove(res->err + w, line, pos - from);
-            w += pos - from;
-        }
-    }
-    res->err_len = w;
-    res->err[w] = '\0';
-}
-
-/* The last line srun printed: why it could not run the job. */
-static void srun_failure(run_result *res, const char *err, size_t len)
-{
-    const char *why = "srun exited without running the job", *line;
-    size_t why_len = strlen(why), n;
-    for (size_t pos = 0; next_line(err, len, &pos, &line, &n);)
-        if (is_slurm_line(line, n)) {
-            why = line;
-            why_len = n;
-        }
-    err_set(&res->error, "%.*s (exit %d)", (int)why_len, why, res->exit_code);
-    res->outcome = RUN_SPAWN_FAILED;
+    res->err_len = slurm_strip_own_lines(res->err, res->err_len);
+    res->err[res->err_len] = '\0';
 }
 
 /* What srun said last: its lines end the stream, so from a spilled one the tail will do. */
@@ -155,18 +79,15 @@ static char *srun_words(const run_result *res, size_t *len)
 static void map_srun_result(run_result *res)
 {
     if (res->outcome == RUN_EXITED && res->exit_code != 0) {
-        size_t words_len, len = 0;
+        size_t words_len;
         char *words = srun_words(res, &words_len);
-        const char *report = task_report(words, words_len, &len);
-        int sig = res->exit_code - 128;
-        const char *name = sig > 0 && sig < NSIG ? strsignal(sig) : NULL;
-        size_t name_len = name ? strlen(name) : 0;
-        if (!report) {
-            srun_failure(res, words, words_len);
-        } else if (name && len >= name_len && !strncmp(report, name, name_len) &&
-                   (len == name_len || report[name_len] == ' ')) { /* " (core dumped)" may follow */
+        slurm_ending e = slurm_read_ending(words, words_len, res->exit_code);
+        if (e.kind == SLURM_JOB_NOT_RUN) {
+            err_set(&res->error, "%.*s (exit %d)", (int)e.why_len, e.why, res->exit_code);
+            res->outcome = RUN_SPAWN_FAILED;
+        } else if (e.kind == SLURM_TASK_SIGNALED) {
             res->outcome = RUN_SIGNALED;
-            res->term_signal = sig;
+            res->term_signal = e.signal;
             res->exit_code = 0;
         }
         free(words);
@@ -255,7 +176,7 @@ static int slurm_start(runner *r, const run_request *req, run_done_cb cb, void *
     char **argv = srun_argv(sr, req, j->name);
     run_request wrapped = *req;
     wrapped.argv = argv;
-    wrapped.watch_err = allocation_clock;
+    wrapped.watch_err = slurm_allocation_clock;
     int rc = sr->local->ops->start(sr->local, &wrapped, on_srun_done, j);
     for (size_t i = 0; argv[i]; i++)
         free(argv[i]);
