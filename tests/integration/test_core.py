@@ -94,7 +94,9 @@ def test_killed_runs_leave_a_clean_cache_and_rerun_completes(tmgt):
         p.send_signal(sig)
         p.communicate(timeout=60)
         if sig == signal.SIGINT:
-            assert p.returncode in (130, 0, 1)
+            # -SIGINT: the signal came before main installed its handler (exec and the loader
+            # can take longer than the shortest wait on a loaded machine); nothing had started
+            assert p.returncode in (130, 0, 1, -signal.SIGINT)
         v = verify_cache(tmgt)
         assert v.returncode == 0, v.stdout + v.stderr
         assert "0 corrupt blobs, 0 unreadable and 0 dangling" in v.stdout

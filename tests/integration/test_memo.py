@@ -215,7 +215,11 @@ def test_a_file_changed_just_before_the_run_cannot_vouch_for_a_memo(ws):
     for m in memos(ws):
         m.unlink()
     oracle = ws.base / "oracle" / SLUG / "code.json"
-    os.utime(oracle)  # ctime is now: a further change within the clock's tick could go unseen
+    # a timestamp inside the racy window (at the run's start or later): a further change within
+    # the clock's tick could go unseen. Set ahead of now, so that how long the run takes to start
+    # on a loaded machine cannot move it out of the window.
+    ahead = time.time_ns() + 10 * 10**9
+    os.utime(oracle, ns=(ahead, ahead))
     racy = ws.run(*SELECTION)
     assert racy.results["actions_executed"] == 0
     assert memos(ws) == []
