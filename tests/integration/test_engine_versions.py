@@ -101,7 +101,13 @@ def test_the_llamacpp_install_writes_the_version_files_the_default_pipeline_read
     subprocess.run([str(ROOT / "ci" / "llamacpp-version-files.sh"), str(tp)], check=True)
     written = {f.name: f.read_text() for f in (tp / "bin").glob("*.version")}
     assert written == {"llama-quantize.version": "llama.cpp 0.4.0-dev, commit 80fb11a\n",
-                       "convert-hf-to-gguf.version": f"convert_hf_to_gguf.py of llama.cpp checkout {head} (0.4.0-dev)\n"}
-    for name in ("default.json", "hf.json"):  # every pipeline on the real tools reads them
+                       "convert-hf-to-gguf.version": f"convert_hf_to_gguf.py of llama.cpp checkout {head} (0.4.0-dev)\n",
+                       "gguf-new-metadata.version":
+                           f"gguf-py gguf_new_metadata.py of llama.cpp checkout {head} (0.4.0-dev)\n"}
+
+    def version_files(name):
         engines = json.loads((ROOT / "pipeline" / name).read_text())["engines"]
-        assert {engines[e]["version_file"] for e in ("llama-quantize", "convert-hf")} == set(written)
+        return {e["version_file"] for e in engines.values() if "version_file" in e}
+    # every pipeline on the real tools reads them, and the default one (its template-free GGUF) all
+    assert version_files("default.json") == set(written)
+    assert version_files("hf.json") == {"llama-quantize.version", "convert-hf-to-gguf.version"}
