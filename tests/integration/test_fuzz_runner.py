@@ -1,4 +1,4 @@
-"""Issue 18: ci/run-fuzz.sh (make fuzz, make fuzz-deep) runs every target tests/fuzz/CMakeLists.txt
+"""Fuzzing every parser of outside data: ci/run-fuzz.sh (make fuzz, make fuzz-deep) runs every target tests/fuzz/CMakeLists.txt
 lists, each with its seeds, real samples and dictionary, and keeps what libFuzzer reported. The
 targets here are stand-ins that print what a libFuzzer binary prints, so the runner's plumbing
 is tested without clang."""

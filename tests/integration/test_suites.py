@@ -37,7 +37,7 @@ DOCUMENTED = {
     "llamacpp-text": (24, rf"llamacpp-text/{SLUG}/(q8_0|q4_0)/{PROMPT}"),
     "cross-runtime": (12, rf"cross-runtime/{SLUG}/{PROMPT}"),
 }
-# The suites that read the oracle's margins (issue 15): one check per prompt and artefact apr runs
+# The suites that read the oracle's margins: one check per prompt and artefact apr runs
 # (3), or llama.cpp's GGUF that tools/llama-probe runs (3).
 RUN_ARTIFACT = r"(int4\.apr|int8\.apr|q8_0\.gguf|(f16|q8_0|q4_0)\.gguf@llama\.cpp)"
 MARGINS = {

@@ -1,4 +1,4 @@
-"""llama.cpp's teacher-forced figures in logit-parity (issue 15, part 5): tools/llama-probe,
+"""llama.cpp's teacher-forced figures in logit-parity: tools/llama-probe,
 given the model's oracle file (`{oracle}`, an input of its action key), forces the oracle's
 tokens through llama.cpp in the same invocation that serves the checks, and logit-parity
 reports what llama-perplexity --kl-divergence would: KLD mean and p99 (lower bounds: the

@@ -1,4 +1,4 @@
-"""Verdicts that explain themselves (issue 15): every token check's first divergence with the
+"""Verdicts that explain themselves: every token check's first divergence with the
 oracle's margin and its class, the prompt-tokens and logit-parity suites, and bad margins.
 
 The simulator's oracles are the seed's, without margins; these tests give smollm-135m an oracle
