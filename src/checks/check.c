@@ -79,6 +79,14 @@ void check_result_set(check_result *r, check_status st, const char *fmt, ...)
     r->detail = sb_detach(&sb);
 }
 
+void check_result_add_clause(check_result *r, const char *clause)
+{
+    if (r->detail && *r->detail)
+        check_result_set(r, r->status, "%s; %s", r->detail, clause);
+    else
+        check_result_set(r, r->status, "%s", clause);
+}
+
 void check_result_free(check_result *r)
 {
     free(r->detail);

@@ -131,6 +131,9 @@ typedef struct {
 
 void check_result_set(check_result *r, check_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Appends `clause` to the detail after "; ", or makes it the whole detail when there is none:
+ * how the sentences said beside a verdict (a divergence, teacher-forced figures, the peer) join it. */
+void check_result_add_clause(check_result *r, const char *clause);
 void check_result_free(check_result *r);
 
 #endif

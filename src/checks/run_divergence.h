@@ -12,6 +12,9 @@
 #define NEAR_TIE_8BIT 0.5   /* int8, q8_0 */
 #define NEAR_TIE_4BIT 6.0   /* int4, q4_0 and the other 4-bit types */
 
+/* The step that runs tools/llama-probe, llama.cpp's numerics with prompt ids and top-k. */
+#define PROBE_STEP "llama-probe"
+
 /* The near-tie bound of `artifact`: the pipeline's near_tie_nats, else its format's default,
  * the format read from the artefact's name and variables, or from the artefact it was made
  * from (roundtrip.apr is the int4 it re-imports). */

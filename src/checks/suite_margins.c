@@ -33,7 +33,6 @@ static const run_artifact RUN_ARTIFACTS[] = {{"f32.apr", true},
  * step: the trusted numerics the near-tie bounds are calibrated on. */
 static const run_artifact PROBE_ARTIFACTS[] = {
     {"f16.gguf", false}, {"q8_0.gguf", false}, {"q4_0.gguf", false}};
-#define PROBE_STEP "llama-probe"
 
 /* Checks on the artefacts the pipeline makes; logit-parity's on apr's runs with their yardsticks. */
 static void expand_runs(const pipeline *pl, const pipeline_model *m, check_list *out, const suite_def *s,
@@ -126,9 +125,9 @@ static void logit_parity_expand(const pipeline *pl, const pipeline_model *m, che
 /* The run's teacher-forced figures, where it gives them (tools/llama-probe --teacher-oracle):
  * kept in the result and said after the verdict's detail. They inform; only a malformed figure
  * changes the verdict, to a FAIL naming it, since figures that cannot be read prove nothing. */
-static void add_teacher_forced(const check_ctx *ctx, const cJSON *report, check_result *r)
+static void add_teacher_forced(const check_ctx *ctx, const oracle_entry *o, const cJSON *report,
+                               check_result *r)
 {
-    const oracle_entry *o = oracle_find(ctx->oracle, ctx->spec->prompt); /* run_divergence found it */
     teacher_forced t;
     tmgt_error why;
     int rc = teacher_forced_read(report, o->tokens, o->n_tokens, &t, &why);
@@ -138,10 +137,7 @@ static void add_teacher_forced(const check_ctx *ctx, const cJSON *report, check_
         return;
     r->teacher_forced = teacher_forced_to_json(&t);
     char *sentence = teacher_forced_sentence(&t);
-    if (r->detail && *r->detail)
-        check_result_set(r, r->status, "%s; %s", r->detail, sentence);
-    else
-        check_result_set(r, r->status, "%s", sentence);
+    check_result_add_clause(r, sentence);
     free(sentence);
 }
 
@@ -177,9 +173,10 @@ static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
             check_result_set(r, CHECK_FAIL, "a divergence the oracle's margins cannot measure");
         break;
     }
-    add_teacher_forced(ctx, report, r);
+    const oracle_entry *o = oracle_find(ctx->oracle, ctx->spec->prompt); /* run_divergence found it */
+    add_teacher_forced(ctx, o, report, r);
     if (d->oracle_margins)
-        yardstick_describe(ctx, check_oracle(ctx, r), r);
+        yardstick_describe(ctx, o, r);
 }
 
 const suite_def suite_logit_parity = {"logit-parity", "logit-parity", false, logit_parity_expand,

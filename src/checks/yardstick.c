@@ -7,7 +7,6 @@
 
 #include "run_divergence.h"
 
-#define PEER_STEP "llama-probe"
 #define FLOAT_RUNG "f32.apr"
 
 /* apr's artefacts and llama.cpp's artefact of the same weights at the same precision. */
@@ -36,8 +35,8 @@ static bool apr_quantized(const char *artifact)
 void yardstick_add_queries(const pipeline *pl, check_spec *c, const char *artifact)
 {
     const char *peer = peer_of(artifact);
-    if (peer && pipeline_find_step(pl, PEER_STEP) && pipeline_find_artifact(pl, peer))
-        check_add_query(c, PEER_STEP, peer, NULL, c->prompt);
+    if (peer && pipeline_find_step(pl, PROBE_STEP) && pipeline_find_artifact(pl, peer))
+        check_add_query(c, PROBE_STEP, peer, NULL, c->prompt);
     if (apr_quantized(artifact) && pipeline_find_artifact(pl, FLOAT_RUNG))
         check_add_query(c, run_step_for(pl, FLOAT_RUNG), FLOAT_RUNG, NULL, c->prompt);
 }
@@ -99,7 +98,7 @@ void yardstick_describe(const check_ctx *ctx, const oracle_entry *o, check_resul
     cJSON *all = cJSON_CreateArray();
     for (size_t i = 1; i < ctx->spec->n_queries; i++) {
         const query_spec *q = &ctx->spec->queries[i];
-        bool peer = strcmp(q->step, PEER_STEP) == 0;
+        bool peer = strcmp(q->step, PROBE_STEP) == 0;
         const char *engine = peer ? "llama.cpp" : "apr";
         token_divergence d;
         bool known = read_run_divergence(ctx, i, o, &d);

@@ -64,12 +64,10 @@ static void describe_token_verdict(vocab_cache *vc, const check_spec *cs, check_
             d->prompt.verdict != PROMPT_UNKNOWN ? prompt_sentence(&d->prompt, v, tv->engine) : NULL;
     else if ((d->present || d->cls != DIV_NONE) && (d->oracle_margins || d->cls == DIV_ENGINE_ERROR))
         tv->sentence = divergence_sentence(d, v, tv->engine);
-    if (tv->sentence && r->detail && *r->detail)
-        check_result_set(r, r->status, "%s; %s", r->detail, tv->sentence);
-    else if (tv->sentence)
-        check_result_set(r, r->status, "%s", tv->sentence);
+    if (tv->sentence)
+        check_result_add_clause(r, tv->sentence);
     if (tv->beside)
-        check_result_set(r, r->status, "%s; %s", r->detail ? r->detail : "", tv->beside);
+        check_result_add_clause(r, tv->beside);
 }
 
 /* "apr run" for apr's subcommands; the engine's own name when the step passes only flags. */

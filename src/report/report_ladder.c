@@ -8,17 +8,16 @@
 
 #define LADDER_SUITE "logit-parity"
 
-static bool is_ladder_check(const cJSON *c, const char *model)
-{
-    const char *suite = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "suite"));
-    const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "model"));
-    return suite && m && strcmp(suite, LADDER_SUITE) == 0 && (!model || strcmp(m, model) == 0);
-}
-
 static const char *field(const cJSON *o, const char *key)
 {
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+    const char *s = json_str(o, key);
     return s ? s : "";
+}
+
+static bool is_ladder_check(const cJSON *c, const char *model)
+{
+    return strcmp(field(c, "suite"), LADDER_SUITE) == 0 && json_str(c, "model") &&
+           (!model || strcmp(field(c, "model"), model) == 0);
 }
 
 /* The index of `s` in `list`, appended when absent (the list has room for every check). */
@@ -38,7 +37,7 @@ static const char **room_for_every_check(const cJSON *checks)
 
 static void prompt_words(FILE *out, const cJSON *div)
 {
-    const char *verdict = field(cJSON_GetObjectItemCaseSensitive(div, "prompt"), "verdict");
+    const char *verdict = field(json_object(div, "prompt"), "verdict");
     if (strcmp(verdict, "templated") == 0)
         fputs("void: chat template", out);
     else if (strcmp(verdict, "extra-bos") == 0)
@@ -47,32 +46,36 @@ static void prompt_words(FILE *out, const cJSON *div)
         fprintf(out, "void: prompt %s", *verdict ? verdict : "differs");
 }
 
-static void cell(FILE *out, const cJSON *check)
+/* A check's verdict as the reports read it (rc_check_read: an unknown status is a FAIL), and
+ * where its run left the oracle's tokens. */
+static void cell(FILE *out, const cJSON *item)
 {
-    const char *status = field(check, "status");
-    const cJSON *div = cJSON_GetObjectItemCaseSensitive(check, "divergence");
-    const char *cls = field(div, "class");
-    const cJSON *index = cJSON_GetObjectItemCaseSensitive(div, "index");
-    const cJSON *margin = cJSON_GetObjectItemCaseSensitive(div, "margin_nats");
-    if (strcmp(status, "SKIP") == 0)
-        fputs("skip", out);
-    else if (!cJSON_IsObject(div))
-        fputs(strcmp(status, "PASS") == 0 ? "agrees" : "fail", out);
+    rc_check c;
+    rc_check_read(item, &c);
+    const char *cls = field(c.divergence, "class");
+    /* cJSON's valueint saturates, where casting an outlandish double would not be defined */
+    const cJSON *ix = cJSON_GetObjectItemCaseSensitive(c.divergence, "index");
+    bool at = cJSON_IsNumber(ix);
+    int index = at ? ix->valueint : 0;
+    double margin;
+    bool measured = json_num(c.divergence, "margin_nats", &margin);
+    const char *plain = c.status == CHECK_PASS ? "agrees" : rc_status_word(c.status);
+    if (c.status == CHECK_SKIP || !c.divergence)
+        fputs(plain, out);
     else if (strcmp(cls, "prompt-mismatch") == 0)
-        prompt_words(out, div);
+        prompt_words(out, c.divergence);
     else if (strcmp(cls, "engine-error") == 0)
-        fputs(cJSON_IsNumber(index) ? "engine error" : "engine error, tokens agree", out);
-    else if (!cJSON_IsNumber(index))
-        fputs(strcmp(status, "PASS") == 0 ? "agrees" : "fail", out);
+        fputs(at ? "engine error" : "engine error, tokens agree", out);
+    else if (!at)
+        fputs(plain, out);
     else if (strcmp(cls, "near-tie") == 0)
-        fprintf(out, "near-tie @%d (%.2f)", index->valueint,
-                cJSON_IsNumber(margin) ? margin->valuedouble : 0);
-    else if (strcmp(cls, "confident") == 0 && cJSON_IsNumber(margin))
-        fprintf(out, "**confident** @%d (%.2f)", index->valueint, margin->valuedouble);
+        fprintf(out, "near-tie @%d (%.2f)", index, measured ? margin : 0);
+    else if (strcmp(cls, "confident") == 0 && measured)
+        fprintf(out, "**confident** @%d (%.2f)", index, margin);
     else if (strcmp(cls, "confident") == 0)
-        fprintf(out, "**confident** @%d (not in top 20)", index->valueint);
+        fprintf(out, "**confident** @%d (not in top 20)", index);
     else
-        fprintf(out, "unmeasured @%d", index->valueint);
+        fprintf(out, "unmeasured @%d", index);
 }
 
 static void model_table(FILE *out, const cJSON *checks, const char *model)
