@@ -20,7 +20,8 @@ static bool executed_nothing(const cJSON *doc, const session_outcome *so)
 {
     double executed = -1;
     json_num(doc, "actions_executed", &executed);
-    return executed == 0 && !so->asked_hub && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "interrupted"));
+    return executed == 0 && !so->asked_hub &&
+           !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "interrupted"));
 }
 
 int rejudge_edited(const session_opts *so, const run_memo *m, const memo_edits *edits, rejudged_run *out)
@@ -37,8 +38,12 @@ int rejudge_edited(const session_opts *so, const run_memo *m, const memo_edits *
     int rc = session_run(&narrow, &part, &o);
     bool usable = part && (rc == EXIT_OK || rc == EXIT_CHECK_FAILED) && executed_nothing(part, &o);
     session_outcome_free(&o);
-    if (!part) /* the session could not open: the whole rerun would stop there too, as it said */
+    /* The session could not open (the whole rerun would stop there too, as it said), or Ctrl-C
+     * stopped it: no whole rerun either way. */
+    if (!part || rc == EXIT_INTERRUPTED) {
+        cJSON_Delete(part);
         return rc;
+    }
     if (!usable) {
         cJSON_Delete(part);
         return -1;
@@ -48,8 +53,8 @@ int rejudge_edited(const session_opts *so, const run_memo *m, const memo_edits *
                              .prompts = (const char *const *)edits->prompts,
                              .n_prompts = edits->n_prompts};
     tmgt_error err = {{0}};
-    rc = results_splice(run_memo_document(m), part, &which, so->results_dir, &out->results_file, &out->summary,
-                        &err);
+    rc = results_splice(run_memo_document(m), part, &which, so->results_dir, &out->results_file,
+                        &out->summary, &err);
     if (rc != 0) {
         fprintf(stderr, "tmgt: warning: judging every check again: %s\n", err.msg);
         cJSON_Delete(part);

@@ -64,12 +64,15 @@ typedef struct {
 
 static bool read_check(json_span e, check_fields *f)
 {
-#define FIELD(key, member) {"\"" key "\"", sizeof key + 1, offsetof(check_fields, member)}
+#define FIELD(key, member)                                            \
+    {                                                                 \
+        "\"" key "\"", sizeof key + 1, offsetof(check_fields, member) \
+    }
     static const struct {
         const char *key;
         size_t len, offset;
-    } wanted[] = {FIELD("name", name),     FIELD("suite", suite),   FIELD("model", model),
-                  FIELD("prompt", prompt), FIELD("status", status), FIELD("detail", detail),
+    } wanted[] = {FIELD("name", name),       FIELD("suite", suite),          FIELD("model", model),
+                  FIELD("prompt", prompt),   FIELD("status", status),        FIELD("detail", detail),
                   FIELD("details", details), FIELD("divergence", divergence)};
 #undef FIELD
     memset(f, 0, sizeof *f);
@@ -158,7 +161,8 @@ static void count_status(cJSON *counts, json_span status, int by)
 }
 
 /* The earlier models, each of `which` replaced by the part's entry for it. */
-static cJSON *merged_models(json_span earlier, const cJSON *part, const rejudged_checks *which, tmgt_error *err)
+static cJSON *merged_models(json_span earlier, const cJSON *part, const rejudged_checks *which,
+                            tmgt_error *err)
 {
     cJSON *models = parse_span(earlier);
     if (!cJSON_IsArray(models)) {
@@ -216,12 +220,12 @@ static cJSON *header_of(const cJSON *part, const earlier_doc *d, cJSON *models, 
     const cJSON *item;
     cJSON_ArrayForEach (item, part) {
         const char *k = item->string;
-        cJSON *v = !strcmp(k, "models")            ? models
-                   : !strcmp(k, "counts")          ? counts
-                   : !strcmp(k, "suites")          ? parse_span(d->suites)
-                   : !strcmp(k, "actions_cached")  ? parse_span(d->cached)
-                   : !strcmp(k, "actions_failed")  ? parse_span(d->failed)
-                   : !strcmp(k, "actions_skipped") ? parse_span(d->skipped)
+        cJSON *v = !strcmp(k, "models")                            ? models
+                   : !strcmp(k, "counts")                          ? counts
+                   : !strcmp(k, "suites")                          ? parse_span(d->suites)
+                   : !strcmp(k, "actions_cached")                  ? parse_span(d->cached)
+                   : !strcmp(k, "actions_failed")                  ? parse_span(d->failed)
+                   : !strcmp(k, "actions_skipped")                 ? parse_span(d->skipped)
                    : !strcmp(k, "checks") || !strcmp(k, "actions") ? NULL
                                                                    : cJSON_Duplicate(item, true);
         if (v)
@@ -362,8 +366,8 @@ static cJSON *check_summary(const check_fields *f)
 static cJSON *summary_of(const cJSON *head, const splice_plan *s)
 {
     cJSON *sum = cJSON_CreateObject();
-    static const char *const header[] = {"wall_ms", "interrupted", "engines", "models", "suites",
-                                         "counts",  "actions_executed", "actions_cached"};
+    static const char *const header[] = {"wall_ms", "interrupted", "engines",          "models",
+                                         "suites",  "counts",      "actions_executed", "actions_cached"};
     for (size_t i = 0; i < sizeof header / sizeof *header; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(head, header[i]);
         if (v)
@@ -376,8 +380,8 @@ static cJSON *summary_of(const cJSON *head, const splice_plan *s)
     return sum;
 }
 
-int results_splice(const char *earlier, const cJSON *part, const rejudged_checks *which, const char *results_dir,
-                   char **written, cJSON **summary, tmgt_error *err)
+int results_splice(const char *earlier, const cJSON *part, const rejudged_checks *which,
+                   const char *results_dir, char **written, cJSON **summary, tmgt_error *err)
 {
     *written = NULL;
     *summary = NULL;

@@ -23,7 +23,7 @@ typedef struct {
  * delete. -1 with *err when the two documents do not fit together — a check judged again that
  * the earlier document lacks, or the reverse, an earlier document that does not scan — and
  * nothing is written. */
-int results_splice(const char *earlier, const cJSON *part, const rejudged_checks *which, const char *results_dir,
-                   char **written, cJSON **summary, tmgt_error *err);
+int results_splice(const char *earlier, const cJSON *part, const rejudged_checks *which,
+                   const char *results_dir, char **written, cJSON **summary, tmgt_error *err);
 
 #endif

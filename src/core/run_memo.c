@@ -351,12 +351,12 @@ memo_verdict run_memo_compare(run_memo *m, const report_console_opts *console, m
         if (dep_unchanged(d))
             continue;
         oracle_line *o = oracle_of[i] >= 0 ? &m->oracles[oracle_of[i]] : NULL;
-        oracle_state st = o ? oracle_now(o, d) : ORACLE_UNREADABLE;
+        /* the stat before the bytes, as the run that read it: a change in between is racy */
+        oracle_state st = o && dep_stat(d) ? oracle_now(o, d) : ORACLE_UNREADABLE;
         if (st == ORACLE_UNREADABLE) {
             changed = d->path;
             break;
         }
-        dep_stat(d);
         m->refreshed = true;
         if (st == ORACLE_EDITED) {
             add_once(&edits->models, &edits->n_models, o->slug);

@@ -69,12 +69,12 @@ static void test_elements_of_an_array_and_an_empty_one(void **state)
 static void test_a_cut_or_broken_text_is_reported(void **state)
 {
     const char *broken[] = {
-        "{\"a\": \"unterminated}",  /* a string that does not end */
-        "{\"a\": [1, 2}",           /* brackets that do not match */
-        "{\"a\" 1}",                /* no colon */
-        "{a: 1}",                   /* a key that is not a string */
-        "{\"a\": 1 \"b\": 2}",      /* no comma */
-        "{\"a\": }",                /* no value */
+        "{\"a\": \"unterminated}", /* a string that does not end */
+        "{\"a\": [1, 2}",          /* brackets that do not match */
+        "{\"a\" 1}",               /* no colon */
+        "{a: 1}",                  /* a key that is not a string */
+        "{\"a\": 1 \"b\": 2}",     /* no comma */
+        "{\"a\": }",               /* no value */
     };
     for (size_t i = 0; i < sizeof broken / sizeof *broken; i++) {
         json_span root, k, v;
