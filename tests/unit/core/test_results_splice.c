@@ -114,6 +114,18 @@ static void end_world(world *w)
 
 static const char *const model_a[] = {"a"}, *const prompt_code[] = {"code"};
 
+/* The splice of a part that judged `again` (a's checks of prompt code), a's oracle now "a2". */
+static int splice_with(const world *w, cJSON *again, char **written, cJSON **summary, tmgt_error *err)
+{
+    cJSON *part_models = cJSON_CreateArray();
+    cJSON_AddItemToArray(part_models, model("a", "a2"));
+    cJSON *part = document("t1", part_models, again);
+    rejudged_checks which = {model_a, prompt_code, 1, 1};
+    int rc = results_splice(w->earlier, part, &which, w->dir, written, summary, err);
+    cJSON_Delete(part);
+    return rc;
+}
+
 static void test_the_checks_judged_again_replace_theirs_and_the_rest_is_copied(void **state)
 {
     cJSON *earlier = document("t0", both_models("a1"), earlier_checks());
@@ -121,14 +133,10 @@ static void test_the_checks_judged_again_replace_theirs_and_the_rest_is_copied(v
     make_world(&w, earlier);
     cJSON *again = cJSON_CreateArray();
     cJSON_AddItemToArray(again, check("a", "code", "FAIL", "3/3 mismatches"));
-    cJSON *part_models = cJSON_CreateArray();
-    cJSON_AddItemToArray(part_models, model("a", "a2"));
-    cJSON *part = document("t1", part_models, again);
-    rejudged_checks which = {model_a, prompt_code, 1, 1};
     char *written = NULL;
     cJSON *summary = NULL;
     tmgt_error err = {{0}};
-    assert_int_equal(results_splice(w.earlier, part, &which, w.dir, &written, &summary, &err), 0);
+    assert_int_equal(splice_with(&w, again, &written, &summary, &err), 0);
 
     /* what a whole run would write: the earlier document with a/code's verdict and a's oracle
      * replaced, the counts made over, the part's own header */
@@ -150,7 +158,6 @@ static void test_the_checks_judged_again_replace_theirs_and_the_rest_is_copied(v
     free(written);
     cJSON_Delete(summary);
     cJSON_Delete(whole);
-    cJSON_Delete(part);
     cJSON_Delete(earlier);
     end_world(&w);
 }
@@ -176,19 +183,14 @@ static void test_documents_that_do_not_fit_are_refused_and_nothing_is_written(vo
             cJSON_ReplaceItemInObject(other, "name", cJSON_CreateString("token-parity/a/int4/code"));
             cJSON_AddItemToArray(again, other);
         }
-        cJSON *part_models = cJSON_CreateArray();
-        cJSON_AddItemToArray(part_models, model("a", "a2"));
-        cJSON *part = document("t1", part_models, again);
-        rejudged_checks which = {model_a, prompt_code, 1, 1};
         char *written = NULL;
         cJSON *summary = NULL;
         tmgt_error err = {{0}};
-        assert_int_equal(results_splice(w.earlier, part, &which, w.dir, &written, &summary, &err), -1);
+        assert_int_equal(splice_with(&w, again, &written, &summary, &err), -1);
         assert_non_null(strstr(err.msg, "the rerun"));
         assert_null(written);
         assert_null(summary);
         assert_int_equal(documents_in(w.dir), 0);
-        cJSON_Delete(part);
     }
     cJSON_Delete(earlier);
     end_world(&w);
