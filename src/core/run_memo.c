@@ -117,6 +117,7 @@ typedef struct {
     size_t dep; /* its index in deps */
     uint64_t sum;
     char *slug, *prompt;
+    bool action_input;
 } oracle_line;
 
 struct run_memo {
@@ -168,13 +169,14 @@ static bool parse_oracles(cursor *c, run_memo *m)
     m->oracles = xcalloc(n + 1, sizeof *m->oracles);
     for (; m->n_oracles < n; m->n_oracles++) {
         oracle_line *o = &m->oracles[m->n_oracles];
-        uint64_t index, slug_len, prompt_len;
+        uint64_t index, input, slug_len, prompt_len;
         const char *slug, *prompt;
         if (!unum(c, &index, ' ') || index >= m->deps.count || !hex64(c, &o->sum, ' ') ||
-            !unum(c, &slug_len, ' ') || !span(c, slug_len, &slug) || !lit(c, " ") ||
-            !unum(c, &prompt_len, ' ') || !span(c, prompt_len, &prompt) || !lit(c, "\n"))
+            !unum(c, &input, ' ') || input > 1 || !unum(c, &slug_len, ' ') || !span(c, slug_len, &slug) ||
+            !lit(c, " ") || !unum(c, &prompt_len, ' ') || !span(c, prompt_len, &prompt) || !lit(c, "\n"))
             return false;
         o->dep = (size_t)index;
+        o->action_input = input == 1;
         o->slug = xstrndup(slug, slug_len);
         o->prompt = xstrndup(prompt, prompt_len);
     }
@@ -319,7 +321,8 @@ void memo_edits_free(memo_edits *e)
 }
 
 /* The oracle file behind a changed dep: its bytes now, against the checksum the memo kept. A file
- * that cannot be read now is no edit to judge, but a run to redo (it says what is wrong). */
+ * that cannot be read now is no edit to judge, but a run to redo (it says what is wrong); so is
+ * an edit that an action reads. */
 typedef enum { ORACLE_SAME, ORACLE_EDITED, ORACLE_UNREADABLE } oracle_state;
 
 static oracle_state oracle_now(oracle_line *o, const dep *d)
@@ -353,7 +356,7 @@ memo_verdict run_memo_compare(run_memo *m, const report_console_opts *console, m
         oracle_line *o = oracle_of[i] >= 0 ? &m->oracles[oracle_of[i]] : NULL;
         /* the stat before the bytes, as the run that read it: a change in between is racy */
         oracle_state st = o && dep_stat(d) ? oracle_now(o, d) : ORACLE_UNREADABLE;
-        if (st == ORACLE_UNREADABLE) {
+        if (st == ORACLE_UNREADABLE || (st == ORACLE_EDITED && o->action_input)) {
             changed = d->path;
             break;
         }
@@ -494,8 +497,9 @@ static void put_body(strbuf *body, const run_memo_outcome *out, const dep_list *
         put_dep(body, &deps->items[i]);
     sb_printf(body, "oracles %zu\n", n_oracles);
     for (size_t i = 0; i < n_oracles; i++)
-        sb_printf(body, "%zu %016" PRIx64 " %zu %s %zu %s\n", oracles[i].dep, oracles[i].sum,
-                  strlen(oracles[i].slug), oracles[i].slug, strlen(oracles[i].prompt), oracles[i].prompt);
+        sb_printf(body, "%zu %016" PRIx64 " %d %zu %s %zu %s\n", oracles[i].dep, oracles[i].sum,
+                  oracles[i].action_input ? 1 : 0, strlen(oracles[i].slug), oracles[i].slug,
+                  strlen(oracles[i].prompt), oracles[i].prompt);
     sb_printf(body, "findings %zu\n", out->findings_len);
     sb_append(body, out->findings, out->findings_len);
 }
@@ -538,7 +542,8 @@ int run_memo_save(const char *path, const run_memo_facts *f, tmgt_error *err)
         lines[n++] = (oracle_line){.dep = (size_t)(d - f->deps->items),
                                    .sum = f->oracles[i].sum,
                                    .slug = (char *)f->oracles[i].slug,
-                                   .prompt = (char *)f->oracles[i].prompt};
+                                   .prompt = (char *)f->oracles[i].prompt,
+                                   .action_input = f->oracles[i].action_input};
     }
     strmap_free(&index);
     int rc = save(path, &f->out, f->deps, lines, n, f->started_ns, err);

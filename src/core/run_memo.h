@@ -27,10 +27,12 @@ char *run_memo_path(const char *cache_dir, int argc, char **argv, const report_c
                     bool gpu);
 
 /* An oracle file the run read, and which checks read it: those of its model and prompt
- * (check_ctx.oracle). Its bytes' checksum tells an edit from a touch. */
+ * (check_ctx.oracle). Its bytes' checksum tells an edit from a touch. One that an action reads
+ * too (a step's {oracle}) is an input like any other: an edit runs that action, in a whole run. */
 typedef struct {
     const char *path, *slug, *prompt;
     uint64_t sum;
+    bool action_input;
 } memo_oracle;
 
 typedef struct run_memo run_memo;
@@ -43,8 +45,9 @@ void run_memo_close(run_memo *m);
 /* What a rerun may do with an earlier identical run's memo:
  *  MEMO_STANDS  every file it read is as it was (or, for an oracle file, holds the same bytes
  *               again): replay its verdicts;
- *  MEMO_ORACLES_EDITED  only oracle files changed: judge again the checks of their models and
- *               prompts (`models` × `prompts`, each listed once), keep the other verdicts;
+ *  MEMO_ORACLES_EDITED  only oracle files that no action reads changed: judge again the checks
+ *               of their models and prompts (`models` × `prompts`, each listed once), keep the
+ *               other verdicts;
  *  MEMO_STALE   anything else changed, or its results document did: run again.
  * Says (unless console->quiet) what changed, and updates the memo's own picture of the files it
  * found touched or edited, for run_memo_refresh and run_memo_save_rejudged. */

@@ -251,19 +251,17 @@ def test_gc_after_judging_again_keeps_what_the_remembered_run_used(ws):
     assert after.results["actions_executed"] == 0
 
 
-def test_an_edited_oracle_that_an_action_reads_runs_that_action_once_and_judges_everything(ws):
+def test_an_edited_oracle_that_an_action_reads_is_a_change_like_any_other_input(ws):
     sel = ("--check", "logit-parity")
     remembered(ws, *sel)
     calls = len(ws.engine_calls())
-    fail_on_code(ws)
+    oracle = fail_on_code(ws)
     again = ws.run(*SELECTION, *sel)
+    assert f"tmgt: judging again: {oracle} changed" in again.err
     code = (ws.base / "prompts" / "code.txt").read_text()
     probes = [c for c in ws.engine_calls()[calls:] if "--teacher-oracle" in c]
     assert probes and all(c[c.index("-p") + 1] == code for c in probes)  # only the edited prompt's
-    whole_after = ws.run(*SELECTION, *sel)  # nothing else to run: the probe's new answer is cached
-    assert len([c for c in ws.engine_calls()[calls:] if "--teacher-oracle" in c]) == len(probes)
-    assert again.rc == whole_after.rc
-    assert check_table(again.results) == check_table(whole_after.results)
+    assert again.results["actions_executed"] == len(probes)  # this run ran them, and says so
 
 
 @pytest.mark.parametrize("differs", [("env", {"TMGT_GPU": "1"}),

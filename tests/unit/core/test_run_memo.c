@@ -82,6 +82,7 @@ static void test_the_memo_is_per_invocation(void **state)
 typedef struct {
     char *dir, *input, *oracle, *document, *results, *memo;
     dep_list deps;
+    bool oracle_is_input; /* a step's {oracle} reads it */
 } remembered;
 
 static void write_text(const char *path, const char *text)
@@ -127,7 +128,11 @@ static void remember(remembered *r)
     deps_note(r->oracle);
     deps_take(&r->deps);
     const char findings[] = "FAIL token/m/int4/code\n";
-    memo_oracle oracle = {.path = r->oracle, .slug = "m", .prompt = "code", .sum = sum_of(ORACLE_TEXT)};
+    memo_oracle oracle = {.path = r->oracle,
+                          .slug = "m",
+                          .prompt = "code",
+                          .sum = sum_of(ORACLE_TEXT),
+                          .action_input = r->oracle_is_input};
     run_memo_facts f = {
         .out = {.findings = findings,
                 .findings_len = strlen(findings),
@@ -191,7 +196,7 @@ static int replay(const remembered *r)
 
 static void test_an_unchanged_world_replays_the_exit_status(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     assert_int_equal(replay(&r), EXIT_CHECK_FAILED);
     char *latest = path_join(r.results, "latest.json");
@@ -205,7 +210,7 @@ static void test_an_unchanged_world_replays_the_exit_status(void **state)
 
 static void test_a_changed_input_makes_it_stale(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     write_text(r.input, "{\"tokens\": [1, 2, 3]}");
     assert_int_equal(replay(&r), -1);
@@ -233,7 +238,7 @@ static char *memo_bytes(const remembered *r)
 
 static void test_a_touched_oracle_still_replays_and_is_not_read_again(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     char *before = memo_bytes(&r);
     rewrite_as_it_was(r.oracle, ORACLE_TEXT);
@@ -251,7 +256,7 @@ static void test_a_touched_oracle_still_replays_and_is_not_read_again(void **sta
 
 static void test_an_edited_oracle_names_the_checks_to_judge_again(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     write_text(r.oracle, "{\"tokens\": [1, 3]}");
     memo_edits edits;
@@ -264,9 +269,14 @@ static void test_an_edited_oracle_names_the_checks_to_judge_again(void **state)
     forget(&r);
 }
 
-static void test_a_removed_oracle_or_another_file_changed_makes_it_stale(void **state)
+static void test_a_removed_oracle_an_action_input_or_another_file_changed_makes_it_stale(void **state)
 {
-    remembered r;
+    remembered r = {.oracle_is_input = true};
+    remember(&r);
+    write_text(r.oracle, "{\"tokens\": [1, 3]}"); /* its action runs again, in a whole run */
+    assert_int_equal(compared(&r, NULL), MEMO_STALE);
+    forget(&r);
+    r = (remembered){0};
     remember(&r);
     unlink(r.oracle); /* nothing to judge against: the whole run says what is wrong */
     assert_int_equal(compared(&r, NULL), MEMO_STALE);
@@ -280,7 +290,7 @@ static void test_a_removed_oracle_or_another_file_changed_makes_it_stale(void **
 
 static void test_a_changed_or_missing_document_makes_it_stale(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     write_text(r.document, "{\"format\": 2}");
     assert_int_equal(replay(&r), -1);
@@ -293,7 +303,7 @@ static void test_a_changed_or_missing_document_makes_it_stale(void **state)
  * replayed. */
 static bool replayed_after(void (*edit)(char *data, size_t len))
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     char *data = NULL;
     size_t len = 0;
@@ -331,7 +341,7 @@ static void test_a_memo_of_another_version_is_ignored(void **state)
 
 static void test_a_file_changed_during_the_run_cannot_vouch(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     write_text(r.input, "{\"tokens\": [7]}"); /* fresh: as new as the run */
     dep_list deps;
@@ -360,7 +370,7 @@ int main(void)
         cmocka_unit_test(test_a_changed_input_makes_it_stale),
         cmocka_unit_test(test_a_touched_oracle_still_replays_and_is_not_read_again),
         cmocka_unit_test(test_an_edited_oracle_names_the_checks_to_judge_again),
-        cmocka_unit_test(test_a_removed_oracle_or_another_file_changed_makes_it_stale),
+        cmocka_unit_test(test_a_removed_oracle_an_action_input_or_another_file_changed_makes_it_stale),
         cmocka_unit_test(test_a_changed_or_missing_document_makes_it_stale),
         cmocka_unit_test(test_a_damaged_memo_is_not_replayed),
         cmocka_unit_test(test_a_memo_of_another_version_is_ignored),
