@@ -8,6 +8,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -280,4 +281,25 @@ void remove_tree(const char *path)
     } else {
         unlink(path);
     }
+}
+
+bool map_file(const char *path, const char **map, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return false;
+    bool ok = fstat(fd, &st) == 0 && st.st_size > 0;
+    void *p = ok ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (p == MAP_FAILED)
+        return false;
+    *map = p;
+    *size = (size_t)st.st_size;
+    return true;
+}
+
+void unmap_file(const char *map, size_t size)
+{
+    munmap((void *)map, size);
 }

@@ -9,6 +9,10 @@
 #include "util.h"
 
 int read_file(const char *path, char **data, size_t *len, tmgt_error *err);
+/* The file mapped read-only (a large document read once, without a copy); false when it cannot
+ * be, or is empty. Undo with unmap_file. */
+bool map_file(const char *path, const char **map, size_t *size);
+void unmap_file(const char *map, size_t size);
 int mkdir_p(const char *path, unsigned mode, tmgt_error *err);
 char *path_join(const char *a, const char *b);
 bool path_exists(const char *path);

@@ -114,7 +114,10 @@ typedef struct {
 typedef struct {
     const pipeline *pl;
     const pipeline_model *model; /* NULL for global checks */
-    const oracle_set *oracle;    /* NULL when the model has none */
+    /* The oracle of the check's own prompt; NULL for a check without one, or when the model's
+     * oracle has none for it. A check reads nothing else of the oracle: that is what lets a rerun
+     * after one oracle file changed judge again only the checks of that prompt (run_memo.h). */
+    const oracle_entry *oracle;
     const check_spec *spec;
     const query_output *q[MAX_CHECK_QUERIES];
     bool gpu_available;

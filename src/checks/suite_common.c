@@ -115,7 +115,7 @@ static const char *pipeline_prompt_text(const pipeline *pl, const char *key)
 const oracle_entry *check_oracle(const check_ctx *ctx, check_result *r)
 {
     const char *key = ctx->spec->prompt;
-    const oracle_entry *o = oracle_find(ctx->oracle, key);
+    const oracle_entry *o = ctx->oracle;
     if (!o) {
         check_result_set(r, CHECK_SKIP, "no oracle for %s/%s", ctx->spec->model, key ? key : "?");
         return NULL;

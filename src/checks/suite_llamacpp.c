@@ -78,7 +78,7 @@ static void cross_runtime_evaluate(const check_ctx *ctx, check_result *r)
     const char *apr;
 
     if (queries_ok(ctx, r, NULL) && (doc = query_json(ctx, 0, r)) && (apr = run_text(ctx, 0, doc, r)) &&
-        record_reported_divergence(ctx, 0, doc, oracle_find(ctx->oracle, ctx->spec->prompt), r)) {
+        record_reported_divergence(ctx, 0, doc, ctx->oracle, r)) {
         size_t len, alen;
         apr = text_strip(apr, strlen(apr), &alen);
         const char *llama = llama_text(ctx, 1, &len);

@@ -173,7 +173,7 @@ static void logit_parity_evaluate(const check_ctx *ctx, check_result *r)
             check_result_set(r, CHECK_FAIL, "a divergence the oracle's margins cannot measure");
         break;
     }
-    const oracle_entry *o = oracle_find(ctx->oracle, ctx->spec->prompt); /* run_divergence found it */
+    const oracle_entry *o = ctx->oracle; /* run_divergence found it */
     add_teacher_forced(ctx, o, report, r);
     if (d->oracle_margins)
         yardstick_describe(ctx, o, r);

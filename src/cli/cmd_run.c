@@ -13,6 +13,7 @@
 #include "json_read.h"
 #include "json_stream.h"
 #include "report.h"
+#include "rejudge.h"
 #include "run_memo.h"
 #include "session.h"
 #include "terminal.h"
@@ -146,65 +147,130 @@ static double number_of(const cJSON *doc, const char *name)
     return n;
 }
 
-/* Prints the report as print_results does, and remembers the run when it executed nothing. */
+/* Prints the report as print_results does and returns the findings as printed (*len bytes), or
+ * NULL when there was no memory to keep them: then the run is reported, not remembered. */
+static char *print_and_keep(const cli_opts *o, const cJSON *doc, size_t *len, report_counts *n)
+{
+    char *findings = NULL;
+    FILE *ms = open_memstream(&findings, len);
+    report_console_opts ro = console_opts(o);
+    if (!ms || report_console_findings(doc, ms, &ro) != 0 || fclose(ms) != 0) {
+        print_results(o, doc);
+        free(findings);
+        return NULL;
+    }
+    *n = (report_counts){.pass = count_of(doc, "pass"),
+                         .fail = count_of(doc, "fail"),
+                         .timeout = count_of(doc, "timeout"),
+                         .skip = count_of(doc, "skip")};
+    fwrite(findings, 1, *len, stdout);
+    report_console_totals(doc, n, stdout, &ro);
+    return findings;
+}
+
+static void warn_unsaved(int rc, const tmgt_error *err)
+{
+    if (rc < 0)
+        fprintf(stderr, "tmgt: warning: the next identical run will judge again: %s\n", err->msg);
+}
+
+/* Prints the report, and remembers the run when it executed nothing. */
 static void report_and_remember(const cli_opts *o, const cJSON *doc, int rc, const session_outcome *out,
                                 const char *memo, const dep_list *deps, int64_t started_ns)
 {
-    char *findings = NULL;
     size_t len = 0;
-    FILE *ms = open_memstream(&findings, &len);
-    report_console_opts ro = console_opts(o);
-    if (!ms || report_console_findings(doc, ms, &ro) != 0 || fclose(ms) != 0) {
-        print_results(o, doc); /* no memory for the text: report without remembering */
-        free(findings);
-        return;
-    }
-    report_counts n = {.pass = count_of(doc, "pass"),
-                       .fail = count_of(doc, "fail"),
-                       .timeout = count_of(doc, "timeout"),
-                       .skip = count_of(doc, "skip")};
-    fwrite(findings, 1, len, stdout);
-    report_console_totals(doc, &n, stdout, &ro);
+    report_counts n;
+    char *findings = print_and_keep(o, doc, &len, &n);
     const cJSON *started_at = cJSON_GetObjectItemCaseSensitive(doc, "started_at");
     bool executed_nothing = number_of(doc, "actions_executed") == 0 &&
                             !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "interrupted"));
-    if (executed_nothing && !out->asked_hub && out->results_file && cJSON_IsString(started_at) &&
+    if (findings && executed_nothing && !out->asked_hub && out->results_file && cJSON_IsString(started_at) &&
         (rc == EXIT_OK || rc == EXIT_CHECK_FAILED)) {
         run_memo_facts f = {
-            .started_at = started_at->valuestring,
-            .findings = findings,
-            .findings_len = len,
-            .pass = n.pass,
-            .fail = n.fail,
-            .skip = n.skip,
-            .exit_code = rc,
-            .actions_cached = (long long)number_of(doc, "actions_cached"),
-            .results_file = out->results_file,
+            .out = {.started_at = started_at->valuestring,
+                    .findings = findings,
+                    .findings_len = len,
+                    .pass = n.pass,
+                    .fail = n.fail,
+                    .skip = n.skip,
+                    .exit_code = rc,
+                    .actions_cached = (long long)number_of(doc, "actions_cached"),
+                    .results_file = out->results_file},
             .deps = deps,
+            .oracles = out->oracles,
+            .n_oracles = out->n_oracles,
             .started_ns = started_ns,
         };
         tmgt_error err = {{0}};
-        if (run_memo_save(memo, &f, &err) < 0)
-            fprintf(stderr, "tmgt: warning: the next identical run will judge again: %s\n", err.msg);
+        warn_unsaved(run_memo_save(memo, &f, &err), &err);
     }
     free(findings);
 }
 
-/* Replays the memo of an identical earlier run when nothing it read has changed; otherwise
- * runs, recording what it reads. */
+static int64_t realtime_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return timespec_ns(now);
+}
+
+/* After oracle files changed and nothing else: the checks of their prompts judged again
+ * (core/rejudge.h), reported and remembered as a whole run would be; -1 when a whole run must
+ * do it. */
+static int rejudge_and_remember(const cli_opts *o, const session_opts *so, const run_memo *m,
+                                const memo_edits *edits, const char *memo)
+{
+    int64_t started_ns = realtime_ns();
+    rejudged_run r;
+    int rc = rejudge_edited(so, m, edits, &r);
+    if (!r.summary)
+        return rc;
+    size_t len = 0;
+    report_counts n;
+    char *findings = print_and_keep(o, r.summary, &len, &n);
+    if (findings) {
+        run_memo_outcome out = {.findings = findings,
+                                .findings_len = len,
+                                .pass = n.pass,
+                                .fail = n.fail,
+                                .skip = n.skip,
+                                .exit_code = rc,
+                                .actions_cached = run_memo_actions_cached(m),
+                                .results_file = r.results_file,
+                                .started_at = r.started_at};
+        tmgt_error err = {{0}};
+        warn_unsaved(run_memo_save_rejudged(m, memo, &out, started_ns, &err), &err);
+    }
+    free(findings);
+    rejudged_run_free(&r);
+    return rc;
+}
+
+/* Replays the memo of an identical earlier run when nothing it read has changed, judges again
+ * only what read an edited oracle file when nothing else has; otherwise runs, recording what it
+ * reads. */
 static int run_remembered(const cli_opts *o, const session_opts *so)
 {
     uint64_t started_ms = now_ms();
     report_console_opts console = console_opts(o);
     char *memo = run_memo_path(o->cache_dir, o->argc, o->argv, &console, gpu_available());
-    int rc = run_memo_replay(memo, o->results_dir, &console, started_ms);
+    run_memo *m = run_memo_open(memo);
+    int rc = -1;
+    if (m) {
+        memo_edits edits;
+        memo_verdict v = run_memo_compare(m, &console, &edits);
+        if (v == MEMO_STANDS)
+            rc = run_memo_replay(m, memo, o->results_dir, &console, started_ms);
+        else if (v == MEMO_ORACLES_EDITED)
+            rc = rejudge_and_remember(o, so, m, &edits, memo);
+        memo_edits_free(&edits);
+        run_memo_close(m);
+    }
     if (rc >= 0) {
         free(memo);
         return rc;
     }
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t started_ns = timespec_ns(now);
+    int64_t started_ns = realtime_ns();
     deps_start();
     char *self = realpath("/proc/self/exe", NULL); /* a rebuilt tmgt may judge differently */
     if (self)
@@ -219,7 +285,7 @@ static int run_remembered(const cli_opts *o, const session_opts *so)
         report_and_remember(o, doc, rc, &out, memo, &deps, started_ns);
     dep_list_free(&deps);
     cJSON_Delete(doc);
-    free(out.results_file);
+    session_outcome_free(&out);
     free(memo);
     return rc;
 }

@@ -106,7 +106,7 @@ static void evaluate_check(const plan *p, size_t c, bool gpu, vocab_cache *vc, s
     check_ctx ctx = {.pl = p->pl, .model = m, .spec = cs, .gpu_available = gpu};
     for (size_t i = 0; m && i < p->pl->n_models; i++)
         if (&p->pl->models[i] == m)
-            ctx.oracle = p->oracles[i];
+            ctx.oracle = oracle_find(p->oracles[i], cs->prompt);
     query_output q[MAX_CHECK_QUERIES];
     char *names[MAX_CHECK_QUERIES] = {0};
     ec->actions = xcalloc(cs->n_queries + 1, sizeof *ec->actions);

@@ -245,7 +245,18 @@ static char *claim_name(const char *dir, const char *stamp, tmgt_error *err)
     return NULL;
 }
 
+static int print_document(FILE *out, void *doc)
+{
+    return json_stream_print(doc, out);
+}
+
 int results_write(const cJSON *doc, const char *dir, char **written, tmgt_error *err)
+{
+    return results_write_with(print_document, (void *)doc, dir, written, err);
+}
+
+int results_write_with(int (*fill)(FILE *out, void *ctx), void *ctx, const char *dir, char **written,
+                       tmgt_error *err)
 {
     if (written)
         *written = NULL;
@@ -260,13 +271,13 @@ int results_write(const cJSON *doc, const char *dir, char **written, tmgt_error 
     if (!copy)
         return -1;
     char *latest = path_join(dir, "latest.json");
-    int rc = json_stream_write_atomic(doc, copy, 0644, err);
+    int rc = write_stream_atomic(copy, 0644, fill, ctx, err);
     if (rc != 0)
         unlink(copy); /* the empty file that claimed the name */
     /* latest.json is the run's own file under a second name, so the document is written (and
      * fsynced) once; where hard links are refused it is written again. */
     if (rc == 0 && link_replace(copy, latest) != 0)
-        rc = json_stream_write_atomic(doc, latest, 0644, err);
+        rc = write_stream_atomic(latest, 0644, fill, ctx, err);
     free(latest);
     if (rc == 0 && written)
         *written = copy;

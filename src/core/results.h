@@ -3,6 +3,7 @@
 #ifndef TMGT_RESULTS_H
 #define TMGT_RESULTS_H
 
+#include <stdio.h>
 #include <cjson/cJSON.h>
 
 #include "evaluate.h"
@@ -26,6 +27,9 @@ cJSON *results_build(const plan *p, evaluation *ev, const exec_stats *st, const 
 /* Writes <dir>/run-<time>.json atomically and links <dir>/latest.json to it; *written (when not
  * NULL) gets the former's path, for the caller to free. */
 int results_write(const cJSON *doc, const char *dir, char **written, tmgt_error *err);
+/* The same for a document that `fill` writes to the stream (0, or -1 with errno set). */
+int results_write_with(int (*fill)(FILE *out, void *ctx), void *ctx, const char *dir, char **written,
+                       tmgt_error *err);
 /* Loads <dir>/latest.json (or a file) and checks that this tmgt can read its format. */
 cJSON *results_load(const char *path, tmgt_error *err);
 

@@ -14,9 +14,11 @@
 #include "fs.h"
 #include "hash.h"
 #include "report.h"
+#include "strmap.h"
 
-/* 3: the checksums are XXH3 (checksum.h); a memo of another version is ignored, never misread. */
-#define MEMO_MAGIC "tmgt run memo 3\n"
+/* 3: the checksums are XXH3 (checksum.h); 4: the oracle files' checksums. A memo of another
+ * version is ignored, never misread. */
+#define MEMO_MAGIC "tmgt run memo 4\n"
 
 /* A file's timestamp can lag the clock by a tick; a change this close to the run's start could
  * be followed by another that leaves size and timestamps as they were. */
@@ -112,6 +114,13 @@ static bool hex64(cursor *c, uint64_t *v, char after)
 }
 
 typedef struct {
+    size_t dep; /* its index in deps */
+    uint64_t sum;
+    char *slug, *prompt;
+    bool action_input;
+} oracle_line;
+
+struct run_memo {
     const char *map;
     size_t size;
     const char *findings, *started_at;
@@ -121,7 +130,10 @@ typedef struct {
     uint64_t document_sum;
     dep document; /* its ctime is not compared: linking latest.json to it changes that */
     dep_list deps;
-} memo;
+    oracle_line *oracles;
+    size_t n_oracles;
+    bool refreshed; /* run_memo_compare found files touched or edited, and took their new stat */
+};
 
 static bool parse_dep(cursor *c, dep *d)
 {
@@ -137,7 +149,7 @@ static bool parse_dep(cursor *c, dep *d)
     return true;
 }
 
-static bool parse_deps(cursor *c, memo *m)
+static bool parse_deps(cursor *c, run_memo *m)
 {
     uint64_t n;
     if (!lit(c, "deps ") || !unum(c, &n, '\n') || n > (uint64_t)(c->end - c->p))
@@ -149,8 +161,30 @@ static bool parse_deps(cursor *c, memo *m)
     return true;
 }
 
+static bool parse_oracles(cursor *c, run_memo *m)
+{
+    uint64_t n;
+    if (!lit(c, "oracles ") || !unum(c, &n, '\n') || n > (uint64_t)(c->end - c->p))
+        return false;
+    m->oracles = xcalloc(n + 1, sizeof *m->oracles);
+    for (; m->n_oracles < n; m->n_oracles++) {
+        oracle_line *o = &m->oracles[m->n_oracles];
+        uint64_t index, input, slug_len, prompt_len;
+        const char *slug, *prompt;
+        if (!unum(c, &index, ' ') || index >= m->deps.count || !hex64(c, &o->sum, ' ') ||
+            !unum(c, &input, ' ') || input > 1 || !unum(c, &slug_len, ' ') || !span(c, slug_len, &slug) ||
+            !lit(c, " ") || !unum(c, &prompt_len, ' ') || !span(c, prompt_len, &prompt) || !lit(c, "\n"))
+            return false;
+        o->dep = (size_t)index;
+        o->action_input = input == 1;
+        o->slug = xstrndup(slug, slug_len);
+        o->prompt = xstrndup(prompt, prompt_len);
+    }
+    return true;
+}
+
 /* Parses and checks the memo: false when it is not one this tmgt wrote whole. */
-static bool parse(memo *m)
+static bool parse(run_memo *m)
 {
     cursor c = {m->map, m->map + m->size};
     uint64_t sum, len;
@@ -163,26 +197,11 @@ static bool parse(memo *m)
         return false;
     if (!lit(&c, "document ") || !hex64(&c, &m->document_sum, ' ') || !parse_dep(&c, &m->document) ||
         !lit(&c, "started ") || !unum(&c, &m->started_at_len, ' ') ||
-        !span(&c, m->started_at_len, &m->started_at) || !lit(&c, "\n") || !parse_deps(&c, m))
+        !span(&c, m->started_at_len, &m->started_at) || !lit(&c, "\n") || !parse_deps(&c, m) ||
+        !parse_oracles(&c, m))
         return false;
     return lit(&c, "findings ") && unum(&c, &len, '\n') && len == (uint64_t)(c.end - c.p) &&
            span(&c, len, &m->findings) && (m->findings_len = len, true);
-}
-
-static bool map_file(const char *path, const char **map, size_t *size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return false;
-    bool ok = fstat(fd, &st) == 0 && st.st_size > 0;
-    void *p = ok ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    close(fd);
-    if (p == MAP_FAILED)
-        return false;
-    *map = p;
-    *size = (size_t)st.st_size;
-    return true;
 }
 
 /* The checksum of each 4 MiB window, then of those: a results document of tens of MB is read
@@ -212,16 +231,45 @@ static bool document_sum(const char *path, uint64_t *sum)
     return ok;
 }
 
-static void memo_close(memo *m)
+void run_memo_close(run_memo *m)
 {
+    if (!m)
+        return;
     free(m->document.path);
     dep_list_free(&m->deps);
+    for (size_t i = 0; i < m->n_oracles; i++) {
+        free(m->oracles[i].slug);
+        free(m->oracles[i].prompt);
+    }
+    free(m->oracles);
     if (m->map)
-        munmap((void *)m->map, m->size);
+        unmap_file(m->map, m->size);
+    free(m);
+}
+
+run_memo *run_memo_open(const char *path)
+{
+    run_memo *m = xcalloc(1, sizeof *m);
+    if (!map_file(path, &m->map, &m->size) || !parse(m) ||
+        (m->exit_code != EXIT_OK && m->exit_code != EXIT_CHECK_FAILED)) {
+        run_memo_close(m);
+        return NULL;
+    }
+    return m;
+}
+
+const char *run_memo_document(const run_memo *m)
+{
+    return m->document.path;
+}
+
+long long run_memo_actions_cached(const run_memo *m)
+{
+    return (long long)m->cached;
 }
 
 /* The results document the memo's run wrote, as it was written. */
-static bool document_intact(const memo *m)
+static bool document_intact(const run_memo *m)
 {
     dep now = {.path = m->document.path};
     uint64_t sum;
@@ -252,43 +300,153 @@ static int point_latest_at(const char *document, const char *results_dir)
     return rc;
 }
 
-int run_memo_replay(const char *path, const char *results_dir, const report_console_opts *console,
-                    uint64_t started_ms)
+static void add_once(char ***list, size_t *n, const char *s)
 {
-    memo m = {0};
-    if (!map_file(path, &m.map, &m.size))
-        return -1;
-    bool usable = parse(&m) && (m.exit_code == EXIT_OK || m.exit_code == EXIT_CHECK_FAILED);
-    const char *changed = NULL;
-    for (size_t i = 0; usable && !changed && i < m.deps.count; i++)
-        if (!dep_unchanged(&m.deps.items[i]))
-            changed = m.deps.items[i].path;
-    if (usable && !changed && !document_intact(&m))
-        changed = m.document.path;
-    if (!usable || changed) {
-        if (changed && !console->quiet)
-            fprintf(stderr, "tmgt: judging again: %s changed since the last identical run\n", changed);
-        memo_close(&m);
-        return -1;
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*list)[i], s))
+            return;
+    *list = xrealloc(*list, (*n + 2) * sizeof **list);
+    (*list)[(*n)++] = xstrdup(s);
+}
+
+void memo_edits_free(memo_edits *e)
+{
+    for (size_t i = 0; i < e->n_models; i++)
+        free(e->models[i]);
+    for (size_t i = 0; i < e->n_prompts; i++)
+        free(e->prompts[i]);
+    free(e->models);
+    free(e->prompts);
+    memset(e, 0, sizeof *e);
+}
+
+/* The oracle file behind a changed dep: its bytes now, against the checksum the memo kept. A file
+ * that cannot be read now is no edit to judge, but a run to redo (it says what is wrong); so is
+ * an edit that an action reads. */
+typedef enum { ORACLE_SAME, ORACLE_EDITED, ORACLE_UNREADABLE } oracle_state;
+
+static oracle_state oracle_now(oracle_line *o, const dep *d)
+{
+    char *data = NULL;
+    size_t len = 0;
+    tmgt_error err = {{0}};
+    if (read_file(d->path, &data, &len, &err) != 0)
+        return ORACLE_UNREADABLE;
+    uint64_t sum = checksum64(data, len);
+    free(data);
+    bool same = sum == o->sum;
+    o->sum = sum;
+    return same ? ORACLE_SAME : ORACLE_EDITED;
+}
+
+memo_verdict run_memo_compare(run_memo *m, const report_console_opts *console, memo_edits *edits)
+{
+    memset(edits, 0, sizeof *edits);
+    ssize_t *oracle_of = xmalloc((m->deps.count + 1) * sizeof *oracle_of);
+    for (size_t i = 0; i < m->deps.count; i++)
+        oracle_of[i] = -1;
+    for (size_t i = 0; i < m->n_oracles; i++)
+        oracle_of[m->oracles[i].dep] = (ssize_t)i;
+    const char *changed = NULL, *edited = NULL;
+    size_t n_edited = 0;
+    for (size_t i = 0; !changed && i < m->deps.count; i++) {
+        dep *d = &m->deps.items[i];
+        if (dep_unchanged(d))
+            continue;
+        oracle_line *o = oracle_of[i] >= 0 ? &m->oracles[oracle_of[i]] : NULL;
+        /* the stat before the bytes, as the run that read it: a change in between is racy */
+        oracle_state st = o && dep_stat(d) ? oracle_now(o, d) : ORACLE_UNREADABLE;
+        if (st == ORACLE_UNREADABLE || (st == ORACLE_EDITED && o->action_input)) {
+            changed = d->path;
+            break;
+        }
+        m->refreshed = true;
+        if (st == ORACLE_EDITED) {
+            add_once(&edits->models, &edits->n_models, o->slug);
+            add_once(&edits->prompts, &edits->n_prompts, o->prompt);
+            edited = d->path;
+            n_edited++;
+        }
     }
-    int rc = point_latest_at(m.document.path, results_dir) == 0 ? (int)m.exit_code : EXIT_ENV;
+    free(oracle_of);
+    if (!changed && !document_intact(m))
+        changed = m->document.path;
+    if (changed || !n_edited)
+        memo_edits_free(edits);
+    if (changed) {
+        if (!console->quiet)
+            fprintf(stderr, "tmgt: judging again: %s changed since the last identical run\n", changed);
+        return MEMO_STALE;
+    }
+    if (n_edited == 1 && !console->quiet)
+        fprintf(stderr,
+                "tmgt: judging again the checks that read %s: it changed since the last identical run\n",
+                edited);
+    else if (n_edited && !console->quiet)
+        fprintf(stderr,
+                "tmgt: judging again the checks that read %s and %zu other oracle files: they changed since "
+                "the last identical run\n",
+                edited, n_edited - 1);
+    return n_edited ? MEMO_ORACLES_EDITED : MEMO_STANDS;
+}
+
+static int write_body(const char *path, const strbuf *body, tmgt_error *err);
+static void put_body(strbuf *body, const run_memo_outcome *out, const dep_list *deps,
+                     const oracle_line *oracles, size_t n_oracles, const dep *document,
+                     uint64_t document_sum);
+
+/* The memo as it is now, with the stat of the oracle files run_memo_compare read again: unless
+ * one of them changed too recently to vouch for it (then the next rerun reads it again). */
+static void refresh(const run_memo *m, const char *path)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    for (size_t i = 0; i < m->deps.count; i++)
+        if (dep_is_racy(&m->deps.items[i], timespec_ns(now) - RACY_MARGIN_NS))
+            return;
+    run_memo_outcome out = {.findings = m->findings,
+                            .findings_len = m->findings_len,
+                            .pass = (int)m->pass,
+                            .fail = (int)m->fail,
+                            .skip = (int)m->skip,
+                            .exit_code = (int)m->exit_code,
+                            .actions_cached = m->cached};
+    char *started = xstrndup(m->started_at, m->started_at_len);
+    out.started_at = started;
+    strbuf body;
+    sb_init(&body);
+    put_body(&body, &out, &m->deps, m->oracles, m->n_oracles, &m->document, m->document_sum);
+    tmgt_error err = {{0}};
+    if (write_body(path, &body, &err) != 0)
+        fprintf(stderr,
+                "tmgt: warning: the next identical run will read the touched oracle files again: %s\n",
+                err.msg);
+    sb_free(&body);
+    free(started);
+}
+
+int run_memo_replay(run_memo *m, const char *path, const char *results_dir,
+                    const report_console_opts *console, uint64_t started_ms)
+{
+    int rc = point_latest_at(m->document.path, results_dir) == 0 ? (int)m->exit_code : EXIT_ENV;
     if (!console->quiet)
         fprintf(stderr,
                 "tmgt: nothing changed since the last identical run (%.*s; %zu files unchanged): "
                 "its %lld verdicts stand, in %s\n",
-                (int)m.started_at_len, m.started_at, m.deps.count, (long long)(m.pass + m.fail + m.skip),
-                m.document.path);
+                (int)m->started_at_len, m->started_at, m->deps.count,
+                (long long)(m->pass + m->fail + m->skip), m->document.path);
     cJSON *totals = cJSON_CreateObject();
     cJSON_AddNumberToObject(totals, "actions_executed", 0);
-    cJSON_AddNumberToObject(totals, "actions_cached", (double)m.cached);
+    cJSON_AddNumberToObject(totals, "actions_cached", (double)m->cached);
     cJSON_AddNumberToObject(totals, "wall_ms", (double)(now_ms() - started_ms));
-    fwrite(m.findings, 1, m.findings_len, stdout);
+    fwrite(m->findings, 1, m->findings_len, stdout);
     /* No timeouts: a timed-out action is never cached, so a run with one executed something
      * and left no memo. */
-    report_counts n = {.pass = (int)m.pass, .fail = (int)m.fail, .skip = (int)m.skip};
+    report_counts n = {.pass = (int)m->pass, .fail = (int)m->fail, .skip = (int)m->skip};
     report_console_totals(totals, &n, stdout, console);
     cJSON_Delete(totals);
-    memo_close(&m);
+    if (m->refreshed)
+        refresh(m, path);
     return rc;
 }
 
@@ -315,35 +473,86 @@ static int write_memo(FILE *out, void *ctx)
     return ferror(out) ? -1 : 0;
 }
 
-int run_memo_save(const char *path, const run_memo_facts *f, tmgt_error *err)
+static int write_body(const char *path, const strbuf *body, tmgt_error *err)
 {
-    for (size_t i = 0; i < f->deps->count; i++)
-        if (dep_is_racy(&f->deps->items[i], f->started_ns - RACY_MARGIN_NS))
-            return 1;
-    dep document = {.path = (char *)f->results_file};
-    uint64_t sum;
-    if (!dep_stat(&document) || !document_sum(f->results_file, &sum)) {
-        err_set(err, "cannot read %s: %s", f->results_file, strerror(errno));
-        return -1;
-    }
-    strbuf body;
-    sb_init(&body);
-    sb_printf(&body, "exit %d\ncounts %d %d %d %lld\n", f->exit_code, f->pass, f->fail, f->skip,
-              f->actions_cached);
-    sb_printf(&body, "document %016" PRIx64 " ", sum);
-    put_dep(&body, &document);
-    sb_printf(&body, "started %zu %s\n", strlen(f->started_at), f->started_at);
-    sb_printf(&body, "deps %zu\n", f->deps->count);
-    for (size_t i = 0; i < f->deps->count; i++)
-        put_dep(&body, &f->deps->items[i]);
-    sb_printf(&body, "findings %zu\n", f->findings_len);
-    sb_append(&body, f->findings, f->findings_len);
-    char *first = xasprintf(MEMO_MAGIC "sum %016" PRIx64 "\n", checksum64(body.buf, body.len));
-    memo_text t = {first, &body};
+    char *first = xasprintf(MEMO_MAGIC "sum %016" PRIx64 "\n", checksum64(body->buf, body->len));
+    memo_text t = {first, body};
     char *dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
     int rc = mkdir_p(dir, 0755, err) == 0 ? write_stream_atomic(path, 0644, write_memo, &t, err) : -1;
     free(dir);
     free(first);
+    return rc;
+}
+
+static void put_body(strbuf *body, const run_memo_outcome *out, const dep_list *deps,
+                     const oracle_line *oracles, size_t n_oracles, const dep *document, uint64_t document_sum)
+{
+    sb_printf(body, "exit %d\ncounts %d %d %d %lld\n", out->exit_code, out->pass, out->fail, out->skip,
+              out->actions_cached);
+    sb_printf(body, "document %016" PRIx64 " ", document_sum);
+    put_dep(body, document);
+    sb_printf(body, "started %zu %s\n", strlen(out->started_at), out->started_at);
+    sb_printf(body, "deps %zu\n", deps->count);
+    for (size_t i = 0; i < deps->count; i++)
+        put_dep(body, &deps->items[i]);
+    sb_printf(body, "oracles %zu\n", n_oracles);
+    for (size_t i = 0; i < n_oracles; i++)
+        sb_printf(body, "%zu %016" PRIx64 " %d %zu %s %zu %s\n", oracles[i].dep, oracles[i].sum,
+                  oracles[i].action_input ? 1 : 0, strlen(oracles[i].slug), oracles[i].slug,
+                  strlen(oracles[i].prompt), oracles[i].prompt);
+    sb_printf(body, "findings %zu\n", out->findings_len);
+    sb_append(body, out->findings, out->findings_len);
+}
+
+/* The memo of a run that produced `out` from `deps` (none of them changed since started_ns,
+ * less the racy margin) into `out->results_file`. */
+static int save(const char *path, const run_memo_outcome *out, const dep_list *deps,
+                const oracle_line *oracles, size_t n_oracles, int64_t started_ns, tmgt_error *err)
+{
+    for (size_t i = 0; i < deps->count; i++)
+        if (dep_is_racy(&deps->items[i], started_ns - RACY_MARGIN_NS))
+            return 1;
+    dep document = {.path = (char *)out->results_file};
+    uint64_t sum;
+    if (!dep_stat(&document) || !document_sum(out->results_file, &sum)) {
+        err_set(err, "cannot read %s: %s", out->results_file, strerror(errno));
+        return -1;
+    }
+    strbuf body;
+    sb_init(&body);
+    put_body(&body, out, deps, oracles, n_oracles, &document, sum);
+    int rc = write_body(path, &body, err);
     sb_free(&body);
     return rc;
+}
+
+int run_memo_save(const char *path, const run_memo_facts *f, tmgt_error *err)
+{
+    /* Each oracle by the index of its file among the deps (every oracle file read is one). */
+    strmap index;
+    strmap_init(&index);
+    for (size_t i = 0; i < f->deps->count; i++)
+        strmap_put(&index, f->deps->items[i].path, &f->deps->items[i]);
+    oracle_line *lines = xcalloc(f->n_oracles + 1, sizeof *lines);
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_oracles; i++) {
+        const dep *d = strmap_get(&index, f->oracles[i].path);
+        if (!d)
+            continue;
+        lines[n++] = (oracle_line){.dep = (size_t)(d - f->deps->items),
+                                   .sum = f->oracles[i].sum,
+                                   .slug = (char *)f->oracles[i].slug,
+                                   .prompt = (char *)f->oracles[i].prompt,
+                                   .action_input = f->oracles[i].action_input};
+    }
+    strmap_free(&index);
+    int rc = save(path, &f->out, f->deps, lines, n, f->started_ns, err);
+    free(lines);
+    return rc;
+}
+
+int run_memo_save_rejudged(const run_memo *m, const char *path, const run_memo_outcome *out,
+                           int64_t started_ns, tmgt_error *err)
+{
+    return save(path, out, &m->deps, m->oracles, m->n_oracles, started_ns, err);
 }

@@ -12,6 +12,14 @@ bool selection_takes_model(const selection *sel, const char *slug)
     return sel->n_models == 0;
 }
 
+static bool takes_prompt(const selection *sel, const char *key)
+{
+    for (size_t i = 0; key && i < sel->n_prompts; i++)
+        if (!strcmp(sel->prompts[i], key))
+            return true;
+    return sel->n_prompts == 0;
+}
+
 /* The suites "all" means: those the pipeline lists, else every suite. */
 static bool in_pipeline_suites(const pipeline *pl, const char *key)
 {
@@ -98,7 +106,8 @@ static void expand_selected(const selection *sel, const pipeline *pl, const suit
     size_t kept = out->count;
     s->expand(pl, m, out);
     for (size_t i = kept; i < out->count; i++) {
-        if (selection_takes_check(sel, pl, s->key, out->items[i].name))
+        if (selection_takes_check(sel, pl, s->key, out->items[i].name) &&
+            takes_prompt(sel, out->items[i].prompt))
             out->items[kept++] = out->items[i];
         else
             check_spec_free(&out->items[i]);
@@ -155,8 +164,10 @@ static char *with_what_exists(strbuf *msg, const pipeline *pl)
     return sb_detach(msg);
 }
 
-char *selection_problem(const selection *sel, const pipeline *pl)
+char *selection_problem(const selection *narrowed, const pipeline *pl)
 {
+    selection whole = *narrowed, *sel = &whole;
+    whole.n_prompts = 0;
     strbuf msg;
     sb_init(&msg);
     for (size_t i = 0; i < sel->n_models; i++)

@@ -20,6 +20,11 @@ typedef struct {
     char **suites; /* --check terms; none means "all" */
     size_t n_suites;
     bool conversions_only; /* `tmgt convert`: judge conversions only */
+    /* Prompt keys; none means every prompt. Named, they narrow the checks to those of these
+     * prompts (a check without a prompt is left out): a rerun judges again only the checks that
+     * read an oracle file that changed (run_memo.h). Not a command-line option. */
+    char **prompts;
+    size_t n_prompts;
 } selection;
 
 bool selection_takes_model(const selection *sel, const char *slug);
@@ -37,7 +42,7 @@ void selection_expand(const selection *sel, const pipeline *pl, check_list *out)
 
 /* NULL when every --model names a model of the pipeline and every --check term selects a check
  * of the selected models; else the usage message (caller frees), which lists the suites and
- * models there are. */
+ * models there are. The prompts are left out: they only narrow a selection found sound. */
 char *selection_problem(const selection *sel, const pipeline *pl);
 
 /* "convert, list, canary, token (token-parity), …": each suite's name, and its result name in

@@ -15,6 +15,7 @@
 #include "model_pull.h"
 #include "results.h"
 #include "runner.h"
+#include "template.h"
 
 /* Engines run as local subprocesses or Slurm jobs; past OUTPUT_LIMIT bytes of output one is killed, and a
  * killed one gets KILL_GRACE_MS between SIGTERM and SIGKILL. */
@@ -71,6 +72,8 @@ int session_open(session *s, const session_opts *o)
         fprintf(stderr, "tmgt: cannot use the cache: %s\n", err.msg);
         return EXIT_ENV;
     }
+    if (o->partial)
+        cache_use_is_earlier(s->c);
     if (o->remote_cache && cache_use_remote(s->c, o->remote_cache, o->remote_upload, &err) != 0) {
         fprintf(stderr, "tmgt: --remote-cache: %s\n", err.msg);
         return EXIT_USAGE;
@@ -166,7 +169,7 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
     *doc = results_build(&s->p, &ev, &st, &info);
     tmgt_error err = {{0}};
     int rc = EXIT_OK;
-    if (results_write(*doc, o->results_dir, results_file, &err) != 0) {
+    if (!o->partial && results_write(*doc, o->results_dir, results_file, &err) != 0) {
         fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
         rc = EXIT_ENV;
     }
@@ -186,17 +189,51 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
     return rc;
 }
 
+/* The oracle files the plan read, each with the model and prompt whose checks read it, and
+ * whether an action reads it too (bind_oracle's artefact). */
+static void note_oracles(const session *s, session_outcome *out)
+{
+    for (size_t i = 0; s->planned && i < s->pl->n_models; i++) {
+        const oracle_set *set = s->p.oracles ? s->p.oracles[i] : NULL;
+        for (size_t j = 0; set && j < set->n_entries; j++) {
+            const oracle_entry *e = &set->entries[j];
+            char *input = xasprintf("%s/%s/%s", set->slug, TEMPLATE_ORACLE_INPUT, e->prompt_key); /* plan.c */
+            out->oracles = xrealloc(out->oracles, (out->n_oracles + 1) * sizeof *out->oracles);
+            out->oracles[out->n_oracles++] =
+                (memo_oracle){.path = xstrdup(e->path),
+                              .slug = xstrdup(set->slug),
+                              .prompt = xstrdup(e->prompt_key),
+                              .sum = e->sum,
+                              .action_input = graph_find_artifact(&s->p.g, input) != NULL};
+            free(input);
+        }
+    }
+}
+
+void session_outcome_free(session_outcome *out)
+{
+    for (size_t i = 0; i < out->n_oracles; i++) {
+        free((char *)out->oracles[i].path);
+        free((char *)out->oracles[i].slug);
+        free((char *)out->oracles[i].prompt);
+    }
+    free(out->oracles);
+    free(out->results_file);
+    memset(out, 0, sizeof *out);
+}
+
 int session_run(const session_opts *o, cJSON **doc, session_outcome *out)
 {
     session s;
     session_outcome ignored = {0};
-    if (!out)
-        out = &ignored;
     *doc = NULL;
     int rc = session_open(&s, o);
     if (rc == 0)
-        rc = session_execute(&s, o, doc, &out->results_file);
-    out->asked_hub = s.asked_hub;
+        rc = session_execute(&s, o, doc, &(out ? out : &ignored)->results_file);
+    if (out) {
+        out->asked_hub = s.asked_hub;
+        note_oracles(&s, out);
+    }
     session_close(&s);
     free(ignored.results_file);
     return rc;

@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "pipeline.h"
 #include "plan.h"
+#include "run_memo.h"
 
 typedef struct {
     const char *pipeline;
@@ -28,6 +29,9 @@ typedef struct {
     bool no_cache, rerun_failed;
     bool quiet;
     int verbose; /* 1 prints each command line */
+    /* A run that judges again part of an earlier one (core/rejudge.h): the results document is
+     * returned, not written, and what it reads of the cache counts as the earlier run's use. */
+    bool partial;
     /* The invocation, as the results document records it. */
     const char *command;
     int argc;
@@ -56,7 +60,10 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
 typedef struct {
     char *results_file; /* the document written, or NULL */
     bool asked_hub;
+    memo_oracle *oracles; /* every oracle file the plan read (strings owned) */
+    size_t n_oracles;
 } session_outcome;
+void session_outcome_free(session_outcome *out);
 
 /* open, execute, close. Returns the exit status (0, 1 a check failed, 2/3 the session could not
  * open — message printed, 130 interrupted); *doc receives the results document (caller deletes)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checksum.h"
 #include "json_read.h"
 #include "deps.h"
 #include "fs.h"
@@ -216,6 +217,7 @@ oracle_set *oracle_load(const char *dir, const char *slug, const char *const *pr
         if (rc == 0)
             rc = oracle_parse(path, data, len, slug, &s->entries[i], &prov, err);
         if (rc == 0) {
+            s->entries[i].sum = checksum64(data, len);
             if (!strmap_get(&s->by_key, s->entries[i].prompt_key))
                 strmap_put(&s->by_key, s->entries[i].prompt_key, &s->entries[i]);
             s->n_entries++;

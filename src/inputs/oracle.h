@@ -3,6 +3,7 @@
 #define TMGT_ORACLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 
 #include "strmap.h"
@@ -18,6 +19,7 @@ typedef struct {
     size_t n_tokens;
     char *text; /* decoded generation, not stripped */
     char *path;
+    uint64_t sum; /* checksum64 of the file's bytes: a rerun tells an edit from a touch by it */
     /* The margins (oracle_margins.h); NULL in oracles that predate them, as the seed's. */
     long *prompt_tokens; /* the ids transformers fed the model, no chat template */
     size_t n_prompt_tokens;

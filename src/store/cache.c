@@ -100,9 +100,14 @@ cache *cache_open(const char *dir, tmgt_error *err)
     return c;
 }
 
+void cache_use_is_earlier(cache *c)
+{
+    c->use_is_earlier = true;
+}
+
 static void write_run_log(cache *c)
 {
-    if (!c->used.count)
+    if (!c->used.count || c->use_is_earlier)
         return;
     strbuf sb;
     sb_init(&sb);

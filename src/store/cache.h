@@ -63,6 +63,10 @@ void cache_note_write(cache *c, const digest *key);
 void cache_drop_record(cache *c, const digest *key);
 /* Marks a record as used by this run (gc keeps what recent runs used). */
 void cache_note_use(cache *c, const digest *key);
+/* This run stands for an earlier one whose verdicts it partly copies (core/rejudge.h): what it
+ * uses, that run used too, and gc is to keep all of that run's entries, not just this run's few
+ * — so it leaves no run log of its own. */
+void cache_use_is_earlier(cache *c);
 
 /* Digest of a file, or of a directory tree (sorted relative names and file digests), through
  * the stat cache: (dev, ino, size, mtime, ctime) unchanged means no re-read, except for

@@ -10,7 +10,8 @@ struct cache {
     char *tmp;
     store *st;
     statcache stat;
-    strmap used; /* record keys used by this run */
+    strmap used;         /* record keys used by this run */
+    bool use_is_earlier; /* cache_use_is_earlier: no run log of its own */
     unsigned staging_seq;
     bool wrote; /* something was published: the store is flushed on close */
 };

@@ -123,7 +123,8 @@ def edit_oracle(ws):
     doc["tokens"][5] += 1
     oracle.write_text(json.dumps(doc))
     name = f"token-parity/{SLUG}/int8/code"
-    return lambda run: run.check(name)["detail"].startswith("1/") and f"judging again: {oracle} changed" in run.err
+    return lambda run: (run.check(name)["detail"].startswith("1/") and
+                        f"judging again the checks that read {oracle}: it changed" in run.err)
 
 
 def edit_prompt(ws):
@@ -179,7 +180,88 @@ def test_any_change_to_what_the_run_read_means_judging_again(ws, change):
     assert REPLAYED not in again.err
     assert shows_change(again), again.err
     # the run says which file made it judge again (after gc there is no memo to compare with)
-    assert ("tmgt: judging again: " in again.err) == (change is not gc_everything), again.err
+    assert ("tmgt: judging again" in again.err) == (change is not gc_everything), again.err
+
+
+def without_header(results):
+    return {k: v for k, v in results.items() if k not in HEADER}
+
+
+def fail_on_code(ws):
+    """Every token of the code prompt's oracle moved: its token checks now fail (the canary
+    compares the text, which stays)."""
+    oracle = ws.base / "oracle" / SLUG / "code.json"
+    doc = json.loads(oracle.read_text())
+    doc["tokens"] = [t + 1 for t in doc["tokens"]]
+    oracle.write_text(json.dumps(doc))
+    return oracle
+
+
+def test_an_edited_oracle_judges_again_only_its_prompts_checks_and_reports_as_a_whole_run(ws):
+    remembered(ws)
+    calls = len(ws.engine_calls())
+    oracle = fail_on_code(ws)
+    again = ws.run(*SELECTION)
+    assert f"tmgt: judging again the checks that read {oracle}: it changed" in again.err
+    assert again.rc == 1, (again.out, again.err, again.results["counts"])
+    assert [c["name"] for c in again.results["checks"] if c["status"] == "FAIL"] == [
+        f"token-parity/{SLUG}/int4/code", f"token-parity/{SLUG}/int8/code"]
+    assert not [c for c in ws.engine_calls()[calls:] if c[1:] != ["--version"]]  # all cached
+    # a whole run, with no memo to start from, says and writes the same
+    shutil.rmtree(ws.cache / "memo")
+    whole = ws.run(*SELECTION)
+    assert "judging again" not in whole.err and whole.rc == 1
+    assert without_timing(again.out) == without_timing(whole.out)
+    assert without_header(again.results) == without_header(whole.results)
+    assert again.results["actions_executed"] == 0 and again.results["counts"]["fail"] == 2
+
+
+def test_after_judging_again_the_next_rerun_replays_the_new_verdicts(ws):
+    remembered(ws)
+    fail_on_code(ws)
+    time.sleep(SETTLE_S)  # the oracle is then old enough for the rerun's memo to vouch for it
+    again = ws.run(*SELECTION)
+    assert "judging again the checks that read" in again.err and again.rc == 1
+    replay = ws.run(*SELECTION)
+    assert REPLAYED in replay.err and replay.rc == 1
+    assert without_timing(replay.out) == without_timing(again.out)
+    assert json.loads((ws.results / "latest.json").read_text()) == again.results
+
+
+def test_a_touched_oracle_with_the_same_bytes_changes_nothing(ws):
+    noop = remembered(ws)
+    calls = len(ws.engine_calls())
+    oracle = ws.base / "oracle" / SLUG / "code.json"
+    oracle.write_bytes(oracle.read_bytes())  # new timestamps, as a checkout leaves them
+    replay = ws.run(*SELECTION)
+    assert REPLAYED in replay.err and replay.rc == noop.rc
+    assert without_timing(replay.out) == without_timing(noop.out)
+    assert len(ws.engine_calls()) == calls
+
+
+def test_gc_after_judging_again_keeps_what_the_remembered_run_used(ws):
+    remembered(ws)
+    fail_on_code(ws)
+    ws.run(*SELECTION)
+    r = subprocess.run([str(TMGT), "cache", "gc", "--keep", "1", "--cache-dir", str(ws.cache)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    after = ws.run(*SELECTION)  # gc forgot the memos: a whole run, from a cache that kept everything
+    assert "judging again" not in after.err
+    assert after.results["actions_executed"] == 0
+
+
+def test_an_edited_oracle_that_an_action_reads_is_a_change_like_any_other_input(ws):
+    sel = ("--check", "logit-parity")
+    remembered(ws, *sel)
+    calls = len(ws.engine_calls())
+    oracle = fail_on_code(ws)
+    again = ws.run(*SELECTION, *sel)
+    assert f"tmgt: judging again: {oracle} changed" in again.err
+    code = (ws.base / "prompts" / "code.txt").read_text()
+    probes = [c for c in ws.engine_calls()[calls:] if "--teacher-oracle" in c]
+    assert probes and all(c[c.index("-p") + 1] == code for c in probes)  # only the edited prompt's
+    assert again.results["actions_executed"] == len(probes)  # this run ran them, and says so
 
 
 @pytest.mark.parametrize("differs", [("env", {"TMGT_GPU": "1"}),

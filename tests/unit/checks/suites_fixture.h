@@ -129,7 +129,7 @@ static inline check_result judge(world *w, const char *suite_key, const char *na
     for (size_t i = 0; i < N_MODELS; i++) {
         if (strcmp(w->models[i].slug, spec->model) == 0) {
             ctx.model = &w->models[i];
-            ctx.oracle = w->oracles[i];
+            ctx.oracle = oracle_find(w->oracles[i], spec->prompt);
         }
     }
     stdout_json parsed[MAX_CHECK_QUERIES] = {{0}};

@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include "checksum.h"
 #include "exit_code.h"
 #include "fs.h"
 #include "run_memo.h"
@@ -77,8 +80,9 @@ static void test_the_memo_is_per_invocation(void **state)
 }
 
 typedef struct {
-    char *dir, *input, *document, *results, *memo;
+    char *dir, *input, *oracle, *document, *results, *memo;
     dep_list deps;
+    bool oracle_is_input; /* a step's {oracle} reads it */
 } remembered;
 
 static void write_text(const char *path, const char *text)
@@ -97,33 +101,51 @@ static int64_t a_second_from_now(void)
     return timespec_ns(now) + 1000000000LL;
 }
 
-/* A run that read `input`, wrote `document` and found one failing check: remembered. */
+static uint64_t sum_of(const char *text)
+{
+    return checksum64(text, strlen(text));
+}
+
+static const char ORACLE_TEXT[] = "{\"tokens\": [1, 2]}";
+
+/* A run that read `input` and the oracle of model m's prompt "code", wrote `document` and found
+ * one failing check: remembered. */
 static void remember(remembered *r)
 {
     char tmpl[] = "/tmp/tmgt-memo-test-XXXXXX";
     r->dir = strdup(mkdtemp(tmpl));
-    r->input = path_join(r->dir, "oracle.json");
+    r->input = path_join(r->dir, "pipeline.json");
+    r->oracle = path_join(r->dir, "code.json");
     r->document = path_join(r->dir, "run-1.json");
     r->results = path_join(r->dir, "results");
     r->memo = path_join(r->dir, "memo/key");
-    write_text(r->input, "{\"tokens\": [1, 2]}");
+    write_text(r->input, "{\"models\": []}");
+    write_text(r->oracle, ORACLE_TEXT);
     write_text(r->document, "{\"format\": 1}");
     mkdir(r->results, 0755);
     deps_start();
     deps_note(r->input);
+    deps_note(r->oracle);
     deps_take(&r->deps);
     const char findings[] = "FAIL token/m/int4/code\n";
+    memo_oracle oracle = {.path = r->oracle,
+                          .slug = "m",
+                          .prompt = "code",
+                          .sum = sum_of(ORACLE_TEXT),
+                          .action_input = r->oracle_is_input};
     run_memo_facts f = {
-        .findings = findings,
-        .findings_len = strlen(findings),
-        .pass = 3,
-        .fail = 1,
-        .skip = 0,
-        .exit_code = EXIT_CHECK_FAILED,
-        .actions_cached = 4,
-        .results_file = r->document,
-        .started_at = "2026-01-01T00:00:00Z",
+        .out = {.findings = findings,
+                .findings_len = strlen(findings),
+                .pass = 3,
+                .fail = 1,
+                .skip = 0,
+                .exit_code = EXIT_CHECK_FAILED,
+                .actions_cached = 4,
+                .results_file = r->document,
+                .started_at = "2026-01-01T00:00:00Z"},
         .deps = &r->deps,
+        .oracles = &oracle,
+        .n_oracles = 1,
         .started_ns = a_second_from_now(),
     };
     tmgt_error err = {{0}};
@@ -136,20 +158,45 @@ static void forget(remembered *r)
     remove_tree(r->dir);
     free(r->dir);
     free(r->input);
+    free(r->oracle);
     free(r->document);
     free(r->results);
     free(r->memo);
 }
 
+static const report_console_opts quiet = {.quiet = true, .width = 100};
+
+/* What a rerun would make of the memo now (memo_edits: *edits, when given). */
+static memo_verdict compared(const remembered *r, memo_edits *edits)
+{
+    run_memo *m = run_memo_open(r->memo);
+    if (!m)
+        return MEMO_STALE;
+    memo_edits mine;
+    memo_verdict v = run_memo_compare(m, &quiet, edits ? edits : &mine);
+    if (!edits)
+        memo_edits_free(&mine);
+    run_memo_close(m);
+    return v;
+}
+
+/* The exit status replayed, or -1 when the memo does not stand. */
 static int replay(const remembered *r)
 {
-    report_console_opts quiet = {.quiet = true, .width = 100};
-    return run_memo_replay(r->memo, r->results, &quiet, now_ms());
+    run_memo *m = run_memo_open(r->memo);
+    memo_edits edits;
+    int rc = m && run_memo_compare(m, &quiet, &edits) == MEMO_STANDS
+                 ? run_memo_replay(m, r->memo, r->results, &quiet, now_ms())
+                 : -1;
+    if (m)
+        memo_edits_free(&edits);
+    run_memo_close(m);
+    return rc;
 }
 
 static void test_an_unchanged_world_replays_the_exit_status(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     assert_int_equal(replay(&r), EXIT_CHECK_FAILED);
     char *latest = path_join(r.results, "latest.json");
@@ -163,16 +210,87 @@ static void test_an_unchanged_world_replays_the_exit_status(void **state)
 
 static void test_a_changed_input_makes_it_stale(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     write_text(r.input, "{\"tokens\": [1, 2, 3]}");
     assert_int_equal(replay(&r), -1);
     forget(&r);
 }
 
+/* The file gets these bytes and another timestamp, as `touch` or a checkout leaves it (an earlier
+ * one: a file changed just now could not vouch for a memo). */
+static void rewrite_as_it_was(const char *path, const char *text)
+{
+    struct stat before;
+    assert_int_equal(stat(path, &before), 0);
+    struct timespec earlier[2] = {{before.st_mtim.tv_sec - 5, 0}, {before.st_mtim.tv_sec - 5, 0}};
+    write_text(path, text);
+    assert_int_equal(utimensat(AT_FDCWD, path, earlier, 0), 0);
+}
+
+static char *memo_bytes(const remembered *r)
+{
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(read_file(r->memo, &data, &len, NULL), 0);
+    return data;
+}
+
+static void test_a_touched_oracle_still_replays_and_is_not_read_again(void **state)
+{
+    remembered r = {0};
+    remember(&r);
+    char *before = memo_bytes(&r);
+    rewrite_as_it_was(r.oracle, ORACLE_TEXT);
+    /* its ctime is now: a memo can take the new stat only once the clock is past the racy margin */
+    struct timespec beyond_the_margin = {0, 200 * 1000000L};
+    nanosleep(&beyond_the_margin, NULL);
+    assert_int_equal(replay(&r), EXIT_CHECK_FAILED);
+    char *after = memo_bytes(&r); /* the memo now holds the oracle's new timestamp */
+    assert_string_not_equal(before, after);
+    assert_int_equal(compared(&r, NULL), MEMO_STANDS);
+    free(before);
+    free(after);
+    forget(&r);
+}
+
+static void test_an_edited_oracle_names_the_checks_to_judge_again(void **state)
+{
+    remembered r = {0};
+    remember(&r);
+    write_text(r.oracle, "{\"tokens\": [1, 3]}");
+    memo_edits edits;
+    assert_int_equal(compared(&r, &edits), MEMO_ORACLES_EDITED);
+    assert_int_equal(edits.n_models, 1);
+    assert_string_equal(edits.models[0], "m");
+    assert_int_equal(edits.n_prompts, 1);
+    assert_string_equal(edits.prompts[0], "code");
+    memo_edits_free(&edits);
+    forget(&r);
+}
+
+static void test_a_removed_oracle_an_action_input_or_another_file_changed_makes_it_stale(void **state)
+{
+    remembered r = {.oracle_is_input = true};
+    remember(&r);
+    write_text(r.oracle, "{\"tokens\": [1, 3]}"); /* its action runs again, in a whole run */
+    assert_int_equal(compared(&r, NULL), MEMO_STALE);
+    forget(&r);
+    r = (remembered){0};
+    remember(&r);
+    unlink(r.oracle); /* nothing to judge against: the whole run says what is wrong */
+    assert_int_equal(compared(&r, NULL), MEMO_STALE);
+    forget(&r);
+    remember(&r);
+    write_text(r.oracle, "{\"tokens\": [1, 3]}");
+    rewrite_as_it_was(r.input, "{\"models\": [1]}");
+    assert_int_equal(compared(&r, NULL), MEMO_STALE);
+    forget(&r);
+}
+
 static void test_a_changed_or_missing_document_makes_it_stale(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     write_text(r.document, "{\"format\": 2}");
     assert_int_equal(replay(&r), -1);
@@ -185,7 +303,7 @@ static void test_a_changed_or_missing_document_makes_it_stale(void **state)
  * replayed. */
 static bool replayed_after(void (*edit)(char *data, size_t len))
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     char *data = NULL;
     size_t len = 0;
@@ -223,7 +341,7 @@ static void test_a_memo_of_another_version_is_ignored(void **state)
 
 static void test_a_file_changed_during_the_run_cannot_vouch(void **state)
 {
-    remembered r;
+    remembered r = {0};
     remember(&r);
     write_text(r.input, "{\"tokens\": [7]}"); /* fresh: as new as the run */
     dep_list deps;
@@ -232,10 +350,10 @@ static void test_a_file_changed_during_the_run_cannot_vouch(void **state)
     deps_take(&deps);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    run_memo_facts f = {.findings = "",
-                        .exit_code = EXIT_OK,
-                        .results_file = r.document,
-                        .started_at = "2026-01-01T00:00:01Z",
+    run_memo_facts f = {.out = {.findings = "",
+                                .exit_code = EXIT_OK,
+                                .results_file = r.document,
+                                .started_at = "2026-01-01T00:00:01Z"},
                         .deps = &deps,
                         .started_ns = timespec_ns(now)};
     tmgt_error err = {{0}};
@@ -250,6 +368,9 @@ int main(void)
         cmocka_unit_test(test_the_memo_is_per_invocation),
         cmocka_unit_test(test_an_unchanged_world_replays_the_exit_status),
         cmocka_unit_test(test_a_changed_input_makes_it_stale),
+        cmocka_unit_test(test_a_touched_oracle_still_replays_and_is_not_read_again),
+        cmocka_unit_test(test_an_edited_oracle_names_the_checks_to_judge_again),
+        cmocka_unit_test(test_a_removed_oracle_an_action_input_or_another_file_changed_makes_it_stale),
         cmocka_unit_test(test_a_changed_or_missing_document_makes_it_stale),
         cmocka_unit_test(test_a_damaged_memo_is_not_replayed),
         cmocka_unit_test(test_a_memo_of_another_version_is_ignored),
