@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cache_remote.h"
+#include "cache_sync.h"
 #include "env.h"
 #include "evaluate.h"
 #include "exec.h"
@@ -130,6 +131,17 @@ static runner *slurm_runner(uv_loop_t *loop, void *ctx)
     return runner_slurm_new(loop, ctx, OUTPUT_MEMORY, OUTPUT_LIMIT, KILL_GRACE_MS);
 }
 
+/* Each check is judged as soon as the actions it reads have finished, while the engines run. */
+static void judge_finished(void *ctx, const action *a)
+{
+    evaluator_action_finished(ctx, a);
+}
+
+static void tell_verdict(void *ctx, const evaluated_check *ec)
+{
+    terminal_progress_judged(ctx, ec->s->name, ec->r.status);
+}
+
 int session_execute(session *s, const session_opts *o, cJSON **doc, char **results_file)
 {
     slurm_settings slurm = {.partition = o->slurm_partition, .account = o->slurm_account};
@@ -151,6 +163,7 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
         .new_runner = o->slurm ? slurm_runner : local_runner,
         .runner_ctx = &slurm,
         .progress = &progress.base,
+        .finished = judge_finished,
     };
     run_info info = {.command = o->command,
                      .argc = o->argc,
@@ -159,13 +172,18 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
                      .jobs = o->jobs,
                      .repeat = o->repeat};
     exec_stats st;
+    evaluator *judge = evaluator_new(&s->p, gpu_available(), tell_verdict, &progress);
+    eo.finished_ctx = judge;
     exec_run(&s->p.g, s->c, &eo, &st);
+    cache_sync sync;
+    cache_sync_start(&sync, s->c);
     evaluation ev;
-    evaluate_plan(&s->p, gpu_available(), &ev);
+    evaluator_finish(judge, &ev);
     graph_release_streams(&s->p.g);
     *doc = results_build(&s->p, &ev, &st, &info);
     tmgt_error err = {{0}};
     int rc = EXIT_OK;
+    cache_sync_join(&sync);
     if (results_write(*doc, o->results_dir, results_file, &err) != 0) {
         fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
         rc = EXIT_ENV;
