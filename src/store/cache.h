@@ -17,7 +17,8 @@ cache *cache_open(const char *dir, tmgt_error *err);
 /* Saves the stat cache and the run's list of used keys (for gc), then frees. */
 void cache_close(cache *c);
 /* Makes what this process published durable (see TMGT_CACHE_FSYNC in cache.c); blocks on the
- * disk, so the executor calls it from libuv's thread pool. cache_close flushes what is left. */
+ * disk, so a run calls it on a thread of its own (core/cache_sync.h). cache_close flushes what
+ * is left. */
 int cache_flush(cache *c);
 const char *cache_root(const cache *c);
 /* The cache's scratch directory (same filesystem as the store, so files can be renamed in). */
