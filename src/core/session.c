@@ -131,10 +131,34 @@ static runner *slurm_runner(uv_loop_t *loop, void *ctx)
     return runner_slurm_new(loop, ctx, OUTPUT_MEMORY, OUTPUT_LIMIT, KILL_GRACE_MS);
 }
 
-/* Each check is judged as soon as the actions it reads have finished, while the engines run. */
-static void judge_finished(void *ctx, const action *a)
+/* What the session does with each finished action while the engines run. */
+typedef struct {
+    evaluator *judge;
+    cache_sync *sync;
+    size_t others_left; /* actions not exclusive, not yet finished */
+    bool timings;       /* exclusive actions are planned */
+} run_watch;
+
+static void watch_init(run_watch *w, const graph *g, evaluator *judge, cache_sync *sync)
 {
-    evaluator_action_finished(ctx, a);
+    *w = (run_watch){.judge = judge, .sync = sync};
+    for (size_t i = 0; i < g->n_actions; i++) {
+        bool exclusive = g->actions[i]->step && g->actions[i]->step->exclusive;
+        w->timings |= exclusive;
+        w->others_left += !exclusive;
+    }
+}
+
+/* Each check is judged as soon as the actions it reads have finished; once only the timings are
+ * left, what the rest published goes to the disk while they run alone. */
+static void on_finished(void *ctx, const action *a)
+{
+    run_watch *w = ctx;
+    evaluator_action_finished(w->judge, a);
+    if (a->step && a->step->exclusive)
+        return;
+    if (--w->others_left == 0 && w->timings)
+        cache_sync_early(w->sync);
 }
 
 static void tell_verdict(void *ctx, const evaluated_check *ec)
@@ -163,7 +187,7 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
         .new_runner = o->slurm ? slurm_runner : local_runner,
         .runner_ctx = &slurm,
         .progress = &progress.base,
-        .finished = judge_finished,
+        .finished = on_finished,
     };
     run_info info = {.command = o->command,
                      .argc = o->argc,
@@ -173,10 +197,13 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
                      .repeat = o->repeat};
     exec_stats st;
     evaluator *judge = evaluator_new(&s->p, gpu_available(), tell_verdict, &progress);
-    eo.finished_ctx = judge;
-    exec_run(&s->p.g, s->c, &eo, &st);
     cache_sync sync;
-    cache_sync_start(&sync, s->c);
+    cache_sync_init(&sync, s->c);
+    run_watch watch;
+    watch_init(&watch, &s->p.g, judge, &sync);
+    eo.finished_ctx = &watch;
+    exec_run(&s->p.g, s->c, &eo, &st);
+    cache_sync_start(&sync);
     evaluation ev;
     evaluator_finish(judge, &ev);
     graph_release_streams(&s->p.g);
