@@ -81,7 +81,7 @@ def work_of(actions):
 def bench_cold_bound(cfg, tmp):
     """At the benchmark's scale, and once more with every action twice as long (the costs at scale
     1): what tmgt spends per run whatever the graph (start, engine version probes, planning,
-    the final sync, writing: about 60 ms) weighs half as much against the bound there."""
+    the last sync, writing: about 35 ms) weighs half as much against the bound there."""
     out, workspaces = [], []
     for scale, jobs_list in cfg.bound_runs:
         ws = lib.Workspace(tmp / f"bound-{scale}")
