@@ -55,6 +55,7 @@ class Workspace:
         self.results = self.dir / "results"
         self.peer_models = self.dir / "peer-models"  # make, ninja and the original write here
         self.pipeline = None
+        self.set_aside_runs = 0
 
     def copy_engines(self):
         """Private copies of the simulator, so one engine can be replaced without touching the
@@ -90,6 +91,22 @@ class Workspace:
         """Back to cold: no artefacts (and no cache unless cache=False)."""
         for d in [self.models] + ([self.cache, self.results] if cache else []):
             shutil.rmtree(d, ignore_errors=True)
+
+    def set_aside(self):
+        """Back to cold like reset(), but what the last run wrote is moved under trash/ rather than
+        deleted (drop_trash() deletes it): ext4 will not reuse an inode freed in the last minute
+        (ialloc.c, recently_deleted) and searches past every one, so deleting the last run's few
+        hundred files right before the next one made tmgt's own file creation several times
+        dearer than on a filesystem no benchmark has just emptied."""
+        self.set_aside_runs += 1
+        trash = self.dir / "trash" / str(self.set_aside_runs)
+        trash.mkdir(parents=True)
+        for d in (self.models, self.cache, self.results):
+            if d.exists():
+                d.rename(trash / d.name)
+
+    def drop_trash(self):
+        shutil.rmtree(self.dir / "trash", ignore_errors=True)
 
     def latest(self):
         return json.loads((self.results / "latest.json").read_text())

@@ -89,6 +89,15 @@ static bool parse_string(reader *r, char **out)
     sb_init(&sb);
     r->pos++; /* opening quote */
     while (r->pos < r->len) {
+        /* the bytes up to the next quote, backslash or NUL go over in one copy */
+        size_t run = r->pos;
+        while (run < r->len && r->s[run] != '"' && r->s[run] != '\\' && r->s[run] != '\0')
+            run++;
+        if (out)
+            sb_append(&sb, r->s + r->pos, run - r->pos);
+        r->pos = run;
+        if (r->pos >= r->len)
+            break;
         char c = r->s[r->pos++];
         if (c == '"') {
             if (out)
@@ -98,11 +107,6 @@ static bool parse_string(reader *r, char **out)
         if (c == '\0') {
             if (out)
                 utf8_put(&sb, 0xFFFD);
-            continue;
-        }
-        if (c != '\\') {
-            if (out)
-                sb_putc(&sb, c);
             continue;
         }
         if (r->pos >= r->len)
@@ -183,13 +187,18 @@ static bool parse_number(reader *r, cJSON **out)
             return false;
     }
     if (out) {
-        char *num = xstrndup(r->s + start, r->pos - start);
+        /* a copy to end the number (the text goes on after it); on the stack unless it is long */
+        size_t len = r->pos - start;
+        char small[64];
+        char *num = len < sizeof small ? memcpy(small, r->s + start, len) : xstrndup(r->s + start, len);
+        num[len] = '\0';
         /* strtod follows LC_NUMERIC; JSON always writes '.', so speak the locale's language. */
         char *dot = strchr(num, '.');
         if (dot)
             *dot = localeconv()->decimal_point[0];
         *out = cJSON_CreateNumber(strtod(num, NULL));
-        free(num);
+        if (num != small)
+            free(num);
     }
     return true;
 }

@@ -61,7 +61,7 @@ static const char USAGE[] =
     "  --explain               with plan: say why each action must run\n"
     "  --json                  print the results document instead of the console report\n"
     "  -q, --quiet             only the matrix and totals\n"
-    "  -v, --verbose           print each command line\n"
+    "  -v, --verbose           print each command line, and each verdict once reached\n"
     "  --version, --help\n"
     "\n"
     "Environment: TMGT_CACHE_DIR, TMGT_CACHE_SALT (changes every action key), NO_COLOR,\n"

@@ -214,32 +214,139 @@ static void judge_repeats(evaluated_check *ec)
     }
 }
 
-void evaluate_plan(const plan *p, bool gpu_available, evaluation *ev)
+/* Each item of the evaluation has a fixed place (conversions in artefact order, then the checks in
+ * plan order) whenever it is judged, so the results read the same whatever finished first. */
+struct evaluator {
+    const plan *p;
+    bool gpu;
+    void (*tell)(void *ctx, const evaluated_check *ec);
+    void *tell_ctx;
+    evaluation ev;
+    const artifact **converted; /* per conversion item: the artefact it judges */
+    size_t n_conversions;
+    size_t *pending;     /* per item: its actions not yet finished, one per query */
+    bool *judged;        /* per item */
+    size_t *waiter_from; /* per action index: where its items start in `waiters` (CSR) */
+    size_t *waiters;     /* item indices, grouped by the action they wait on */
+    size_t *readers;     /* per action index: unjudged checks' queries that read its stdout */
+    stdout_json *parsed; /* per action index */
+    vocab_cache vc;
+};
+
+static const action *item_action(const evaluator *e, size_t item, size_t q)
 {
-    size_t producers = 0;
-    for (size_t i = 0; i < p->g.n_artifacts; i++)
-        producers += p->g.artifacts[i]->producer != NULL;
-    ev->items = xcalloc(p->checks.count + producers + 1, sizeof *ev->items);
-    ev->count = 0;
+    if (item < e->n_conversions)
+        return e->converted[item]->producer;
+    return e->p->check_actions[item - e->n_conversions][q];
+}
+
+static size_t item_queries(const evaluator *e, size_t item)
+{
+    return item < e->n_conversions ? 1 : e->p->checks.items[item - e->n_conversions].n_queries;
+}
+
+evaluator *evaluator_new(const plan *p, bool gpu_available,
+                         void (*judged)(void *ctx, const evaluated_check *ec), void *judged_ctx)
+{
+    evaluator *e = xcalloc(1, sizeof *e);
+    e->p = p;
+    e->gpu = gpu_available;
+    e->tell = judged;
+    e->tell_ctx = judged_ctx;
+    e->vc.p = p;
+    strmap_init(&e->vc.by_slug);
+    size_t n_actions = p->g.n_actions;
+    e->converted = xcalloc(p->g.n_artifacts + 1, sizeof *e->converted);
     for (size_t i = 0; i < p->g.n_artifacts; i++)
         if (p->g.artifacts[i]->producer)
-            evaluate_conversion(p->g.artifacts[i], &ev->items[ev->count++]);
-    vocab_cache vc = {.p = p};
-    strmap_init(&vc.by_slug);
-    stdout_json *parsed = xcalloc(p->g.n_actions + 1, sizeof *parsed); /* by action index */
-    for (size_t c = 0; c < p->checks.count; c++)
-        evaluate_check(p, c, gpu_available, &vc, parsed, &ev->items[ev->count++]);
-    for (size_t i = 0; i < p->g.n_actions; i++)
-        cJSON_Delete(parsed[i].doc);
-    free(parsed);
-    for (size_t i = 0; i < ev->count; i++)
-        judge_repeats(&ev->items[i]);
+            e->converted[e->n_conversions++] = p->g.artifacts[i];
+    e->ev.count = e->n_conversions + p->checks.count;
+    e->ev.items = xcalloc(e->ev.count + 1, sizeof *e->ev.items);
+    e->pending = xcalloc(e->ev.count + 1, sizeof *e->pending);
+    e->judged = xcalloc(e->ev.count + 1, sizeof *e->judged);
+    e->readers = xcalloc(n_actions + 1, sizeof *e->readers);
+    e->parsed = xcalloc(n_actions + 1, sizeof *e->parsed);
+    e->waiter_from = xcalloc(n_actions + 2, sizeof *e->waiter_from);
+    size_t n_waits = 0;
+    for (size_t item = 0; item < e->ev.count; item++) {
+        e->pending[item] = item_queries(e, item);
+        n_waits += e->pending[item];
+        for (size_t q = 0; q < e->pending[item]; q++) {
+            size_t a = item_action(e, item, q)->index;
+            e->waiter_from[a + 1]++;
+            e->readers[a] += item >= e->n_conversions;
+        }
+    }
+    for (size_t a = 0; a < n_actions; a++)
+        e->waiter_from[a + 1] += e->waiter_from[a];
+    e->waiters = xcalloc(n_waits + 1, sizeof *e->waiters);
+    size_t *fill = xcalloc(n_actions + 1, sizeof *fill);
+    for (size_t item = 0; item < e->ev.count; item++)
+        for (size_t q = 0; q < e->pending[item]; q++) {
+            size_t a = item_action(e, item, q)->index;
+            e->waiters[e->waiter_from[a] + fill[a]++] = item;
+        }
+    free(fill);
+    return e;
+}
+
+/* A query's parse is dropped once the last check reading it is judged: a run's top-k logprobs
+ * need not outlive their checks while the rest of the matrix runs. */
+static void release_parses(evaluator *e, size_t item)
+{
+    for (size_t q = 0; q < item_queries(e, item); q++) {
+        size_t a = item_action(e, item, q)->index;
+        if (--e->readers[a] == 0) {
+            cJSON_Delete(e->parsed[a].doc);
+            e->parsed[a] = (stdout_json){0};
+        }
+    }
+}
+
+static void judge(evaluator *e, size_t item)
+{
+    evaluated_check *ec = &e->ev.items[item];
+    e->judged[item] = true;
+    if (item < e->n_conversions) {
+        evaluate_conversion(e->converted[item], ec);
+    } else {
+        evaluate_check(e->p, item - e->n_conversions, e->gpu, &e->vc, e->parsed, ec);
+        release_parses(e, item);
+    }
+    judge_repeats(ec);
+    if (e->tell)
+        e->tell(e->tell_ctx, ec);
+}
+
+void evaluator_action_finished(evaluator *e, const action *a)
+{
+    for (size_t w = e->waiter_from[a->index]; w < e->waiter_from[a->index + 1]; w++) {
+        size_t item = e->waiters[w];
+        if (--e->pending[item] == 0 && !e->judged[item])
+            judge(e, item);
+    }
+}
+
+void evaluator_finish(evaluator *e, evaluation *ev)
+{
+    for (size_t item = 0; item < e->ev.count; item++)
+        if (!e->judged[item])
+            judge(e, item);
+    *ev = e->ev;
     const char *slug;
     void *v;
-    for (size_t pos = 0; strmap_next(&vc.by_slug, &pos, &slug, &v);)
-        if (v != &vc.no_vocab)
+    for (size_t pos = 0; strmap_next(&e->vc.by_slug, &pos, &slug, &v);)
+        if (v != &e->vc.no_vocab)
             vocab_free(v);
-    strmap_free(&vc.by_slug);
+    strmap_free(&e->vc.by_slug);
+    free(e->converted);
+    free(e->pending);
+    free(e->judged);
+    free(e->waiter_from);
+    free(e->waiters);
+    free(e->readers);
+    free(e->parsed);
+    free(e);
 }
 
 void evaluation_free(evaluation *ev)

@@ -1,5 +1,7 @@
-/* After the executor: every planned check judged from its queries' outputs, plus one
- * `convert/<slug>/<artefact>` check per conversion (a failed conversion is a finding). */
+/* Every planned check judged from its queries' outputs, plus one `convert/<slug>/<artefact>` check
+ * per conversion (a failed conversion is a finding), each as soon as the actions it reads have
+ * finished: the session hands the executor's finished actions to the evaluator, so the judging
+ * happens while engines still run, not after the last one. */
 #ifndef TMGT_EVALUATE_H
 #define TMGT_EVALUATE_H
 
@@ -19,7 +21,18 @@ typedef struct {
     size_t count;
 } evaluation;
 
-void evaluate_plan(const plan *p, bool gpu_available, evaluation *ev);
+typedef struct evaluator evaluator;
+
+/* `judged` (or NULL) is told of each verdict as it is reached. */
+evaluator *evaluator_new(const plan *p, bool gpu_available,
+                         void (*judged)(void *ctx, const evaluated_check *ec), void *judged_ctx);
+/* `a` has its final status and output: judges every check (and conversion) that has nothing left
+ * to wait for. Each action is handed over at most once. */
+void evaluator_action_finished(evaluator *e, const action *a);
+/* Judges what is left (checks of actions that never finished: interrupted, not started), frees the
+ * evaluator, and hands over the evaluation, conversions in artefact order then the checks in plan
+ * order, whichever was judged first. */
+void evaluator_finish(evaluator *e, evaluation *ev);
 void evaluation_free(evaluation *ev);
 
 #endif

@@ -1,6 +1,5 @@
 #include "exec.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +41,10 @@ typedef struct {
     interrupt_watch signals;
     ready_queue ready;
     action_queue exclusive; /* run alone, in arrival order, once nothing else is ready */
+    action_queue untold;    /* finished, not yet passed to o->finished */
     size_t running;
     bool exclusive_running;
     bool interrupted;
-    bool flushing;
     size_t storing;    /* records being written on the thread pool */
     size_t looking_up; /* actions whose records are being fetched from the remote cache */
     /* looked up, missed, and waiting for a job slot, in the order they were taken from the
@@ -105,6 +104,8 @@ static void finish(exec_state *s, action *a)
     if (a->finished)
         return;
     a->finished = true;
+    if (s->o->finished)
+        queue_push(&s->untold, a);
     bool counted = a->status != ST_UNAVAILABLE && a->status != ST_SKIPPED && a->status != ST_INTERRUPTED;
     if (counted) {
         s->done++;
@@ -140,6 +141,14 @@ static void finish(exec_state *s, action *a)
             enqueue(s, d);
         }
     }
+}
+
+/* Finished actions are told of once the job slots are full again, never before. */
+static void tell_finished(exec_state *s)
+{
+    for (action *a; (a = queue_pop(&s->untold));)
+        s->o->finished(s->o->finished_ctx, a);
+    s->untold.head = s->untold.tail = 0;
 }
 
 /* Reads the header of an output at `path` when its name declares a format. A file that is not
@@ -317,6 +326,7 @@ static void write_record_done(uv_work_t *w, int status)
         note_not_cached(d->a, d->err.msg);
     d->s->storing--;
     finish(d->s, d->a); /* only now: the user may take a finished action to be stored */
+    tell_finished(d->s);
     free(d->json);
     cJSON_Delete(d->components);
     free(d);
@@ -720,6 +730,7 @@ static void pump(exec_state *s)
             break;
         start_action(s, a);
     }
+    tell_finished(s);
 }
 
 static void on_signal(void *ctx, int signum)
@@ -732,29 +743,6 @@ static void on_signal(void *ctx, int signum)
     if (s->o->progress)
         s->o->progress->stopping(s->o->progress, signum, s->running);
     s->r->ops->cancel_all(s->r);
-}
-
-static void flush_cache_work(uv_work_t *w)
-{
-    exec_state *s = w->data;
-    if (cache_flush(s->c) != 0)
-        fprintf(stderr, "tmgt: cannot sync the cache to disk: %s\n", strerror(errno));
-}
-
-static void flush_cache_done(uv_work_t *w, int status)
-{
-    (void)status;
-    ((exec_state *)w->data)->flushing = false;
-}
-
-/* The run's cache entries reach the disk in one pass at the end, on the thread pool, so the
- * loop still answers Ctrl-C / SIGTERM while the disk works. */
-static void flush_cache(exec_state *s)
-{
-    uv_work_t w = {.data = s};
-    s->flushing = uv_queue_work(&s->loop, &w, flush_cache_work, flush_cache_done) == 0;
-    while (s->flushing)
-        uv_run(&s->loop, UV_RUN_ONCE);
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
@@ -793,7 +781,6 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
         s.waiting = ra->next;
         free_running_action(ra);
     }
-    flush_cache(&s);
     for (size_t i = 0; i < g->n_actions; i++) {
         action *a = g->actions[i];
         if (!a->finished) {
@@ -802,6 +789,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
             finish(&s, a);
         }
     }
+    tell_finished(&s);
     if (o->progress)
         o->progress->ended(o->progress);
     interrupt_watch_stop(&s.signals);
@@ -811,6 +799,7 @@ int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st)
     s.r->ops->close(s.r);
     ready_queue_free(&s.ready);
     free(s.exclusive.items);
+    free(s.untold.items);
     st->wall_ms = now_ms() - t0;
     return st->interrupted ? EXIT_INTERRUPTED : EXIT_OK;
 }

@@ -29,6 +29,12 @@ typedef struct {
     runner *(*new_runner)(uv_loop_t *loop, void *ctx);
     void *runner_ctx;
     exec_progress *progress; /* NULL: tell nothing */
+    /* Told of each action once it has its final result (run, answered from the cache, skipped,
+     * unavailable or interrupted), on the loop, after the freed job slots were filled again: what
+     * it does (the session judges checks) happens while engines run and keeps none waiting. NULL:
+     * nobody is told. */
+    void (*finished)(void *ctx, const action *a);
+    void *finished_ctx;
 } exec_opts;
 
 typedef struct {
@@ -39,7 +45,8 @@ typedef struct {
     uint64_t wall_ms;
 } exec_stats;
 
-/* EXIT_OK, or EXIT_INTERRUPTED after Ctrl-C / SIGTERM. */
+/* EXIT_OK, or EXIT_INTERRUPTED after Ctrl-C / SIGTERM. What it stored is not yet durable: the
+ * caller syncs it (cache_sync.h) while it does the rest of its work. */
 int exec_run(graph *g, cache *c, const exec_opts *o, exec_stats *st);
 
 #endif

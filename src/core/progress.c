@@ -75,3 +75,10 @@ void terminal_progress_init(terminal_progress *t, int verbosity, bool tty)
         .tty = tty,
     };
 }
+
+void terminal_progress_judged(terminal_progress *t, const char *check, check_status verdict)
+{
+    if (t->verbosity <= 0)
+        return;
+    fprintf(stderr, "%sjudged %s: %s\n", t->tty ? "\r\033[K" : "", check, check_status_name(verdict));
+}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "graph.h"
+#include "status.h"
 
 typedef struct exec_progress exec_progress;
 struct exec_progress {
@@ -26,5 +27,8 @@ typedef struct {
 } terminal_progress;
 
 void terminal_progress_init(terminal_progress *t, int verbosity, bool tty);
+/* -v: a check's verdict, printed when it is reached (while the engines its check does not read
+ * still run). */
+void terminal_progress_judged(terminal_progress *t, const char *check, check_status verdict);
 
 #endif

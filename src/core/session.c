@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cache_remote.h"
+#include "cache_sync.h"
 #include "env.h"
 #include "evaluate.h"
 #include "exec.h"
@@ -133,6 +134,41 @@ static runner *slurm_runner(uv_loop_t *loop, void *ctx)
     return runner_slurm_new(loop, ctx, OUTPUT_MEMORY, OUTPUT_LIMIT, KILL_GRACE_MS);
 }
 
+/* What the session does with each finished action while the engines run. */
+typedef struct {
+    evaluator *judge;
+    cache_sync *sync;
+    size_t others_left; /* actions not exclusive, not yet finished */
+    bool timings;       /* exclusive actions are planned */
+} run_watch;
+
+static void watch_init(run_watch *w, const graph *g, evaluator *judge, cache_sync *sync)
+{
+    *w = (run_watch){.judge = judge, .sync = sync};
+    for (size_t i = 0; i < g->n_actions; i++) {
+        bool exclusive = g->actions[i]->step && g->actions[i]->step->exclusive;
+        w->timings |= exclusive;
+        w->others_left += !exclusive;
+    }
+}
+
+/* Each check is judged as soon as the actions it reads have finished; once only the timings are
+ * left, what the rest published goes to the disk while they run alone. */
+static void on_finished(void *ctx, const action *a)
+{
+    run_watch *w = ctx;
+    evaluator_action_finished(w->judge, a);
+    if (a->step && a->step->exclusive)
+        return;
+    if (--w->others_left == 0 && w->timings)
+        cache_sync_early(w->sync);
+}
+
+static void tell_verdict(void *ctx, const evaluated_check *ec)
+{
+    terminal_progress_judged(ctx, ec->s->name, ec->r.status);
+}
+
 int session_execute(session *s, const session_opts *o, cJSON **doc, char **results_file)
 {
     slurm_settings slurm = {.partition = o->slurm_partition, .account = o->slurm_account};
@@ -154,6 +190,7 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
         .new_runner = o->slurm ? slurm_runner : local_runner,
         .runner_ctx = &slurm,
         .progress = &progress.base,
+        .finished = on_finished,
     };
     run_info info = {.command = o->command,
                      .argc = o->argc,
@@ -162,13 +199,21 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
                      .jobs = o->jobs,
                      .repeat = o->repeat};
     exec_stats st;
+    evaluator *judge = evaluator_new(&s->p, gpu_available(), tell_verdict, &progress);
+    cache_sync sync;
+    cache_sync_init(&sync, s->c);
+    run_watch watch;
+    watch_init(&watch, &s->p.g, judge, &sync);
+    eo.finished_ctx = &watch;
     exec_run(&s->p.g, s->c, &eo, &st);
+    cache_sync_start(&sync);
     evaluation ev;
-    evaluate_plan(&s->p, gpu_available(), &ev);
+    evaluator_finish(judge, &ev);
     graph_release_streams(&s->p.g);
     *doc = results_build(&s->p, &ev, &st, &info);
     tmgt_error err = {{0}};
     int rc = EXIT_OK;
+    cache_sync_join(&sync);
     if (!o->partial && results_write(*doc, o->results_dir, results_file, &err) != 0) {
         fprintf(stderr, "tmgt: cannot write results: %s\n", err.msg);
         rc = EXIT_ENV;

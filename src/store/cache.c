@@ -146,6 +146,11 @@ int cache_flush(cache *c)
     return c->st->ops->flush(c->st);
 }
 
+int cache_write_back(cache *c)
+{
+    return c->st->ops->flush(c->st);
+}
+
 const char *cache_root(const cache *c)
 {
     return c->root;

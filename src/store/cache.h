@@ -17,8 +17,13 @@ cache *cache_open(const char *dir, tmgt_error *err);
 /* Saves the stat cache and the run's list of used keys (for gc), then frees. */
 void cache_close(cache *c);
 /* Makes what this process published durable (see TMGT_CACHE_FSYNC in cache.c); blocks on the
- * disk, so the executor calls it from libuv's thread pool. cache_close flushes what is left. */
+ * disk, so a run calls it on a thread of its own (core/cache_sync.h). cache_close flushes what
+ * is left. */
 int cache_flush(cache *c);
+/* Writes back what was published so far, ending nothing: safe on another thread while the run
+ * goes on publishing (it reads nothing the run changes), and cache_flush still follows. Makes
+ * that last flush short when it comes. */
+int cache_write_back(cache *c);
 const char *cache_root(const cache *c);
 /* The cache's scratch directory (same filesystem as the store, so files can be renamed in). */
 const char *cache_tmp_dir(const cache *c);

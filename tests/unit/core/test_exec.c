@@ -223,6 +223,61 @@ static void test_an_action_is_reported_finished_once_its_result_is_stored(void *
     world_free(&w);
 }
 
+/* What exec_opts.finished is told: each action once, with its final status, after the slot it freed
+ * was given to the next action. */
+typedef struct {
+    fake_script *script;
+    const action *told[8];
+    action_status status[8];
+    size_t started_then[8]; /* engine calls started when each was told */
+    size_t n;
+} finish_log;
+
+static void log_finished(void *ctx, const action *a)
+{
+    finish_log *l = ctx;
+    assert_true(a->finished);
+    assert_true(l->n < 8);
+    l->told[l->n] = a;
+    l->status[l->n] = a->status;
+    l->started_then[l->n++] = l->script->n_started;
+}
+
+static void test_each_finished_action_is_told_once_after_the_slots_are_refilled(void **state)
+{
+    exec_world w;
+    world_init(&w);
+    action *conv = world_action(&w, "convert", world_step(&w, "convert", true, false));
+    const pipeline_step *q = world_step(&w, "query", false, false);
+    action *reader = world_action(&w, "reader", q);
+    world_input(reader, conv);
+    action *first = world_action(&w, "first", q);
+    action *second = world_action(&w, "second", q);
+    fake_script s = SCRIPT({.name = "convert", .exit_code = 1, .delay_ms = 5},
+                           {.name = "first", .delay_ms = 5}, {.name = "second", .delay_ms = 5});
+    finish_log log = {.script = &s};
+    exec_opts o = {.jobs = 1,
+                   .read_cache = true,
+                   .output_limit = 1u << 20,
+                   .new_runner = fake_runner_new,
+                   .runner_ctx = &s,
+                   .finished = log_finished,
+                   .finished_ctx = &log};
+    exec_stats st;
+    assert_int_equal(exec_run(&w.g, w.c, &o, &st), EXIT_OK);
+    assert_int_equal(s.n_started, 3);
+    assert_int_equal(log.n, 4);
+    const action *order[] = {conv, reader, first, second};
+    action_status status[] = {ST_EXIT, ST_SKIPPED, ST_OK, ST_OK};
+    size_t started[] = {2, 2, 3, 3}; /* one slot: the next call already runs when one is told */
+    for (size_t i = 0; i < 4; i++) {
+        assert_ptr_equal(log.told[i], order[i]);
+        assert_int_equal(log.status[i], status[i]);
+        assert_int_equal(log.started_then[i], started[i]);
+    }
+    world_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_exits_are_cached_timeouts_and_missing_outputs_run_again),
         cmocka_unit_test(test_ready_actions_start_longest_expected_first),
         cmocka_unit_test(test_an_action_is_reported_finished_once_its_result_is_stored),
+        cmocka_unit_test(test_each_finished_action_is_told_once_after_the_slots_are_refilled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
