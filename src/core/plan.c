@@ -139,6 +139,27 @@ static const oracle_set *oracles_of(const plan *p, const pipeline_model *m)
     return NULL;
 }
 
+/* The artefact that stands for the oracle file of a model's prompt (graph ids are <slug>/<name>). */
+static char *oracle_input_name(const char *prompt_key)
+{
+    return xasprintf("%s/%s", TEMPLATE_ORACLE_INPUT, prompt_key);
+}
+
+static artifact *oracle_input(const plan *p, const char *slug, const char *prompt_key)
+{
+    char *name = oracle_input_name(prompt_key);
+    char *id = xasprintf("%s/%s", slug, name);
+    artifact *t = graph_find_artifact(&p->g, id);
+    free(id);
+    free(name);
+    return t;
+}
+
+bool plan_reads_oracle(const plan *p, const char *slug, const char *prompt_key)
+{
+    return oracle_input(p, slug, prompt_key) != NULL;
+}
+
 /* Binds a step's {oracle} to the model's oracle file for the query's prompt: an input like an
  * artefact, so its content enters the action key and an edited oracle runs the step again. */
 static void bind_oracle(plan *p, action *a, const pipeline_model *m)
@@ -146,14 +167,13 @@ static void bind_oracle(plan *p, action *a, const pipeline_model *m)
     const oracle_entry *o = a->prompt_key ? oracle_find(oracles_of(p, m), a->prompt_key) : NULL;
     if (!o)
         return; /* check_templates names the step whose {oracle} has nothing to read */
-    char *name = xasprintf("%s/%s", TEMPLATE_ORACLE_INPUT, a->prompt_key);
-    char *id = xasprintf("%s/%s", m->slug, name);
-    artifact *t = graph_find_artifact(&p->g, id);
-    if (!t)
+    artifact *t = oracle_input(p, m->slug, a->prompt_key);
+    if (!t) {
+        char *name = oracle_input_name(a->prompt_key);
         t = graph_add_artifact(&p->g, m->slug, name, o->path);
+        free(name);
+    }
     graph_add_input(a, TEMPLATE_ORACLE_INPUT, t);
-    free(id);
-    free(name);
 }
 
 static action *ensure_query(plan *p, const pipeline_model *m, const query_spec *q, tmgt_error *err)

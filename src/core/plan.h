@@ -27,5 +27,7 @@ typedef struct {
  * load, a pipeline step whose inputs do not match what a suite passes. */
 int plan_build(plan *p, const pipeline *pl, const selection *sel, engine *engines, tmgt_error *err);
 void plan_free(plan *p);
+/* Whether an action reads the oracle file of this model and prompt (a step's {oracle}). */
+bool plan_reads_oracle(const plan *p, const char *slug, const char *prompt_key);
 
 #endif

@@ -390,66 +390,6 @@ memo_verdict run_memo_compare(run_memo *m, const report_console_opts *console, m
     return n_edited ? MEMO_ORACLES_EDITED : MEMO_STANDS;
 }
 
-static int write_body(const char *path, const strbuf *body, tmgt_error *err);
-static void put_body(strbuf *body, const run_memo_outcome *out, const dep_list *deps,
-                     const oracle_line *oracles, size_t n_oracles, const dep *document,
-                     uint64_t document_sum);
-
-/* The memo as it is now, with the stat of the oracle files run_memo_compare read again: unless
- * one of them changed too recently to vouch for it (then the next rerun reads it again). */
-static void refresh(const run_memo *m, const char *path)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    for (size_t i = 0; i < m->deps.count; i++)
-        if (dep_is_racy(&m->deps.items[i], timespec_ns(now) - RACY_MARGIN_NS))
-            return;
-    run_memo_outcome out = {.findings = m->findings,
-                            .findings_len = m->findings_len,
-                            .pass = (int)m->pass,
-                            .fail = (int)m->fail,
-                            .skip = (int)m->skip,
-                            .exit_code = (int)m->exit_code,
-                            .actions_cached = m->cached};
-    char *started = xstrndup(m->started_at, m->started_at_len);
-    out.started_at = started;
-    strbuf body;
-    sb_init(&body);
-    put_body(&body, &out, &m->deps, m->oracles, m->n_oracles, &m->document, m->document_sum);
-    tmgt_error err = {{0}};
-    if (write_body(path, &body, &err) != 0)
-        fprintf(stderr,
-                "tmgt: warning: the next identical run will read the touched oracle files again: %s\n",
-                err.msg);
-    sb_free(&body);
-    free(started);
-}
-
-int run_memo_replay(run_memo *m, const char *path, const char *results_dir,
-                    const report_console_opts *console, uint64_t started_ms)
-{
-    int rc = point_latest_at(m->document.path, results_dir) == 0 ? (int)m->exit_code : EXIT_ENV;
-    if (!console->quiet)
-        fprintf(stderr,
-                "tmgt: nothing changed since the last identical run (%.*s; %zu files unchanged): "
-                "its %lld verdicts stand, in %s\n",
-                (int)m->started_at_len, m->started_at, m->deps.count,
-                (long long)(m->pass + m->fail + m->skip), m->document.path);
-    cJSON *totals = cJSON_CreateObject();
-    cJSON_AddNumberToObject(totals, "actions_executed", 0);
-    cJSON_AddNumberToObject(totals, "actions_cached", (double)m->cached);
-    cJSON_AddNumberToObject(totals, "wall_ms", (double)(now_ms() - started_ms));
-    fwrite(m->findings, 1, m->findings_len, stdout);
-    /* No timeouts: a timed-out action is never cached, so a run with one executed something
-     * and left no memo. */
-    report_counts n = {.pass = (int)m->pass, .fail = (int)m->fail, .skip = (int)m->skip};
-    report_console_totals(totals, &n, stdout, console);
-    cJSON_Delete(totals);
-    if (m->refreshed)
-        refresh(m, path);
-    return rc;
-}
-
 /* ---- writing ---- */
 
 static void put_dep(strbuf *sb, const dep *d)
@@ -504,14 +444,76 @@ static void put_body(strbuf *body, const run_memo_outcome *out, const dep_list *
     sb_append(body, out->findings, out->findings_len);
 }
 
+/* None of the files changed within the racy margin before `since_ns`: they can vouch for a memo. */
+static bool can_vouch(const dep_list *deps, int64_t since_ns)
+{
+    for (size_t i = 0; i < deps->count; i++)
+        if (dep_is_racy(&deps->items[i], since_ns - RACY_MARGIN_NS))
+            return false;
+    return true;
+}
+
+/* The memo as it is now, with the stat of the oracle files run_memo_compare read again: unless
+ * one of them changed too recently to vouch for it (then the next rerun reads it again). */
+static void refresh(const run_memo *m, const char *path)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (!can_vouch(&m->deps, timespec_ns(now)))
+        return;
+    run_memo_outcome out = {.findings = m->findings,
+                            .findings_len = m->findings_len,
+                            .pass = (int)m->pass,
+                            .fail = (int)m->fail,
+                            .skip = (int)m->skip,
+                            .exit_code = (int)m->exit_code,
+                            .actions_cached = m->cached};
+    char *started = xstrndup(m->started_at, m->started_at_len);
+    out.started_at = started;
+    strbuf body;
+    sb_init(&body);
+    put_body(&body, &out, &m->deps, m->oracles, m->n_oracles, &m->document, m->document_sum);
+    tmgt_error err = {{0}};
+    if (write_body(path, &body, &err) != 0)
+        fprintf(stderr,
+                "tmgt: warning: the next identical run will read the touched oracle files again: %s\n",
+                err.msg);
+    sb_free(&body);
+    free(started);
+}
+
+int run_memo_replay(run_memo *m, const char *path, const char *results_dir,
+                    const report_console_opts *console, uint64_t started_ms)
+{
+    int rc = point_latest_at(m->document.path, results_dir) == 0 ? (int)m->exit_code : EXIT_ENV;
+    if (!console->quiet)
+        fprintf(stderr,
+                "tmgt: nothing changed since the last identical run (%.*s; %zu files unchanged): "
+                "its %lld verdicts stand, in %s\n",
+                (int)m->started_at_len, m->started_at, m->deps.count,
+                (long long)(m->pass + m->fail + m->skip), m->document.path);
+    cJSON *totals = cJSON_CreateObject();
+    cJSON_AddNumberToObject(totals, "actions_executed", 0);
+    cJSON_AddNumberToObject(totals, "actions_cached", (double)m->cached);
+    cJSON_AddNumberToObject(totals, "wall_ms", (double)(now_ms() - started_ms));
+    fwrite(m->findings, 1, m->findings_len, stdout);
+    /* No timeouts: a timed-out action is never cached, so a run with one executed something
+     * and left no memo. */
+    report_counts n = {.pass = (int)m->pass, .fail = (int)m->fail, .skip = (int)m->skip};
+    report_console_totals(totals, &n, stdout, console);
+    cJSON_Delete(totals);
+    if (m->refreshed)
+        refresh(m, path);
+    return rc;
+}
+
 /* The memo of a run that produced `out` from `deps` (none of them changed since started_ns,
  * less the racy margin) into `out->results_file`. */
 static int save(const char *path, const run_memo_outcome *out, const dep_list *deps,
                 const oracle_line *oracles, size_t n_oracles, int64_t started_ns, tmgt_error *err)
 {
-    for (size_t i = 0; i < deps->count; i++)
-        if (dep_is_racy(&deps->items[i], started_ns - RACY_MARGIN_NS))
-            return 1;
+    if (!can_vouch(deps, started_ns))
+        return 1;
     dep document = {.path = (char *)out->results_file};
     uint64_t sum;
     if (!dep_stat(&document) || !document_sum(out->results_file, &sum)) {

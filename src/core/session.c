@@ -16,7 +16,6 @@
 #include "model_pull.h"
 #include "results.h"
 #include "runner.h"
-#include "template.h"
 
 /* Engines run as local subprocesses or Slurm jobs; past OUTPUT_LIMIT bytes of output one is killed, and a
  * killed one gets KILL_GRACE_MS between SIGTERM and SIGKILL. */
@@ -235,22 +234,20 @@ int session_execute(session *s, const session_opts *o, cJSON **doc, char **resul
 }
 
 /* The oracle files the plan read, each with the model and prompt whose checks read it, and
- * whether an action reads it too (bind_oracle's artefact). */
+ * whether an action reads it too. */
 static void note_oracles(const session *s, session_outcome *out)
 {
     for (size_t i = 0; s->planned && i < s->pl->n_models; i++) {
         const oracle_set *set = s->p.oracles ? s->p.oracles[i] : NULL;
         for (size_t j = 0; set && j < set->n_entries; j++) {
             const oracle_entry *e = &set->entries[j];
-            char *input = xasprintf("%s/%s/%s", set->slug, TEMPLATE_ORACLE_INPUT, e->prompt_key); /* plan.c */
             out->oracles = xrealloc(out->oracles, (out->n_oracles + 1) * sizeof *out->oracles);
             out->oracles[out->n_oracles++] =
                 (memo_oracle){.path = xstrdup(e->path),
                               .slug = xstrdup(set->slug),
                               .prompt = xstrdup(e->prompt_key),
                               .sum = e->sum,
-                              .action_input = graph_find_artifact(&s->p.g, input) != NULL};
-            free(input);
+                              .action_input = plan_reads_oracle(&s->p, set->slug, e->prompt_key)};
         }
     }
 }
