@@ -11,6 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # A run refuses to vouch for files changed within 100 ms of its start (git's racy-clean rule), so a
 # test that wants the next run to be a remembered no-op waits this long after writing anything.
 SETTLE_S = 0.25
+# pytest-xdist's workers set COLUMNS and LINES to the runner's own terminal; a test gives tmgt
+# its terminal (or none), and these would override its width.
+for name in ("COLUMNS", "LINES"):
+    os.environ.pop(name, None)
 BUILD = Path(os.environ.get("TMGT_BUILD", ROOT / "build"))
 TMGT = BUILD / "tmgt"
 SIM = BUILD / "tests" / "apr-sim"
@@ -79,6 +83,11 @@ class Tmgt:
         if not self.log.exists():
             return []
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
+
+
+def pytest_configure(config):
+    # pytest-xdist declares it; without xdist (one process) the mark is still known
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
 
 
 @pytest.fixture

@@ -20,8 +20,9 @@ from faultlib import CANARY, assert_cache_clean, executed
 from test_bisect import BUILD, FIRST_BAD, build_intervals, commit_no, make_repo, start_args, summary, timed_build
 
 SBIN_PATH = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
-pytestmark = pytest.mark.skipif(shutil.which("slurmctld", path=SBIN_PATH) is None,
-                                reason="slurm-wlm is not installed (ci/setup-slurm.sh installs it)")
+pytestmark = [pytest.mark.skipif(shutil.which("slurmctld", path=SBIN_PATH) is None,
+                                 reason="slurm-wlm is not installed (ci/setup-slurm.sh installs it)"),
+              pytest.mark.xdist_group("slurm")]  # one cluster, on one worker (make test)
 
 SETUP = ROOT / "ci" / "setup-slurm.sh"
 CODE = "canary/smollm-135m/code"
@@ -120,10 +121,12 @@ def test_the_simulator_matrix_through_slurm_reaches_the_local_runners_results(tm
     here = local.run("-j2")
     assert here.results is not None, here.err
     before = jobs_allocated(cluster)
-    there = tmgt.run(*SLURM, "-j4", env=slurm_env(tmgt, cluster))
+    # as many jobs as the node has CPUs: more would wait in the queue for Slurm's next scheduling
+    # pass (seconds each; the queue has tests of its own below)
+    there = tmgt.run(*SLURM, f"-j{node_cpus(cluster)}", env=slurm_env(tmgt, cluster))
     assert there.results is not None, there.err
-    assert (there.rc, there.results["counts"]) == (here.rc, here.results["counts"])
     assert check_table(there.results) == check_table(here.results)
+    assert (there.rc, there.results["counts"]) == (here.rc, here.results["counts"])
     assert sorted((a["id"], a["status"]) for a in there.results["actions"]) == \
         sorted((a["id"], a["status"]) for a in here.results["actions"])
     # every action executed was a job of its own, and the probe one more
