@@ -226,6 +226,34 @@ def write_ninja(actions, ws):
     return path
 
 
+def ninja_in_phases(actions, ws, jobs, alone="bench"):
+    """A ninja command running what tmgt runs the way tmgt runs it: every action but the `alone`
+    step's at `jobs` at once, then those (the timings) one at a time with nothing else running.
+    Each command is the engine's argv alone, so /bin/sh (ninja runs every command through it)
+    execs it directly and ninja captures its output, as tmgt does; -k 0 goes on past a failure,
+    as tmgt does."""
+    lines = ["rule run", "  command = $cmd", ""]
+    targets = []
+    for i, a in enumerate(actions):
+        target = _target(ws, i, a).replace(":", "$:").replace(" ", "$ ")
+        deps = " ".join(x.replace(":", "$:").replace(" ", "$ ") for x in a.inputs)
+        targets.append(target)
+        lines += [f"build {target}: run {deps}".rstrip(), "  cmd = " + shlex.join(a.argv).replace("$", "$$")]
+    for phase, pick in (("together", lambda a: a.step != alone), ("alone", lambda a: a.step == alone)):
+        lines.append(f"build {phase}: phony " + " ".join(t for t, a in zip(targets, actions) if pick(a)))
+    path = ws.dir / "phases.ninja"
+    path.write_text("\n".join(lines) + "\n")
+    ninja = f"ninja -k 0 -f {shlex.quote(path.name)} -C {shlex.quote(str(ws.dir))}"
+    return ["sh", "-c", f"{ninja} -j{jobs} together >/dev/null; {ninja} -j1 alone >/dev/null; true"]
+
+
+def expect_outputs(actions):
+    """After a peer's run: every artefact it should have made is there."""
+    missing = [a.output for a in actions if a.output and not Path(a.output).exists()]
+    if missing:
+        raise RuntimeError(f"the peer did not make {len(missing)} artefacts, e.g. {missing[0]}")
+
+
 def write_makefile(actions, ws):
     targets = [_target(ws, i, a) for i, a in enumerate(actions)]
     lines = [".PHONY: all", "all: " + " ".join(targets), ""]
