@@ -65,6 +65,8 @@ def render(doc):
             extra.append(f"target {e['target']}")
         if "engine_calls" in e:
             extra.append("engine calls " + ", ".join(f"{k} {v}" for k, v in e["engine_calls"].items()))
+        if "peer_ratio_to_bound" in e:
+            extra.append(f"ninja on the same commands: {e['peer_ratio_to_bound']:.3g}")
         if "actions_executed" in e:
             extra.append("actions executed " + ", ".join(f"{k} {v}" for k, v in e["actions_executed"].items()))
         name = e["name"] + (f" ({'; '.join(extra)})" if extra else "")
