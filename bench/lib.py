@@ -213,37 +213,44 @@ def _target(ws, i, a):
     return a.output or str(query_output(ws, i))
 
 
-def write_ninja(actions, ws):
-    lines = ["rule sh", "  command = $cmd", ""]
+def _ninja_path(path):
+    return path.replace(":", "$:").replace(" ", "$ ")
+
+
+def _ninja_builds(actions, ws, command):
+    """One `build` per action (its target, its inputs) whose command is command(i, action)."""
+    lines = ["rule run", "  command = $cmd", ""]
     for i, a in enumerate(actions):
-        deps = " ".join(x.replace(":", "$:").replace(" ", "$ ") for x in a.inputs)
-        target = _target(ws, i, a).replace(":", "$:")
-        cmd = _command(ws, i, a).replace("$", "$$")
-        lines.append(f"build {target}: sh {deps}".rstrip())
-        lines.append(f"  cmd = {cmd}")
+        deps = " ".join(_ninja_path(x) for x in a.inputs)
+        lines.append(f"build {_ninja_path(_target(ws, i, a))}: run {deps}".rstrip())
+        lines.append("  cmd = " + command(i, a).replace("$", "$$"))
+    return lines
+
+
+def write_ninja(actions, ws):
     path = ws.dir / "build.ninja"
+    path.write_text("\n".join(_ninja_builds(actions, ws, lambda i, a: _command(ws, i, a))) + "\n")
+    return path
+
+
+def write_ninja_phases(actions, ws, alone="bench"):
+    """A ninja file running what tmgt runs the way tmgt runs it (ninja_phases_cmd): the target
+    `together` is every action but the `alone` step's, `alone` those (the timings). Each command
+    is the engine's argv alone, so /bin/sh (ninja runs every command through it) execs it
+    directly and ninja captures its output, as tmgt does."""
+    lines = _ninja_builds(actions, ws, lambda i, a: shlex.join(a.argv))
+    for phase, pick in (("together", lambda a: a.step != alone), ("alone", lambda a: a.step == alone)):
+        lines.append(f"build {phase}: phony " +
+                     " ".join(_ninja_path(_target(ws, i, a)) for i, a in enumerate(actions) if pick(a)))
+    path = ws.dir / "phases.ninja"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def ninja_in_phases(actions, ws, jobs, alone="bench"):
-    """A ninja command running what tmgt runs the way tmgt runs it: every action but the `alone`
-    step's at `jobs` at once, then those (the timings) one at a time with nothing else running.
-    Each command is the engine's argv alone, so /bin/sh (ninja runs every command through it)
-    execs it directly and ninja captures its output, as tmgt does; -k 0 goes on past a failure,
-    as tmgt does."""
-    lines = ["rule run", "  command = $cmd", ""]
-    targets = []
-    for i, a in enumerate(actions):
-        target = _target(ws, i, a).replace(":", "$:").replace(" ", "$ ")
-        deps = " ".join(x.replace(":", "$:").replace(" ", "$ ") for x in a.inputs)
-        targets.append(target)
-        lines += [f"build {target}: run {deps}".rstrip(), "  cmd = " + shlex.join(a.argv).replace("$", "$$")]
-    for phase, pick in (("together", lambda a: a.step != alone), ("alone", lambda a: a.step == alone)):
-        lines.append(f"build {phase}: phony " + " ".join(t for t, a in zip(targets, actions) if pick(a)))
-    path = ws.dir / "phases.ninja"
-    path.write_text("\n".join(lines) + "\n")
-    ninja = f"ninja -k 0 -f {shlex.quote(path.name)} -C {shlex.quote(str(ws.dir))}"
+def ninja_phases_cmd(path, jobs):
+    """`together` at `jobs` at once, then `alone` one at a time with nothing else running; -k 0
+    goes on past a failure, as tmgt does."""
+    ninja = f"ninja -k 0 -f {shlex.quote(path.name)} -C {shlex.quote(str(path.parent))}"
     return ["sh", "-c", f"{ninja} -j{jobs} together >/dev/null; {ninja} -j1 alone >/dev/null; true"]
 
 

@@ -84,7 +84,7 @@ def bench_cold_bound(cfg, tmp):
     the last sync, writing: about 35 ms) weighs half as much against the bound there.
     The bound counts no CPU: on a machine with fewer cores than jobs the engines' own starts and
     work queue for the cores, so beside it ninja runs the same commands the way tmgt does (the
-    timings alone, after the rest; lib.ninja_in_phases), interleaved with tmgt's runs; the bound
+    timings alone, after the rest; lib.write_ninja_phases), interleaved with tmgt's runs; the bound
     entry says how far from the bound ninja got (peer_ratio_to_bound)."""
     out, workspaces = [], []
     for scale, jobs_list in cfg.bound_runs:
@@ -95,10 +95,11 @@ def bench_cold_bound(cfg, tmp):
         lib.run(ws.tmgt_cmd(jobs=jobs_list[0]), env=env)  # the commands, for ninja
         ws.expect_complete()
         peer = lib.peer_graph(ws)
+        phases = lib.write_ninja_phases(peer, ws)
         durations = None
         where = "" if scale == cfg.delay_scale else f", action costs at scale {scale:g}"
         for jobs in jobs_list:
-            ninja = lib.ninja_in_phases(peer, ws, jobs)
+            ninja = lib.ninja_phases_cmd(phases, jobs)
 
             def tmgt_cold():
                 ws.set_aside()
