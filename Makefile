@@ -23,15 +23,13 @@ build: $(BUILD)/CMakeCache.txt
 TEST_WORKERS ?= 4
 HAVE_XDIST := $(shell python3 -c 'import xdist' 2>/dev/null && echo yes)
 PYTEST_PARALLEL = $(if $(HAVE_XDIST),-n $(TEST_WORKERS) --dist loadgroup)
-test: build
-	cd $(BUILD) && ctest --output-on-failure
-	TMGT_BUILD=$(CURDIR)/$(BUILD) python3 -m pytest -q $(PYTEST_PARALLEL) tests/integration $(PYTEST_ARGS)
+test: unit integration
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure
 
 integration: build
-	TMGT_BUILD=$(CURDIR)/$(BUILD) python3 -m pytest -q $(PYTEST_PARALLEL) tests/integration
+	TMGT_BUILD=$(CURDIR)/$(BUILD) python3 -m pytest -q $(PYTEST_PARALLEL) tests/integration $(PYTEST_ARGS)
 
 # The whole matrix on the engine simulator (tests tmgt itself, not the engines).
 sim: build
